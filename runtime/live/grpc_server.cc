@@ -1,0 +1,197 @@
+#include "runtime/live/grpc_server.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+#include <grpc/grpc.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "runtime/check.h"
+#include "runtime/live/grpc_status.h"
+
+namespace saludo::runtime::live {
+namespace {
+
+// Why binding host:port failed, found by trying it ourselves (gRPC only says
+// that it failed).
+std::string ExplainBindFailure(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* results = nullptr;
+  const std::string address = absl::StrCat(host, ":", port);
+  if (int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints,
+                           &results);
+      rc != 0) {
+    return absl::StrCat("cannot listen on ", address, ": ", gai_strerror(rc));
+  }
+  std::string why = absl::StrCat("cannot listen on ", address);
+  for (addrinfo* ai = results; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      why = errno == EADDRINUSE
+                ? absl::StrCat(address, " is already in use")
+                : absl::StrCat("cannot listen on ", address, ": ",
+                               std::strerror(errno));
+    }
+    close(fd);
+  }
+  freeaddrinfo(results);
+  return why;
+}
+
+}  // namespace
+
+// Serves one unary call: reads the request, runs the handler, and finishes
+// exactly once: with the handler's reply, or CANCELLED if the call is
+// cancelled first (client gone, deadline, server shutdown).
+class UnaryReactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  UnaryReactor(grpc::GenericCallbackServerContext* context,
+               const Handler* handler)
+      : context_(context),
+        handler_(handler),
+        finish_right_(std::make_shared<FinishRight>()) {
+    finish_right_->reactor = this;
+    if (handler_ == nullptr) {
+      TryFinish(absl::UnimplementedError(
+                    absl::StrCat("unknown method ", context_->method())),
+                "");
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      TryFinish(absl::InvalidArgumentError("the call carried no request"), "");
+      return;
+    }
+    ServerCall call{context_->method(), context_->peer()};
+    std::shared_ptr<FinishRight> right = finish_right_;
+    (*handler_)(call, ByteBufferToString(request_),
+                [right](absl::Status status, std::string reply) {
+                  FinishRight::Use(*right, std::move(status),
+                                   std::move(reply));
+                });
+  }
+
+  void OnCancel() override {
+    TryFinish(absl::CancelledError("call cancelled"), "");
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // Whoever takes `reactor` first finishes the call; later attempts (a reply
+  // after cancellation, a second reply) are dropped. Shared with responders,
+  // which may outlive the reactor.
+  struct FinishRight {
+    absl::Mutex mu;
+    UnaryReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+
+    static void Use(FinishRight& right, absl::Status status,
+                    std::string reply) {
+      UnaryReactor* reactor;
+      {
+        absl::MutexLock lock(&right.mu);
+        reactor = right.reactor;
+        right.reactor = nullptr;
+      }
+      // The reactor stays alive until Finish completes (OnDone follows it).
+      if (reactor != nullptr) reactor->FinishWith(std::move(status), reply);
+    }
+  };
+
+  void TryFinish(absl::Status status, std::string reply) {
+    FinishRight::Use(*finish_right_, std::move(status), std::move(reply));
+  }
+
+  void FinishWith(absl::Status status, const std::string& reply) {
+    if (status.ok()) {
+      reply_ = StringToByteBuffer(reply);
+      StartWriteAndFinish(&reply_, grpc::WriteOptions(), grpc::Status::OK);
+    } else {
+      Finish(ToGrpcStatus(status));
+    }
+  }
+
+  grpc::GenericCallbackServerContext* const context_;
+  const Handler* const handler_;
+  std::shared_ptr<FinishRight> finish_right_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer reply_;
+};
+
+class GrpcServer::Service final : public grpc::CallbackGenericService {
+ public:
+  explicit Service(const std::map<std::string, runtime::Handler>* handlers)
+      : handlers_(handlers) {}
+
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
+    auto it = handlers_->find(context->method());
+    return new UnaryReactor(context,
+                            it == handlers_->end() ? nullptr : &it->second);
+  }
+
+ private:
+  const std::map<std::string, runtime::Handler>* const handlers_;
+};
+
+GrpcServer::GrpcServer() = default;
+
+GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
+
+void GrpcServer::Register(const std::string& method, Handler handler) {
+  SALUDO_CHECK(server_ == nullptr);
+  const bool inserted = handlers_.emplace(method, std::move(handler)).second;
+  SALUDO_CHECK(inserted);
+}
+
+absl::StatusOr<int> GrpcServer::Start(const std::string& host, int port) {
+  SALUDO_CHECK(server_ == nullptr);
+  service_ = std::make_unique<Service>(&handlers_);
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  const std::string address = host.find(':') != std::string::npos
+                                  ? absl::StrCat("[", host, "]:", port)
+                                  : absl::StrCat(host, ":", port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
+                           &bound_port);
+  // gRPC sets SO_REUSEPORT by default, which would let a second server share
+  // the port silently; an address in use must be an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  builder.RegisterCallbackGenericService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || bound_port == 0) {
+    server_.reset();
+    return absl::UnavailableError(ExplainBindFailure(host, port));
+  }
+  return bound_port;
+}
+
+void GrpcServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoNanoseconds(grace));
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace saludo::runtime::live

@@ -1,0 +1,49 @@
+// The live server: one gRPC server with a generic callback service that routes
+// every call to the handler registered for its method path.
+#ifndef SALUDO_RUNTIME_LIVE_GRPC_SERVER_H_
+#define SALUDO_RUNTIME_LIVE_GRPC_SERVER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "runtime/rpc.h"
+
+namespace saludo::runtime::live {
+
+// Requests larger than this are refused by gRPC with RESOURCE_EXHAUSTED before
+// any handler sees them.
+inline constexpr int kMaxRequestBytes = 64 * 1024;
+
+class GrpcServer final : public HandlerRegistry {
+ public:
+  GrpcServer();
+  // Shuts down (see Shutdown) if still running.
+  ~GrpcServer() override;
+
+  void Register(const std::string& method, Handler handler) override;
+
+  // Starts serving on host:port (port 0 picks a free port). Returns the bound
+  // port, or an error naming the address (e.g. "127.0.0.1:3001 is already in
+  // use").
+  // REQUIRES: not started before.
+  absl::StatusOr<int> Start(const std::string& host, int port);
+
+  // Stops accepting calls; calls still in progress are cancelled (their
+  // clients see CANCELLED) after `grace`.
+  void Shutdown(absl::Duration grace = absl::Seconds(1));
+
+ private:
+  class Service;
+  std::map<std::string, Handler> handlers_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace saludo::runtime::live
+
+#endif  // SALUDO_RUNTIME_LIVE_GRPC_SERVER_H_

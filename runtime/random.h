@@ -1,0 +1,40 @@
+// Our own PRNG (xoshiro256**, seeded through SplitMix64). Its output is fixed
+// by its seed on every platform and standard library, unlike std::*_engine
+// distributions or absl::BitGen, which is what determinism needs.
+#ifndef SALUDO_RUNTIME_RANDOM_H_
+#define SALUDO_RUNTIME_RANDOM_H_
+
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+
+namespace saludo::runtime {
+
+class Random {
+ public:
+  explicit Random(uint64_t seed);
+
+  // A stream derived from `seed` and `name`: the same pair always gives the
+  // same stream, and streams of different names are independent, so adding a
+  // component does not perturb the others.
+  static Random ForComponent(uint64_t seed, absl::string_view name);
+
+  // 64 uniformly distributed bits.
+  uint64_t Next();
+
+  // Uniform in [0, 1), with 53 bits of precision.
+  double NextDouble();
+
+  // Uniform in [0, bound). REQUIRES: bound > 0.
+  uint64_t NextBelow(uint64_t bound);
+
+  // True with probability p (p <= 0: never; p >= 1: always).
+  bool Bernoulli(double p);
+
+ private:
+  uint64_t state_[4];
+};
+
+}  // namespace saludo::runtime
+
+#endif  // SALUDO_RUNTIME_RANDOM_H_

@@ -1,0 +1,66 @@
+// The network seam: unary RPCs as serialized bytes with gRPC status codes.
+// absl::StatusCode values equal grpc::StatusCode values, so statuses cross the
+// seam unchanged; conversion to grpc::Status happens only in runtime/live.
+#ifndef SALUDO_RUNTIME_RPC_H_
+#define SALUDO_RUNTIME_RPC_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace saludo::runtime {
+
+struct CallOptions {
+  // The call fails with DEADLINE_EXCEEDED if it has not completed this long
+  // after it started, measured on the caller's clock.
+  absl::Duration timeout = absl::InfiniteDuration();
+};
+
+// Completion of a client call: the status and, when OK, the reply's bytes.
+using CallDone = std::function<void(absl::Status status, std::string reply)>;
+
+// Client side: a channel to one target (a server, or a load balancer).
+class Channel {
+ public:
+  virtual ~Channel() = default;
+
+  // Starts a unary call of `method` (e.g. "/Saludo/saludar"). `done` runs
+  // exactly once, never inside this call, possibly on another thread (live).
+  virtual void Call(const std::string& method, std::string request,
+                    const CallOptions& options, CallDone done) = 0;
+};
+
+// What a handler knows about the call it serves.
+struct ServerCall {
+  std::string method;
+  // The caller's address as the transport reports it, e.g.
+  // "ipv4:127.0.0.1:53124" live.
+  std::string peer;
+};
+
+// Finishes a server call. Call it exactly once; a reply after the client gave
+// up (or the server shut down) is dropped. Safe to call from any thread.
+using Responder = std::function<void(absl::Status status, std::string reply)>;
+
+using Handler = std::function<void(const ServerCall& call, std::string request,
+                                   Responder respond)>;
+
+// Server side: where services register their methods.
+class HandlerRegistry {
+ public:
+  virtual ~HandlerRegistry() = default;
+
+  // Routes calls of `method` to `handler`. Calls of unregistered methods fail
+  // with UNIMPLEMENTED.
+  // REQUIRES: the server has not started; `method` is not registered yet.
+  virtual void Register(const std::string& method, Handler handler) = 0;
+};
+
+// True if `peer` (as in ServerCall::peer) is a loopback address.
+bool IsLoopbackPeer(const std::string& peer);
+
+}  // namespace saludo::runtime
+
+#endif  // SALUDO_RUNTIME_RPC_H_
