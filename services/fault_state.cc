@@ -1,0 +1,84 @@
+#include "services/fault_state.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/check.h"
+
+namespace saludo::services {
+
+FaultState::FaultState(runtime::Clock* clock, uint64_t seed)
+    : clock_(clock),
+      startup_offset_(clock->WallOffset()),
+      hang_until_(absl::ZeroDuration()),
+      random_(runtime::Random::ForComponent(seed, "fault_state")) {}
+
+absl::Status FaultState::Validate(const control::Faults& faults) {
+  if (faults.reply_delay_nanos() < 0) {
+    return absl::InvalidArgumentError("reply_delay_nanos must be >= 0");
+  }
+  if (faults.hang_nanos() < 0) {
+    return absl::InvalidArgumentError("hang_nanos must be >= 0");
+  }
+  if (!(faults.error_rate() >= 0 && faults.error_rate() <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("error_rate must be in [0, 1], got ", faults.error_rate()));
+  }
+  if (faults.error_rate() > 0 &&
+      (faults.error_code() < 1 || faults.error_code() > 16)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "error_code must be a gRPC error code in 1..16 when error_rate > 0, "
+        "got ",
+        faults.error_code()));
+  }
+  return absl::OkStatus();
+}
+
+void FaultState::Set(const control::Faults& faults) {
+  SALUDO_CHECK(Validate(faults).ok());
+  absl::MutexLock lock(&mu_);
+  faults_ = faults;
+  hang_until_ = clock_->Monotonic() + absl::Nanoseconds(faults.hang_nanos());
+  if (faults.has_clock_offset_nanos()) {
+    clock_->SetWallOffset(absl::Nanoseconds(faults.clock_offset_nanos()));
+  }
+}
+
+void FaultState::Clear() {
+  absl::MutexLock lock(&mu_);
+  faults_.Clear();
+  hang_until_ = absl::ZeroDuration();
+  clock_->SetWallOffset(startup_offset_);
+}
+
+control::FaultsReport FaultState::Report() {
+  absl::MutexLock lock(&mu_);
+  control::FaultsReport report;
+  *report.mutable_faults() = faults_;
+  report.mutable_faults()->set_clock_offset_nanos(
+      absl::ToInt64Nanoseconds(clock_->WallOffset()));
+  report.set_hang_remaining_nanos(absl::ToInt64Nanoseconds(
+      std::max(absl::ZeroDuration(), hang_until_ - clock_->Monotonic())));
+  report.set_calls_total(calls_total_);
+  report.set_calls_failed_injected(calls_failed_injected_);
+  return report;
+}
+
+CallPlan FaultState::PlanCall() {
+  absl::MutexLock lock(&mu_);
+  CallPlan plan;
+  ++calls_total_;
+  plan.hold =
+      std::max(absl::ZeroDuration(), hang_until_ - clock_->Monotonic()) +
+      absl::Nanoseconds(faults_.reply_delay_nanos());
+  if (faults_.error_rate() > 0 && random_.Bernoulli(faults_.error_rate())) {
+    ++calls_failed_injected_;
+    plan.injected_error = absl::Status(
+        static_cast<absl::StatusCode>(faults_.error_code()),
+        faults_.error_message().empty() ? "injected error"
+                                        : faults_.error_message());
+  }
+  return plan;
+}
+
+}  // namespace saludo::services

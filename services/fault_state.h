@@ -1,0 +1,65 @@
+// The faults a server is told to inject (through the control service live, or
+// by the simulator), and the decision, per arriving call, of what to do.
+#ifndef SALUDO_SERVICES_FAULT_STATE_H_
+#define SALUDO_SERVICES_FAULT_STATE_H_
+
+#include <cstdint>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "proto/control.pb.h"
+#include "runtime/clock.h"
+#include "runtime/random.h"
+
+namespace saludo::services {
+
+// What to do with one arriving call.
+struct CallPlan {
+  // How long to hold the call before answering (hang remainder + delay).
+  absl::Duration hold = absl::ZeroDuration();
+  // OK, or the injected error to answer with.
+  absl::Status injected_error;
+};
+
+// Thread-safe: live handlers and the control service run on gRPC threads.
+class FaultState {
+ public:
+  // `clock` is the server's clock (its offset is one of the faults); `seed`
+  // fixes the sequence of injected errors.
+  // REQUIRES: `clock` outlives this object.
+  FaultState(runtime::Clock* clock, uint64_t seed);
+
+  // Checks that `faults` makes sense (non-negative durations, a rate in
+  // [0, 1], a real error code when the rate is positive).
+  static absl::Status Validate(const control::Faults& faults);
+
+  // Replaces every fault with `faults`; a hang starts now. The clock offset
+  // changes only if `faults` has one.
+  // REQUIRES: Validate(faults).ok()
+  void Set(const control::Faults& faults);
+
+  // Clears every fault; the clock offset returns to its value at startup.
+  void Clear();
+
+  // The faults in force, remaining hang and call counters.
+  control::FaultsReport Report();
+
+  // Decides the fate of a call arriving now, and counts it.
+  CallPlan PlanCall();
+
+ private:
+  runtime::Clock* const clock_;
+  const absl::Duration startup_offset_;
+  absl::Mutex mu_;
+  control::Faults faults_ ABSL_GUARDED_BY(mu_);
+  absl::Duration hang_until_ ABSL_GUARDED_BY(mu_);  // on clock_->Monotonic()
+  runtime::Random random_ ABSL_GUARDED_BY(mu_);
+  int64_t calls_total_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t calls_failed_injected_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace saludo::services
+
+#endif  // SALUDO_SERVICES_FAULT_STATE_H_

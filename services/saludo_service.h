@@ -1,0 +1,51 @@
+// The Saludo service (the seed's /Saludo/saludar), transport-free: it runs on
+// the runtime seam, so the live server and the simulator run this same code.
+#ifndef SALUDO_SERVICES_SALUDO_SERVICE_H_
+#define SALUDO_SERVICES_SALUDO_SERVICE_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "runtime/clock.h"
+#include "runtime/rpc.h"
+#include "runtime/timers.h"
+#include "services/fault_state.h"
+
+namespace saludo::services {
+
+inline constexpr char kSaludarMethod[] = "/Saludo/saludar";
+
+// Longer names are refused with INVALID_ARGUMENT.
+inline constexpr size_t kMaxNombreBytes = 1024;
+
+// Receives one line per handled call.
+using CallLog = std::function<void(const std::string& line)>;
+
+// The seed's reply text: "Hola, <nombre>, te saluda el servidor <id>".
+std::string Greeting(absl::string_view nombre, int server_id);
+
+class SaludoService {
+ public:
+  // REQUIRES: every pointer outlives this object; server_id >= 1.
+  SaludoService(int server_id, runtime::Clock* clock, runtime::Timers* timers,
+                FaultState* faults, CallLog log);
+
+  // Registers /Saludo/saludar. The reply carries the greeting, this server's
+  // id and its wall-clock reading when the reply is sent. Faults in force when
+  // the call arrives decide whether it is held (hang, delay) and whether it
+  // fails with an injected error.
+  void RegisterWith(runtime::HandlerRegistry& registry);
+
+ private:
+  const int server_id_;
+  runtime::Clock* const clock_;
+  runtime::Timers* const timers_;
+  FaultState* const faults_;
+  const CallLog log_;
+};
+
+}  // namespace saludo::services
+
+#endif  // SALUDO_SERVICES_SALUDO_SERVICE_H_

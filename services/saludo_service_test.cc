@@ -1,0 +1,187 @@
+#include "services/saludo_service.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "proto/control.pb.h"
+#include "proto/service.pb.h"
+#include "runtime/testing/fakes.h"
+#include "services/control_service.h"
+
+namespace saludo::services {
+namespace {
+
+using runtime::testing::DirectRegistry;
+using runtime::testing::ManualClock;
+
+struct Result {
+  bool done = false;
+  absl::Status status;
+  saludoRes reply;
+};
+
+class SaludoServiceTest : public ::testing::Test {
+ protected:
+  SaludoServiceTest()
+      : faults_(&clock_, /*seed=*/1),
+        service_(2, &clock_, &clock_, &faults_,
+                 [this](const std::string& line) { log_.push_back(line); }),
+        control_(2, &faults_) {
+    service_.RegisterWith(registry_);
+    control_.RegisterWith(registry_);
+  }
+
+  // Calls saludar; the result fills in when the service answers.
+  Result* Saludar(const std::string& nombre) {
+    saludoReq request;
+    request.set_nombre(nombre);
+    results_.push_back(std::make_unique<Result>());
+    Result* r = results_.back().get();
+    registry_.Call(kSaludarMethod, request.SerializeAsString(),
+                   [r](absl::Status status, std::string bytes) {
+                     r->done = true;
+                     r->status = status;
+                     if (status.ok()) {
+                       EXPECT_TRUE(r->reply.ParseFromString(bytes));
+                     }
+                   });
+    return r;
+  }
+
+  absl::Status SetFaults(const control::Faults& faults,
+                         const std::string& peer = "ipv4:127.0.0.1:1") {
+    control::SetFaultsRequest request;
+    *request.mutable_faults() = faults;
+    absl::Status result;
+    registry_.Call(kSetFaultsMethod, request.SerializeAsString(),
+                   [&](absl::Status s, std::string) { result = s; }, peer);
+    return result;
+  }
+
+  ManualClock clock_;
+  FaultState faults_;
+  SaludoService service_;
+  ControlService control_;
+  DirectRegistry registry_;
+  std::vector<std::string> log_;
+  std::vector<std::unique_ptr<Result>> results_;
+};
+
+TEST_F(SaludoServiceTest, RepliesWithSeedTextIdAndTimestamp) {
+  clock_.Advance(absl::Seconds(3));
+  Result* r = Saludar("Nombre de testeo");
+  ASSERT_TRUE(r->done);
+  ASSERT_TRUE(r->status.ok()) << r->status;
+  EXPECT_EQ(r->reply.mensaje(),
+            "Hola, Nombre de testeo, te saluda el servidor 2");
+  EXPECT_EQ(r->reply.server_id(), 2);
+  EXPECT_EQ(r->reply.server_time_unix_nanos(),
+            absl::ToUnixNanos(absl::FromUnixSeconds(1700000003)));
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_NE(log_[0].find("-> OK"), std::string::npos) << log_[0];
+}
+
+TEST_F(SaludoServiceTest, TimestampIncludesClockOffset) {
+  clock_.SetWallOffset(absl::Seconds(5));
+  Result* r = Saludar("x");
+  EXPECT_EQ(r->reply.server_time_unix_nanos(),
+            absl::ToUnixNanos(absl::FromUnixSeconds(1700000005)));
+}
+
+TEST_F(SaludoServiceTest, NombreAtLimitIsAcceptedAboveIsInvalidArgument) {
+  Result* ok = Saludar(std::string(kMaxNombreBytes, 'a'));
+  EXPECT_TRUE(ok->status.ok());
+  Result* big = Saludar(std::string(kMaxNombreBytes + 1, 'a'));
+  ASSERT_TRUE(big->done);
+  EXPECT_EQ(big->status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(big->status.message(), "nombre is 1025 bytes; the limit is 1024");
+}
+
+TEST_F(SaludoServiceTest, InvalidUtf8IsInvalidArgument) {
+  // Field 1 (nombre), length 2, bytes that are not UTF-8.
+  std::string bytes = "\x0a\x02\xff\xfe";
+  Result r;
+  registry_.Call(kSaludarMethod, bytes, [&](absl::Status s, std::string) {
+    r.done = true;
+    r.status = s;
+  });
+  ASSERT_TRUE(r.done);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SaludoServiceTest, HangHoldsCallsUntilItEnds) {
+  control::Faults f;
+  f.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(41)));
+  ASSERT_TRUE(SetFaults(f).ok());
+  clock_.Advance(absl::Seconds(1));
+  Result* r = Saludar("x");
+  clock_.Advance(absl::Seconds(39));
+  EXPECT_FALSE(r->done);
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(r->done);
+  EXPECT_TRUE(r->status.ok());
+  // After the hang, calls are answered at once again.
+  EXPECT_TRUE(Saludar("y")->done);
+}
+
+TEST_F(SaludoServiceTest, DelayAppliesToEveryCall) {
+  control::Faults f;
+  f.set_reply_delay_nanos(absl::ToInt64Nanoseconds(absl::Milliseconds(250)));
+  ASSERT_TRUE(SetFaults(f).ok());
+  Result* a = Saludar("a");
+  clock_.Advance(absl::Milliseconds(249));
+  EXPECT_FALSE(a->done);
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_TRUE(a->done);
+}
+
+TEST_F(SaludoServiceTest, ErrorInjectionAtRate) {
+  control::Faults f;
+  f.set_error_rate(0.5);
+  f.set_error_code(static_cast<int>(absl::StatusCode::kUnavailable));
+  f.set_error_message("chaos");
+  ASSERT_TRUE(SetFaults(f).ok());
+  int failed = 0;
+  for (int i = 0; i < 1000; ++i) {
+    Result* r = Saludar("x");
+    ASSERT_TRUE(r->done);
+    if (!r->status.ok()) {
+      ++failed;
+      EXPECT_EQ(r->status.code(), absl::StatusCode::kUnavailable);
+      EXPECT_EQ(r->status.message(), "chaos");
+    }
+  }
+  EXPECT_NEAR(failed, 500, 60);
+  EXPECT_EQ(faults_.Report().calls_failed_injected(), failed);
+}
+
+TEST_F(SaludoServiceTest, ControlRejectsBadFaultsAndRemotePeers) {
+  control::Faults bad_rate;
+  bad_rate.set_error_rate(1.5);
+  EXPECT_EQ(SetFaults(bad_rate).code(), absl::StatusCode::kInvalidArgument);
+  control::Faults no_code;
+  no_code.set_error_rate(0.1);
+  EXPECT_EQ(SetFaults(no_code).code(), absl::StatusCode::kInvalidArgument);
+  control::Faults ok;
+  EXPECT_EQ(SetFaults(ok, "ipv4:10.1.2.3:5000").code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(SaludoServiceTest, ClockOffsetSetAndClearedThroughControl) {
+  control::Faults f;
+  f.set_clock_offset_nanos(absl::ToInt64Nanoseconds(absl::Seconds(-7)));
+  ASSERT_TRUE(SetFaults(f).ok());
+  EXPECT_EQ(clock_.WallOffset(), absl::Seconds(-7));
+  // A later SetFaults without an offset leaves it alone.
+  control::Faults hang;
+  hang.set_hang_nanos(1);
+  ASSERT_TRUE(SetFaults(hang).ok());
+  EXPECT_EQ(clock_.WallOffset(), absl::Seconds(-7));
+  faults_.Clear();
+  EXPECT_EQ(clock_.WallOffset(), absl::ZeroDuration());
+  EXPECT_EQ(faults_.Report().faults().hang_nanos(), 0);
+}
+
+}  // namespace
+}  // namespace saludo::services
