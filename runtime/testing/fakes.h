@@ -4,7 +4,9 @@
 #define SALUDO_RUNTIME_TESTING_FAKES_H_
 
 #include <functional>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -89,6 +91,44 @@ class DirectRegistry final : public HandlerRegistry {
 
  private:
   std::map<std::string, Handler> handlers_;
+};
+
+// A channel straight into a DirectRegistry, with deadlines on a ManualClock:
+// whichever of reply and deadline comes first completes the call.
+class DirectChannel final : public Channel {
+ public:
+  DirectChannel(DirectRegistry* registry, ManualClock* clock)
+      : registry_(registry), clock_(clock) {}
+
+  void Call(const std::string& method, std::string request,
+            const CallOptions& options, CallDone done) override {
+    auto state = std::make_shared<std::pair<bool, CallDone>>(false, std::move(done));
+    ++in_flight_;
+    max_in_flight_ = std::max(max_in_flight_, in_flight_);
+    auto finish = [this, state](absl::Status status, std::string reply) {
+      if (state->first) return;
+      state->first = true;
+      --in_flight_;
+      state->second(std::move(status), std::move(reply));
+    };
+    if (options.timeout != absl::InfiniteDuration()) {
+      clock_->RunAfter(options.timeout, [finish] {
+        finish(absl::DeadlineExceededError("deadline exceeded"), "");
+      });
+    }
+    // Completions never run inside Call (the seam's contract).
+    clock_->RunAfter(absl::ZeroDuration(), [this, method, request, finish] {
+      registry_->Call(method, request, finish);
+    });
+  }
+
+  int max_in_flight() const { return max_in_flight_; }
+
+ private:
+  DirectRegistry* registry_;
+  ManualClock* clock_;
+  int in_flight_ = 0;
+  int max_in_flight_ = 0;
 };
 
 }  // namespace saludo::runtime::testing

@@ -1,0 +1,71 @@
+// The Saludo client logic, on the runtime seam: a burst of saludar calls with a
+// fixed number in flight (closed loop), each with its own deadline. The live
+// client binary and the simulator run this same code.
+#ifndef SALUDO_CLIENT_LOAD_CLIENT_H_
+#define SALUDO_CLIENT_LOAD_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "runtime/clock.h"
+#include "runtime/rpc.h"
+
+namespace saludo::client {
+
+struct LoadOptions {
+  std::string nombre = "Nombre de testeo";
+  int64_t requests = 1;
+  int concurrency = 1;
+  // Per call, on the client's clock.
+  absl::Duration deadline = absl::Seconds(5);
+};
+
+// The outcome of one call.
+struct CallRecord {
+  int64_t index = 0;  // 0-based order in which the call was started
+  absl::Status status;
+  int server_id = 0;  // 0 when the call failed
+  std::string mensaje;
+  int64_t server_time_unix_nanos = 0;
+  absl::Duration started;  // client monotonic reading at start
+  absl::Duration latency;  // on the client's monotonic clock
+};
+
+// Checks options; returns INVALID_ARGUMENT naming the bad one.
+absl::Status ValidateLoadOptions(const LoadOptions& options);
+
+class LoadClient {
+ public:
+  // REQUIRES: `clock` and `channel` outlive this object;
+  // ValidateLoadOptions(options).ok().
+  LoadClient(runtime::Clock* clock, runtime::Channel* channel,
+             LoadOptions options);
+
+  // Starts the burst. `done` runs once, after the last call completed, with
+  // every record ordered by index. Thread-safe with respect to completions
+  // arriving on several threads (live).
+  // REQUIRES: called once.
+  void Start(std::function<void(std::vector<CallRecord>)> done);
+
+ private:
+  void StartNextCall();
+
+  runtime::Clock* const clock_;
+  runtime::Channel* const channel_;
+  const LoadOptions options_;
+  std::function<void(std::vector<CallRecord>)> done_;
+  absl::Mutex mu_;
+  int64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t completed_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<CallRecord> records_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace saludo::client
+
+#endif  // SALUDO_CLIENT_LOAD_CLIENT_H_

@@ -1,0 +1,133 @@
+#include "client/load_client.h"
+
+#include <vector>
+
+#include "client/summary.h"
+#include "gtest/gtest.h"
+#include "proto/control.pb.h"
+#include "runtime/testing/fakes.h"
+#include "services/saludo_service.h"
+
+namespace saludo::client {
+namespace {
+
+using runtime::testing::DirectChannel;
+using runtime::testing::DirectRegistry;
+using runtime::testing::ManualClock;
+
+class LoadClientTest : public ::testing::Test {
+ protected:
+  LoadClientTest()
+      : faults_(&clock_, 1),
+        service_(1, &clock_, &clock_, &faults_, nullptr),
+        channel_(&registry_, &clock_) {
+    service_.RegisterWith(registry_);
+  }
+
+  std::vector<CallRecord> Run(LoadOptions options,
+                              absl::Duration run_for = absl::Minutes(1)) {
+    LoadClient client(&clock_, &channel_, options);
+    std::vector<CallRecord> records;
+    bool done = false;
+    client.Start([&](std::vector<CallRecord> all) {
+      records = std::move(all);
+      done = true;
+    });
+    clock_.Advance(run_for);
+    EXPECT_TRUE(done);
+    return records;
+  }
+
+  ManualClock clock_;
+  services::FaultState faults_;
+  services::SaludoService service_;
+  DirectRegistry registry_;
+  DirectChannel channel_;
+};
+
+TEST_F(LoadClientTest, AllCallsCompleteInOrderWithinConcurrency) {
+  LoadOptions options;
+  options.requests = 25;
+  options.concurrency = 4;
+  std::vector<CallRecord> records = Run(options);
+  ASSERT_EQ(records.size(), 25u);
+  for (int i = 0; i < 25; ++i) {
+    EXPECT_EQ(records[i].index, i);
+    EXPECT_TRUE(records[i].status.ok());
+    EXPECT_EQ(records[i].mensaje,
+              "Hola, Nombre de testeo, te saluda el servidor 1");
+  }
+  EXPECT_EQ(channel_.max_in_flight(), 4);
+}
+
+TEST_F(LoadClientTest, HungServerGivesDeadlineExceededAtTheDeadline) {
+  control::Faults f;
+  f.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(41)));
+  faults_.Set(f);
+  LoadOptions options;
+  options.deadline = absl::Seconds(3);
+  std::vector<CallRecord> records = Run(options);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(records[0].latency, absl::Seconds(3));
+  LoadSummary s = Summarize(records);
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.calls_per_status[absl::StatusCode::kDeadlineExceeded], 1);
+}
+
+TEST_F(LoadClientTest, DelaysShowInPercentiles) {
+  control::Faults f;
+  f.set_reply_delay_nanos(absl::ToInt64Nanoseconds(absl::Milliseconds(10)));
+  faults_.Set(f);
+  LoadOptions options;
+  options.requests = 10;
+  LoadSummary s = Summarize(Run(options));
+  EXPECT_EQ(s.latency.p50, absl::Milliseconds(10));
+  EXPECT_EQ(s.latency.max, absl::Milliseconds(10));
+  EXPECT_EQ(s.elapsed, absl::Milliseconds(100));
+  EXPECT_DOUBLE_EQ(s.calls_per_second, 100);
+  EXPECT_EQ(s.calls_per_server[1], 10);
+}
+
+TEST(ValidateLoadOptionsTest, RejectsNonsense) {
+  LoadOptions o;
+  o.requests = 0;
+  EXPECT_EQ(ValidateLoadOptions(o).code(), absl::StatusCode::kInvalidArgument);
+  o = LoadOptions();
+  o.concurrency = 0;
+  EXPECT_FALSE(ValidateLoadOptions(o).ok());
+  o = LoadOptions();
+  o.deadline = absl::ZeroDuration();
+  EXPECT_FALSE(ValidateLoadOptions(o).ok());
+  EXPECT_TRUE(ValidateLoadOptions(LoadOptions()).ok());
+}
+
+TEST(PercentileTest, NearestRank) {
+  std::vector<absl::Duration> v;
+  for (int i = 1; i <= 100; ++i) v.push_back(absl::Milliseconds(i));
+  EXPECT_EQ(Percentile(v, 0.5), absl::Milliseconds(50));
+  EXPECT_EQ(Percentile(v, 0.99), absl::Milliseconds(99));
+  EXPECT_EQ(Percentile(v, 1.0), absl::Milliseconds(100));
+  EXPECT_EQ(Percentile({absl::Seconds(1)}, 0.5), absl::Seconds(1));
+}
+
+TEST(FormatTest, CallAndSummaryLines) {
+  CallRecord ok;
+  ok.index = 0;
+  ok.server_id = 2;
+  ok.mensaje = "Hola, x, te saluda el servidor 2";
+  ok.latency = absl::Microseconds(1500);
+  EXPECT_EQ(FormatCall(ok),
+            "[1] servidor 2: Hola, x, te saluda el servidor 2 (1.500ms)");
+  CallRecord bad;
+  bad.index = 1;
+  bad.status = absl::UnavailableError("no upstream");
+  bad.latency = absl::Seconds(1);
+  EXPECT_EQ(FormatCall(bad), "[2] UNAVAILABLE: no upstream (1000.000ms)");
+  std::string text = FormatSummary(Summarize({ok, bad}));
+  EXPECT_NE(text.find("per server: servidor 2=1"), std::string::npos) << text;
+  EXPECT_NE(text.find("OK=1 UNAVAILABLE=1"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace saludo::client

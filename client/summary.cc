@@ -1,0 +1,88 @@
+#include "client/summary.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "runtime/check.h"
+
+namespace saludo::client {
+namespace {
+
+std::string Ms(absl::Duration d) {
+  return absl::StrFormat("%.3fms", absl::ToDoubleMilliseconds(d));
+}
+
+}  // namespace
+
+absl::Duration Percentile(const std::vector<absl::Duration>& sorted,
+                          double q) {
+  SALUDO_CHECK(!sorted.empty());
+  SALUDO_CHECK(q > 0 && q <= 1);
+  size_t rank = static_cast<size_t>(std::ceil(q * sorted.size()));
+  rank = std::max<size_t>(rank, 1);
+  return sorted[rank - 1];
+}
+
+LoadSummary Summarize(const std::vector<CallRecord>& records) {
+  LoadSummary s;
+  if (records.empty()) return s;
+  std::vector<absl::Duration> latencies;
+  latencies.reserve(records.size());
+  absl::Duration first_start = absl::InfiniteDuration();
+  absl::Duration last_end = -absl::InfiniteDuration();
+  for (const CallRecord& r : records) {
+    ++s.calls;
+    ++s.calls_per_status[r.status.code()];
+    if (r.status.ok()) {
+      ++s.calls_per_server[r.server_id];
+    } else {
+      ++s.failed;
+    }
+    latencies.push_back(r.latency);
+    first_start = std::min(first_start, r.started);
+    last_end = std::max(last_end, r.started + r.latency);
+  }
+  std::sort(latencies.begin(), latencies.end());
+  s.latency = {Percentile(latencies, 0.50), Percentile(latencies, 0.90),
+               Percentile(latencies, 0.99), latencies.back()};
+  s.elapsed = last_end - first_start;
+  if (s.elapsed > absl::ZeroDuration()) {
+    s.calls_per_second = s.calls / absl::ToDoubleSeconds(s.elapsed);
+  }
+  return s;
+}
+
+std::string FormatCall(const CallRecord& r) {
+  if (r.status.ok()) {
+    return absl::StrCat("[", r.index + 1, "] servidor ", r.server_id, ": ",
+                        r.mensaje, " (", Ms(r.latency), ")");
+  }
+  return absl::StrCat("[", r.index + 1, "] ",
+                      absl::StatusCodeToString(r.status.code()), ": ",
+                      r.status.message(), " (", Ms(r.latency), ")");
+}
+
+std::string FormatSummary(const LoadSummary& s) {
+  std::string out = absl::StrCat("calls: ", s.calls, " ok: ", s.calls - s.failed,
+                                 " failed: ", s.failed, "\n");
+  absl::StrAppend(&out, "per server:");
+  if (s.calls_per_server.empty()) absl::StrAppend(&out, " none");
+  for (const auto& [id, n] : s.calls_per_server) {
+    absl::StrAppend(&out, " servidor ", id, "=", n);
+  }
+  absl::StrAppend(&out, "\nper status:");
+  for (const auto& [code, n] : s.calls_per_status) {
+    absl::StrAppend(&out, " ", absl::StatusCodeToString(code), "=", n);
+  }
+  absl::StrAppend(&out, "\nlatency: p50=", Ms(s.latency.p50),
+                  " p90=", Ms(s.latency.p90), " p99=", Ms(s.latency.p99),
+                  " max=", Ms(s.latency.max), "\n");
+  absl::StrAppend(&out,
+                  absl::StrFormat("throughput: %.0f calls/s over %s\n",
+                                  s.calls_per_second, Ms(s.elapsed)));
+  return out;
+}
+
+}  // namespace saludo::client

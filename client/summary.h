@@ -1,0 +1,46 @@
+// What a burst of calls amounted to: counts per server and per status, and
+// latency percentiles; and its text form.
+#ifndef SALUDO_CLIENT_SUMMARY_H_
+#define SALUDO_CLIENT_SUMMARY_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "client/load_client.h"
+
+namespace saludo::client {
+
+struct LatencySummary {
+  absl::Duration p50, p90, p99, max;
+};
+
+// Nearest-rank percentile (q in (0, 1]) of `sorted`, which must be ascending.
+// REQUIRES: !sorted.empty()
+absl::Duration Percentile(const std::vector<absl::Duration>& sorted, double q);
+
+struct LoadSummary {
+  int64_t calls = 0;
+  int64_t failed = 0;
+  std::map<int, int64_t> calls_per_server;  // successful calls only
+  std::map<absl::StatusCode, int64_t> calls_per_status;
+  LatencySummary latency;  // over all calls
+  absl::Duration elapsed;  // first start to last completion
+  double calls_per_second = 0;
+};
+
+LoadSummary Summarize(const std::vector<CallRecord>& records);
+
+// One line per call: "[3] servidor 1: Hola, ... (1.2ms)" or
+// "[4] UNAVAILABLE: message (1.0s)".
+std::string FormatCall(const CallRecord& record);
+
+// A few lines: per-server counts, status counts, latency, throughput.
+std::string FormatSummary(const LoadSummary& summary);
+
+}  // namespace saludo::client
+
+#endif  // SALUDO_CLIENT_SUMMARY_H_
