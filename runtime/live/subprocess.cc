@@ -1,0 +1,215 @@
+#include "runtime/live/subprocess.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+
+namespace saludo::runtime::live {
+namespace {
+
+// Redirects `fd` to `path` (truncating) in the child; _exit on failure.
+void RedirectOrDie(int fd, const std::string& path) {
+  if (path.empty()) return;
+  int out = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0 || dup2(out, fd) < 0) _exit(126);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
+    const SpawnOptions& options) {
+  if (options.argv.empty()) return absl::InvalidArgumentError("empty argv");
+  const std::string& program = options.argv[0];
+  if (access(program.c_str(), X_OK) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot run ", program, ": ", std::strerror(errno)));
+  }
+  uid_t uid = 0;
+  gid_t gid = 0;
+  const bool drop = geteuid() == 0 && !options.user_if_root.empty();
+  if (drop) {
+    passwd* pw = getpwnam(options.user_if_root.c_str());
+    if (pw == nullptr) {
+      return absl::NotFoundError("no user " + options.user_if_root);
+    }
+    uid = pw->pw_uid;
+    gid = pw->pw_gid;
+  }
+  std::vector<char*> argv;
+  for (const std::string& a : options.argv) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(125);  // the parent died before prctl
+    // Threads of the parent may have blocked signals; the child starts clean.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    setpgid(0, 0);
+    RedirectOrDie(STDOUT_FILENO, options.stdout_path);
+    RedirectOrDie(STDERR_FILENO, options.stderr_path);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    if (drop && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 ||
+                 setuid(uid) != 0)) {
+      _exit(124);
+    }
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  return std::unique_ptr<Subprocess>(new Subprocess(pid));
+}
+
+Subprocess::~Subprocess() {
+  if (Running()) {
+    kill(pid_, SIGKILL);
+    Wait(absl::Seconds(10));
+  }
+}
+
+bool Subprocess::Running() {
+  if (exit_status_.has_value()) return false;
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    exit_status_ = status;
+    return false;
+  }
+  return r == 0;
+}
+
+void Subprocess::Signal(int signal) {
+  if (Running()) kill(pid_, signal);
+}
+
+std::optional<int> Subprocess::Wait(absl::Duration timeout) {
+  const absl::Time end = absl::Now() + timeout;
+  while (Running()) {
+    if (absl::Now() >= end) return std::nullopt;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return exit_status_;
+}
+
+int Subprocess::Stop(int signal, absl::Duration grace) {
+  Signal(signal);
+  if (std::optional<int> status = Wait(grace); status.has_value()) {
+    return *status;
+  }
+  Signal(SIGKILL);
+  return Wait(absl::Seconds(10)).value_or(-1);
+}
+
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         absl::Duration timeout) {
+  char path[] = "/tmp/saludo-command-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return absl::InternalError("mkstemp failed");
+  close(fd);
+  SpawnOptions options;
+  options.argv = argv;
+  options.stdout_path = path;
+  options.stderr_path = path;
+  absl::StatusOr<std::unique_ptr<Subprocess>> child = Subprocess::Spawn(options);
+  if (!child.ok()) {
+    unlink(path);
+    return child.status();
+  }
+  CommandResult result;
+  std::optional<int> status = (*child)->Wait(timeout);
+  if (!status.has_value()) {
+    (*child)->Stop(SIGKILL, absl::Seconds(1));
+  } else if (WIFEXITED(*status)) {
+    result.exit_code = WEXITSTATUS(*status);
+  }
+  result.output = ReadFileOrEmpty(path);
+  unlink(path);
+  if (!status.has_value()) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        argv[0], " did not finish within ", absl::FormatDuration(timeout)));
+  }
+  return result;
+}
+
+absl::StatusOr<int> PickFreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::InternalError("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return absl::InternalError(
+        absl::StrCat("cannot find a free port: ", std::strerror(errno)));
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool PortAcceptsConnections(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+absl::StatusOr<std::string> WaitForLine(const std::string& path,
+                                        const std::string& prefix,
+                                        absl::Duration timeout) {
+  const absl::Time end = absl::Now() + timeout;
+  while (true) {
+    for (absl::string_view line :
+         absl::StrSplit(ReadFileOrEmpty(path), '\n')) {
+      if (absl::StartsWith(line, prefix)) return std::string(line);
+    }
+    if (absl::Now() >= end) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("no line starting with '", prefix, "' in ", path,
+                       " within ", absl::FormatDuration(timeout)));
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace saludo::runtime::live

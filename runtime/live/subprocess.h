@@ -1,0 +1,86 @@
+// Child processes for the live stack and live tests: spawn, signal, wait with
+// a bound, and always reap. A child is sent SIGTERM if the thread that spawned
+// it dies (PR_SET_PDEATHSIG), so no process outlives a crashed test.
+#ifndef SALUDO_RUNTIME_LIVE_SUBPROCESS_H_
+#define SALUDO_RUNTIME_LIVE_SUBPROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace saludo::runtime::live {
+
+struct SpawnOptions {
+  std::vector<std::string> argv;  // argv[0] is the program path
+  // Files that receive the child's stdout/stderr (truncated); empty: inherit.
+  std::string stdout_path;
+  std::string stderr_path;
+  // When running as root, run the child as this user (e.g. "nobody").
+  std::string user_if_root;
+};
+
+class Subprocess {
+ public:
+  // Starts a child. Fails with NOT_FOUND if the program does not exist or is
+  // not executable.
+  static absl::StatusOr<std::unique_ptr<Subprocess>> Spawn(
+      const SpawnOptions& options);
+
+  // Kills (SIGKILL) and reaps the child if it is still running.
+  ~Subprocess();
+
+  pid_t pid() const { return pid_; }
+
+  // True until the child has exited (reaps it if it just did).
+  bool Running();
+
+  // Sends `signal` if still running.
+  void Signal(int signal);
+
+  // Waits up to `timeout` for the child to exit; returns its exit status as
+  // from waitpid (or nullopt on timeout).
+  std::optional<int> Wait(absl::Duration timeout);
+
+  // SIGTERM (or `signal`), wait up to `grace`, then SIGKILL. Returns the
+  // wait status.
+  int Stop(int signal, absl::Duration grace);
+
+ private:
+  explicit Subprocess(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+  std::optional<int> exit_status_;
+};
+
+// Runs a command to completion (bounded by `timeout`, then killed), capturing
+// stdout and stderr together.
+struct CommandResult {
+  int exit_code = -1;  // -1 if killed or timed out
+  std::string output;
+};
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         absl::Duration timeout);
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0).
+absl::StatusOr<int> PickFreePort();
+
+// True once something accepts TCP connections on 127.0.0.1:port.
+bool PortAcceptsConnections(int port);
+
+// Waits until `path` contains a line starting with `prefix`, up to `timeout`;
+// returns that line. Fails with DEADLINE_EXCEEDED naming the file otherwise.
+absl::StatusOr<std::string> WaitForLine(const std::string& path,
+                                        const std::string& prefix,
+                                        absl::Duration timeout);
+
+// The whole content of a file ("" if missing).
+std::string ReadFileOrEmpty(const std::string& path);
+
+}  // namespace saludo::runtime::live
+
+#endif  // SALUDO_RUNTIME_LIVE_SUBPROCESS_H_
