@@ -1,0 +1,121 @@
+#include "stack/live_stack.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "tools/cpp/runfiles/runfiles.h"
+
+namespace saludo::stack {
+
+absl::StatusOr<StackFiles> FindStackFiles(const char* argv0) {
+  using bazel::tools::cpp::runfiles::Runfiles;
+  std::string error;
+  std::unique_ptr<Runfiles> runfiles(Runfiles::Create(argv0, &error));
+  if (runfiles == nullptr) {
+    return absl::NotFoundError("cannot find runfiles: " + error);
+  }
+  StackFiles files;
+  files.server_binary = runfiles->Rlocation("saludo_sim/services/saludo_server");
+  files.nginx_conf = runfiles->Rlocation("saludo_sim/nginx/nginx.conf");
+  files.seed_conf = runfiles->Rlocation("saludo_sim/nginx/seed.conf");
+  for (const std::string& path :
+       {files.server_binary, files.nginx_conf, files.seed_conf}) {
+    if (path.empty() || !std::filesystem::exists(path)) {
+      return absl::NotFoundError("missing runfile " + path);
+    }
+  }
+  return files;
+}
+
+absl::StatusOr<std::unique_ptr<LiveStack>> LiveStack::Start(
+    const LiveStackOptions& options) {
+  std::unique_ptr<LiveStack> stack(new LiveStack);
+  stack->options_ = options;
+  char tmpl[] = "/tmp/saludo-stack-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
+  stack->log_dir_ = tmpl;
+
+  std::map<int, int> port_map;
+  for (int id = 1; id <= options.servers; ++id) {
+    int port = kSeedServerBasePort + id;
+    if (options.free_ports) {
+      absl::StatusOr<int> free = runtime::live::PickFreePort();
+      if (!free.ok()) return free.status();
+      port = *free;
+    }
+    stack->server_ports_[id] = port;
+    port_map[kSeedServerBasePort + id] = port;
+    if (absl::Status s = stack->StartServer(id); !s.ok()) return s;
+  }
+  if (options.free_ports) {
+    absl::StatusOr<int> free = runtime::live::PickFreePort();
+    if (!free.ok()) return free.status();
+    port_map[kSeedNginxPort] = *free;
+  }
+  nginx::NginxOptions nginx_options;
+  nginx_options.config_path = options.nginx_config;
+  nginx_options.port_map = port_map;
+  absl::StatusOr<std::unique_ptr<nginx::NginxProcess>> nginx =
+      nginx::NginxProcess::Start(nginx_options);
+  if (!nginx.ok()) return nginx.status();
+  stack->nginx_ = std::move(*nginx);
+  return stack;
+}
+
+LiveStack::~LiveStack() {
+  if (nginx_) nginx_->Stop();
+  for (auto& [id, server] : servers_) {
+    if (server) server->Stop(SIGTERM, absl::Seconds(3));
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(log_dir_, ec);
+}
+
+absl::Status LiveStack::StartServer(int id) {
+  runtime::live::SpawnOptions spawn;
+  spawn.argv = {options_.server_binary, absl::StrCat("--id=", id),
+                absl::StrCat("--port=", server_ports_.at(id)),
+                absl::StrCat("--log_calls=", options_.log_calls)};
+  if (options_.control) spawn.argv.push_back("--control");
+  spawn.stdout_path = absl::StrCat(log_dir_, "/server", id, ".out");
+  spawn.stderr_path = spawn.stdout_path;
+  absl::StatusOr<std::unique_ptr<runtime::live::Subprocess>> child =
+      runtime::live::Subprocess::Spawn(spawn);
+  if (!child.ok()) return child.status();
+  servers_[id] = std::move(*child);
+  absl::StatusOr<std::string> ready = runtime::live::WaitForLine(
+      spawn.stdout_path, absl::StrCat("servidor ", id, " listening on"),
+      absl::Seconds(10));
+  if (!ready.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "server ", id, " did not start: ", ServerOutput(id)));
+  }
+  return absl::OkStatus();
+}
+
+std::string LiveStack::nginx_target() const {
+  return absl::StrCat("127.0.0.1:", nginx_->listen_ports().at(0));
+}
+
+std::string LiveStack::server_target(int id) const {
+  return absl::StrCat("127.0.0.1:", server_ports_.at(id));
+}
+
+void LiveStack::KillServer(int id) {
+  servers_.at(id)->Stop(SIGKILL, absl::Seconds(5));
+}
+
+absl::Status LiveStack::RestartServer(int id) {
+  KillServer(id);
+  return StartServer(id);
+}
+
+std::string LiveStack::ServerOutput(int id) const {
+  return runtime::live::ReadFileOrEmpty(
+      absl::StrCat(log_dir_, "/server", id, ".out"));
+}
+
+}  // namespace saludo::stack

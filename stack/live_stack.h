@@ -1,0 +1,73 @@
+// The live stack: the seed's topology as real processes. Two Saludo servers
+// and nginx in front of them, on the seed's ports (3001, 3002, 3005) or on
+// free ports, with helpers to kill and restart servers. Everything started is
+// stopped when the object goes away.
+#ifndef SALUDO_STACK_LIVE_STACK_H_
+#define SALUDO_STACK_LIVE_STACK_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nginx/nginx_process.h"
+#include "runtime/live/subprocess.h"
+
+namespace saludo::stack {
+
+inline constexpr int kSeedNginxPort = 3005;
+inline constexpr int kSeedServerBasePort = 3000;  // server N on 3000 + N
+
+struct LiveStackOptions {
+  std::string server_binary;  // path of //services:saludo_server
+  std::string nginx_config;   // path of the nginx configuration
+  int servers = 2;
+  bool free_ports = false;  // false: the seed's ports
+  bool control = true;      // start servers with --control
+  bool log_calls = false;
+};
+
+// Paths of the stack's files in the runfiles of the running binary or test.
+struct StackFiles {
+  std::string server_binary;
+  std::string nginx_conf;  // nginx/nginx.conf
+  std::string seed_conf;   // nginx/seed.conf
+};
+absl::StatusOr<StackFiles> FindStackFiles(const char* argv0);
+
+class LiveStack {
+ public:
+  // Starts the servers (each waits until it is listening), then nginx with
+  // the configuration's ports remapped to the servers' and nginx's ports.
+  static absl::StatusOr<std::unique_ptr<LiveStack>> Start(
+      const LiveStackOptions& options);
+  ~LiveStack();
+
+  // "127.0.0.1:<port>" of nginx, and of server `id` (1-based).
+  std::string nginx_target() const;
+  std::string server_target(int id) const;
+  int server_port(int id) const { return server_ports_.at(id); }
+  nginx::NginxProcess& nginx() { return *nginx_; }
+
+  // Kills server `id` (SIGKILL: connections to it are then refused).
+  void KillServer(int id);
+  // Starts server `id` again on its port, with fresh state.
+  absl::Status RestartServer(int id);
+  // What server `id` printed so far.
+  std::string ServerOutput(int id) const;
+
+ private:
+  LiveStack() = default;
+  absl::Status StartServer(int id);
+
+  LiveStackOptions options_;
+  std::string log_dir_;
+  std::map<int, int> server_ports_;
+  std::map<int, std::unique_ptr<runtime::live::Subprocess>> servers_;
+  std::unique_ptr<nginx::NginxProcess> nginx_;
+};
+
+}  // namespace saludo::stack
+
+#endif  // SALUDO_STACK_LIVE_STACK_H_
