@@ -10,10 +10,12 @@
 
 namespace saludo::stack {
 
-absl::StatusOr<StackFiles> FindStackFiles(const char* argv0) {
+absl::StatusOr<StackFiles> FindStackFiles(const std::string& argv0) {
   using bazel::tools::cpp::runfiles::Runfiles;
   std::string error;
-  std::unique_ptr<Runfiles> runfiles(Runfiles::Create(argv0, &error));
+  std::unique_ptr<Runfiles> runfiles(argv0.empty()
+                                         ? Runfiles::CreateForTest(&error)
+                                         : Runfiles::Create(argv0, &error));
   if (runfiles == nullptr) {
     return absl::NotFoundError("cannot find runfiles: " + error);
   }

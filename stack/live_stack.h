@@ -34,7 +34,8 @@ struct StackFiles {
   std::string nginx_conf;  // nginx/nginx.conf
   std::string seed_conf;   // nginx/seed.conf
 };
-absl::StatusOr<StackFiles> FindStackFiles(const char* argv0);
+// `argv0` is the program's argv[0]; empty inside a test.
+absl::StatusOr<StackFiles> FindStackFiles(const std::string& argv0);
 
 class LiveStack {
  public:
