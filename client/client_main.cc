@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "client/load_client.h"
 #include "client/summary.h"
+#include "runtime/live/cli.h"
 #include "runtime/live/grpc_channel.h"
 #include "runtime/live/system_clock.h"
 
@@ -32,31 +33,23 @@ constexpr char kUsage[] =
     "usage: client [--target=host:port] [--nombre=S] [--requests=N] "
     "[--concurrency=C] [--deadline=5s]";
 
-int UsageError(const std::string& message) {
-  std::fprintf(stderr, "client: %s\n%s\n", message.c_str(), kUsage);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  if (rest.size() > 1) {
-    return UsageError(absl::StrCat("unexpected argument '", rest[1], "'"));
-  }
   using namespace saludo;
+  runtime::live::ParseFlagsOrExit(argc, argv, kUsage);
+  using runtime::live::UsageError;
   client::LoadOptions options;
   options.nombre = absl::GetFlag(FLAGS_nombre);
   options.requests = absl::GetFlag(FLAGS_requests);
   options.concurrency = absl::GetFlag(FLAGS_concurrency);
   options.deadline = absl::GetFlag(FLAGS_deadline);
   if (absl::Status s = client::ValidateLoadOptions(options); !s.ok()) {
-    return UsageError(std::string(s.message()));
+    UsageError(std::string(s.message()));
   }
   const std::string target = absl::GetFlag(FLAGS_target);
   if (target.find(':') == std::string::npos) {
-    return UsageError("--target must be host:port, got '" + target + "'");
+    UsageError("--target must be host:port, got '" + target + "'");
   }
 
   runtime::live::SystemClock clock;

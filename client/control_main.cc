@@ -2,10 +2,10 @@
 // --control (loopback only).
 //
 //   control --target=127.0.0.1:3001 --hang=41s
-//   control --target=127.0.0.1:3001 --delay=200ms --error_rate=0.1 --error_code=14
-//   control --target=127.0.0.1:3001 --clock_offset=5s
-//   control --target=127.0.0.1:3001 --clear
-//   control --target=127.0.0.1:3001            (shows what is set)
+//   control --target=127.0.0.1:3001 --delay=200ms --error_rate=0.1
+//   --error_code=14 control --target=127.0.0.1:3001 --clock_offset=5s control
+//   --target=127.0.0.1:3001 --clear control --target=127.0.0.1:3001 (shows what
+//   is set)
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -17,6 +17,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "proto/control.pb.h"
+#include "runtime/live/cli.h"
 #include "runtime/live/grpc_channel.h"
 #include "runtime/typed_rpc.h"
 #include "services/control_service.h"
@@ -49,14 +50,9 @@ bool AnyFaultFlag() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  if (rest.size() > 1 || (absl::GetFlag(FLAGS_clear) && AnyFaultFlag())) {
-    std::fprintf(stderr, "control: %s\n%s\n",
-                 rest.size() > 1 ? "unexpected argument"
-                                 : "--clear takes no fault flags",
-                 kUsage);
-    return 2;
+  saludo::runtime::live::ParseFlagsOrExit(argc, argv, kUsage);
+  if (absl::GetFlag(FLAGS_clear) && AnyFaultFlag()) {
+    saludo::runtime::live::UsageError("--clear takes no fault flags");
   }
   using namespace saludo;
   runtime::live::GrpcChannel channel(absl::GetFlag(FLAGS_target));
@@ -97,7 +93,8 @@ int main(int argc, char** argv) {
   done.WaitForNotification();
   if (!status.ok()) {
     std::fprintf(stderr, "control: %s: %s\n",
-                 absl::GetFlag(FLAGS_target).c_str(), status.ToString().c_str());
+                 absl::GetFlag(FLAGS_target).c_str(),
+                 status.ToString().c_str());
     return 1;
   }
   std::printf("%s", report.DebugString().c_str());

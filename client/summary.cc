@@ -16,8 +16,7 @@ std::string Ms(absl::Duration d) {
 
 }  // namespace
 
-absl::Duration Percentile(const std::vector<absl::Duration>& sorted,
-                          double q) {
+absl::Duration Percentile(const std::vector<absl::Duration>& sorted, double q) {
   SALUDO_CHECK(!sorted.empty());
   SALUDO_CHECK(q > 0 && q <= 1);
   size_t rank = static_cast<size_t>(std::ceil(q * sorted.size()));
@@ -65,8 +64,9 @@ std::string FormatCall(const CallRecord& r) {
 }
 
 std::string FormatSummary(const LoadSummary& s) {
-  std::string out = absl::StrCat("calls: ", s.calls, " ok: ", s.calls - s.failed,
-                                 " failed: ", s.failed, "\n");
+  std::string out =
+      absl::StrCat("calls: ", s.calls, " ok: ", s.calls - s.failed,
+                   " failed: ", s.failed, "\n");
   absl::StrAppend(&out, "per server:");
   if (s.calls_per_server.empty()) absl::StrAppend(&out, " none");
   for (const auto& [id, n] : s.calls_per_server) {
@@ -79,9 +79,8 @@ std::string FormatSummary(const LoadSummary& s) {
   absl::StrAppend(&out, "\nlatency: p50=", Ms(s.latency.p50),
                   " p90=", Ms(s.latency.p90), " p99=", Ms(s.latency.p99),
                   " max=", Ms(s.latency.max), "\n");
-  absl::StrAppend(&out,
-                  absl::StrFormat("throughput: %.0f calls/s over %s\n",
-                                  s.calls_per_second, Ms(s.elapsed)));
+  absl::StrAppend(&out, absl::StrFormat("throughput: %.0f calls/s over %s\n",
+                                        s.calls_per_second, Ms(s.elapsed)));
   return out;
 }
 

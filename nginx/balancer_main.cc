@@ -11,6 +11,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
 #include "nginx/nginx_process.h"
+#include "runtime/live/cli.h"
 #include "tools/cpp/runfiles/runfiles.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -20,14 +21,10 @@ ABSL_FLAG(std::string, port_map, "",
 ABSL_FLAG(bool, keep_prefix, false, "keep the temporary prefix (logs) on exit");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  saludo::runtime::live::ParseFlagsOrExit(
+      argc, argv,
       "Runs nginx unprivileged with the project's configuration.\n"
       "usage: balancer [--config=FILE] [--port_map=3005=8005] [--keep_prefix]");
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  if (rest.size() > 1) {
-    std::fprintf(stderr, "balancer: unexpected argument '%s'\n", rest[1]);
-    return 2;
-  }
   using bazel::tools::cpp::runfiles::Runfiles;
   std::string error;
   std::unique_ptr<Runfiles> runfiles(Runfiles::Create(argv[0], &error));
@@ -47,9 +44,7 @@ int main(int argc, char** argv) {
   }
   auto port_map = saludo::nginx::ParsePortMap(absl::GetFlag(FLAGS_port_map));
   if (!port_map.ok()) {
-    std::fprintf(stderr, "balancer: %s\n",
-                 std::string(port_map.status().message()).c_str());
-    return 2;
+    saludo::runtime::live::UsageError(std::string(port_map.status().message()));
   }
   options.port_map = *port_map;
   options.errors_to_stderr = true;

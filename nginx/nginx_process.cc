@@ -71,9 +71,9 @@ absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
 std::vector<std::string> NginxArgv(const NginxOptions& options,
                                    const std::string& prefix,
                                    const std::string& extra_globals) {
-  return {NginxBinary(options), "-p",          prefix + "/",
-          "-c",                 "conf/nginx.conf", "-e",
-          "logs/error.log",     "-g",          extra_globals};
+  return {NginxBinary(options), "-p", prefix + "/",     "-c",
+          "conf/nginx.conf",    "-e", "logs/error.log", "-g",
+          extra_globals};
 }
 
 }  // namespace
@@ -151,8 +151,8 @@ absl::Status ValidateConfig(const NginxOptions& options) {
   argv.insert(argv.begin() + 1, "-t");
   if (geteuid() == 0) {
     // `nginx -t` as root would check as root; run it as nginx will run.
-    argv.insert(argv.begin(), {"/usr/sbin/runuser", "-u", kUnprivilegedUser,
-                               "--"});
+    argv.insert(argv.begin(),
+                {"/usr/sbin/runuser", "-u", kUnprivilegedUser, "--"});
   }
   absl::StatusOr<runtime::live::CommandResult> result =
       runtime::live::RunCommand(argv, absl::Seconds(10));
@@ -185,10 +185,10 @@ absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
   nginx->listen_ports_ = ListenPorts(rendered);
 
   runtime::live::SpawnOptions spawn;
-  spawn.argv = NginxArgv(options, *prefix,
-                         options.errors_to_stderr
-                             ? "daemon off; error_log stderr warn;"
-                             : "daemon off;");
+  spawn.argv =
+      NginxArgv(options, *prefix,
+                options.errors_to_stderr ? "daemon off; error_log stderr warn;"
+                                         : "daemon off;");
   spawn.user_if_root = kUnprivilegedUser;
   if (!options.errors_to_stderr) {
     spawn.stdout_path = *prefix + "/logs/stdout.log";
@@ -215,10 +215,9 @@ absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
     }
     if (absl::Now() > end) {
       nginx->Stop();
-      return absl::DeadlineExceededError(
-          absl::StrCat("nginx did not accept connections on ",
-                       absl::StrJoin(nginx->listen_ports_, ", "),
-                       " within 10s"));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "nginx did not accept connections on ",
+          absl::StrJoin(nginx->listen_ports_, ", "), " within 10s"));
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
@@ -238,9 +237,8 @@ void NginxProcess::Stop() {
 }
 
 std::vector<std::string> NginxProcess::AccessLogLines() const {
-  std::vector<std::string> lines =
-      absl::StrSplit(ReadFileOrEmpty(prefix_ + "/logs/access.log"), '\n',
-                     absl::SkipEmpty());
+  std::vector<std::string> lines = absl::StrSplit(
+      ReadFileOrEmpty(prefix_ + "/logs/access.log"), '\n', absl::SkipEmpty());
   return lines;
 }
 

@@ -8,11 +8,11 @@ namespace saludo::runtime {
                               int line);
 }  // namespace saludo::runtime
 
-#define SALUDO_CHECK(condition)                                          \
-  do {                                                                   \
-    if (!(condition)) {                                                  \
-      ::saludo::runtime::CheckFailed(#condition, __FILE__, __LINE__);    \
-    }                                                                    \
+#define SALUDO_CHECK(condition)                                       \
+  do {                                                                \
+    if (!(condition)) {                                               \
+      ::saludo::runtime::CheckFailed(#condition, __FILE__, __LINE__); \
+    }                                                                 \
   } while (0)
 
 #endif  // SALUDO_RUNTIME_CHECK_H_

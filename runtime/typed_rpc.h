@@ -18,17 +18,17 @@ template <class Reply, class Request>
 void CallUnary(Channel& channel, const std::string& method,
                const Request& request, const CallOptions& options,
                std::function<void(absl::Status, Reply)> done) {
-  channel.Call(method, request.SerializeAsString(), options,
-               [done = std::move(done), method](absl::Status status,
-                                                std::string bytes) {
-                 Reply reply;
-                 if (status.ok() && !reply.ParseFromString(bytes)) {
-                   status = absl::InternalError(
-                       "reply of " + method + " does not parse as " +
-                       Reply::descriptor()->full_name());
-                 }
-                 done(std::move(status), std::move(reply));
-               });
+  channel.Call(
+      method, request.SerializeAsString(), options,
+      [done = std::move(done), method](absl::Status status, std::string bytes) {
+        Reply reply;
+        if (status.ok() && !reply.ParseFromString(bytes)) {
+          status =
+              absl::InternalError("reply of " + method + " does not parse as " +
+                                  Reply::descriptor()->full_name());
+        }
+        done(std::move(status), std::move(reply));
+      });
 }
 
 template <class Reply>
@@ -38,29 +38,26 @@ using TypedResponder = std::function<void(absl::Status, const Reply&)>;
 // `Request` (e.g. invalid UTF-8 in a string field) gets INVALID_ARGUMENT and
 // never reaches `handler`.
 template <class Request, class Reply>
-void RegisterUnary(
-    HandlerRegistry& registry, const std::string& method,
-    std::function<void(const ServerCall&, const Request&,
-                       TypedResponder<Reply>)>
-        handler) {
-  registry.Register(
-      method, [handler = std::move(handler)](const ServerCall& call,
-                                             std::string bytes,
-                                             Responder respond) {
-        Request request;
-        if (!request.ParseFromString(bytes)) {
-          respond(absl::InvalidArgumentError(
-                      "request does not parse as " +
-                      Request::descriptor()->full_name()),
-                  "");
-          return;
-        }
-        handler(call, request,
-                [respond = std::move(respond)](absl::Status status,
-                                               const Reply& reply) {
-                  respond(status, status.ok() ? reply.SerializeAsString() : "");
-                });
-      });
+void RegisterUnary(HandlerRegistry& registry, const std::string& method,
+                   std::function<void(const ServerCall&, const Request&,
+                                      TypedResponder<Reply>)>
+                       handler) {
+  registry.Register(method, [handler = std::move(handler)](
+                                const ServerCall& call, std::string bytes,
+                                Responder respond) {
+    Request request;
+    if (!request.ParseFromString(bytes)) {
+      respond(absl::InvalidArgumentError("request does not parse as " +
+                                         Request::descriptor()->full_name()),
+              "");
+      return;
+    }
+    handler(call, request,
+            [respond = std::move(respond)](absl::Status status,
+                                           const Reply& reply) {
+              respond(status, status.ok() ? reply.SerializeAsString() : "");
+            });
+  });
 }
 
 }  // namespace saludo::runtime

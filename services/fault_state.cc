@@ -21,8 +21,8 @@ absl::Status FaultState::Validate(const control::Faults& faults) {
     return absl::InvalidArgumentError("hang_nanos must be >= 0");
   }
   if (!(faults.error_rate() >= 0 && faults.error_rate() <= 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("error_rate must be in [0, 1], got ", faults.error_rate()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "error_rate must be in [0, 1], got ", faults.error_rate()));
   }
   if (faults.error_rate() > 0 &&
       (faults.error_code() < 1 || faults.error_code() > 16)) {
@@ -73,10 +73,10 @@ CallPlan FaultState::PlanCall() {
       absl::Nanoseconds(faults_.reply_delay_nanos());
   if (faults_.error_rate() > 0 && random_.Bernoulli(faults_.error_rate())) {
     ++calls_failed_injected_;
-    plan.injected_error = absl::Status(
-        static_cast<absl::StatusCode>(faults_.error_code()),
-        faults_.error_message().empty() ? "injected error"
-                                        : faults_.error_message());
+    plan.injected_error =
+        absl::Status(static_cast<absl::StatusCode>(faults_.error_code()),
+                     faults_.error_message().empty() ? "injected error"
+                                                     : faults_.error_message());
   }
   return plan;
 }

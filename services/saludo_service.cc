@@ -3,8 +3,8 @@
 #include <memory>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "proto/service.pb.h"
 #include "runtime/check.h"
 #include "runtime/typed_rpc.h"
@@ -48,8 +48,8 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
               absl::StrCat("nombre is ", request.nombre().size(),
                            " bytes; the limit is ", kMaxNombreBytes));
           if (log_) {
-            log_(absl::StrCat("servidor ", server_id_, ": saludar peer=",
-                              call.peer, " nombre=\"",
+            log_(absl::StrCat("servidor ", server_id_,
+                              ": saludar peer=", call.peer, " nombre=\"",
                               LogName(request.nombre()), "\" -> ",
                               absl::StatusCodeToString(status.code())));
           }
@@ -63,17 +63,15 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
           if (plan.injected_error.ok()) {
             reply.set_mensaje(Greeting(nombre, server_id_));
             reply.set_server_id(server_id_);
-            reply.set_server_time_unix_nanos(
-                absl::ToUnixNanos(clock_->Now()));
+            reply.set_server_time_unix_nanos(absl::ToUnixNanos(clock_->Now()));
           }
           if (log_) {
             log_(absl::StrCat(
                 "servidor ", server_id_, ": saludar peer=", peer, " nombre=\"",
                 LogName(nombre), "\" -> ",
-                absl::StatusCodeToString(plan.injected_error.code()),
-                " after ",
-                absl::FormatDuration(absl::Trunc(
-                    clock_->Monotonic() - arrived, absl::Microseconds(1)))));
+                absl::StatusCodeToString(plan.injected_error.code()), " after ",
+                absl::FormatDuration(absl::Trunc(clock_->Monotonic() - arrived,
+                                                 absl::Microseconds(1)))));
           }
           respond(plan.injected_error, reply);
         };

@@ -54,8 +54,9 @@ class SaludoServiceTest : public ::testing::Test {
     control::SetFaultsRequest request;
     *request.mutable_faults() = faults;
     absl::Status result;
-    registry_.Call(kSetFaultsMethod, request.SerializeAsString(),
-                   [&](absl::Status s, std::string) { result = s; }, peer);
+    registry_.Call(
+        kSetFaultsMethod, request.SerializeAsString(),
+        [&](absl::Status s, std::string) { result = s; }, peer);
     return result;
   }
 

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "runtime/live/cli.h"
 #include "runtime/live/grpc_server.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
@@ -41,25 +42,17 @@ constexpr char kUsage[] =
     "usage: saludo_server --id=N [--port=P] [--host=H] [--clock_offset=D] "
     "[--control] [--log_calls=false]";
 
-int UsageError(const std::string& message) {
-  std::fprintf(stderr, "saludo_server: %s\n%s\n", message.c_str(), kUsage);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  if (rest.size() > 1) {
-    return UsageError(absl::StrCat("unexpected argument '", rest[1], "'"));
-  }
+  saludo::runtime::live::ParseFlagsOrExit(argc, argv, kUsage);
+  using saludo::runtime::live::UsageError;
   const int id = absl::GetFlag(FLAGS_id);
-  if (id < 1) return UsageError("--id must be given and at least 1");
+  if (id < 1) UsageError("--id must be given and at least 1");
   int port = absl::GetFlag(FLAGS_port);
   if (port == -1) port = 3000 + id;
   if (port < 0 || port > 65535) {
-    return UsageError(absl::StrCat("--port must be in 0..65535, got ", port));
+    UsageError(absl::StrCat("--port must be in 0..65535, got ", port));
   }
 
   // Block the stop signals in every thread (gRPC's and ours inherit the mask);

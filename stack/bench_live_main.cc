@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/summary.h"
+#include "runtime/live/cli.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
 
@@ -33,20 +34,19 @@ T Median(std::vector<T> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  using namespace saludo;
+  runtime::live::ParseFlagsOrExit(
+      argc, argv,
       "Live benchmark: direct vs through nginx.\n"
       "usage: bench_live [--runs=5] [--calls_per_run=5000] "
-      "[--concurrency=1,16,64]");
-  absl::ParseCommandLine(argc, argv);
-  using namespace saludo;
+      "[--concurrency=1,16,64] [--nginx_config=FILE]");
   std::vector<int> concurrencies;
   for (absl::string_view c :
        absl::StrSplit(absl::GetFlag(FLAGS_concurrency), ',')) {
     int n = 0;
     if (!absl::SimpleAtoi(c, &n) || n < 1) {
-      std::fprintf(stderr, "bench_live: bad --concurrency entry '%s'\n",
-                   std::string(c).c_str());
-      return 2;
+      runtime::live::UsageError("bad --concurrency entry '" + std::string(c) +
+                                "'");
     }
     concurrencies.push_back(n);
   }
@@ -89,8 +89,7 @@ int main(int argc, char** argv) {
         failed += s.failed;
       }
       std::printf("| %s | %d | %.0f | %.0f µs | %.0f µs | %lld |\n",
-                  via_nginx ? "client → nginx → 2 servers"
-                            : "client → server",
+                  via_nginx ? "client → nginx → 2 servers" : "client → server",
                   concurrency, Median(rates),
                   absl::ToDoubleMicroseconds(Median(p50s)),
                   absl::ToDoubleMicroseconds(Median(p99s)),

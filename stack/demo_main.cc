@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/summary.h"
+#include "runtime/live/cli.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
 
@@ -28,21 +29,16 @@ void PrintRecords(const std::vector<saludo::client::CallRecord>& records) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  using namespace saludo;
+  runtime::live::ParseFlagsOrExit(
+      argc, argv,
       "Live demo: 2 servers behind nginx, a burst, then a hung server.\n"
       "usage: demo [--requests=N] [--concurrency=C]");
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  if (rest.size() > 1) {
-    std::fprintf(stderr, "demo: unexpected argument '%s'\n", rest[1]);
-    return 2;
-  }
-  using namespace saludo;
   client::LoadOptions burst;
   burst.requests = absl::GetFlag(FLAGS_requests);
   burst.concurrency = absl::GetFlag(FLAGS_concurrency);
   if (absl::Status s = client::ValidateLoadOptions(burst); !s.ok()) {
-    std::fprintf(stderr, "demo: %s\n", std::string(s.message()).c_str());
-    return 2;
+    runtime::live::UsageError(std::string(s.message()));
   }
   absl::StatusOr<stack::StackFiles> files = stack::FindStackFiles(argv[0]);
   if (!files.ok()) {
@@ -61,10 +57,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   stack::LiveStack& stack = **live;
-  std::printf("== live stack: servidor 1 on %s, servidor 2 on %s, nginx on %s "
-              "(nginx/nginx.conf)\n",
-              stack.server_target(1).c_str(), stack.server_target(2).c_str(),
-              stack.nginx_target().c_str());
+  std::printf(
+      "== live stack: servidor 1 on %s, servidor 2 on %s, nginx on %s "
+      "(nginx/nginx.conf)\n",
+      stack.server_target(1).c_str(), stack.server_target(2).c_str(),
+      stack.nginx_target().c_str());
 
   std::printf("\n== %lld calls through nginx (concurrency %d)\n",
               static_cast<long long>(burst.requests), burst.concurrency);

@@ -13,8 +13,8 @@
 namespace saludo::stack {
 
 // Runs the client's burst against `target` and waits for every call.
-std::vector<client::CallRecord> RunLiveBurst(const std::string& target,
-                                             const client::LoadOptions& options);
+std::vector<client::CallRecord> RunLiveBurst(
+    const std::string& target, const client::LoadOptions& options);
 
 absl::StatusOr<control::FaultsReport> SetServerFaults(
     const std::string& target, const control::Faults& faults);

@@ -8,6 +8,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "runtime/live/cli.h"
 #include "stack/live_stack.h"
 
 ABSL_FLAG(std::string, nginx_config, "nginx",
@@ -16,15 +17,11 @@ ABSL_FLAG(bool, free_ports, false, "use free ports instead of the seed's");
 ABSL_FLAG(bool, log_calls, true, "servers print one line per call");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  using namespace saludo;
+  runtime::live::ParseFlagsOrExit(
+      argc, argv,
       "Runs the live stack: 2 Saludo servers (with --control) behind nginx.\n"
       "usage: live [--nginx_config=nginx|seed|PATH] [--free_ports]");
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  if (rest.size() > 1) {
-    std::fprintf(stderr, "live: unexpected argument '%s'\n", rest[1]);
-    return 2;
-  }
-  using namespace saludo;
   absl::StatusOr<stack::StackFiles> files = stack::FindStackFiles(argv[0]);
   if (!files.ok()) {
     std::fprintf(stderr, "live: %s\n", files.status().ToString().c_str());

@@ -20,7 +20,8 @@ absl::StatusOr<StackFiles> FindStackFiles(const std::string& argv0) {
     return absl::NotFoundError("cannot find runfiles: " + error);
   }
   StackFiles files;
-  files.server_binary = runfiles->Rlocation("saludo_sim/services/saludo_server");
+  files.server_binary =
+      runfiles->Rlocation("saludo_sim/services/saludo_server");
   files.nginx_conf = runfiles->Rlocation("saludo_sim/nginx/nginx.conf");
   files.seed_conf = runfiles->Rlocation("saludo_sim/nginx/seed.conf");
   for (const std::string& path :
@@ -92,8 +93,8 @@ absl::Status LiveStack::StartServer(int id) {
       spawn.stdout_path, absl::StrCat("servidor ", id, " listening on"),
       absl::Seconds(10));
   if (!ready.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "server ", id, " did not start: ", ServerOutput(id)));
+    return absl::UnavailableError(
+        absl::StrCat("server ", id, " did not start: ", ServerOutput(id)));
   }
   return absl::OkStatus();
 }

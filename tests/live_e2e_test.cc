@@ -83,10 +83,10 @@ TEST(LiveE2eTest, KilledServerIsRetriedOnTheOtherThenSkipped) {
   // 1 for fail_timeout (10 s, longer than this test).
   std::vector<std::string> log = live->nginx().AccessLogLines();
   ASSERT_EQ(log.size(), 10u);
-  EXPECT_EQ(CountContaining(log, absl::StrCat("upstream=",
-                                              live->server_target(1), ", ",
-                                              live->server_target(2))),
-            2);
+  EXPECT_EQ(
+      CountContaining(log, absl::StrCat("upstream=", live->server_target(1),
+                                        ", ", live->server_target(2))),
+      2);
   EXPECT_EQ(CountContaining(log, "upstream_status=502, 200"), 2);
   // Restarted, it is still skipped inside fail_timeout.
   ASSERT_TRUE(live->RestartServer(1).ok());
@@ -165,7 +165,9 @@ TEST(LiveE2eTest, ShippedConfigsPassNginxT) {
 TEST(LiveE2eTest, BrokenConfigIsRejectedWithFileAndLine) {
   const std::string path = ::testing::TempDir() + "/broken.conf";
   FILE* f = std::fopen(path.c_str(), "w");
-  std::fputs("events {}\nhttp {\n  upstream u { server 127.0.0.1:1 wieght=2; }\n}\n", f);
+  std::fputs(
+      "events {}\nhttp {\n  upstream u { server 127.0.0.1:1 wieght=2; }\n}\n",
+      f);
   std::fclose(f);
   nginx::NginxOptions options;
   options.config_path = path;
@@ -181,7 +183,8 @@ TEST(LiveE2eTest, MissingNginxBinaryIsNamed) {
   options.nginx_binary = "/nonexistent/nginx";
   auto nginx = nginx::NginxProcess::Start(options);
   EXPECT_EQ(nginx.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(absl::StrContains(nginx.status().message(), "/nonexistent/nginx"));
+  EXPECT_TRUE(
+      absl::StrContains(nginx.status().message(), "/nonexistent/nginx"));
 }
 
 TEST(LiveE2eTest, ServerOnPortInUseSaysWhichAndExits1) {
@@ -194,9 +197,9 @@ TEST(LiveE2eTest, ServerOnPortInUseSaysWhichAndExits1) {
   first.stdout_path = out;
   auto running = runtime::live::Subprocess::Spawn(first);
   ASSERT_TRUE(running.ok());
-  ASSERT_TRUE(runtime::live::WaitForLine(out, "servidor 1 listening",
-                                         absl::Seconds(10))
-                  .ok());
+  ASSERT_TRUE(
+      runtime::live::WaitForLine(out, "servidor 1 listening", absl::Seconds(10))
+          .ok());
   auto second = runtime::live::RunCommand(
       {Files().server_binary, "--id=2", absl::StrCat("--port=", *port)},
       absl::Seconds(10));
@@ -208,11 +211,13 @@ TEST(LiveE2eTest, ServerOnPortInUseSaysWhichAndExits1) {
 }
 
 TEST(LiveE2eTest, ServerRejectsBadFlagsWithUsage) {
-  auto r = runtime::live::RunCommand({Files().server_binary, "--id=0"},
-                                     absl::Seconds(10));
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(r->output, "usage:")) << r->output;
+  for (const char* bad : {"--id=0", "--bogus=1", "stray"}) {
+    auto r = runtime::live::RunCommand({Files().server_binary, bad},
+                                       absl::Seconds(10));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->exit_code, 2) << bad;
+    EXPECT_TRUE(absl::StrContains(r->output, "usage:")) << r->output;
+  }
 }
 
 }  // namespace

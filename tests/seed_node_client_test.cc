@@ -38,11 +38,11 @@ class SeedNodeClientTest : public ::testing::Test {
   runtime::live::CommandResult RunNodeClient(const std::string& target) {
     // node resolves packages from the script's real path: tests/node in the
     // source tree, where ./bazelw installs them.
-    auto result = runtime::live::RunCommand({"/usr/bin/node", script_, proto_,
-                                             target},
-                                            absl::Seconds(30));
+    auto result = runtime::live::RunCommand(
+        {"/usr/bin/node", script_, proto_, target}, absl::Seconds(30));
     EXPECT_TRUE(result.ok()) << result.status();
-    if (result.ok() && absl::StrContains(result->output, "ERR_MODULE_NOT_FOUND")) {
+    if (result.ok() &&
+        absl::StrContains(result->output, "ERR_MODULE_NOT_FOUND")) {
       ADD_FAILURE() << "npm packages missing: run ./bazelw (it installs them "
                        "into tests/node)\n"
                     << result->output;

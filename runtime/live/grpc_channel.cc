@@ -1,11 +1,11 @@
 #include "runtime/live/grpc_channel.h"
 
-#include <chrono>
-#include <utility>
-
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+
+#include <chrono>
+#include <utility>
 
 #include "runtime/live/grpc_status.h"
 

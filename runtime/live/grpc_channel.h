@@ -3,11 +3,11 @@
 #ifndef SALUDO_RUNTIME_LIVE_GRPC_CHANNEL_H_
 #define SALUDO_RUNTIME_LIVE_GRPC_CHANNEL_H_
 
-#include <memory>
-#include <string>
-
 #include <grpcpp/channel.h>
 #include <grpcpp/generic/generic_stub.h>
+
+#include <memory>
+#include <string>
 
 #include "runtime/rpc.h"
 

@@ -33,31 +33,30 @@ Outcome CallAndWait(Channel& channel, const std::string& method,
 class GrpcRuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.Register("/Echo/echo",
-                     [](const ServerCall& call, std::string request,
-                        Responder respond) {
-                       respond(absl::OkStatus(), "echo:" + request);
+    server_.Register("/Echo/echo", [](const ServerCall& call,
+                                      std::string request, Responder respond) {
+      respond(absl::OkStatus(), "echo:" + request);
+    });
+    server_.Register(
+        "/Echo/fail", [](const ServerCall&, std::string, Responder respond) {
+          respond(absl::FailedPreconditionError("told to fail"), "");
+        });
+    server_.Register("/Echo/later",
+                     [this](const ServerCall&, std::string, Responder respond) {
+                       timers_.RunAfter(absl::Milliseconds(300), [respond] {
+                         respond(absl::OkStatus(), "late");
+                       });
                      });
-    server_.Register("/Echo/fail", [](const ServerCall&, std::string,
-                                      Responder respond) {
-      respond(absl::FailedPreconditionError("told to fail"), "");
-    });
-    server_.Register("/Echo/later", [this](const ServerCall&, std::string,
-                                           Responder respond) {
-      timers_.RunAfter(absl::Milliseconds(300), [respond] {
-        respond(absl::OkStatus(), "late");
-      });
-    });
     server_.Register("/Echo/peer", [](const ServerCall& call, std::string,
                                       Responder respond) {
-      respond(absl::OkStatus(), IsLoopbackPeer(call.peer) ? "loopback"
-                                                          : call.peer);
+      respond(absl::OkStatus(),
+              IsLoopbackPeer(call.peer) ? "loopback" : call.peer);
     });
     auto port = server_.Start("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status();
     port_ = *port;
-    channel_ = std::make_unique<GrpcChannel>("127.0.0.1:" +
-                                             std::to_string(port_));
+    channel_ =
+        std::make_unique<GrpcChannel>("127.0.0.1:" + std::to_string(port_));
   }
 
   SystemClock clock_;

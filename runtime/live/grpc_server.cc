@@ -1,5 +1,8 @@
 #include "runtime/live/grpc_server.h"
 
+#include <grpc/grpc.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -8,10 +11,6 @@
 #include <chrono>
 #include <cstring>
 #include <utility>
-
-#include <grpc/grpc.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server_builder.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -43,10 +42,9 @@ std::string ExplainBindFailure(const std::string& host, int port) {
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-      why = errno == EADDRINUSE
-                ? absl::StrCat(address, " is already in use")
-                : absl::StrCat("cannot listen on ", address, ": ",
-                               std::strerror(errno));
+      why = errno == EADDRINUSE ? absl::StrCat(address, " is already in use")
+                                : absl::StrCat("cannot listen on ", address,
+                                               ": ", std::strerror(errno));
     }
     close(fd);
   }
@@ -85,8 +83,7 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
     std::shared_ptr<FinishRight> right = finish_right_;
     (*handler_)(call, ByteBufferToString(request_),
                 [right](absl::Status status, std::string reply) {
-                  FinishRight::Use(*right, std::move(status),
-                                   std::move(reply));
+                  FinishRight::Use(*right, std::move(status), std::move(reply));
                 });
   }
 

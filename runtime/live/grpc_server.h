@@ -3,12 +3,12 @@
 #ifndef SALUDO_RUNTIME_LIVE_GRPC_SERVER_H_
 #define SALUDO_RUNTIME_LIVE_GRPC_SERVER_H_
 
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/server.h>
+
 #include <map>
 #include <memory>
 #include <string>
-
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "runtime/rpc.h"

@@ -1,8 +1,8 @@
 #include "runtime/live/grpc_status.h"
 
-#include <vector>
-
 #include <grpcpp/support/slice.h>
+
+#include <vector>
 
 namespace saludo::runtime::live {
 

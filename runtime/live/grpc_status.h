@@ -3,10 +3,10 @@
 #ifndef SALUDO_RUNTIME_LIVE_GRPC_STATUS_H_
 #define SALUDO_RUNTIME_LIVE_GRPC_STATUS_H_
 
-#include <string>
-
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/status.h>
+
+#include <string>
 
 #include "absl/status/status.h"
 

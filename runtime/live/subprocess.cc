@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -76,8 +76,8 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
     RedirectOrDie(STDERR_FILENO, options.stderr_path);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    if (drop && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 ||
-                 setuid(uid) != 0)) {
+    if (drop &&
+        (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0)) {
       _exit(124);
     }
     execv(program.c_str(), argv.data());
@@ -136,7 +136,8 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   options.argv = argv;
   options.stdout_path = path;
   options.stderr_path = path;
-  absl::StatusOr<std::unique_ptr<Subprocess>> child = Subprocess::Spawn(options);
+  absl::StatusOr<std::unique_ptr<Subprocess>> child =
+      Subprocess::Spawn(options);
   if (!child.ok()) {
     unlink(path);
     return child.status();
@@ -192,8 +193,7 @@ absl::StatusOr<std::string> WaitForLine(const std::string& path,
                                         absl::Duration timeout) {
   const absl::Time end = absl::Now() + timeout;
   while (true) {
-    for (absl::string_view line :
-         absl::StrSplit(ReadFileOrEmpty(path), '\n')) {
+    for (absl::string_view line : absl::StrSplit(ReadFileOrEmpty(path), '\n')) {
       if (absl::StartsWith(line, prefix)) return std::string(line);
     }
     if (absl::Now() >= end) {

@@ -3,8 +3,8 @@
 #ifndef SALUDO_RUNTIME_TESTING_FAKES_H_
 #define SALUDO_RUNTIME_TESTING_FAKES_H_
 
-#include <functional>
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,7 +22,8 @@ namespace saludo::runtime::testing {
 // id) order during Advance.
 class ManualClock final : public Clock, public Timers {
  public:
-  explicit ManualClock(absl::Time wall_start = absl::FromUnixSeconds(1700000000))
+  explicit ManualClock(
+      absl::Time wall_start = absl::FromUnixSeconds(1700000000))
       : wall_start_(wall_start) {}
 
   absl::Time Now() override { return wall_start_ + now_ + offset_; }
@@ -33,9 +34,9 @@ class ManualClock final : public Clock, public Timers {
   TimerId RunAfter(absl::Duration delay,
                    std::function<void()> callback) override {
     const TimerId id = next_id_++;
-    timers_.emplace(std::make_pair(now_ + std::max(delay, absl::ZeroDuration()),
-                                   id),
-                    std::move(callback));
+    timers_.emplace(
+        std::make_pair(now_ + std::max(delay, absl::ZeroDuration()), id),
+        std::move(callback));
     return id;
   }
   bool Cancel(TimerId id) override {
@@ -102,7 +103,8 @@ class DirectChannel final : public Channel {
 
   void Call(const std::string& method, std::string request,
             const CallOptions& options, CallDone done) override {
-    auto state = std::make_shared<std::pair<bool, CallDone>>(false, std::move(done));
+    auto state =
+        std::make_shared<std::pair<bool, CallDone>>(false, std::move(done));
     ++in_flight_;
     max_in_flight_ = std::max(max_in_flight_, in_flight_);
     auto finish = [this, state](absl::Status status, std::string reply) {

@@ -113,6 +113,7 @@ def system_libraries():
             "absl/container:flat_hash_set": "absl_raw_hash_set absl_hash",
             "absl/flags:flag": "absl_flags",
             "absl/flags:parse": "absl_flags_parse absl_flags_usage absl_flags",
+            "absl/flags:reflection": "absl_flags_reflection absl_flags",
             "absl/flags:usage": "absl_flags_usage absl_flags",
             "absl/status:status": "absl_status",
             "absl/status:statusor": "absl_statusor absl_status",

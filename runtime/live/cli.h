@@ -1,0 +1,23 @@
+// Command-line handling shared by every binary: bad flags and stray
+// arguments get a message, the usage text, and exit code 2.
+#ifndef SALUDO_RUNTIME_LIVE_CLI_H_
+#define SALUDO_RUNTIME_LIVE_CLI_H_
+
+#include <string>
+#include <vector>
+
+namespace saludo::runtime::live {
+
+// Parses Abseil flags. An unknown flag or (unless `max_positional` allows it)
+// a positional argument prints "<program>: <problem>" and `usage` to stderr
+// and exits 2. Returns the positional arguments (without argv[0]).
+std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
+                                          const char* usage,
+                                          int max_positional = 0);
+
+// Prints "<program>: <message>" and the usage text, and exits 2.
+[[noreturn]] void UsageError(const std::string& message);
+
+}  // namespace saludo::runtime::live
+
+#endif  // SALUDO_RUNTIME_LIVE_CLI_H_
