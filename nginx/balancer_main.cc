@@ -1,6 +1,5 @@
 // `bazel run //nginx:balancer`: runs nginx with nginx/nginx.conf (or --config)
 // as a normal process in a temporary prefix, until SIGINT/SIGTERM.
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -50,11 +49,7 @@ int main(int argc, char** argv) {
   options.errors_to_stderr = true;
   options.keep_prefix = absl::GetFlag(FLAGS_keep_prefix);
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  saludo::runtime::live::BlockStopSignals();
 
   auto nginx = saludo::nginx::NginxProcess::Start(options);
   if (!nginx.ok()) {
@@ -66,16 +61,12 @@ int main(int argc, char** argv) {
               absl::StrJoin((*nginx)->listen_ports(), ",").c_str(),
               options.config_path.c_str(), (*nginx)->prefix().c_str());
   std::fflush(stdout);
-  // Wake up to notice if nginx dies on its own.
-  timespec tick{0, 200 * 1000 * 1000};
-  while (true) {
-    siginfo_t info;
-    int sig = sigtimedwait(&stop_signals, &info, &tick);
-    if (sig > 0) break;
-    if (!(*nginx)->Running()) {
-      std::fprintf(stderr, "balancer: nginx exited unexpectedly\n");
-      return 1;
-    }
+  // Wake up now and then to notice if nginx dies on its own.
+  const int signal_number = saludo::runtime::live::WaitForStopSignal(
+      absl::Milliseconds(200), [&] { return (*nginx)->Running(); });
+  if (signal_number == 0) {
+    std::fprintf(stderr, "balancer: nginx exited unexpectedly\n");
+    return 1;
   }
   (*nginx)->Stop();
   std::printf("nginx stopped\n");

@@ -5,7 +5,6 @@
 //
 // Prints "servidor <id> listening on <host>:<port>" once serving, one line per
 // call, and stops cleanly on SIGINT or SIGTERM.
-#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -55,13 +54,7 @@ int main(int argc, char** argv) {
     UsageError(absl::StrCat("--port must be in 0..65535, got ", port));
   }
 
-  // Block the stop signals in every thread (gRPC's and ours inherit the mask);
-  // the main thread waits for them with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  saludo::runtime::live::BlockStopSignals();
 
   using namespace saludo;
   runtime::live::SystemClock clock(absl::GetFlag(FLAGS_clock_offset));
@@ -95,8 +88,7 @@ int main(int argc, char** argv) {
               absl::GetFlag(FLAGS_control) ? " (control enabled)" : "");
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = runtime::live::WaitForStopSignal();
   std::printf("servidor %d: stopping (signal %d)\n", id, signal_number);
   std::fflush(stdout);
   server.Shutdown(absl::Milliseconds(500));

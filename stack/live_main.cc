@@ -1,6 +1,5 @@
 // `bazel run //:live`: both Saludo servers and nginx as real processes, on the
 // seed's ports (3001, 3002, 3005) unless --free_ports. Ctrl-C stops all.
-#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -36,11 +35,7 @@ int main(int argc, char** argv) {
   options.free_ports = absl::GetFlag(FLAGS_free_ports);
   options.log_calls = absl::GetFlag(FLAGS_log_calls);
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  runtime::live::BlockStopSignals();
 
   absl::StatusOr<std::unique_ptr<stack::LiveStack>> live =
       stack::LiveStack::Start(options);
@@ -58,8 +53,7 @@ int main(int argc, char** argv) {
       (*live)->nginx_target().c_str(), options.nginx_config.c_str(),
       (*live)->nginx().prefix().c_str(), (*live)->nginx_target().c_str());
   std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  runtime::live::WaitForStopSignal();
   std::printf("stopping\n");
   live->reset();
   return 0;

@@ -1,5 +1,8 @@
 #include "runtime/live/cli.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -59,6 +62,40 @@ std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
     UsageError(absl::StrCat("unexpected argument '", positional.back(), "'"));
   }
   return positional;
+}
+
+namespace {
+
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+void BlockStopSignals() {
+  sigset_t set = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForStopSignal(absl::Duration tick,
+                      const std::function<bool()>& keep_waiting) {
+  sigset_t set = StopSignals();
+  while (true) {
+    if (tick == absl::InfiniteDuration()) {
+      int signal_number = 0;
+      if (sigwait(&set, &signal_number) == 0) return signal_number;
+      continue;
+    }
+    timespec timeout = absl::ToTimespec(tick);
+    siginfo_t info;
+    int signal_number = sigtimedwait(&set, &info, &timeout);
+    if (signal_number > 0) return signal_number;
+    if (keep_waiting && !keep_waiting()) return 0;
+  }
 }
 
 }  // namespace saludo::runtime::live

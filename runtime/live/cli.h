@@ -3,8 +3,11 @@
 #ifndef SALUDO_RUNTIME_LIVE_CLI_H_
 #define SALUDO_RUNTIME_LIVE_CLI_H_
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "absl/time/time.h"
 
 namespace saludo::runtime::live {
 
@@ -17,6 +20,16 @@ std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
 
 // Prints "<program>: <message>" and the usage text, and exits 2.
 [[noreturn]] void UsageError(const std::string& message);
+
+// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts
+// afterwards, so WaitForStopSignal can take them. Call before any thread.
+void BlockStopSignals();
+
+// Waits for SIGINT or SIGTERM and returns it; every `tick`, calls
+// `keep_waiting` (if given) and returns 0 when it says false.
+// REQUIRES: BlockStopSignals() was called.
+int WaitForStopSignal(absl::Duration tick = absl::InfiniteDuration(),
+                      const std::function<bool()>& keep_waiting = nullptr);
 
 }  // namespace saludo::runtime::live
 
