@@ -21,7 +21,7 @@ if check "$fixture" >/dev/null; then
   echo "FAIL: the checker did not catch the banned call in $fixture"; exit 1
 fi
 
-mapfile -t files < <(find -L "$root/services" "$root/client" "$root/runtime" \
+mapfile -t files < <(find -L "$root/services" "$root/client" "$root/runtime" "$root/sim" \
   -maxdepth 1 \( -name '*.cc' -o -name '*.h' \) ! -name '*_test.cc' | sort)
 if [ "${#files[@]}" -lt 5 ]; then
   echo "FAIL: expected the sources as data, found ${#files[@]} files"; exit 1

@@ -1,0 +1,66 @@
+// Our own distributions of durations, drawn from runtime::Random. Never
+// std::*_distribution: their output differs between standard libraries, and a
+// seed must mean the same run everywhere.
+#ifndef SALUDO_SIM_DISTRIBUTION_H_
+#define SALUDO_SIM_DISTRIBUTION_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "runtime/random.h"
+
+namespace saludo::sim {
+
+// Standard draws (doubles), the building blocks.
+double StandardNormal(runtime::Random& random);       // mean 0, sd 1
+double StandardExponential(runtime::Random& random);  // mean 1
+
+class Distribution {
+ public:
+  enum class Kind {
+    kFixed,
+    kUniform,
+    kNormal,
+    kExponential,
+    kLogNormal,
+    kPareto
+  };
+
+  // Always `value`.
+  static Distribution Fixed(absl::Duration value);
+  // Uniform in [low, high]. REQUIRES: low <= high.
+  static Distribution Uniform(absl::Duration low, absl::Duration high);
+  // Normal, truncated at `min` (default zero): draws below are clamped.
+  static Distribution Normal(absl::Duration mean, absl::Duration stddev,
+                             absl::Duration min = absl::ZeroDuration());
+  // min + Exponential(mean - min). REQUIRES: mean >= min.
+  static Distribution Exponential(absl::Duration mean,
+                                  absl::Duration min = absl::ZeroDuration());
+  // exp(N(mu, sigma)) with the median given: median * exp(sigma * Z).
+  static Distribution LogNormal(absl::Duration median, double sigma);
+  // Pareto with scale `min` and shape `alpha` (> 0): heavy tail.
+  static Distribution Pareto(absl::Duration min, double alpha);
+
+  // A draw, rounded to whole nanoseconds, never negative.
+  absl::Duration Sample(runtime::Random& random) const;
+
+  // The mean in theory (infinite for Pareto with alpha <= 1).
+  double MeanSeconds() const;
+
+  Kind kind() const { return kind_; }
+  // e.g. "uniform(1ms, 3ms)".
+  std::string ToString() const;
+
+ private:
+  Distribution(Kind kind, double a, double b, double c)
+      : kind_(kind), a_(a), b_(b), c_(c) {}
+  Kind kind_;
+  // Parameters in seconds (or unitless shape), by kind.
+  double a_, b_, c_;
+};
+
+}  // namespace saludo::sim
+
+#endif  // SALUDO_SIM_DISTRIBUTION_H_

@@ -1,0 +1,108 @@
+#include "sim/distribution.h"
+
+#include <cmath>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace saludo::sim {
+namespace {
+
+struct Moments {
+  double mean = 0, stddev = 0, min = 1e18, max = 0;
+};
+
+Moments Measure(const Distribution& d, int n = 200000, uint64_t seed = 11) {
+  runtime::Random random(seed);
+  std::vector<double> v;
+  v.reserve(n);
+  Moments m;
+  for (int i = 0; i < n; ++i) {
+    double s = absl::ToDoubleSeconds(d.Sample(random));
+    v.push_back(s);
+    m.mean += s;
+    m.min = std::min(m.min, s);
+    m.max = std::max(m.max, s);
+  }
+  m.mean /= n;
+  for (double s : v) m.stddev += (s - m.mean) * (s - m.mean);
+  m.stddev = std::sqrt(m.stddev / n);
+  return m;
+}
+
+TEST(DistributionTest, Fixed) {
+  Moments m = Measure(Distribution::Fixed(absl::Milliseconds(3)), 100);
+  EXPECT_DOUBLE_EQ(m.min, 0.003);
+  EXPECT_DOUBLE_EQ(m.max, 0.003);
+}
+
+TEST(DistributionTest, UniformMeanAndSpread) {
+  Moments m = Measure(
+      Distribution::Uniform(absl::Milliseconds(1), absl::Milliseconds(3)));
+  EXPECT_NEAR(m.mean, 0.002, 0.00001);
+  EXPECT_NEAR(m.stddev, 0.002 / std::sqrt(12.0), 0.00001);
+  EXPECT_GE(m.min, 0.001);
+  EXPECT_LE(m.max, 0.003);
+}
+
+TEST(DistributionTest, NormalMoments) {
+  Moments m = Measure(
+      Distribution::Normal(absl::Milliseconds(10), absl::Milliseconds(2)));
+  EXPECT_NEAR(m.mean, 0.010, 0.00005);
+  EXPECT_NEAR(m.stddev, 0.002, 0.00005);
+}
+
+TEST(DistributionTest, NormalIsTruncatedAtMin) {
+  Moments m = Measure(
+      Distribution::Normal(absl::Milliseconds(1), absl::Milliseconds(5)));
+  EXPECT_GE(m.min, 0.0);
+}
+
+TEST(DistributionTest, ExponentialMoments) {
+  Moments m = Measure(
+      Distribution::Exponential(absl::Milliseconds(5), absl::Milliseconds(1)));
+  EXPECT_NEAR(m.mean, 0.005, 0.00005);
+  EXPECT_NEAR(m.stddev, 0.004, 0.00005);  // sd of the exponential part
+  EXPECT_GE(m.min, 0.001);
+}
+
+TEST(DistributionTest, LogNormalMedianAndMean) {
+  const Distribution d = Distribution::LogNormal(absl::Milliseconds(2), 0.5);
+  Moments m = Measure(d);
+  EXPECT_NEAR(m.mean, d.MeanSeconds(), d.MeanSeconds() * 0.01);
+  runtime::Random random(3);
+  int below = 0;
+  for (int i = 0; i < 100000; ++i) {
+    below += d.Sample(random) < absl::Milliseconds(2);
+  }
+  EXPECT_NEAR(below, 50000, 600);
+}
+
+TEST(DistributionTest, ParetoTail) {
+  const Distribution d = Distribution::Pareto(absl::Milliseconds(1), 3.0);
+  Moments m = Measure(d);
+  EXPECT_NEAR(m.mean, 0.0015, 0.00003);  // alpha*min/(alpha-1)
+  EXPECT_GE(m.min, 0.001);
+  // P(X > 2 min) = 2^-alpha = 1/8.
+  runtime::Random random(5);
+  int over = 0;
+  for (int i = 0; i < 80000; ++i) {
+    over += d.Sample(random) > absl::Milliseconds(2);
+  }
+  EXPECT_NEAR(over, 10000, 400);
+}
+
+TEST(DistributionTest, SameSeedSameDraws) {
+  const Distribution d = Distribution::LogNormal(absl::Milliseconds(2), 1.0);
+  runtime::Random a(99), b(99);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(d.Sample(a), d.Sample(b));
+}
+
+TEST(DistributionTest, Describes) {
+  EXPECT_EQ(Distribution::Uniform(absl::Milliseconds(1), absl::Milliseconds(3))
+                .ToString(),
+            "uniform(1ms, 3ms)");
+}
+
+}  // namespace
+}  // namespace saludo::sim

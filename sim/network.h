@@ -1,0 +1,173 @@
+// The simulated network: nodes (each with its clock, timers and server
+// registry), one-way links with latency distributions, loss and duplication,
+// partitions over time windows, and node faults (crash, restart, pause).
+// Requests and replies cross it as serialized bytes and complete with gRPC
+// status codes, as they do live.
+//
+// Connection outcomes a proxy can tell apart:
+//   node down at arrival      -> refused: UNAVAILABLE after a round trip
+//   partition or lost message -> nothing: the caller's deadline decides
+//   server crashes mid-call   -> reset: UNAVAILABLE after the return latency
+//   service hangs or errors   -> whatever the service does (FaultState)
+#ifndef SALUDO_SIM_NETWORK_H_
+#define SALUDO_SIM_NETWORK_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "runtime/random.h"
+#include "runtime/rpc.h"
+#include "sim/distribution.h"
+#include "sim/node_clock.h"
+#include "sim/simulator.h"
+
+namespace saludo::sim {
+
+using NodeId = int32_t;
+
+struct LinkModel {
+  Distribution latency = Distribution::Fixed(absl::Microseconds(50));
+  double loss = 0;       // probability that a message is lost
+  double duplicate = 0;  // probability that a request is delivered twice
+};
+
+// A node's server side: handlers by method, and an optional catch-all (for
+// proxies such as the load balancer).
+class SimServer final : public runtime::HandlerRegistry {
+ public:
+  void Register(const std::string& method, runtime::Handler handler) override;
+  void SetFallback(runtime::Handler handler) { fallback_ = std::move(handler); }
+  // The handler for `method`, or nullptr.
+  const runtime::Handler* Find(const std::string& method) const;
+  void Clear();
+
+ private:
+  std::map<std::string, runtime::Handler> handlers_;
+  runtime::Handler fallback_;
+};
+
+class Node {
+ public:
+  Node(Simulator* sim, NodeId id, std::string name, absl::Time wall_epoch);
+
+  NodeId id() const { return id_; }
+  const std::string& name() const { return name_; }
+  NodeClock& clock() { return clock_; }
+  SimServer& server() { return server_; }
+  bool up() const { return up_; }
+  bool paused() const { return paused_; }
+  uint64_t incarnation() const { return incarnation_; }
+
+  // Runs `work` on this node now; while paused it waits for Resume; when the
+  // node is down it is dropped.
+  void Execute(std::function<void()> work);
+
+ private:
+  friend class Network;
+  Simulator* const sim_;
+  const NodeId id_;
+  const std::string name_;
+  NodeClock clock_;
+  SimServer server_;
+  bool up_ = true;
+  bool paused_ = false;
+  uint64_t incarnation_ = 0;
+  std::vector<std::function<void()>> deferred_;
+};
+
+class Network {
+ public:
+  // REQUIRES: `sim` outlives this object.
+  explicit Network(Simulator* sim);
+  ~Network();
+
+  // Adds a node; its wall clock starts at `wall_epoch` (plus any faults).
+  NodeId AddNode(const std::string& name,
+                 absl::Time wall_epoch = absl::FromUnixSeconds(1767225600));
+  Node& node(NodeId id) { return *nodes_.at(id); }
+  size_t node_count() const { return nodes_.size(); }
+  // The id of the node called `name`, or -1.
+  NodeId Find(const std::string& name) const;
+
+  // Links are one-way; unset links use the default.
+  void SetDefaultLink(const LinkModel& link) { default_link_ = link; }
+  void SetLink(NodeId from, NodeId to, const LinkModel& link);
+  const LinkModel& Link(NodeId from, NodeId to) const;
+
+  // Messages from `from` to `to` (and back too unless `one_way`) are lost
+  // during [start, end).
+  void AddPartition(NodeId from, NodeId to, absl::Duration start,
+                    absl::Duration end, bool one_way);
+  bool Blocked(NodeId from, NodeId to) const;
+
+  // A client channel from node `from` to node `to`.
+  std::unique_ptr<runtime::Channel> Channel(NodeId from, NodeId to);
+
+  // Node faults. Crash: the node stops at once, its timers and pending work
+  // are dropped, calls it was serving are reset, calls it made never
+  // complete. `on_crash` / `on_restart` let the owner destroy and rebuild the
+  // node's process state (restart = fresh state).
+  void Crash(NodeId id);
+  void Restart(NodeId id);
+  void Pause(NodeId id);
+  void Resume(NodeId id);
+  std::function<void(NodeId)> on_crash;
+  std::function<void(NodeId)> on_restart;
+
+  // Starts a call as `client_node` would through a Channel.
+  void StartCall(NodeId client_node, NodeId server_node,
+                 const std::string& method, std::string request,
+                 const runtime::CallOptions& options, runtime::CallDone done);
+
+  uint64_t calls_started() const { return next_call_id_; }
+  size_t calls_in_flight() const { return calls_.size(); }
+
+ private:
+  struct Call {
+    NodeId client;
+    NodeId server;
+    uint64_t client_incarnation;
+    uint64_t server_incarnation = 0;  // set when the request arrives
+    bool arrived = false;             // the request reached a live server
+    bool server_finished = false;     // replied, refused, reset or lost
+    bool client_done = false;         // completed, or the client crashed
+    runtime::TimerId deadline_timer = 0;
+    std::string method;
+    runtime::CallDone done;
+  };
+  struct Partition {
+    NodeId from, to;
+    int64_t start_ns, end_ns;
+    bool one_way;
+  };
+
+  // Samples the latency of one message, or returns false if it is lost.
+  bool Transmit(NodeId from, NodeId to, absl::Duration* latency);
+  void DeliverRequest(uint64_t call_id, std::string request);
+  void SendReply(uint64_t call_id, absl::Status status, std::string reply,
+                 EventKind sent_kind);
+  void Complete(uint64_t call_id, absl::Status status, std::string reply);
+  // Sends `status` from the server back to the client (refusal or reset).
+  void SendFailure(uint64_t call_id, absl::Status status);
+  void EraseIfFinished(std::map<uint64_t, Call>::iterator it);
+  runtime::Random& LinkRandom(NodeId from, NodeId to);
+
+  Simulator* const sim_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  LinkModel default_link_;
+  std::map<std::pair<NodeId, NodeId>, LinkModel> links_;
+  std::map<std::pair<NodeId, NodeId>, runtime::Random> link_random_;
+  std::vector<Partition> partitions_;
+  uint64_t next_call_id_ = 0;
+  std::map<uint64_t, Call> calls_;
+};
+
+}  // namespace saludo::sim
+
+#endif  // SALUDO_SIM_NETWORK_H_

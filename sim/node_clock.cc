@@ -1,0 +1,92 @@
+#include "sim/node_clock.h"
+
+#include <utility>
+
+#include "runtime/check.h"
+
+namespace saludo::sim {
+namespace {
+
+constexpr int64_t kBillion = 1000000000;
+
+}  // namespace
+
+NodeClock::NodeClock(Simulator* sim, absl::Time wall_epoch, Executor execute)
+    : sim_(sim), wall_epoch_(wall_epoch), execute_(std::move(execute)) {}
+
+int64_t NodeClock::LocalNs() const {
+  const __int128 elapsed = sim_->now_ns() - anchor_true_ns_;
+  return anchor_local_ns_ +
+         static_cast<int64_t>(elapsed * (kBillion + drift_ppb_) / kBillion);
+}
+
+int64_t NodeClock::TrueNsForLocal(int64_t target_local_ns) const {
+  const int64_t now_local = LocalNs();
+  if (target_local_ns <= now_local) return sim_->now_ns();
+  const __int128 local_span = target_local_ns - anchor_local_ns_;
+  const __int128 rate = kBillion + drift_ppb_;
+  // Ceiling division: the first true nanosecond at which L >= target.
+  int64_t t = anchor_true_ns_ +
+              static_cast<int64_t>((local_span * kBillion + rate - 1) / rate);
+  return std::max(t, sim_->now_ns());
+}
+
+absl::Time NodeClock::Now() {
+  return wall_epoch_ + absl::Nanoseconds(LocalNs()) + hardware_offset_ +
+         process_offset_;
+}
+
+absl::Duration NodeClock::Monotonic() { return absl::Nanoseconds(LocalNs()); }
+
+void NodeClock::SetWallOffset(absl::Duration offset) {
+  process_offset_ = offset;
+}
+
+runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
+                                     std::function<void()> callback) {
+  if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
+  const runtime::TimerId id = next_timer_id_++;
+  PendingTimer& timer = timers_[id];
+  timer.target_local_ns = LocalNs() + absl::ToInt64Nanoseconds(delay);
+  timer.callback = std::move(callback);
+  Schedule(id, timer);
+  return id;
+}
+
+void NodeClock::Schedule(runtime::TimerId id, PendingTimer& timer) {
+  const int64_t at_ns = TrueNsForLocal(timer.target_local_ns);
+  timer.event = sim_->At(absl::Nanoseconds(at_ns), [this, id] {
+    auto it = timers_.find(id);
+    SALUDO_CHECK(it != timers_.end());
+    std::function<void()> callback = std::move(it->second.callback);
+    timers_.erase(it);
+    execute_(std::move(callback));
+  });
+}
+
+bool NodeClock::Cancel(runtime::TimerId id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return false;
+  sim_->Cancel(it->second.event);
+  timers_.erase(it);
+  return true;
+}
+
+void NodeClock::SetDriftPpb(int64_t drift_ppb) {
+  SALUDO_CHECK(drift_ppb > -kBillion);
+  anchor_local_ns_ = LocalNs();
+  anchor_true_ns_ = sim_->now_ns();
+  drift_ppb_ = drift_ppb;
+  for (auto& [id, timer] : timers_) {
+    sim_->Cancel(timer.event);
+    Schedule(id, timer);
+  }
+}
+
+void NodeClock::ResetProcess() {
+  for (auto& [id, timer] : timers_) sim_->Cancel(timer.event);
+  timers_.clear();
+  process_offset_ = absl::ZeroDuration();
+}
+
+}  // namespace saludo::sim

@@ -1,0 +1,84 @@
+// A simulated node's clocks and timers, derived from true virtual time.
+//
+// Each node has an oscillator that may drift: its local time L advances at
+// (1 + drift_ppb / 1e9) times true time. Monotonic() is L; Now() is
+// wall_epoch + L + hardware offset (clock faults: fixed offset, step jumps) +
+// process offset (SetWallOffset, e.g. --clock_offset). Timers are requested
+// in local durations and fire at the true time when L reaches their target,
+// so a fast clock fires early in true time, exactly as on a real machine.
+#ifndef SALUDO_SIM_NODE_CLOCK_H_
+#define SALUDO_SIM_NODE_CLOCK_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+
+#include "absl/time/time.h"
+#include "runtime/clock.h"
+#include "runtime/timers.h"
+#include "sim/simulator.h"
+
+namespace saludo::sim {
+
+class NodeClock final : public runtime::Clock, public runtime::Timers {
+ public:
+  // Runs a due timer's callback "on the node" (the node defers it while
+  // paused).
+  using Executor = std::function<void(std::function<void()>)>;
+
+  // REQUIRES: `sim` outlives this object.
+  NodeClock(Simulator* sim, absl::Time wall_epoch, Executor execute);
+
+  // runtime::Clock
+  absl::Time Now() override;
+  absl::Duration Monotonic() override;
+  void SetWallOffset(absl::Duration offset) override;
+  absl::Duration WallOffset() override { return process_offset_; }
+
+  // runtime::Timers (durations on this node's clock)
+  runtime::TimerId RunAfter(absl::Duration delay,
+                            std::function<void()> callback) override;
+  bool Cancel(runtime::TimerId id) override;
+
+  // Clock faults: they belong to the machine and survive restarts.
+  void SetHardwareOffset(absl::Duration offset) { hardware_offset_ = offset; }
+  absl::Duration hardware_offset() const { return hardware_offset_; }
+  void Jump(absl::Duration delta) { hardware_offset_ += delta; }
+  // From now on the oscillator runs fast (ppb > 0) or slow; pending timers
+  // are rescheduled to fire when local time reaches their targets.
+  // REQUIRES: drift_ppb > -1e9.
+  void SetDriftPpb(int64_t drift_ppb);
+  int64_t drift_ppb() const { return drift_ppb_; }
+
+  // A crash: every pending timer is dropped and the process offset resets.
+  void ResetProcess();
+
+  size_t pending_timers() const { return timers_.size(); }
+
+ private:
+  struct PendingTimer {
+    int64_t target_local_ns;
+    std::function<void()> callback;
+    EventHandle event;
+  };
+
+  int64_t LocalNs() const;  // L(now)
+  // The earliest true time (ns) at which L >= target.
+  int64_t TrueNsForLocal(int64_t target_local_ns) const;
+  void Schedule(runtime::TimerId id, PendingTimer& timer);
+
+  Simulator* const sim_;
+  const absl::Time wall_epoch_;
+  const Executor execute_;
+  int64_t drift_ppb_ = 0;
+  int64_t anchor_true_ns_ = 0;
+  int64_t anchor_local_ns_ = 0;
+  absl::Duration hardware_offset_ = absl::ZeroDuration();
+  absl::Duration process_offset_ = absl::ZeroDuration();
+  runtime::TimerId next_timer_id_ = 1;
+  std::map<runtime::TimerId, PendingTimer> timers_;
+};
+
+}  // namespace saludo::sim
+
+#endif  // SALUDO_SIM_NODE_CLOCK_H_

@@ -1,0 +1,77 @@
+#include "sim/node_clock.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace saludo::sim {
+namespace {
+
+const absl::Time kEpoch = absl::FromUnixSeconds(1767225600);
+
+class NodeClockTest : public ::testing::Test {
+ protected:
+  Simulator sim_{1, false};
+  NodeClock clock_{&sim_, kEpoch, [](std::function<void()> work) { work(); }};
+};
+
+TEST_F(NodeClockTest, NoFaultsFollowsTrueTime) {
+  sim_.RunUntil(absl::Seconds(2));
+  EXPECT_EQ(clock_.Monotonic(), absl::Seconds(2));
+  EXPECT_EQ(clock_.Now(), kEpoch + absl::Seconds(2));
+}
+
+TEST_F(NodeClockTest, OffsetAndJumpMoveWallButNotMonotonic) {
+  clock_.SetHardwareOffset(absl::Seconds(5));
+  clock_.Jump(-absl::Seconds(1));
+  clock_.SetWallOffset(absl::Milliseconds(250));
+  EXPECT_EQ(clock_.Now(), kEpoch + absl::Milliseconds(4250));
+  EXPECT_EQ(clock_.Monotonic(), absl::ZeroDuration());
+  clock_.ResetProcess();  // a crash forgets the process offset only
+  EXPECT_EQ(clock_.Now(), kEpoch + absl::Seconds(4));
+}
+
+TEST_F(NodeClockTest, DriftScalesLocalTimeAndTimers) {
+  clock_.SetDriftPpb(100000000);  // +10%: runs fast
+  sim_.RunUntil(absl::Seconds(10));
+  EXPECT_EQ(clock_.Monotonic(), absl::Seconds(11));
+  absl::Duration fired_at;
+  clock_.RunAfter(absl::Seconds(11), [&] { fired_at = sim_.now(); });
+  sim_.RunAll();
+  EXPECT_EQ(fired_at, absl::Seconds(20));  // 11 local s = 10 true s
+}
+
+TEST_F(NodeClockTest, DriftChangeReschedulesPendingTimers) {
+  absl::Duration fired_at;
+  clock_.RunAfter(absl::Seconds(10), [&] { fired_at = sim_.now(); });
+  sim_.RunUntil(absl::Seconds(5));
+  clock_.SetDriftPpb(-500000000);  // half speed from t=5
+  sim_.RunAll();
+  // 5 local s done; the other 5 take 10 true s.
+  EXPECT_EQ(fired_at, absl::Seconds(15));
+  EXPECT_EQ(clock_.Monotonic(), absl::Seconds(10));
+}
+
+TEST_F(NodeClockTest, TimersCancelAndResetDropsThem) {
+  int fired = 0;
+  runtime::TimerId a = clock_.RunAfter(absl::Seconds(1), [&] { ++fired; });
+  clock_.RunAfter(absl::Seconds(2), [&] { ++fired; });
+  EXPECT_TRUE(clock_.Cancel(a));
+  EXPECT_FALSE(clock_.Cancel(a));
+  clock_.ResetProcess();
+  sim_.RunAll();
+  EXPECT_EQ(fired, 0);
+  EXPECT_EQ(clock_.pending_timers(), 0u);
+}
+
+TEST_F(NodeClockTest, EqualTimersFireInRequestOrder) {
+  std::vector<int> order;
+  for (int i = 0; i < 5; ++i) {
+    clock_.RunAfter(absl::Milliseconds(1), [&, i] { order.push_back(i); });
+  }
+  sim_.RunAll();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+}  // namespace
+}  // namespace saludo::sim

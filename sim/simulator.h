@@ -1,0 +1,97 @@
+// The discrete-event core: one thread, integer-nanosecond virtual time, and an
+// event queue ordered by (time, sequence number), so equal-time events run in
+// the order they were scheduled, on every run and machine.
+#ifndef SALUDO_SIM_SIMULATOR_H_
+#define SALUDO_SIM_SIMULATOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "runtime/random.h"
+#include "sim/trace.h"
+
+namespace saludo::sim {
+
+struct EventHandle {
+  uint32_t slot = 0;
+  uint32_t generation = 0;
+};
+
+class Simulator {
+ public:
+  // `seed` is the master seed: every random stream derives from it.
+  Simulator(uint64_t seed, bool keep_log);
+
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // True virtual time since the start of the run.
+  absl::Duration now() const { return absl::Nanoseconds(now_ns_); }
+  int64_t now_ns() const { return now_ns_; }
+  uint64_t seed() const { return seed_; }
+
+  // Runs `callback` at now() + delay (a negative delay counts as zero).
+  EventHandle After(absl::Duration delay, std::function<void()> callback);
+  // Runs `callback` at `at`. REQUIRES: at >= now().
+  EventHandle At(absl::Duration at, std::function<void()> callback);
+
+  // Cancels a pending event; false if it already ran or was cancelled.
+  bool Cancel(EventHandle handle);
+
+  // Runs events in (time, sequence) order until none is left or the next is
+  // later than `until`; then, if `until` is finite, time advances to it.
+  // Returns the number of events run.
+  uint64_t RunUntil(absl::Duration until);
+  uint64_t RunAll() { return RunUntil(absl::InfiniteDuration()); }
+
+  // A random stream for a named component (see runtime::Random::ForComponent).
+  runtime::Random RandomFor(absl::string_view component) const {
+    return runtime::Random::ForComponent(seed_, component);
+  }
+
+  Trace& trace() { return trace_; }
+  const Trace& trace() const { return trace_; }
+  // Records an event stamped with now() and the next trace sequence number.
+  void Record(TraceEvent event);
+
+  // Names of nodes, for formatting the trace (index = node id).
+  std::vector<std::string>& node_names() { return node_names_; }
+
+  uint64_t pending_events() const { return pending_; }
+
+ private:
+  struct Entry {
+    int64_t time_ns;
+    uint64_t sequence;
+    uint32_t slot;
+    uint32_t generation;
+    bool operator>(const Entry& o) const {
+      return time_ns != o.time_ns ? time_ns > o.time_ns : sequence > o.sequence;
+    }
+  };
+  struct Slot {
+    std::function<void()> callback;
+    uint32_t generation = 0;
+    bool live = false;
+  };
+
+  uint64_t seed_;
+  int64_t now_ns_ = 0;
+  uint64_t next_sequence_ = 0;
+  uint64_t next_trace_sequence_ = 0;
+  uint64_t pending_ = 0;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  Trace trace_;
+  std::vector<std::string> node_names_;
+};
+
+}  // namespace saludo::sim
+
+#endif  // SALUDO_SIM_SIMULATOR_H_

@@ -1,0 +1,74 @@
+#include "sim/simulator.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace saludo::sim {
+namespace {
+
+TEST(SimulatorTest, RunsInTimeThenSchedulingOrder) {
+  Simulator sim(1, false);
+  std::string order;
+  sim.After(absl::Milliseconds(2), [&] { order += "c"; });
+  sim.After(absl::Milliseconds(1), [&] { order += "a"; });
+  sim.After(absl::Milliseconds(1), [&] { order += "b"; });
+  sim.After(absl::Milliseconds(2), [&] {
+    order += "d";
+    sim.After(absl::ZeroDuration(), [&] { order += "e"; });
+  });
+  EXPECT_EQ(sim.RunAll(), 5u);
+  EXPECT_EQ(order, "abcde");
+  EXPECT_EQ(sim.now(), absl::Milliseconds(2));
+}
+
+TEST(SimulatorTest, CancelAndRunUntil) {
+  Simulator sim(1, false);
+  int ran = 0;
+  EventHandle h = sim.After(absl::Seconds(1), [&] { ++ran; });
+  sim.After(absl::Seconds(3), [&] { ++ran; });
+  EXPECT_TRUE(sim.Cancel(h));
+  EXPECT_FALSE(sim.Cancel(h));
+  sim.RunUntil(absl::Seconds(2));
+  EXPECT_EQ(ran, 0);
+  EXPECT_EQ(sim.now(), absl::Seconds(2));
+  EXPECT_EQ(sim.pending_events(), 1u);
+  sim.RunAll();
+  EXPECT_EQ(ran, 1);
+  // A handle of a slot that was reused does not cancel the new event.
+  EventHandle old = h;
+  sim.After(absl::Seconds(1), [&] { ++ran; });
+  EXPECT_FALSE(sim.Cancel(old));
+  sim.RunAll();
+  EXPECT_EQ(ran, 2);
+}
+
+TEST(TraceTest, HashDependsOnEveryFieldAndOrder) {
+  auto run = [](int variant) {
+    Simulator sim(1, true);
+    TraceEvent a = MakeEvent(EventKind::kCallStart, 0, 1, 1);
+    TraceEvent b =
+        MakeEvent(EventKind::kCallDone, 0, 1, 1, variant == 1 ? 14 : 0);
+    if (variant == 2) std::swap(a, b);
+    sim.Record(a);
+    sim.Record(b);
+    return sim.trace().hash();
+  };
+  EXPECT_EQ(run(0), run(0));
+  EXPECT_NE(run(0), run(1));
+  EXPECT_NE(run(0), run(2));
+}
+
+TEST(TraceTest, FirstDivergenceFindsTheEvent) {
+  std::vector<TraceEvent> a(3), b(3);
+  EXPECT_EQ(FirstDivergence(a, b), -1);
+  b[1].code = 4;
+  EXPECT_EQ(FirstDivergence(a, b), 1);
+  b = a;
+  b.pop_back();
+  EXPECT_EQ(FirstDivergence(a, b), 2);
+}
+
+}  // namespace
+}  // namespace saludo::sim

@@ -1,0 +1,125 @@
+#include "sim/trace.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace saludo::sim {
+namespace {
+
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+
+void Mix(uint64_t& h, uint64_t value) {
+  for (int i = 0; i < 8; ++i) {
+    h ^= (value >> (8 * i)) & 0xff;
+    h *= kFnvPrime;
+  }
+}
+
+std::string NodeName(int32_t node, const std::vector<std::string>& names) {
+  if (node < 0) return "-";
+  if (node < static_cast<int32_t>(names.size())) return names[node];
+  return absl::StrCat("node", node);
+}
+
+}  // namespace
+
+absl::string_view EventKindName(EventKind kind) {
+  switch (kind) {
+    case EventKind::kCallStart:
+      return "call-start";
+    case EventKind::kRequestDelivered:
+      return "request-delivered";
+    case EventKind::kRequestDropped:
+      return "request-dropped";
+    case EventKind::kRequestDuplicated:
+      return "request-duplicated";
+    case EventKind::kRefused:
+      return "refused";
+    case EventKind::kReplySent:
+      return "reply-sent";
+    case EventKind::kReplyDelivered:
+      return "reply-delivered";
+    case EventKind::kReplyDropped:
+      return "reply-dropped";
+    case EventKind::kReset:
+      return "reset";
+    case EventKind::kCallDone:
+      return "call-done";
+    case EventKind::kCrash:
+      return "crash";
+    case EventKind::kRestart:
+      return "restart";
+    case EventKind::kPause:
+      return "pause";
+    case EventKind::kResume:
+      return "resume";
+    case EventKind::kFault:
+      return "fault";
+    case EventKind::kClock:
+      return "clock";
+    case EventKind::kNote:
+      return "note";
+  }
+  return "unknown";
+}
+
+std::string FormatEvent(const TraceEvent& e,
+                        const std::vector<std::string>& node_names) {
+  std::string line = absl::StrFormat(
+      "%d.%09ds #%d %s node=%s", e.time_ns / 1000000000, e.time_ns % 1000000000,
+      e.sequence, EventKindName(e.kind), NodeName(e.node, node_names));
+  if (e.peer >= 0)
+    absl::StrAppend(&line, " peer=", NodeName(e.peer, node_names));
+  if (e.call != 0) absl::StrAppend(&line, " call=", e.call);
+  if (e.kind == EventKind::kCallDone || e.code != 0) {
+    absl::StrAppend(&line, " code=", e.code);
+  }
+  if (e.payload != 0)
+    absl::StrAppend(&line, absl::StrFormat(" bytes=%016x", e.payload));
+  if (!e.detail.empty()) absl::StrAppend(&line, " ", e.detail);
+  return line;
+}
+
+void Trace::Record(const TraceEvent& event) {
+  ++events_;
+  Mix(hash_, static_cast<uint64_t>(event.time_ns));
+  Mix(hash_, event.sequence);
+  Mix(hash_, static_cast<uint64_t>(event.kind));
+  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(event.node)));
+  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(event.peer)));
+  Mix(hash_, event.call);
+  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(event.code)));
+  Mix(hash_, event.payload);
+  Mix(hash_, HashBytes(event.detail));
+  if (keep_log_) log_.push_back(event);
+}
+
+uint64_t HashBytes(absl::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= kFnvPrime;
+  }
+  return h;
+}
+
+int64_t FirstDivergence(const std::vector<TraceEvent>& a,
+                        const std::vector<TraceEvent>& b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const TraceEvent& x = a[i];
+    const TraceEvent& y = b[i];
+    if (x.time_ns != y.time_ns || x.sequence != y.sequence ||
+        x.kind != y.kind || x.node != y.node || x.peer != y.peer ||
+        x.call != y.call || x.code != y.code || x.payload != y.payload ||
+        x.detail != y.detail) {
+      return static_cast<int64_t>(i);
+    }
+  }
+  if (a.size() != b.size()) return static_cast<int64_t>(n);
+  return -1;
+}
+
+}  // namespace saludo::sim

@@ -1,0 +1,220 @@
+#include "sim/world.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/check.h"
+#include "services/control_service.h"
+#include "services/fault_state.h"
+#include "services/saludo_service.h"
+
+namespace saludo::sim {
+
+// The state of one incarnation of a server process.
+struct World::ServerProcess {
+  ServerProcess(int server_id, NodeClock* clock, uint64_t seed)
+      : faults(clock, seed),
+        saludo(server_id, clock, clock, &faults, nullptr),
+        control(server_id, &faults) {}
+  services::FaultState faults;
+  services::SaludoService saludo;
+  services::ControlService control;
+};
+
+World::World(uint64_t seed, bool keep_log)
+    : sim_(seed, keep_log), network_(&sim_) {
+  network_.on_crash = [this](NodeId id) { Kill(id); };
+  network_.on_restart = [this](NodeId id) { Boot(id); };
+}
+
+World::~World() = default;
+
+NodeId World::AddServer(const std::string& name, int server_id) {
+  const NodeId id = network_.AddNode(name);
+  servers_[id].server_id = server_id;
+  Boot(id);
+  return id;
+}
+
+void World::Boot(NodeId id) {
+  auto it = servers_.find(id);
+  if (it == servers_.end()) return;  // clients and placeholders keep no state
+  Node& node = network_.node(id);
+  const uint64_t seed = sim_.RandomFor(absl::StrCat("process:", node.name(),
+                                                    "#", node.incarnation()))
+                            .Next();
+  it->second.process = std::make_unique<ServerProcess>(it->second.server_id,
+                                                       &node.clock(), seed);
+  it->second.process->saludo.RegisterWith(node.server());
+  it->second.process->control.RegisterWith(node.server());
+}
+
+void World::Kill(NodeId id) {
+  if (auto it = servers_.find(id); it != servers_.end()) {
+    it->second.process.reset();
+  }
+}
+
+NodeId World::AddRoundRobinPlaceholder(const std::string& name,
+                                       std::vector<NodeId> backends) {
+  SALUDO_CHECK(!backends.empty());
+  const NodeId id = network_.AddNode(name);
+  Placeholder& p = placeholders_[id];
+  p.backends = std::move(backends);
+  for (NodeId backend : p.backends) {
+    p.channels.push_back(network_.Channel(id, backend));
+  }
+  network_.node(id).server().SetFallback(
+      [this, id](const runtime::ServerCall& call, std::string request,
+                 runtime::Responder respond) {
+        Placeholder& p = placeholders_.at(id);
+        const size_t pick = p.next++ % p.backends.size();
+        p.channels[pick]->Call(call.method, std::move(request), {},
+                               std::move(respond));
+      });
+  return id;
+}
+
+NodeId World::AddClient(const std::string& name) {
+  const NodeId id = network_.AddNode(name);
+  clients_[id];
+  return id;
+}
+
+void World::StartLoad(NodeId client, NodeId target, client::LoadOptions options,
+                      absl::Duration at) {
+  ClientNode& c = clients_.at(client);
+  ++c.bursts_started;
+  sim_.At(at, [this, client, target, options] {
+    network_.node(client).Execute([this, client, target, options] {
+      ClientNode& c = clients_.at(client);
+      c.channels.push_back(network_.Channel(client, target));
+      c.loads.push_back(std::make_unique<client::LoadClient>(
+          &network_.node(client).clock(), c.channels.back().get(), options));
+      c.loads.back()->Start([this, client](std::vector<client::CallRecord> r) {
+        ClientNode& c = clients_.at(client);
+        c.records.insert(c.records.end(), r.begin(), r.end());
+        ++c.bursts_done;
+      });
+    });
+  });
+}
+
+const std::vector<client::CallRecord>& World::records(NodeId client) const {
+  return clients_.at(client).records;
+}
+
+bool World::load_done(NodeId client) const {
+  const ClientNode& c = clients_.at(client);
+  return c.bursts_done == c.bursts_started;
+}
+
+services::FaultState* World::faults(NodeId server) {
+  auto it = servers_.find(server);
+  if (it == servers_.end() || it->second.process == nullptr) return nullptr;
+  return &it->second.process->faults;
+}
+
+void World::Note(EventKind kind, NodeId node, const std::string& detail) {
+  TraceEvent e = MakeEvent(kind, node);
+  e.detail = detail;
+  sim_.Record(std::move(e));
+}
+
+void World::CrashAt(NodeId node, absl::Duration at) {
+  sim_.At(at, [this, node] { network_.Crash(node); });
+}
+
+void World::RestartAt(NodeId node, absl::Duration at) {
+  sim_.At(at, [this, node] { network_.Restart(node); });
+}
+
+void World::PauseAt(NodeId node, absl::Duration at, absl::Duration duration) {
+  sim_.At(at, [this, node] { network_.Pause(node); });
+  sim_.At(at + duration, [this, node] { network_.Resume(node); });
+}
+
+void World::ApplyFaults(NodeId server, const control::Faults& faults,
+                        const std::string& what) {
+  services::FaultState* state = this->faults(server);
+  if (state == nullptr) return;  // down: nothing to apply it to
+  SALUDO_CHECK(services::FaultState::Validate(faults).ok());
+  Note(EventKind::kFault, server, what);
+  state->Set(faults);
+}
+
+void World::HangAt(NodeId server, absl::Duration at, absl::Duration duration) {
+  sim_.At(at, [this, server, duration] {
+    control::Faults f;
+    f.set_hang_nanos(absl::ToInt64Nanoseconds(duration));
+    ApplyFaults(server, f,
+                absl::StrCat("hang ", absl::FormatDuration(duration)));
+  });
+}
+
+void World::SlowAt(NodeId server, absl::Duration at, absl::Duration delay) {
+  sim_.At(at, [this, server, delay] {
+    control::Faults f;
+    f.set_reply_delay_nanos(absl::ToInt64Nanoseconds(delay));
+    ApplyFaults(server, f, absl::StrCat("slow ", absl::FormatDuration(delay)));
+  });
+}
+
+void World::ErrorsAt(NodeId server, absl::Duration at, absl::StatusCode code,
+                     double rate) {
+  sim_.At(at, [this, server, code, rate] {
+    control::Faults f;
+    f.set_error_rate(rate);
+    f.set_error_code(static_cast<int>(code));
+    ApplyFaults(
+        server, f,
+        absl::StrCat("errors ", absl::StatusCodeToString(code), " ", rate));
+  });
+}
+
+void World::ClearServiceFaultsAt(NodeId server, absl::Duration at) {
+  sim_.At(at, [this, server] {
+    if (services::FaultState* state = faults(server)) {
+      Note(EventKind::kFault, server, "clear");
+      state->Clear();
+    }
+  });
+}
+
+void World::ClockOffsetAt(NodeId node, absl::Duration at,
+                          absl::Duration offset) {
+  sim_.At(at, [this, node, offset] {
+    Note(EventKind::kClock, node,
+         absl::StrCat("offset ", absl::FormatDuration(offset)));
+    network_.node(node).clock().SetHardwareOffset(offset);
+  });
+}
+
+void World::DriftAt(NodeId node, absl::Duration at, int64_t drift_ppb) {
+  sim_.At(at, [this, node, drift_ppb] {
+    Note(EventKind::kClock, node, absl::StrCat("drift ", drift_ppb, "ppb"));
+    network_.node(node).clock().SetDriftPpb(drift_ppb);
+  });
+}
+
+void World::JumpAt(NodeId node, absl::Duration at, absl::Duration delta) {
+  sim_.At(at, [this, node, delta] {
+    Note(EventKind::kClock, node,
+         absl::StrCat("jump ", absl::FormatDuration(delta)));
+    network_.node(node).clock().Jump(delta);
+  });
+}
+
+void World::PartitionAt(NodeId a, NodeId b, absl::Duration at,
+                        absl::Duration duration, bool one_way) {
+  network_.AddPartition(a, b, at, at + duration, one_way);
+  sim_.At(at, [this, a, b, one_way] {
+    Note(EventKind::kFault, a,
+         absl::StrCat(one_way ? "partition one-way to " : "partition with ",
+                      network_.node(b).name()));
+  });
+}
+
+void World::Run(absl::Duration until) { sim_.RunUntil(until); }
+
+}  // namespace saludo::sim

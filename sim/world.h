@@ -1,0 +1,126 @@
+// A small C++ API to build and run a simulated world: Saludo servers running
+// the real services/ code, clients running the real client/ code, a load
+// balancer, links, and faults on a timeline. Scenario files (a later issue)
+// are parsed into calls of this API.
+//
+//   World world(/*seed=*/7);
+//   NodeId s1 = world.AddServer("server1", 1), s2 = world.AddServer("server2",
+//   2); NodeId lb = world.AddRoundRobinPlaceholder("lb", {s1, s2}); NodeId c =
+//   world.AddClient("client"); world.StartLoad(c, lb, options);
+//   world.HangAt(s1, absl::Seconds(1), absl::Seconds(41));
+//   world.Run();
+//   world.records(c); world.trace_hash();
+#ifndef SALUDO_SIM_WORLD_H_
+#define SALUDO_SIM_WORLD_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "client/load_client.h"
+#include "proto/control.pb.h"
+#include "sim/network.h"
+#include "sim/simulator.h"
+
+namespace saludo::services {
+class FaultState;
+}
+
+namespace saludo::sim {
+
+class World {
+ public:
+  // `keep_log`: keep the full event log (the trace hash is the same anyway).
+  explicit World(uint64_t seed, bool keep_log = false);
+  ~World();
+
+  Simulator& sim() { return sim_; }
+  Network& network() { return network_; }
+
+  // A node running the Saludo service (and its control service) with
+  // `server_id`; restarts rebuild it with fresh state.
+  NodeId AddServer(const std::string& name, int server_id);
+
+  // PLACEHOLDER until the nginx twin lands: forwards every call to the
+  // backends in strict rotation, with no health checks, retries or timeouts.
+  // It is not nginx and predicts nothing about nginx.
+  NodeId AddRoundRobinPlaceholder(const std::string& name,
+                                  std::vector<NodeId> backends);
+
+  // A node that runs client::LoadClient bursts.
+  NodeId AddClient(const std::string& name);
+
+  // Starts a burst from `client` to `target` at time `at`. Records gather in
+  // records(client) when the burst completes.
+  void StartLoad(NodeId client, NodeId target, client::LoadOptions options,
+                 absl::Duration at = absl::ZeroDuration());
+  // Every record of the client's finished bursts, in order.
+  const std::vector<client::CallRecord>& records(NodeId client) const;
+  // True if the client's bursts have all completed.
+  bool load_done(NodeId client) const;
+
+  // The fault state of a server's current incarnation (nullptr while down).
+  services::FaultState* faults(NodeId server);
+
+  // Faults on the timeline (times are true virtual time).
+  void CrashAt(NodeId node, absl::Duration at);
+  void RestartAt(NodeId node, absl::Duration at);
+  void PauseAt(NodeId node, absl::Duration at, absl::Duration duration);
+  // Service faults, applied as the control service would.
+  void HangAt(NodeId server, absl::Duration at, absl::Duration duration);
+  void SlowAt(NodeId server, absl::Duration at, absl::Duration delay);
+  void ErrorsAt(NodeId server, absl::Duration at, absl::StatusCode code,
+                double rate);
+  void ClearServiceFaultsAt(NodeId server, absl::Duration at);
+  // Clock faults: set the offset, change the drift, or step the clock.
+  void ClockOffsetAt(NodeId node, absl::Duration at, absl::Duration offset);
+  void DriftAt(NodeId node, absl::Duration at, int64_t drift_ppb);
+  void JumpAt(NodeId node, absl::Duration at, absl::Duration delta);
+  // Messages between a and b (only a -> b if one_way) are lost for a while.
+  void PartitionAt(NodeId a, NodeId b, absl::Duration at,
+                   absl::Duration duration, bool one_way);
+
+  // Runs until nothing is left to do, or until `until`.
+  void Run(absl::Duration until = absl::InfiniteDuration());
+
+  uint64_t trace_hash() const { return sim_.trace().hash(); }
+
+ private:
+  struct ServerProcess;
+  struct ServerNode {
+    int server_id;
+    std::unique_ptr<ServerProcess> process;
+  };
+  struct ClientNode {
+    std::vector<std::unique_ptr<runtime::Channel>> channels;
+    std::vector<std::unique_ptr<client::LoadClient>> loads;
+    std::vector<client::CallRecord> records;
+    int bursts_started = 0;
+    int bursts_done = 0;
+  };
+  struct Placeholder {
+    std::vector<NodeId> backends;
+    std::vector<std::unique_ptr<runtime::Channel>> channels;
+    size_t next = 0;
+  };
+
+  void Boot(NodeId id);
+  void Kill(NodeId id);
+  void ApplyFaults(NodeId server, const control::Faults& faults,
+                   const std::string& what);
+  void Note(EventKind kind, NodeId node, const std::string& detail);
+
+  Simulator sim_;
+  Network network_;
+  std::map<NodeId, ServerNode> servers_;
+  std::map<NodeId, ClientNode> clients_;
+  std::map<NodeId, Placeholder> placeholders_;
+};
+
+}  // namespace saludo::sim
+
+#endif  // SALUDO_SIM_WORLD_H_

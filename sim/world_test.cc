@@ -1,0 +1,265 @@
+// Each fault type changes the outcome it should, with the real service and
+// client code running in virtual time.
+#include "sim/world.h"
+
+#include <set>
+
+#include "gtest/gtest.h"
+#include "services/fault_state.h"
+
+namespace saludo::sim {
+namespace {
+
+using client::CallRecord;
+using client::LoadOptions;
+
+const absl::Time kEpoch = absl::FromUnixSeconds(1767225600);
+
+LoadOptions Calls(int n, absl::Duration deadline = absl::Seconds(5)) {
+  LoadOptions o;
+  o.requests = n;
+  o.deadline = deadline;
+  return o;
+}
+
+// client -> server1 directly, fixed 1 ms links.
+class DirectWorldTest : public ::testing::Test {
+ protected:
+  DirectWorldTest() {
+    LinkModel link;
+    link.latency = Distribution::Fixed(absl::Milliseconds(1));
+    world_.network().SetDefaultLink(link);
+    s1_ = world_.AddServer("server1", 1);
+    client_ = world_.AddClient("client");
+  }
+  World world_{42};
+  NodeId s1_, client_;
+};
+
+TEST_F(DirectWorldTest, CallTakesOneRoundTrip) {
+  world_.StartLoad(client_, s1_, Calls(1));
+  world_.Run();
+  const CallRecord& r = world_.records(client_).at(0);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(r.mensaje, "Hola, Nombre de testeo, te saluda el servidor 1");
+  EXPECT_EQ(r.latency, absl::Milliseconds(2));
+  EXPECT_EQ(r.server_time_unix_nanos,
+            absl::ToUnixNanos(kEpoch + absl::Milliseconds(1)));
+}
+
+TEST_F(DirectWorldTest,
+       HangPastDeadlineIsDeadlineExceededAtExactlyTheDeadline) {
+  world_.HangAt(s1_, absl::ZeroDuration(), absl::Seconds(41));
+  world_.StartLoad(client_, s1_, Calls(1, absl::Seconds(3)),
+                   absl::Milliseconds(10));
+  world_.Run();
+  const CallRecord& r = world_.records(client_).at(0);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(r.latency, absl::Seconds(3));
+}
+
+TEST(WorldClockTest, DeadlineIsOnTheClientsOwnClock) {
+  World world(42, /*keep_log=*/true);
+  NodeId s1 = world.AddServer("server1", 1);
+  NodeId client = world.AddClient("client");
+  world.DriftAt(client, absl::ZeroDuration(), 100000000);  // +10%: fast
+  world.HangAt(s1, absl::ZeroDuration(), absl::Seconds(41));
+  world.StartLoad(client, s1, Calls(1, absl::Seconds(3)));
+  world.Run();
+  const CallRecord& r = world.records(client).at(0);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(r.latency, absl::Seconds(3));  // 3 s of the client's clock...
+  int64_t done_ns = -1;
+  for (const TraceEvent& e : world.sim().trace().log()) {
+    if (e.kind == EventKind::kCallDone) done_ns = e.time_ns;
+  }
+  // ...which is 3 / 1.1 s of true time (rounded up to the nanosecond).
+  EXPECT_EQ(done_ns, 2727272728);
+}
+
+TEST_F(DirectWorldTest, ClockOffsetShowsInReplyTimestamps) {
+  world_.ClockOffsetAt(s1_, absl::ZeroDuration(), absl::Seconds(5));
+  world_.StartLoad(client_, s1_, Calls(1), absl::Seconds(1));
+  world_.Run();
+  EXPECT_EQ(world_.records(client_).at(0).server_time_unix_nanos,
+            absl::ToUnixNanos(kEpoch + absl::Seconds(5) + absl::Seconds(1) +
+                              absl::Milliseconds(1)));
+}
+
+TEST_F(DirectWorldTest, ClockJumpAndDriftShowInTimestamps) {
+  world_.JumpAt(s1_, absl::Seconds(1), -absl::Seconds(2));
+  world_.DriftAt(s1_, absl::Seconds(1), 1000000);  // +1000 ppm from t=1s
+  world_.StartLoad(client_, s1_, Calls(1), absl::Seconds(2));
+  world_.Run();
+  // At true t=2.001 s: local = 1 + 1.001 * 1.001 s; wall = epoch + local - 2 s.
+  EXPECT_EQ(
+      world_.records(client_).at(0).server_time_unix_nanos,
+      absl::ToUnixNanos(kEpoch + absl::Seconds(1) +
+                        absl::Nanoseconds(1002001000) - absl::Seconds(2)));
+}
+
+TEST_F(DirectWorldTest, CrashRefusesNewCallsUntilRestartWithFreshState) {
+  world_.HangAt(s1_, absl::ZeroDuration(), absl::Seconds(100));
+  world_.CrashAt(s1_, absl::Seconds(1));
+  world_.StartLoad(client_, s1_, Calls(1), absl::Seconds(2));
+  world_.RestartAt(s1_, absl::Seconds(3));
+  world_.StartLoad(client_, s1_, Calls(1), absl::Seconds(4));
+  world_.Run();
+  const auto& records = world_.records(client_);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(records[0].status.message(), "connection refused");
+  EXPECT_EQ(records[0].latency, absl::Milliseconds(2));  // SYN, RST
+  // Restarted with fresh state: the hang is gone.
+  EXPECT_TRUE(records[1].status.ok()) << records[1].status;
+  EXPECT_EQ(records[1].latency, absl::Milliseconds(2));
+}
+
+TEST_F(DirectWorldTest, CrashDuringACallResetsIt) {
+  world_.SlowAt(s1_, absl::ZeroDuration(), absl::Seconds(1));
+  world_.StartLoad(client_, s1_, Calls(1), absl::Milliseconds(10));
+  world_.CrashAt(s1_, absl::Milliseconds(500));
+  world_.Run();
+  const CallRecord& r = world_.records(client_).at(0);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(r.status.message(), "connection reset by peer");
+  // Sent at 10 ms, reset at 500 ms, RST back after 1 ms.
+  EXPECT_EQ(r.latency, absl::Milliseconds(491));
+}
+
+TEST_F(DirectWorldTest, PauseHoldsCallsUntilResume) {
+  world_.PauseAt(s1_, absl::ZeroDuration(), absl::Seconds(2));
+  world_.StartLoad(client_, s1_, Calls(1), absl::Milliseconds(100));
+  world_.Run();
+  const CallRecord& r = world_.records(client_).at(0);
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.latency,
+            absl::Seconds(2) - absl::Milliseconds(100) + absl::Milliseconds(1));
+}
+
+TEST_F(DirectWorldTest, SlowServiceAddsItsDelay) {
+  world_.SlowAt(s1_, absl::ZeroDuration(), absl::Milliseconds(200));
+  world_.StartLoad(client_, s1_, Calls(3));
+  world_.Run();
+  for (const CallRecord& r : world_.records(client_)) {
+    EXPECT_EQ(r.latency, absl::Milliseconds(202));
+  }
+}
+
+TEST_F(DirectWorldTest, ErrorInjectionFailsWithTheCode) {
+  world_.ErrorsAt(s1_, absl::ZeroDuration(),
+                  absl::StatusCode::kResourceExhausted, 1.0);
+  world_.StartLoad(client_, s1_, Calls(4));
+  world_.Run();
+  for (const CallRecord& r : world_.records(client_)) {
+    EXPECT_EQ(r.status.code(), absl::StatusCode::kResourceExhausted);
+  }
+}
+
+TEST_F(DirectWorldTest, PartitionLosesMessagesUntilItHeals) {
+  world_.PartitionAt(client_, s1_, absl::ZeroDuration(), absl::Seconds(5),
+                     /*one_way=*/false);
+  world_.StartLoad(client_, s1_, Calls(1, absl::Seconds(1)));
+  world_.StartLoad(client_, s1_, Calls(1, absl::Seconds(1)), absl::Seconds(6));
+  world_.Run();
+  const auto& records = world_.records(client_);
+  EXPECT_EQ(records[0].status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(records[1].status.ok());
+  EXPECT_EQ(world_.faults(s1_)->Report().calls_total(), 1);
+}
+
+TEST_F(DirectWorldTest, OneWayPartitionLetsRequestsInButNotRepliesOut) {
+  world_.PartitionAt(s1_, client_, absl::ZeroDuration(), absl::Seconds(5),
+                     /*one_way=*/true);
+  world_.StartLoad(client_, s1_, Calls(1, absl::Seconds(1)));
+  world_.Run();
+  EXPECT_EQ(world_.records(client_)[0].status.code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(world_.faults(s1_)->Report().calls_total(), 1);  // it arrived
+}
+
+TEST(WorldLinkTest, LossAndDuplication) {
+  World world(3);
+  NodeId s1 = world.AddServer("server1", 1);
+  NodeId client = world.AddClient("client");
+  LinkModel lossy;
+  lossy.loss = 1.0;
+  world.network().SetLink(client, s1, lossy);
+  world.StartLoad(client, s1, Calls(2, absl::Seconds(1)));
+  world.Run();
+  for (const CallRecord& r : world.records(client)) {
+    EXPECT_EQ(r.status.code(), absl::StatusCode::kDeadlineExceeded);
+  }
+  LinkModel dup;
+  dup.duplicate = 1.0;
+  world.network().SetLink(client, s1, dup);
+  world.StartLoad(client, s1, Calls(3), world.sim().now());
+  world.Run();
+  ASSERT_EQ(world.records(client).size(), 5u);
+  for (int i = 2; i < 5; ++i) EXPECT_TRUE(world.records(client)[i].status.ok());
+  EXPECT_EQ(world.faults(s1)->Report().calls_total(), 6);  // each twice
+}
+
+TEST(WorldLinkTest, LatencyDistributionShapesLatencies) {
+  World world(5);
+  LinkModel link;
+  link.latency =
+      Distribution::Uniform(absl::Milliseconds(1), absl::Milliseconds(9));
+  world.network().SetDefaultLink(link);
+  NodeId s1 = world.AddServer("server1", 1);
+  NodeId client = world.AddClient("client");
+  world.StartLoad(client, s1, Calls(2000));
+  world.Run();
+  double sum = 0;
+  std::set<int64_t> distinct;
+  for (const CallRecord& r : world.records(client)) {
+    sum += absl::ToDoubleMilliseconds(r.latency);
+    distinct.insert(absl::ToInt64Nanoseconds(r.latency));
+    EXPECT_GE(r.latency, absl::Milliseconds(2));
+    EXPECT_LE(r.latency, absl::Milliseconds(18));
+  }
+  EXPECT_NEAR(sum / 2000, 10.0, 0.2);  // two one-way trips of mean 5 ms
+  EXPECT_GT(distinct.size(), 1900u);
+}
+
+TEST(WorldTest, PlaceholderBalancerAlternates) {
+  World world(1);
+  NodeId s1 = world.AddServer("server1", 1);
+  NodeId s2 = world.AddServer("server2", 2);
+  NodeId lb = world.AddRoundRobinPlaceholder("lb", {s1, s2});
+  NodeId client = world.AddClient("client");
+  world.StartLoad(client, lb, Calls(6));
+  world.Run();
+  const auto& r = world.records(client);
+  ASSERT_EQ(r.size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(r[i].server_id, i % 2 + 1);
+}
+
+uint64_t HashOf(uint64_t seed) {
+  World world(seed);
+  LinkModel link;
+  link.latency = Distribution::LogNormal(absl::Microseconds(300), 0.6);
+  link.loss = 0.01;
+  world.network().SetDefaultLink(link);
+  NodeId s1 = world.AddServer("server1", 1);
+  NodeId s2 = world.AddServer("server2", 2);
+  NodeId lb = world.AddRoundRobinPlaceholder("lb", {s1, s2});
+  NodeId client = world.AddClient("client");
+  LoadOptions o = Calls(300, absl::Milliseconds(50));
+  o.concurrency = 8;
+  world.StartLoad(client, lb, o);
+  world.ErrorsAt(s2, absl::Milliseconds(5), absl::StatusCode::kUnavailable,
+                 0.2);
+  world.Run();
+  return world.trace_hash();
+}
+
+TEST(WorldTest, SameSeedSameHashDifferentSeedsDifferentHashes) {
+  EXPECT_EQ(HashOf(1), HashOf(1));
+  std::set<uint64_t> hashes;
+  for (uint64_t seed = 1; seed <= 20; ++seed) hashes.insert(HashOf(seed));
+  EXPECT_EQ(hashes.size(), 20u);
+}
+
+}  // namespace
+}  // namespace saludo::sim
