@@ -1,6 +1,7 @@
 // `bazel run //:demo`: the live stack on free ports, a client burst through
 // nginx with the per-server distribution, then the seed's hung server (41 s)
 // and what nginx 1.22 really does with it.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -9,16 +10,35 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/summary.h"
 #include "runtime/live/cli.h"
+#include "sim/seed_world.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
 
 ABSL_FLAG(int64_t, requests, 20, "calls in the balanced burst");
 ABSL_FLAG(int, concurrency, 1, "calls in flight in the balanced burst");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the simulated half");
 
 namespace {
+
+// Prints two multi-line texts in columns.
+void PrintSideBySide(const std::string& left_title, const std::string& left,
+                     const std::string& right_title, const std::string& right) {
+  std::vector<std::string> l = absl::StrSplit(left, '\n', absl::SkipEmpty());
+  std::vector<std::string> r = absl::StrSplit(right, '\n', absl::SkipEmpty());
+  size_t width = left_title.size();
+  for (const auto& line : l) width = std::max(width, line.size());
+  std::printf("%-*s | %s\n", static_cast<int>(width), left_title.c_str(),
+              right_title.c_str());
+  for (size_t i = 0; i < std::max(l.size(), r.size()); ++i) {
+    std::printf("%-*s | %s\n", static_cast<int>(width),
+                i < l.size() ? l[i].c_str() : "",
+                i < r.size() ? r[i].c_str() : "");
+  }
+}
 
 void PrintRecords(const std::vector<saludo::client::CallRecord>& records) {
   for (const auto& r : records) {
@@ -32,8 +52,9 @@ int main(int argc, char** argv) {
   using namespace saludo;
   runtime::live::ParseFlagsOrExit(
       argc, argv,
-      "Live demo: 2 servers behind nginx, a burst, then a hung server.\n"
-      "usage: demo [--requests=N] [--concurrency=C]");
+      "Demo: 2 servers behind nginx, a burst live and simulated, then the "
+      "seed's hung server.\n"
+      "usage: demo [--requests=N] [--concurrency=C] [--seed=N]");
   client::LoadOptions burst;
   burst.requests = absl::GetFlag(FLAGS_requests);
   burst.concurrency = absl::GetFlag(FLAGS_concurrency);
@@ -63,12 +84,31 @@ int main(int argc, char** argv) {
       stack.server_target(1).c_str(), stack.server_target(2).c_str(),
       stack.nginx_target().c_str());
 
-  std::printf("\n== %lld calls through nginx (concurrency %d)\n",
-              static_cast<long long>(burst.requests), burst.concurrency);
+  std::printf(
+      "\n== %lld calls through nginx (concurrency %d), live and simulated\n",
+      static_cast<long long>(burst.requests), burst.concurrency);
   std::vector<client::CallRecord> records =
       stack::RunLiveBurst(stack.nginx_target(), burst);
   if (burst.requests <= 10) PrintRecords(records);
-  std::printf("%s", client::FormatSummary(client::Summarize(records)).c_str());
+
+  // The same client code and burst in virtual time. The simulated balancer
+  // is still the round-robin placeholder (the nginx twin replaces it).
+  sim::SeedWorldOptions simulated;
+  simulated.seed = absl::GetFlag(FLAGS_seed);
+  simulated.load = burst;
+  simulated.link.latency =
+      sim::Distribution::LogNormal(absl::Microseconds(60), 0.3);
+  sim::SeedWorld world = sim::BuildSeedWorld(simulated);
+  world.world->Run();
+  PrintSideBySide("live (real nginx)",
+                  client::FormatSummary(client::Summarize(records)),
+                  absl::StrCat("simulated (seed ", simulated.seed,
+                               ", placeholder balancer)"),
+                  client::FormatSummary(
+                      client::Summarize(world.world->records(world.client))));
+  std::printf("simulated links: %s one way; trace hash %016llx\n",
+              simulated.link.latency.ToString().c_str(),
+              static_cast<unsigned long long>(world.world->trace_hash()));
 
   std::printf(
       "\n== the seed's hung server: servidor 1 answers only after 41 s\n"

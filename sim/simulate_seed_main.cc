@@ -1,0 +1,137 @@
+// Simulates the seed's topology for one seed and prints the client's summary
+// and the trace hash (optionally the event log). Used by the demo and by the
+// cross-process determinism test; the full `sim` tool comes with scenarios.
+//
+//   simulate_seed --seed=7 --requests=100 --concurrency=4 [--hang_server1=41s]
+//              [--latency=uniform:100us:900us] [--log] [--check]
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "client/summary.h"
+#include "runtime/live/cli.h"
+#include "sim/seed_world.h"
+
+ABSL_FLAG(uint64_t, seed, 1, "master seed");
+ABSL_FLAG(int64_t, requests, 20, "calls in the burst");
+ABSL_FLAG(int, concurrency, 1, "calls in flight");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(5), "deadline per call");
+ABSL_FLAG(absl::Duration, hang_server1, absl::ZeroDuration(),
+          "server1 hangs this long from the start");
+ABSL_FLAG(std::string, latency, "fixed:50us",
+          "one-way latency of every link: fixed:D, uniform:LOW:HIGH, "
+          "normal:MEAN:SD, exponential:MEAN, lognormal:MEDIAN:SIGMA, "
+          "pareto:MIN:ALPHA");
+ABSL_FLAG(double, loss, 0, "probability that a message is lost");
+ABSL_FLAG(bool, log, false, "print the event log");
+ABSL_FLAG(bool, check, false, "run twice and compare (determinism check)");
+
+namespace {
+
+using saludo::sim::Distribution;
+
+// Parses the --latency value; false if malformed.
+bool ParseLatency(const std::string& text, Distribution* out) {
+  std::vector<std::string> p = absl::StrSplit(text, ':');
+  auto dur = [&](size_t i, absl::Duration* d) {
+    return i < p.size() && absl::ParseDuration(p[i], d) &&
+           *d >= absl::ZeroDuration();
+  };
+  auto num = [&](size_t i, double* x) {
+    return i < p.size() && absl::SimpleAtod(p[i], x) && *x > 0;
+  };
+  absl::Duration a, b;
+  double x;
+  if (p[0] == "fixed" && p.size() == 2 && dur(1, &a)) {
+    *out = Distribution::Fixed(a);
+  } else if (p[0] == "uniform" && p.size() == 3 && dur(1, &a) && dur(2, &b) &&
+             a <= b) {
+    *out = Distribution::Uniform(a, b);
+  } else if (p[0] == "normal" && p.size() == 3 && dur(1, &a) && dur(2, &b)) {
+    *out = Distribution::Normal(a, b);
+  } else if (p[0] == "exponential" && p.size() == 2 && dur(1, &a)) {
+    *out = Distribution::Exponential(a);
+  } else if (p[0] == "lognormal" && p.size() == 3 && dur(1, &a) && num(2, &x)) {
+    *out = Distribution::LogNormal(a, x);
+  } else if (p[0] == "pareto" && p.size() == 3 && dur(1, &a) && num(2, &x)) {
+    *out = Distribution::Pareto(a, x);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace saludo;
+  runtime::live::ParseFlagsOrExit(
+      argc, argv,
+      "Simulates the seed's topology (2 servers, balancer, client).\n"
+      "usage: simulate_seed [--seed=N] [--requests=N] [--concurrency=C] "
+      "[--deadline=D] [--hang_server1=D] [--latency=KIND:ARGS] [--loss=P] "
+      "[--log] [--check]");
+  sim::SeedWorldOptions options;
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.load.requests = absl::GetFlag(FLAGS_requests);
+  options.load.concurrency = absl::GetFlag(FLAGS_concurrency);
+  options.load.deadline = absl::GetFlag(FLAGS_deadline);
+  options.server1_hang = absl::GetFlag(FLAGS_hang_server1);
+  options.link.loss = absl::GetFlag(FLAGS_loss);
+  if (absl::Status s = client::ValidateLoadOptions(options.load); !s.ok()) {
+    runtime::live::UsageError(std::string(s.message()));
+  }
+  if (!ParseLatency(absl::GetFlag(FLAGS_latency), &options.link.latency)) {
+    runtime::live::UsageError("bad --latency '" + absl::GetFlag(FLAGS_latency) +
+                              "'");
+  }
+  if (options.link.loss < 0 || options.link.loss > 1) {
+    runtime::live::UsageError("--loss must be in [0, 1]");
+  }
+  if (absl::GetFlag(FLAGS_check)) {
+    options.keep_log = true;
+    sim::DeterminismReport r = sim::CheckDeterminism([&] {
+      sim::SeedWorld w = sim::BuildSeedWorld(options);
+      w.world->Run();
+      return std::move(w.world);
+    });
+    if (r.deterministic) {
+      std::printf("deterministic: seed %llu, %llu events, trace hash %016llx\n",
+                  static_cast<unsigned long long>(options.seed),
+                  static_cast<unsigned long long>(r.events),
+                  static_cast<unsigned long long>(r.hash_first));
+      return 0;
+    }
+    std::printf(
+        "NOT deterministic: first divergence at event %lld\n  run 1: %s\n  run "
+        "2: %s\n",
+        static_cast<long long>(r.first_divergence), r.first_event.c_str(),
+        r.second_event.c_str());
+    return 1;
+  }
+  options.keep_log = absl::GetFlag(FLAGS_log);
+  sim::SeedWorld w = sim::BuildSeedWorld(options);
+  w.world->Run();
+  if (options.keep_log) {
+    for (const sim::TraceEvent& e : w.world->sim().trace().log()) {
+      std::printf("%s\n",
+                  sim::FormatEvent(e, w.world->sim().node_names()).c_str());
+    }
+  }
+  const auto& records = w.world->records(w.client);
+  if (options.load.requests <= 10) {
+    for (const auto& r : records) {
+      std::printf("%s\n", client::FormatCall(r).c_str());
+    }
+  }
+  std::printf("%s", client::FormatSummary(client::Summarize(records)).c_str());
+  std::printf("simulated %s, seed %llu, trace hash %016llx\n",
+              absl::FormatDuration(w.world->sim().now()).c_str(),
+              static_cast<unsigned long long>(options.seed),
+              static_cast<unsigned long long>(w.world->trace_hash()));
+  return 0;
+}
