@@ -8,6 +8,8 @@
 namespace saludo::sim {
 namespace {
 
+const uint64_t kEmptyHash = HashBytes("");
+
 class SimChannel final : public runtime::Channel {
  public:
   SimChannel(Network* network, NodeId from, NodeId to)
@@ -140,13 +142,15 @@ void Network::StartCall(NodeId client_node, NodeId server_node,
   call.server = server_node;
   call.client_incarnation = node(client_node).incarnation();
   call.method = method;
+  call.request_hash = HashBytes(request);
   call.done = std::move(done);
   sim_->Record(MakeEvent(EventKind::kCallStart, client_node, server_node, id, 0,
-                         HashBytes(request)));
+                         call.request_hash));
   if (options.timeout != absl::InfiniteDuration()) {
     call.deadline_timer =
         node(client_node).clock().RunAfter(options.timeout, [this, id] {
-          Complete(id, absl::DeadlineExceededError("Deadline Exceeded"), "");
+          Complete(id, absl::DeadlineExceededError("Deadline Exceeded"), "",
+                   kEmptyHash);
         });
   }
   const LinkModel& link = Link(client_node, server_node);
@@ -192,7 +196,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
     Node& server = node(call.server);
     if (server.incarnation() != incarnation) return;
     sim_->Record(MakeEvent(EventKind::kRequestDelivered, call.server,
-                           call.client, call_id, 0, HashBytes(request)));
+                           call.client, call_id, 0, call.request_hash));
     const runtime::Handler* handler = server.server().Find(call.method);
     if (handler == nullptr) {
       SendReply(call_id,
@@ -220,9 +224,9 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
                         std::string reply, EventKind sent_kind) {
   Call& call = calls_.at(call_id);
   call.server_finished = true;
+  const uint64_t reply_hash = HashBytes(reply);
   sim_->Record(MakeEvent(sent_kind, call.server, call.client, call_id,
-                         static_cast<int32_t>(status.code()),
-                         HashBytes(reply)));
+                         static_cast<int32_t>(status.code()), reply_hash));
   absl::Duration latency;
   if (!Transmit(call.server, call.client, &latency)) {
     sim_->Record(
@@ -231,11 +235,12 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
     return;
   }
   const NodeId client = call.client;
-  sim_->After(latency, [this, call_id, client, status = std::move(status),
+  sim_->After(latency, [this, call_id, client, reply_hash,
+                        status = std::move(status),
                         reply = std::move(reply)]() mutable {
-    node(client).Execute([this, call_id, status = std::move(status),
+    node(client).Execute([this, call_id, reply_hash, status = std::move(status),
                           reply = std::move(reply)]() mutable {
-      Complete(call_id, std::move(status), std::move(reply));
+      Complete(call_id, std::move(status), std::move(reply), reply_hash);
     });
   });
 }
@@ -251,12 +256,12 @@ void Network::SendFailure(uint64_t call_id, absl::Status status) {
   const NodeId client = call.client;
   sim_->After(latency, [this, call_id, client, status = std::move(status)] {
     node(client).Execute(
-        [this, call_id, status] { Complete(call_id, status, ""); });
+        [this, call_id, status] { Complete(call_id, status, "", kEmptyHash); });
   });
 }
 
-void Network::Complete(uint64_t call_id, absl::Status status,
-                       std::string reply) {
+void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
+                       uint64_t reply_hash) {
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
   Call& call = it->second;
@@ -271,7 +276,7 @@ void Network::Complete(uint64_t call_id, absl::Status status,
   }
   sim_->Record(MakeEvent(EventKind::kCallDone, call.client, call.server,
                          call_id, static_cast<int32_t>(status.code()),
-                         HashBytes(reply)));
+                         reply_hash));
   runtime::CallDone done = std::move(call.done);
   EraseIfFinished(it);
   done(std::move(status), std::move(reply));

@@ -139,6 +139,7 @@ class Network {
     bool client_done = false;         // completed, or the client crashed
     runtime::TimerId deadline_timer = 0;
     std::string method;
+    uint64_t request_hash = 0;  // hashed once, recorded at start and arrival
     runtime::CallDone done;
   };
   struct Partition {
@@ -152,7 +153,8 @@ class Network {
   void DeliverRequest(uint64_t call_id, std::string request);
   void SendReply(uint64_t call_id, absl::Status status, std::string reply,
                  EventKind sent_kind);
-  void Complete(uint64_t call_id, absl::Status status, std::string reply);
+  void Complete(uint64_t call_id, absl::Status status, std::string reply,
+                uint64_t reply_hash);
   // Sends `status` from the server back to the client (refusal or reset).
   void SendFailure(uint64_t call_id, absl::Status status);
   void EraseIfFinished(std::map<uint64_t, Call>::iterator it);

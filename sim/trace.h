@@ -80,12 +80,12 @@ class Trace {
 
  private:
   bool keep_log_;
-  uint64_t hash_ = 0xcbf29ce484222325ULL;
+  uint64_t hash_ = 0x243f6a8885a308d3ULL;
   uint64_t events_ = 0;
   std::vector<TraceEvent> log_;
 };
 
-// FNV-1a of bytes: a fixed, platform-independent hash for payloads.
+// A fixed, platform-independent 64-bit hash of bytes, for payloads.
 uint64_t HashBytes(absl::string_view bytes);
 
 // The index of the first event where the logs differ (by every field), or -1

@@ -1,0 +1,77 @@
+// Simulated calls per wall-second on one core: client -> server and back with
+// real serialization and the real service and client code, tracing off (hash
+// only) and on (full event log); and the memory held per in-flight call.
+#include <malloc.h>
+
+#include "benchmark/benchmark.h"
+#include "sim/seed_world.h"
+#include "sim/world.h"
+
+namespace saludo::sim {
+namespace {
+
+void BM_DirectCalls(benchmark::State& state) {
+  const bool keep_log = state.range(0) != 0;
+  const int64_t calls = 100000;
+  for (auto _ : state) {
+    World world(1, keep_log);
+    NodeId server = world.AddServer("server1", 1);
+    NodeId client = world.AddClient("client");
+    client::LoadOptions load;
+    load.requests = calls;
+    load.concurrency = 16;
+    world.StartLoad(client, server, load);
+    world.Run();
+    benchmark::DoNotOptimize(world.trace_hash());
+  }
+  state.SetItemsProcessed(state.iterations() * calls);
+  state.SetLabel(keep_log ? "client->server, tracing on"
+                          : "client->server, tracing off (hash only)");
+}
+BENCHMARK(BM_DirectCalls)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_SeedTopologyCalls(benchmark::State& state) {
+  const int64_t calls = 100000;
+  for (auto _ : state) {
+    SeedWorldOptions o;
+    o.load.requests = calls;
+    o.load.concurrency = 16;
+    SeedWorld w = BuildSeedWorld(o);
+    w.world->Run();
+    benchmark::DoNotOptimize(w.world->trace_hash());
+  }
+  state.SetItemsProcessed(state.iterations() * calls);
+  state.SetLabel("client->balancer->2 servers, tracing off");
+}
+BENCHMARK(BM_SeedTopologyCalls)->Unit(benchmark::kMillisecond);
+
+// Bytes of heap per call held in flight by a hung server.
+void BM_MemoryPerInFlightCall(benchmark::State& state) {
+  const int64_t calls = 20000;
+  double bytes_per_call = 0;
+  for (auto _ : state) {
+    World world(1);
+    NodeId server = world.AddServer("server1", 1);
+    NodeId client = world.AddClient("client");
+    world.HangAt(server, absl::ZeroDuration(), absl::Hours(1));
+    const size_t before = mallinfo2().uordblks;
+    client::LoadOptions load;
+    load.requests = calls;
+    load.concurrency = calls;
+    load.deadline = absl::Hours(2);
+    world.StartLoad(client, server, load);
+    world.Run(absl::Seconds(1));  // every call is now held by the server
+    const size_t after = mallinfo2().uordblks;
+    bytes_per_call = static_cast<double>(after - before) / calls;
+    benchmark::DoNotOptimize(world.trace_hash());
+  }
+  state.counters["bytes_per_in_flight_call"] = bytes_per_call;
+}
+BENCHMARK(BM_MemoryPerInFlightCall)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace saludo::sim
+
+BENCHMARK_MAIN();
