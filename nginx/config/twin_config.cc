@@ -1,0 +1,466 @@
+#include "nginx/config/twin_config.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace saludo::nginx {
+namespace {
+
+absl::Status Error(const SourceLocation& where, const std::string& what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(FormatLocation(where), ": ", what));
+}
+
+// Settings that locations inherit from server and http.
+struct Inherited {
+  absl::Duration connect_timeout = absl::Seconds(60);
+  absl::Duration send_timeout = absl::Seconds(60);
+  absl::Duration read_timeout = absl::Seconds(60);
+  uint32_t next_upstream = kNextError | kNextTimeout;
+  int next_upstream_tries = 0;
+  absl::Duration next_upstream_timeout = absl::ZeroDuration();
+  // error_page: status -> target ("@name" or a uri); and an override code.
+  std::map<int, std::pair<std::string, int>> error_pages;
+  bool error_pages_set_here = false;
+};
+
+class Builder {
+ public:
+  explicit Builder(std::string path) { config_.path = std::move(path); }
+
+  absl::StatusOr<TwinConfig> Build(const std::vector<Directive>& top) {
+    for (const Directive& d : top) {
+      if (d.name == "worker_processes") {
+        if (d.args.size() != 1 ||
+            (!absl::SimpleAtoi(d.args[0], &config_.worker_processes) &&
+             d.args[0] != "auto")) {
+          return Error(d.where, "worker_processes takes a number or \"auto\"");
+        }
+        if (d.args[0] == "auto") config_.worker_processes = 0;
+      } else if (d.name == "http") {
+        if (absl::Status s = Http(d); !s.ok()) return s;
+      } else if (d.name == "events") {
+        // Connections per worker do not change balancing.
+      } else {
+        Unmodeled(d);
+      }
+    }
+    if (config_.worker_processes != 1) {
+      config_.unmodeled.push_back(
+          "worker_processes other than 1 (balancing state is per worker; "
+          "the twin models one worker)");
+    }
+    // Every grpc_pass must name an upstream or an address.
+    for (ServerBlock& server : config_.servers) {
+      for (GrpcRoute& route : server.routes) {
+        if (!config_.upstreams.count(route.upstream)) {
+          Upstream implicit;
+          implicit.name = route.upstream;
+          implicit.implicit = true;
+          UpstreamPeer peer;
+          peer.address = route.upstream;
+          implicit.peers.push_back(peer);
+          config_.upstreams[route.upstream] = implicit;
+        }
+      }
+    }
+    return std::move(config_);
+  }
+
+ private:
+  void Unmodeled(const Directive& d) {
+    if (!seen_unmodeled_.insert(d.name).second) return;
+    config_.unmodeled.push_back(
+        absl::StrCat(d.name, " (", d.where.file, ":", d.where.line, ")"));
+  }
+
+  absl::Status Http(const Directive& http) {
+    Inherited settings;
+    for (const Directive& d : http.block) {
+      absl::StatusOr<bool> handled = Setting(d, &settings);
+      if (!handled.ok()) return handled.status();
+      if (*handled) continue;
+      if (d.name == "upstream") {
+        if (absl::Status s = UpstreamBlock(d); !s.ok()) return s;
+      } else if (d.name == "server") {
+        // server blocks come after the settings they inherit in our files;
+        // nginx merges regardless of order, so collect them first.
+        server_directives_.push_back(&d);
+      } else {
+        Unmodeled(d);
+      }
+    }
+    for (const Directive* d : server_directives_) {
+      if (absl::Status s = Server(*d, settings); !s.ok()) return s;
+    }
+    server_directives_.clear();
+    return absl::OkStatus();
+  }
+
+  // Applies a grpc_* or error_page directive; false if `d` is not one.
+  absl::StatusOr<bool> Setting(const Directive& d, Inherited* s) {
+    auto one_duration = [&](absl::Duration* out) -> absl::StatusOr<bool> {
+      if (d.args.size() != 1 || !ParseNginxDuration(d.args[0], out)) {
+        return Error(d.where, absl::StrCat("\"", d.name,
+                                           "\" takes one time value such as 1s "
+                                           "or 500ms"));
+      }
+      return true;
+    };
+    if (d.name == "grpc_connect_timeout")
+      return one_duration(&s->connect_timeout);
+    if (d.name == "grpc_send_timeout") return one_duration(&s->send_timeout);
+    if (d.name == "grpc_read_timeout") return one_duration(&s->read_timeout);
+    if (d.name == "grpc_next_upstream_timeout") {
+      return one_duration(&s->next_upstream_timeout);
+    }
+    if (d.name == "grpc_next_upstream_tries") {
+      if (d.args.size() != 1 ||
+          !absl::SimpleAtoi(d.args[0], &s->next_upstream_tries) ||
+          s->next_upstream_tries < 0) {
+        return Error(d.where, "grpc_next_upstream_tries takes a number >= 0");
+      }
+      return true;
+    }
+    if (d.name == "grpc_next_upstream") {
+      static const std::map<std::string, uint32_t> kFlags = {
+          {"error", kNextError},
+          {"timeout", kNextTimeout},
+          {"invalid_header", kNextInvalidHeader},
+          {"http_500", kNextHttp500},
+          {"http_502", kNextHttp502},
+          {"http_503", kNextHttp503},
+          {"http_504", kNextHttp504},
+          {"http_403", kNextHttp403},
+          {"http_404", kNextHttp404},
+          {"http_429", kNextHttp429},
+          {"non_idempotent", kNextNonIdempotent}};
+      uint32_t mask = 0;
+      for (size_t i = 0; i < d.args.size(); ++i) {
+        if (d.args[i] == "off") {
+          mask = 0;
+          continue;
+        }
+        auto it = kFlags.find(d.args[i]);
+        if (it == kFlags.end()) {
+          return Error(
+              d.arg_locations[i],
+              absl::StrCat("invalid value \"", d.args[i],
+                           "\" in grpc_next_upstream: expected error, "
+                           "timeout, invalid_header, http_500, http_502, "
+                           "http_503, http_504, http_403, http_404, "
+                           "http_429, non_idempotent or off"));
+        }
+        mask |= it->second;
+      }
+      if (d.args.empty())
+        return Error(d.where, "grpc_next_upstream needs a value");
+      s->next_upstream = mask;
+      return true;
+    }
+    if (d.name == "error_page") {
+      if (d.args.size() < 2) {
+        return Error(d.where, "error_page takes codes and a target");
+      }
+      if (!s->error_pages_set_here) {
+        s->error_pages.clear();  // nginx: error_page at a level replaces all
+        s->error_pages_set_here = true;
+      }
+      std::string target = d.args.back();
+      int override_code = 0;
+      size_t codes_end = d.args.size() - 1;
+      if (codes_end > 0 && absl::StartsWith(d.args[codes_end - 1], "=")) {
+        absl::string_view code = d.args[codes_end - 1];
+        code.remove_prefix(1);
+        if (!code.empty() && !absl::SimpleAtoi(code, &override_code)) {
+          return Error(d.arg_locations[codes_end - 1],
+                       "invalid response code in error_page");
+        }
+        --codes_end;
+      }
+      for (size_t i = 0; i < codes_end; ++i) {
+        int code = 0;
+        if (!absl::SimpleAtoi(d.args[i], &code) || code < 300 || code > 599) {
+          return Error(d.arg_locations[i],
+                       absl::StrCat("invalid code \"", d.args[i],
+                                    "\" in error_page: expected 300..599"));
+        }
+        s->error_pages[code] = {target, override_code};
+      }
+      return true;
+    }
+    return false;
+  }
+
+  absl::Status UpstreamBlock(const Directive& d) {
+    if (d.args.size() != 1) return Error(d.where, "upstream takes one name");
+    Upstream up;
+    up.name = d.args[0];
+    up.where = d.where;
+    for (const Directive& x : d.block) {
+      if (x.name == "server") {
+        if (absl::Status s = UpstreamServer(x, &up); !s.ok()) return s;
+      } else if (x.name == "keepalive") {
+        if (x.args.size() != 1 || !absl::SimpleAtoi(x.args[0], &up.keepalive) ||
+            up.keepalive < 1) {
+          return Error(x.where, "keepalive takes a number >= 1");
+        }
+      } else if (x.name == "least_conn") {
+        up.method = BalanceMethod::kLeastConn;
+      } else if (x.name == "ip_hash") {
+        up.method = BalanceMethod::kIpHash;
+      } else if (x.name == "random") {
+        up.method = BalanceMethod::kRandom;
+        if (!x.args.empty()) {
+          if (x.args[0] != "two" || x.args.size() > 2 ||
+              (x.args.size() == 2 && x.args[1] != "least_conn")) {
+            return Error(x.where,
+                         "random takes nothing, \"two\" or \"two least_conn\"");
+          }
+          up.random_two = true;
+        }
+      } else if (x.name == "hash") {
+        if (x.args.empty() || x.args.size() > 2 ||
+            (x.args.size() == 2 && x.args[1] != "consistent")) {
+          return Error(x.where,
+                       "hash takes a key and optionally \"consistent\"");
+        }
+        up.method = BalanceMethod::kHash;
+        up.hash_key = x.args[0];
+        up.hash_consistent = x.args.size() == 2;
+        if (up.hash_consistent) {
+          config_.unmodeled.push_back(absl::StrCat(
+              "hash ... consistent (", x.where.file, ":", x.where.line,
+              "): ketama points are not modeled; the twin uses plain hash"));
+        }
+      } else {
+        Unmodeled(x);
+      }
+    }
+    if (up.peers.empty())
+      return Error(d.where, "upstream \"" + up.name + "\" has no servers");
+    const bool backup_forbidden = up.method == BalanceMethod::kHash ||
+                                  up.method == BalanceMethod::kIpHash ||
+                                  up.method == BalanceMethod::kRandom;
+    for (const UpstreamPeer& p : up.peers) {
+      if (p.backup && backup_forbidden) {
+        return Error(p.where,
+                     "balancing method does not support parameter \"backup\"");
+      }
+    }
+    if (config_.upstreams.count(up.name)) {
+      return Error(d.where, "duplicate upstream \"" + up.name + "\"");
+    }
+    config_.upstreams[up.name] = std::move(up);
+    return absl::OkStatus();
+  }
+
+  absl::Status UpstreamServer(const Directive& x, Upstream* up) {
+    if (x.args.empty()) return Error(x.where, "server needs an address");
+    UpstreamPeer p;
+    p.address = x.args[0];
+    p.where = x.where;
+    for (size_t i = 1; i < x.args.size(); ++i) {
+      const std::string& a = x.args[i];
+      auto value = [&](absl::string_view key) -> std::string {
+        return a.substr(key.size());
+      };
+      bool ok = true;
+      if (absl::StartsWith(a, "weight=")) {
+        ok = absl::SimpleAtoi(value("weight="), &p.weight) && p.weight >= 1;
+      } else if (absl::StartsWith(a, "max_fails=")) {
+        ok = absl::SimpleAtoi(value("max_fails="), &p.max_fails) &&
+             p.max_fails >= 0;
+      } else if (absl::StartsWith(a, "fail_timeout=")) {
+        ok = ParseNginxDuration(value("fail_timeout="), &p.fail_timeout);
+      } else if (absl::StartsWith(a, "max_conns=")) {
+        ok = absl::SimpleAtoi(value("max_conns="), &p.max_conns) &&
+             p.max_conns >= 0;
+      } else if (a == "backup") {
+        p.backup = true;
+      } else if (a == "down") {
+        p.down = true;
+      } else {
+        return Error(
+            x.arg_locations[i],
+            absl::StrCat("invalid parameter \"", a,
+                         "\" of an upstream server: expected weight=N, "
+                         "max_fails=N, fail_timeout=T, max_conns=N, "
+                         "backup or down"));
+      }
+      if (!ok) {
+        return Error(x.arg_locations[i],
+                     absl::StrCat("invalid value in \"", a, "\""));
+      }
+    }
+    up->peers.push_back(std::move(p));
+    return absl::OkStatus();
+  }
+
+  absl::Status Server(const Directive& d, Inherited settings) {
+    settings.error_pages_set_here = false;
+    ServerBlock server;
+    std::map<std::string, const Directive*> named_locations;
+    std::vector<const Directive*> locations;
+    for (const Directive& x : d.block) {
+      absl::StatusOr<bool> handled = Setting(x, &settings);
+      if (!handled.ok()) return handled.status();
+      if (*handled) continue;
+      if (x.name == "listen") {
+        if (x.args.empty()) return Error(x.where, "listen needs an address");
+        const std::string& addr = x.args[0];
+        const size_t colon = addr.rfind(':');
+        int port = 0;
+        if (!absl::SimpleAtoi(
+                colon == std::string::npos ? addr : addr.substr(colon + 1),
+                &port)) {
+          return Error(x.arg_locations[0],
+                       "cannot read the port of \"" + addr + "\"");
+        }
+        server.listen_ports.push_back(port);
+      } else if (x.name == "location") {
+        if (x.args.empty()) return Error(x.where, "location needs a path");
+        if (absl::StartsWith(x.args.back(), "@")) {
+          named_locations[x.args.back()] = &x;
+        } else {
+          locations.push_back(&x);
+        }
+      } else {
+        Unmodeled(x);
+      }
+    }
+    for (const Directive* loc : locations) {
+      Inherited local = settings;
+      local.error_pages_set_here = false;
+      std::string pass;
+      for (const Directive& x : loc->block) {
+        absl::StatusOr<bool> handled = Setting(x, &local);
+        if (!handled.ok()) return handled.status();
+        if (*handled) continue;
+        if (x.name == "grpc_pass") {
+          if (x.args.size() != 1)
+            return Error(x.where, "grpc_pass takes one address");
+          pass = x.args[0];
+          if (absl::StartsWith(pass, "grpcs://")) {
+            return Error(x.where,
+                         "grpcs:// (TLS to the backends) is not modeled");
+          }
+          if (!absl::StartsWith(pass, "grpc://")) {
+            return Error(x.arg_locations[0],
+                         "expected grpc://UPSTREAM or grpc://HOST:PORT");
+          }
+          pass = pass.substr(7);
+        } else {
+          Unmodeled(x);
+        }
+      }
+      if (pass.empty()) continue;  // not a gRPC location
+      GrpcRoute route;
+      route.location = loc->args.back();
+      route.upstream = pass;
+      route.connect_timeout = local.connect_timeout;
+      route.send_timeout = local.send_timeout;
+      route.read_timeout = local.read_timeout;
+      route.next_upstream = local.next_upstream;
+      route.next_upstream_tries = local.next_upstream_tries;
+      route.next_upstream_timeout = local.next_upstream_timeout;
+      for (const auto& [code, target] : local.error_pages) {
+        ErrorAnswer answer;
+        answer.http_status = target.second != 0 ? target.second : code;
+        auto named = named_locations.find(target.first);
+        if (named != named_locations.end()) {
+          ReadErrorLocation(*named->second, &answer);
+        } else {
+          config_.unmodeled.push_back(
+              absl::StrCat("error_page target ", target.first,
+                           " (only named locations are modeled)"));
+        }
+        route.error_pages[code] = answer;
+      }
+      server.routes.push_back(std::move(route));
+    }
+    config_.servers.push_back(std::move(server));
+    return absl::OkStatus();
+  }
+
+  // A named location that answers itself: `add_header grpc-status N`,
+  // `add_header grpc-message "..."`, `return CODE`.
+  void ReadErrorLocation(const Directive& loc, ErrorAnswer* answer) {
+    for (const Directive& x : loc.block) {
+      if (x.name == "add_header" && x.args.size() >= 2) {
+        const std::string header = absl::AsciiStrToLower(x.args[0]);
+        if (header == "grpc-status") {
+          absl::SimpleAtoi(x.args[1], &answer->grpc_status);
+        } else if (header == "grpc-message") {
+          answer->grpc_message = x.args[1];
+        }
+      } else if (x.name == "return" && !x.args.empty()) {
+        absl::SimpleAtoi(x.args[0], &answer->http_status);
+      }
+    }
+  }
+
+  TwinConfig config_;
+  std::set<std::string> seen_unmodeled_;
+  std::vector<const Directive*> server_directives_;
+};
+
+}  // namespace
+
+bool ParseNginxDuration(const std::string& text, absl::Duration* out) {
+  if (text.empty()) return false;
+  absl::Duration total = absl::ZeroDuration();
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = i;
+    while (j < text.size() &&
+           absl::ascii_isdigit(static_cast<unsigned char>(text[j])))
+      ++j;
+    if (j == i) return false;
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(text.substr(i, j - i), &n)) return false;
+    size_t k = j;
+    while (k < text.size() &&
+           absl::ascii_isalpha(static_cast<unsigned char>(text[k])))
+      ++k;
+    const std::string unit = text.substr(j, k - j);
+    if (unit.empty() || unit == "s") {
+      total += absl::Seconds(n);
+    } else if (unit == "ms") {
+      total += absl::Milliseconds(n);
+    } else if (unit == "m") {
+      total += absl::Minutes(n);
+    } else if (unit == "h") {
+      total += absl::Hours(n);
+    } else if (unit == "d") {
+      total += absl::Hours(24 * n);
+    } else if (unit == "w") {
+      total += absl::Hours(24 * 7 * n);
+    } else {
+      return false;
+    }
+    if (unit.empty() && k != text.size()) return false;
+    i = k;
+  }
+  *out = total;
+  return true;
+}
+
+absl::StatusOr<TwinConfig> BuildTwinConfig(const std::vector<Directive>& top,
+                                           const std::string& path) {
+  return Builder(path).Build(top);
+}
+
+absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path) {
+  absl::StatusOr<std::vector<Directive>> top = ParseConfigFile(path);
+  if (!top.ok()) return top.status();
+  return BuildTwinConfig(*top, path);
+}
+
+}  // namespace saludo::nginx

@@ -1,0 +1,102 @@
+// What the nginx twin needs from a configuration: upstream groups (servers and
+// their parameters, balancing method, keepalive), and, per location that
+// grpc_passes, the timeouts, next-upstream rules and error pages in force
+// (with nginx's inheritance http -> server -> location). Directives the twin
+// does not model are listed, once each, for the run's report.
+#ifndef SALUDO_NGINX_CONFIG_TWIN_CONFIG_H_
+#define SALUDO_NGINX_CONFIG_TWIN_CONFIG_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nginx/config/parser.h"
+
+namespace saludo::nginx {
+
+// grpc_next_upstream flags (nginx's NGX_HTTP_UPSTREAM_FT_*).
+enum NextUpstreamFlag : uint32_t {
+  kNextError = 1u << 0,
+  kNextTimeout = 1u << 1,
+  kNextInvalidHeader = 1u << 2,
+  kNextHttp500 = 1u << 3,
+  kNextHttp502 = 1u << 4,
+  kNextHttp503 = 1u << 5,
+  kNextHttp504 = 1u << 6,
+  kNextHttp403 = 1u << 7,
+  kNextHttp404 = 1u << 8,
+  kNextHttp429 = 1u << 9,
+  kNextNonIdempotent = 1u << 10,
+};
+
+struct UpstreamPeer {
+  std::string address;  // as written: "127.0.0.1:3001"
+  int weight = 1;
+  int max_fails = 1;
+  absl::Duration fail_timeout = absl::Seconds(10);
+  int max_conns = 0;  // 0: unlimited
+  bool backup = false;
+  bool down = false;
+  SourceLocation where;
+};
+
+enum class BalanceMethod { kRoundRobin, kLeastConn, kRandom, kHash, kIpHash };
+
+struct Upstream {
+  std::string name;
+  std::vector<UpstreamPeer> peers;  // config order; primaries and backups
+  BalanceMethod method = BalanceMethod::kRoundRobin;
+  bool random_two = false;  // random two [least_conn]
+  std::string hash_key;     // hash KEY
+  bool hash_consistent = false;
+  int keepalive = 0;      // cached idle connections
+  bool implicit = false;  // made from grpc_pass grpc://host:port
+  SourceLocation where;
+};
+
+// What the client gets when nginx itself answers with an HTTP status.
+struct ErrorAnswer {
+  int http_status = 0;   // the status nginx sends (e.g. 204 via error_page)
+  int grpc_status = -1;  // from `add_header grpc-status N`; -1: none
+  std::string grpc_message;
+};
+
+struct GrpcRoute {
+  std::string location;  // the location's path ("/")
+  std::string upstream;  // name in TwinConfig::upstreams
+  absl::Duration connect_timeout = absl::Seconds(60);
+  absl::Duration send_timeout = absl::Seconds(60);
+  absl::Duration read_timeout = absl::Seconds(60);
+  uint32_t next_upstream = kNextError | kNextTimeout;
+  int next_upstream_tries = 0;                                  // 0: no limit
+  absl::Duration next_upstream_timeout = absl::ZeroDuration();  // 0: none
+  std::map<int, ErrorAnswer> error_pages;  // by the status nginx generated
+};
+
+struct ServerBlock {
+  std::vector<int> listen_ports;
+  std::vector<GrpcRoute> routes;
+};
+
+struct TwinConfig {
+  std::string path;
+  int worker_processes = 1;
+  std::map<std::string, Upstream> upstreams;
+  std::vector<ServerBlock> servers;
+  // "name (file:line)" for each directive name the twin does not model.
+  std::vector<std::string> unmodeled;
+};
+
+// Parses nginx's time syntax: "10s", "500ms", "1m30s", "2" (seconds).
+bool ParseNginxDuration(const std::string& text, absl::Duration* out);
+
+absl::StatusOr<TwinConfig> BuildTwinConfig(const std::vector<Directive>& top,
+                                           const std::string& path);
+absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path);
+
+}  // namespace saludo::nginx
+
+#endif  // SALUDO_NGINX_CONFIG_TWIN_CONFIG_H_

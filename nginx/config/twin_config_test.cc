@@ -1,0 +1,129 @@
+#include "nginx/config/twin_config.h"
+
+#include <memory>
+
+#include "gtest/gtest.h"
+#include "tools/cpp/runfiles/runfiles.h"
+
+namespace saludo::nginx {
+namespace {
+
+std::string Runfile(const std::string& path) {
+  std::string error;
+  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
+      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
+  return r->Rlocation("saludo_sim/" + path);
+}
+
+absl::StatusOr<TwinConfig> FromText(const std::string& text) {
+  auto top = ParseConfigText(text, "t.conf", ".");
+  if (!top.ok()) return top.status();
+  return BuildTwinConfig(*top, "t.conf");
+}
+
+TEST(TwinConfigTest, ShippedNginxConf) {
+  auto config = LoadTwinConfig(Runfile("nginx/nginx.conf"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const Upstream& up = config->upstreams.at("backend_servers");
+  ASSERT_EQ(up.peers.size(), 2u);
+  EXPECT_EQ(up.peers[0].address, "127.0.0.1:3001");
+  EXPECT_EQ(up.peers[1].max_fails, 2);
+  EXPECT_EQ(up.peers[1].fail_timeout, absl::Seconds(10));
+  EXPECT_EQ(up.keepalive, 64);
+  ASSERT_EQ(config->servers.size(), 1u);
+  EXPECT_EQ(config->servers[0].listen_ports, std::vector<int>{3005});
+  const GrpcRoute& route = config->servers[0].routes.at(0);
+  EXPECT_EQ(route.upstream, "backend_servers");
+  EXPECT_EQ(route.read_timeout, absl::Seconds(1));
+  EXPECT_EQ(route.next_upstream, kNextError | kNextTimeout | kNextHttp502 |
+                                     kNextHttp503 | kNextHttp504);
+  EXPECT_EQ(route.next_upstream_tries, 2);
+  EXPECT_EQ(route.next_upstream_timeout, absl::Seconds(5));
+  const ErrorAnswer& e504 = route.error_pages.at(504);
+  EXPECT_EQ(e504.http_status, 204);
+  EXPECT_EQ(e504.grpc_status, 14);
+  EXPECT_EQ(e504.grpc_message, "nginx: the backend timed out (504)");
+  // Directives that do not affect the twin are listed, once each.
+  bool saw_log_format = false;
+  for (const std::string& u : config->unmodeled) {
+    saw_log_format |= u.rfind("log_format (", 0) == 0;
+  }
+  EXPECT_TRUE(saw_log_format);
+}
+
+TEST(TwinConfigTest, SeedConfHasNoErrorPagesAndNoErrorRetry) {
+  auto config = LoadTwinConfig(Runfile("nginx/seed.conf"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const GrpcRoute& route = config->servers[0].routes.at(0);
+  EXPECT_TRUE(route.error_pages.empty());
+  EXPECT_EQ(route.next_upstream & kNextError, 0u);
+}
+
+TEST(TwinConfigTest, InheritanceAndDefaults) {
+  auto config = FromText(
+      "http { grpc_read_timeout 3s;\n"
+      "  upstream u { least_conn; server a:1 weight=3 backup; server b:2 down; "
+      "}\n"
+      "  server { grpc_connect_timeout 250ms;\n"
+      "    location /x { grpc_pass grpc://u; grpc_next_upstream off; }\n"
+      "    location /y { grpc_pass grpc://10.0.0.1:9; } } }\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& routes = config->servers[0].routes;
+  EXPECT_EQ(routes[0].read_timeout, absl::Seconds(3));
+  EXPECT_EQ(routes[0].connect_timeout, absl::Milliseconds(250));
+  EXPECT_EQ(routes[0].send_timeout, absl::Seconds(60));
+  EXPECT_EQ(routes[0].next_upstream, 0u);
+  EXPECT_EQ(routes[1].next_upstream, kNextError | kNextTimeout);
+  const Upstream& u = config->upstreams.at("u");
+  EXPECT_EQ(u.method, BalanceMethod::kLeastConn);
+  EXPECT_TRUE(u.peers[0].backup);
+  EXPECT_EQ(u.peers[0].weight, 3);
+  EXPECT_EQ(u.peers[0].max_fails, 1);  // nginx's default
+  EXPECT_TRUE(u.peers[1].down);
+  EXPECT_TRUE(config->upstreams.at("10.0.0.1:9").implicit);
+}
+
+TEST(TwinConfigTest, BadInputIsNamedWithItsPlace) {
+  EXPECT_EQ(FromText("http {\n upstream u { server a:1 wieght=2; } }\n")
+                .status()
+                .message(),
+            "t.conf:2:26: invalid parameter \"wieght=2\" of an upstream "
+            "server: expected weight=N, max_fails=N, fail_timeout=T, "
+            "max_conns=N, backup or down");
+  EXPECT_EQ(FromText("http { upstream u { hash $x; server a:1 backup; } }")
+                .status()
+                .message(),
+            "t.conf:1:30: balancing method does not support parameter "
+            "\"backup\"");
+  EXPECT_NE(
+      FromText("http { server { location / { grpc_read_timeout fast; } } }")
+          .status()
+          .message()
+          .find("t.conf:1:30: \"grpc_read_timeout\" takes one time value"),
+      std::string::npos);
+  EXPECT_NE(
+      FromText("http { server { location / { grpc_next_upstream errors; } } }")
+          .status()
+          .message()
+          .find("t.conf:1:49: invalid value \"errors\""),
+      std::string::npos);
+  EXPECT_NE(
+      FromText("http { upstream u { } }").status().message().find("no servers"),
+      std::string::npos);
+}
+
+TEST(TwinConfigTest, NginxDurations) {
+  absl::Duration d;
+  ASSERT_TRUE(ParseNginxDuration("1m30s", &d));
+  EXPECT_EQ(d, absl::Seconds(90));
+  ASSERT_TRUE(ParseNginxDuration("500ms", &d));
+  EXPECT_EQ(d, absl::Milliseconds(500));
+  ASSERT_TRUE(ParseNginxDuration("10", &d));
+  EXPECT_EQ(d, absl::Seconds(10));
+  EXPECT_FALSE(ParseNginxDuration("", &d));
+  EXPECT_FALSE(ParseNginxDuration("1x", &d));
+  EXPECT_FALSE(ParseNginxDuration("s", &d));
+}
+
+}  // namespace
+}  // namespace saludo::nginx
