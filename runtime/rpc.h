@@ -4,6 +4,7 @@
 #ifndef SALUDO_RUNTIME_RPC_H_
 #define SALUDO_RUNTIME_RPC_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -38,6 +39,8 @@ struct ServerCall {
   // The caller's address as the transport reports it, e.g.
   // "ipv4:127.0.0.1:53124" live.
   std::string peer;
+  // Identifies the call within its server (0 where the transport has none).
+  uint64_t id = 0;
 };
 
 // Finishes a server call. Call it exactly once; a reply after the client gave

@@ -153,24 +153,133 @@ void Network::StartCall(NodeId client_node, NodeId server_node,
                    kEmptyHash);
         });
   }
-  const LinkModel& link = Link(client_node, server_node);
+  SendRequest(id, request);
+}
+
+void Network::SendRequest(uint64_t call_id, const std::string& request) {
+  Call& call = calls_.at(call_id);
+  const NodeId from = call.client;
+  const NodeId to = call.server;
+  const LinkModel& link = Link(from, to);
   const bool duplicate =
-      link.duplicate > 0 &&
-      LinkRandom(client_node, server_node).Bernoulli(link.duplicate);
+      link.duplicate > 0 && LinkRandom(from, to).Bernoulli(link.duplicate);
+  int sent = 0;
   for (int copy = 0; copy < (duplicate ? 2 : 1); ++copy) {
     absl::Duration latency;
-    if (!Transmit(client_node, server_node, &latency)) {
-      sim_->Record(
-          MakeEvent(EventKind::kRequestDropped, client_node, server_node, id));
-      if (copy == 0 && !duplicate) calls_[id].server_finished = true;
+    if (!Transmit(from, to, &latency)) {
+      sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, call_id));
       continue;
     }
     if (copy == 1) {
-      sim_->Record(MakeEvent(EventKind::kRequestDuplicated, client_node,
-                             server_node, id));
+      sim_->Record(MakeEvent(EventKind::kRequestDuplicated, from, to, call_id));
     }
-    sim_->After(latency, [this, id, request] { DeliverRequest(id, request); });
+    ++sent;
+    sim_->After(latency,
+                [this, call_id, request] { DeliverRequest(call_id, request); });
   }
+  if (sent == 0) calls_.at(call_id).server_finished = true;
+}
+
+void Network::SetCancelHandler(uint64_t server_call_id,
+                               std::function<void()> on_cancel) {
+  auto it = calls_.find(server_call_id);
+  if (it != calls_.end()) it->second.on_cancel = std::move(on_cancel);
+}
+
+void Network::SendCancel(uint64_t call_id) {
+  Call& call = calls_.at(call_id);
+  if (call.server_finished || !call.arrived) return;
+  absl::Duration latency;
+  if (!Transmit(call.client, call.server, &latency)) return;
+  const NodeId server = call.server;
+  const uint64_t incarnation = call.server_incarnation;
+  sim_->After(latency, [this, call_id, server, incarnation] {
+    node(server).Execute([this, call_id, incarnation] {
+      auto it = calls_.find(call_id);
+      if (it == calls_.end() || it->second.server_finished) return;
+      if (node(it->second.server).incarnation() != incarnation) return;
+      sim_->Record(MakeEvent(EventKind::kCancel, it->second.server,
+                             it->second.client, call_id));
+      if (it->second.on_cancel) {
+        std::function<void()> on_cancel = std::move(it->second.on_cancel);
+        it->second.on_cancel = nullptr;
+        on_cancel();
+      }
+    });
+  });
+}
+
+uint64_t Network::StartAttempt(NodeId from, NodeId to,
+                               const std::string& method, std::string request,
+                               bool reuse_connection,
+                               AttemptObserver observer) {
+  const uint64_t id = ++next_call_id_;
+  Call& call = calls_[id];
+  call.client = from;
+  call.server = to;
+  call.client_incarnation = node(from).incarnation();
+  call.method = method;
+  call.request_hash = HashBytes(request);
+  call.observer = std::make_unique<AttemptObserver>(std::move(observer));
+  sim_->Record(MakeEvent(EventKind::kConnect, from, to, id,
+                         reuse_connection ? 1 : 0, call.request_hash));
+  auto connected = [this, id, from, request = std::move(request)] {
+    node(from).Execute([this, id, request] {
+      auto it = calls_.find(id);
+      if (it == calls_.end() || it->second.client_done) return;
+      if (node(it->second.client).incarnation() !=
+          it->second.client_incarnation) {
+        return;
+      }
+      sim_->Record(MakeEvent(EventKind::kConnected, it->second.client,
+                             it->second.server, id));
+      if (it->second.observer->connected) it->second.observer->connected();
+      // The observer may have abandoned the attempt.
+      it = calls_.find(id);
+      if (it == calls_.end() || it->second.client_done) return;
+      SendRequest(id, request);
+    });
+  };
+  if (reuse_connection) {
+    sim_->After(absl::ZeroDuration(), std::move(connected));
+    return id;
+  }
+  absl::Duration syn_latency;
+  if (!Transmit(from, to, &syn_latency)) {
+    sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, id));
+    calls_.at(id).server_finished = true;
+    return id;
+  }
+  sim_->After(syn_latency, [this, id, from, to,
+                            connected = std::move(connected)]() mutable {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    // The kernel answers the SYN even while the process is paused.
+    if (!node(to).up()) {
+      sim_->Record(MakeEvent(EventKind::kRefused, to, from, id));
+      SendFailure(id, Failure::kRefused);
+      return;
+    }
+    absl::Duration ack_latency;
+    if (!Transmit(to, from, &ack_latency)) {
+      sim_->Record(MakeEvent(EventKind::kReplyDropped, to, from, id));
+      it->second.server_finished = true;
+      EraseIfFinished(it);
+      return;
+    }
+    sim_->After(ack_latency, std::move(connected));
+  });
+  return id;
+}
+
+void Network::AbandonAttempt(uint64_t attempt_id) {
+  auto it = calls_.find(attempt_id);
+  if (it == calls_.end() || it->second.client_done) return;
+  it->second.client_done = true;
+  sim_->Record(MakeEvent(EventKind::kAbandon, it->second.client,
+                         it->second.server, attempt_id));
+  SendCancel(attempt_id);
+  EraseIfFinished(calls_.find(attempt_id));
 }
 
 void Network::DeliverRequest(uint64_t call_id, std::string request) {
@@ -180,9 +289,12 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
   Node& server = node(call.server);
   if (!server.up()) {
     if (call.server_finished) return;  // a duplicate of a refused request
+    // An attempt's connection was established: the peer crashed since.
+    const bool established = call.observer != nullptr;
     sim_->Record(
-        MakeEvent(EventKind::kRefused, call.server, call.client, call_id));
-    SendFailure(call_id, absl::UnavailableError("connection refused"));
+        MakeEvent(established ? EventKind::kReset : EventKind::kRefused,
+                  call.server, call.client, call_id));
+    SendFailure(call_id, established ? Failure::kReset : Failure::kRefused);
     return;
   }
   call.arrived = true;
@@ -205,7 +317,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
       return;
     }
     runtime::ServerCall server_call{call.method,
-                                    "sim:" + node(call.client).name()};
+                                    "sim:" + node(call.client).name(), call_id};
     (*handler)(
         server_call, std::move(request),
         [this, call_id, incarnation](absl::Status status, std::string reply) {
@@ -224,6 +336,7 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
                         std::string reply, EventKind sent_kind) {
   Call& call = calls_.at(call_id);
   call.server_finished = true;
+  call.on_cancel = nullptr;
   const uint64_t reply_hash = HashBytes(reply);
   sim_->Record(MakeEvent(sent_kind, call.server, call.client, call_id,
                          static_cast<int32_t>(status.code()), reply_hash));
@@ -245,18 +358,43 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
   });
 }
 
-void Network::SendFailure(uint64_t call_id, absl::Status status) {
+void Network::SendFailure(uint64_t call_id, Failure failure) {
   Call& call = calls_.at(call_id);
   call.server_finished = true;
+  call.on_cancel = nullptr;
   absl::Duration latency;
   if (!Transmit(call.server, call.client, &latency)) {
     EraseIfFinished(calls_.find(call_id));
     return;
   }
   const NodeId client = call.client;
-  sim_->After(latency, [this, call_id, client, status = std::move(status)] {
-    node(client).Execute(
-        [this, call_id, status] { Complete(call_id, status, "", kEmptyHash); });
+  sim_->After(latency, [this, call_id, client, failure] {
+    node(client).Execute([this, call_id, failure] {
+      auto it = calls_.find(call_id);
+      if (it == calls_.end()) return;
+      if (it->second.observer != nullptr) {
+        Call& call = it->second;
+        if (call.client_done ||
+            node(call.client).incarnation() != call.client_incarnation) {
+          EraseIfFinished(it);
+          return;
+        }
+        call.client_done = true;
+        std::unique_ptr<AttemptObserver> observer = std::move(call.observer);
+        EraseIfFinished(it);
+        if (failure == Failure::kRefused) {
+          if (observer->refused) observer->refused();
+        } else if (observer->reset) {
+          observer->reset();
+        }
+        return;
+      }
+      Complete(call_id,
+               absl::UnavailableError(failure == Failure::kRefused
+                                          ? "connection refused"
+                                          : "connection reset by peer"),
+               "", kEmptyHash);
+    });
   });
 }
 
@@ -277,8 +415,19 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
   sim_->Record(MakeEvent(EventKind::kCallDone, call.client, call.server,
                          call_id, static_cast<int32_t>(status.code()),
                          reply_hash));
+  if (call.observer != nullptr) {
+    std::unique_ptr<AttemptObserver> observer = std::move(call.observer);
+    EraseIfFinished(it);
+    if (observer->replied)
+      observer->replied(std::move(status), std::move(reply));
+    return;
+  }
+  if (status.code() == absl::StatusCode::kDeadlineExceeded &&
+      !call.server_finished) {
+    SendCancel(call_id);
+  }
   runtime::CallDone done = std::move(call.done);
-  EraseIfFinished(it);
+  EraseIfFinished(calls_.find(call_id));
   done(std::move(status), std::move(reply));
 }
 
@@ -313,7 +462,7 @@ void Network::Crash(NodeId id) {
   for (uint64_t call_id : reset) {
     Call& call = calls_.at(call_id);
     sim_->Record(MakeEvent(EventKind::kReset, id, call.client, call_id));
-    SendFailure(call_id, absl::UnavailableError("connection reset by peer"));
+    SendFailure(call_id, Failure::kReset);
   }
   if (on_crash) on_crash(id);
 }

@@ -120,10 +120,37 @@ class Network {
   std::function<void(NodeId)> on_crash;
   std::function<void(NodeId)> on_restart;
 
-  // Starts a call as `client_node` would through a Channel.
+  // Starts a call as `client_node` would through a Channel. If the caller's
+  // deadline passes first, the server side is told (a cancellation crosses
+  // the link) and may react through SetCancelHandler.
   void StartCall(NodeId client_node, NodeId server_node,
                  const std::string& method, std::string request,
                  const runtime::CallOptions& options, runtime::CallDone done);
+
+  // For handlers that care (a proxy): runs `on_cancel` on the server node if
+  // the caller gives up on call `server_call_id` (ServerCall::id) before it
+  // was answered.
+  void SetCancelHandler(uint64_t server_call_id,
+                        std::function<void()> on_cancel);
+
+  // A proxy's attempt at the transport level, so it can tell the outcomes
+  // apart the way nginx does. Callbacks run on `from`, never inside the call
+  // that started the attempt, and at most one of refused/replied/reset.
+  struct AttemptObserver {
+    std::function<void()> connected;  // connection up; request being sent
+    std::function<void()> refused;    // RST in answer to the SYN
+    std::function<void(absl::Status, std::string)> replied;
+    std::function<void()> reset;  // broken after the request was sent
+  };
+  // Opens a connection from `from` to `to` (or reuses an established one:
+  // no handshake) and sends the request once connected. A lost SYN or
+  // SYN-ACK means no callback at all: the proxy's connect timer decides.
+  uint64_t StartAttempt(NodeId from, NodeId to, const std::string& method,
+                        std::string request, bool reuse_connection,
+                        AttemptObserver observer);
+  // The proxy gave up (a timeout): no more callbacks; a server that already
+  // has the request sees a cancellation.
+  void AbandonAttempt(uint64_t attempt_id);
 
   uint64_t calls_started() const { return next_call_id_; }
   size_t calls_in_flight() const { return calls_.size(); }
@@ -141,7 +168,10 @@ class Network {
     std::string method;
     uint64_t request_hash = 0;  // hashed once, recorded at start and arrival
     runtime::CallDone done;
+    std::unique_ptr<AttemptObserver> observer;  // proxy attempts only
+    std::function<void()> on_cancel;            // set by the server's handler
   };
+  enum class Failure { kRefused, kReset };
   struct Partition {
     NodeId from, to;
     int64_t start_ns, end_ns;
@@ -155,8 +185,12 @@ class Network {
                  EventKind sent_kind);
   void Complete(uint64_t call_id, absl::Status status, std::string reply,
                 uint64_t reply_hash);
-  // Sends `status` from the server back to the client (refusal or reset).
-  void SendFailure(uint64_t call_id, absl::Status status);
+  // Sends a refusal or reset from the server back to the client.
+  void SendFailure(uint64_t call_id, Failure failure);
+  // Sends the request (copies, if duplicated) of a call over the link.
+  void SendRequest(uint64_t call_id, const std::string& request);
+  // The caller gave up: tell the server side.
+  void SendCancel(uint64_t call_id);
   void EraseIfFinished(std::map<uint64_t, Call>::iterator it);
   runtime::Random& LinkRandom(NodeId from, NodeId to);
 

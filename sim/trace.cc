@@ -48,6 +48,14 @@ absl::string_view EventKindName(EventKind kind) {
       return "reset";
     case EventKind::kCallDone:
       return "call-done";
+    case EventKind::kConnect:
+      return "connect";
+    case EventKind::kConnected:
+      return "connected";
+    case EventKind::kCancel:
+      return "cancel";
+    case EventKind::kAbandon:
+      return "abandon";
     case EventKind::kCrash:
       return "crash";
     case EventKind::kRestart:

@@ -22,8 +22,12 @@ enum class EventKind : uint8_t {
   kReplySent,       // the handler answered (node = server)
   kReplyDelivered,  // the reply reached the caller
   kReplyDropped,
-  kReset,     // the server crashed during the call
-  kCallDone,  // the caller's completion ran (code = status)
+  kReset,      // the server crashed during the call
+  kCallDone,   // the caller's completion ran (code = status)
+  kConnect,    // a proxy opens a connection (SYN sent)
+  kConnected,  // the SYN-ACK came back (node = proxy)
+  kCancel,     // the caller gave up; the server side is told
+  kAbandon,    // a proxy gave up on an attempt
   kCrash,
   kRestart,
   kPause,
