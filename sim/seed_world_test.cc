@@ -55,8 +55,8 @@ TEST(SeedWorldTest, DeterminismCheckFindsTheFirstDivergentEvent) {
   EXPECT_NE(r.hash_first, r.hash_second);
   ASSERT_GE(r.first_divergence, 0);
   EXPECT_NE(r.first_event, r.second_event);
-  EXPECT_NE(r.second_event.find("fault node=server1 hang 1s"),
-            std::string::npos)
+  EXPECT_NE(r.second_event.find("fault node=server1"), std::string::npos);
+  EXPECT_NE(r.second_event.find("hang 1s"), std::string::npos)
       << r.second_event;
 }
 

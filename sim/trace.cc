@@ -101,7 +101,6 @@ void Trace::Record(const TraceEvent& event) {
   Mix(hash_, event.call);
   Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(event.code)));
   Mix(hash_, event.payload);
-  if (!event.detail.empty()) Mix(hash_, HashBytes(event.detail));
   if (keep_log_) log_.push_back(event);
 }
 

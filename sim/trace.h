@@ -74,7 +74,7 @@ class Trace {
   // is the same either way.
   explicit Trace(bool keep_log) : keep_log_(keep_log) {}
 
-  // Folds the event into the hash (the detail text is hashed too).
+  // Folds the event's fields (all but the detail text) into the hash.
   void Record(const TraceEvent& event);
 
   uint64_t hash() const { return hash_; }

@@ -7,6 +7,7 @@
 #include "services/control_service.h"
 #include "services/fault_state.h"
 #include "services/saludo_service.h"
+#include "sim/nginx_twin.h"
 
 namespace saludo::sim {
 
@@ -37,6 +38,14 @@ NodeId World::AddServer(const std::string& name, int server_id) {
 }
 
 void World::Boot(NodeId id) {
+  if (auto twin = twins_.find(id); twin != twins_.end()) {
+    // nginx restarted: balancing state starts over.
+    auto created = NginxTwin::Create(
+        &sim_, &network_, id, twin->second->config(), twin->second->backends());
+    SALUDO_CHECK(created.ok());
+    twin->second = std::move(*created);
+    return;
+  }
   auto it = servers_.find(id);
   if (it == servers_.end()) return;  // clients and placeholders keep no state
   Node& node = network_.node(id);
@@ -73,6 +82,22 @@ NodeId World::AddRoundRobinPlaceholder(const std::string& name,
                                std::move(respond));
       });
   return id;
+}
+
+absl::StatusOr<NodeId> World::AddNginxTwin(
+    const std::string& name, nginx::TwinConfig config,
+    const std::map<std::string, NodeId>& backends) {
+  const NodeId id = network_.AddNode(name);
+  absl::StatusOr<std::unique_ptr<NginxTwin>> twin =
+      NginxTwin::Create(&sim_, &network_, id, std::move(config), backends);
+  if (!twin.ok()) return twin.status();
+  twins_[id] = std::move(*twin);
+  return id;
+}
+
+NginxTwin* World::twin(NodeId node) {
+  auto it = twins_.find(node);
+  return it == twins_.end() ? nullptr : it->second.get();
 }
 
 NodeId World::AddClient(const std::string& name) {
@@ -117,6 +142,7 @@ services::FaultState* World::faults(NodeId server) {
 
 void World::Note(EventKind kind, NodeId node, const std::string& detail) {
   TraceEvent e = MakeEvent(kind, node);
+  e.payload = HashBytes(detail);  // the detail itself is not hashed
   e.detail = detail;
   sim_.Record(std::move(e));
 }

@@ -20,10 +20,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/load_client.h"
+#include "nginx/config/twin_config.h"
 #include "proto/control.pb.h"
 #include "sim/network.h"
+#include "sim/nginx_twin.h"
 #include "sim/simulator.h"
 
 namespace saludo::services {
@@ -50,6 +53,14 @@ class World {
   // It is not nginx and predicts nothing about nginx.
   NodeId AddRoundRobinPlaceholder(const std::string& name,
                                   std::vector<NodeId> backends);
+
+  // A node running the nginx twin with `config`; `backends` maps each
+  // upstream server address of the configuration to a node.
+  absl::StatusOr<NodeId> AddNginxTwin(
+      const std::string& name, nginx::TwinConfig config,
+      const std::map<std::string, NodeId>& backends);
+  // The twin on `node` (nullptr if none).
+  NginxTwin* twin(NodeId node);
 
   // A node that runs client::LoadClient bursts.
   NodeId AddClient(const std::string& name);
@@ -119,6 +130,7 @@ class World {
   std::map<NodeId, ServerNode> servers_;
   std::map<NodeId, ClientNode> clients_;
   std::map<NodeId, Placeholder> placeholders_;
+  std::map<NodeId, std::unique_ptr<NginxTwin>> twins_;
 };
 
 }  // namespace saludo::sim

@@ -1,0 +1,631 @@
+#include "sim/nginx_twin.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "runtime/check.h"
+
+namespace saludo::sim {
+namespace {
+
+// CRC-32 (IEEE 802.3), as nginx's ngx_crc32_*.
+uint32_t Crc32Update(uint32_t crc, absl::string_view data) {
+  static const auto* table = [] {
+    auto* t = new uint32_t[256];
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  for (unsigned char ch : data) crc = table[(crc ^ ch) & 0xff] ^ (crc >> 8);
+  return crc;
+}
+
+int64_t FloorSeconds(absl::Duration d) {
+  return absl::ToInt64Seconds(absl::Floor(d, absl::Seconds(1)));
+}
+
+}  // namespace
+
+absl::Status GrpcStatusForHttp(int http_status) {
+  const std::string message =
+      absl::StrCat("Received http2 header with status: ", http_status);
+  switch (http_status) {
+    case 400:
+      return absl::InternalError(message);
+    case 401:
+      return absl::UnauthenticatedError(message);
+    case 403:
+      return absl::PermissionDeniedError(message);
+    case 404:
+      return absl::UnimplementedError(message);
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return absl::UnavailableError(message);
+    default:
+      return absl::UnknownError(message);
+  }
+}
+
+std::string TwinLogEntry::Format() const {
+  std::vector<std::string> statuses;
+  for (int s : upstream_status) {
+    statuses.push_back(s == 0 ? "-" : absl::StrCat(s));
+  }
+  return absl::StrFormat(
+      "%d upstream=%s upstream_status=%s request_time=%.3f", status,
+      absl::StrJoin(upstream_addr, ", "), absl::StrJoin(statuses, ", "),
+      std::floor(absl::ToDoubleSeconds(request_time) * 1000) / 1000);
+}
+
+// One upstream server's balancing state (nginx's ngx_http_upstream_rr_peer_t).
+struct NginxTwin::Peer {
+  const nginx::UpstreamPeer* conf;
+  NodeId node;
+  int64_t current_weight = 0;
+  int64_t effective_weight;
+  int64_t weight;
+  int fails = 0;
+  int64_t accessed = 0;  // whole epoch seconds
+  int64_t checked = 0;
+  int conns = 0;
+  int64_t fail_timeout_s;
+
+  bool Full() const { return conf->max_conns > 0 && conns >= conf->max_conns; }
+};
+
+struct NginxTwin::PeerSet {
+  std::vector<Peer> peers;
+  bool single = false;
+  int non_down = 0;
+  int64_t total_weight = 0;
+  bool is_backup = false;
+};
+
+struct NginxTwin::UpstreamState {
+  const nginx::Upstream* conf;
+  PeerSet primary;
+  PeerSet backup;
+  runtime::Random random{0};
+  // Idle keepalive connections, oldest first: (peer, backend incarnation).
+  std::deque<std::pair<Peer*, uint64_t>> idle;
+};
+
+// One client call through nginx.
+struct NginxTwin::Request {
+  uint64_t id;
+  uint64_t server_call_id;
+  std::string method;
+  std::string bytes;
+  runtime::Responder respond;
+  const nginx::GrpcRoute* route;
+  UpstreamState* upstream;
+  PeerSet* set;             // the primary list, or the backups after it
+  std::vector<bool> tried;  // per peer of `set`
+  int tries;
+  absl::Duration start;  // nginx node's monotonic clock
+  // The attempt in progress.
+  Peer* peer = nullptr;
+  uint64_t attempt = 0;
+  bool sent = false;
+  runtime::TimerId timer = 0;
+  bool done = false;
+  TwinLogEntry log;
+};
+
+NginxTwin::NginxTwin(Simulator* sim, Network* network, NodeId self,
+                     nginx::TwinConfig config)
+    : sim_(sim), network_(network), self_(self), config_(std::move(config)) {}
+
+NginxTwin::~NginxTwin() = default;
+
+absl::StatusOr<std::unique_ptr<NginxTwin>> NginxTwin::Create(
+    Simulator* sim, Network* network, NodeId self, nginx::TwinConfig config,
+    const std::map<std::string, NodeId>& backends) {
+  for (const auto& [name, up] : config.upstreams) {
+    for (const nginx::UpstreamPeer& p : up.peers) {
+      if (!backends.count(p.address)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "upstream \"", name, "\" server ", p.address, " (",
+            p.where.file.empty() ? config.path : nginx::FormatLocation(p.where),
+            ") is not a node of the simulation"));
+      }
+    }
+  }
+  std::unique_ptr<NginxTwin> twin(
+      new NginxTwin(sim, network, self, std::move(config)));
+  twin->backends_ = backends;
+  twin->Reset();
+  network->node(self).server().SetFallback(
+      [t = twin.get()](const runtime::ServerCall& call, std::string request,
+                       runtime::Responder respond) {
+        t->Handle(call, std::move(request), std::move(respond));
+      });
+  return twin;
+}
+
+void NginxTwin::Reset() {
+  in_flight_.clear();
+  upstreams_.clear();
+  for (const auto& [name, up] : config_.upstreams) {
+    auto state = std::make_unique<UpstreamState>();
+    state->conf = &up;
+    state->random = sim_->RandomFor(
+        absl::StrCat("nginx:", network_->node(self_).name(), ":", name));
+    for (const nginx::UpstreamPeer& p : up.peers) {
+      Peer peer;
+      peer.conf = &p;
+      peer.node = backends_.at(p.address);
+      peer.weight = p.weight;
+      peer.effective_weight = p.weight;
+      peer.fail_timeout_s = FloorSeconds(p.fail_timeout);
+      PeerSet& set = p.backup ? state->backup : state->primary;
+      set.peers.push_back(peer);
+      set.non_down += p.down ? 0 : 1;
+      set.total_weight += p.weight;
+    }
+    state->backup.is_backup = true;
+    // rr:79, rr:148: one primary and no backups.
+    state->primary.single =
+        state->primary.peers.size() == 1 && state->backup.peers.empty();
+    upstreams_[name] = std::move(state);
+  }
+}
+
+int64_t NginxTwin::NowSeconds() {
+  // ngx_time(): the node's wall clock in whole seconds.
+  return absl::ToUnixSeconds(network_->node(self_).clock().Now());
+}
+
+void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
+                       runtime::Responder respond) {
+  auto req = std::make_shared<Request>();
+  req->id = ++next_request_id_;
+  in_flight_[req->id] = req;
+  req->server_call_id = call.id;
+  req->method = call.method;
+  req->bytes = std::move(request);
+  req->respond = std::move(respond);
+  req->start = network_->node(self_).clock().Monotonic();
+  // The longest matching prefix location of the first server block.
+  req->route = nullptr;
+  for (const nginx::ServerBlock& server : config_.servers) {
+    for (const nginx::GrpcRoute& route : server.routes) {
+      if (absl::StartsWith(call.method, route.location) &&
+          (req->route == nullptr ||
+           route.location.size() > req->route->location.size())) {
+        req->route = &route;
+      }
+    }
+    if (req->route != nullptr) break;
+  }
+  if (req->route == nullptr) {
+    Log(req, 404);
+    req->respond(GrpcStatusForHttp(404), "");
+    return;
+  }
+  req->upstream = upstreams_.at(req->route->upstream).get();
+  req->set = &req->upstream->primary;
+  req->tried.assign(req->set->peers.size(), false);
+  // rr:299 and up:810-814: the try budget.
+  req->tries = req->upstream->primary.non_down + req->upstream->backup.non_down;
+  if (req->route->next_upstream_tries > 0 &&
+      req->tries > req->route->next_upstream_tries) {
+    req->tries = req->route->next_upstream_tries;
+  }
+  // The client gives up (deadline): nginx logs 499 and releases the peer as
+  // a success (section 4).
+  network_->SetCancelHandler(
+      call.id, [this, weak = std::weak_ptr<Request>(req)] {
+        std::shared_ptr<Request> req = weak.lock();
+        if (req == nullptr || req->done) return;
+        if (req->peer != nullptr) {
+          network_->node(self_).clock().Cancel(req->timer);
+          network_->AbandonAttempt(req->attempt);
+          req->log.upstream_status.push_back(0);
+          Release(*req, req->peer, /*failed=*/false);
+          req->peer = nullptr;
+        }
+        req->done = true;
+        Log(req, 499);
+      });
+  Attempt(req);
+}
+
+bool NginxTwin::Eligible(const Request& req, const PeerSet& set,
+                         size_t i) const {
+  const Peer& p = set.peers[i];
+  if (req.tried[i] || p.conf->down || p.Full()) return false;
+  return true;
+}
+
+NginxTwin::Peer* NginxTwin::PickRoundRobin(Request& req, PeerSet& set) {
+  // Section 1, rr:521-596.
+  const int64_t now = NowSeconds();
+  Peer* best = nullptr;
+  size_t best_index = 0;
+  int64_t total = 0;
+  for (size_t i = 0; i < set.peers.size(); ++i) {
+    if (!Eligible(req, set, i)) continue;
+    Peer& p = set.peers[i];
+    if (p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
+        now - p.checked <= p.fail_timeout_s) {
+      continue;
+    }
+    p.current_weight += p.effective_weight;
+    total += p.effective_weight;
+    if (p.effective_weight < p.weight) ++p.effective_weight;
+    if (best == nullptr || p.current_weight > best->current_weight) {
+      best = &p;
+      best_index = i;
+    }
+  }
+  if (best == nullptr) return nullptr;
+  req.tried[best_index] = true;
+  best->current_weight -= total;
+  if (now - best->checked > best->fail_timeout_s) best->checked = now;
+  return best;
+}
+
+NginxTwin::Peer* NginxTwin::PickLeastConn(Request& req, PeerSet& set) {
+  // Section 5, lc:99-288: fewest conns per weight; ties by SWRR from the
+  // first tied peer.
+  const int64_t now = NowSeconds();
+  Peer* best = nullptr;
+  size_t best_index = 0;
+  bool many = false;
+  for (size_t i = 0; i < set.peers.size(); ++i) {
+    if (!Eligible(req, set, i)) continue;
+    Peer& p = set.peers[i];
+    if (p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
+        now - p.checked <= p.fail_timeout_s) {
+      continue;
+    }
+    if (best == nullptr || p.conns * best->weight < best->conns * p.weight) {
+      best = &p;
+      best_index = i;
+      many = false;
+    } else if (p.conns * best->weight == best->conns * p.weight) {
+      many = true;
+    }
+  }
+  if (best == nullptr) return nullptr;
+  int64_t total = 0;
+  if (many) {
+    const int64_t best_conns = best->conns;
+    const int64_t best_weight = best->weight;
+    for (size_t i = best_index; i < set.peers.size(); ++i) {
+      if (!Eligible(req, set, i)) continue;
+      Peer& p = set.peers[i];
+      if (p.conns * best_weight != best_conns * p.weight) continue;
+      if (p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
+          now - p.checked <= p.fail_timeout_s) {
+        continue;
+      }
+      p.current_weight += p.effective_weight;
+      total += p.effective_weight;
+      if (p.effective_weight < p.weight) ++p.effective_weight;
+      if (p.current_weight > best->current_weight) {
+        best = &p;
+        best_index = i;
+      }
+    }
+  }
+  best->current_weight -= total;
+  if (now - best->checked > best->fail_timeout_s) best->checked = now;
+  req.tried[best_index] = true;
+  return best;
+}
+
+NginxTwin::Peer* NginxTwin::PickRandom(Request& req, PeerSet& set) {
+  // Section 5, rnd:203-403: weighted draws (from the simulation's PRNG),
+  // up to 20, then round robin.
+  const int64_t now = NowSeconds();
+  runtime::Random& random = req.upstream->random;
+  auto draw = [&]() -> size_t {
+    uint64_t x = random.NextBelow(static_cast<uint64_t>(set.total_weight));
+    size_t i = 0;
+    while (x >= static_cast<uint64_t>(set.peers[i].weight)) {
+      x -= set.peers[i].weight;
+      ++i;
+    }
+    return i;
+  };
+  auto usable = [&](size_t i) {
+    const Peer& p = set.peers[i];
+    return Eligible(req, set, i) &&
+           !(p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
+             now - p.checked <= p.fail_timeout_s);
+  };
+  size_t chosen = set.peers.size();
+  if (!req.upstream->conf->random_two) {
+    for (int tries = 0; tries < 20; ++tries) {
+      size_t i = draw();
+      if (usable(i)) {
+        chosen = i;
+        break;
+      }
+    }
+  } else {
+    // Two distinct usable peers; keep the second unless it has strictly more
+    // connections per weight than the first.
+    size_t first = set.peers.size();
+    for (int tries = 0; tries < 20; ++tries) {
+      size_t i = draw();
+      if (!usable(i)) continue;
+      if (first == set.peers.size()) {
+        first = i;
+        continue;
+      }
+      if (i == first) continue;
+      const Peer& a = set.peers[first];
+      const Peer& b = set.peers[i];
+      chosen = (b.conns * a.weight > a.conns * b.weight) ? first : i;
+      break;
+    }
+  }
+  if (chosen == set.peers.size()) return PickRoundRobin(req, set);
+  Peer& p = set.peers[chosen];
+  if (now - p.checked > p.fail_timeout_s) p.checked = now;
+  req.tried[chosen] = true;
+  return &p;
+}
+
+NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
+  // Section 5, hash:162-282 and iph:96-240; loopback clients are 127.0.0.1.
+  const int64_t now = NowSeconds();
+  const nginx::Upstream& conf = *req.upstream->conf;
+  auto usable = [&](size_t i) {
+    const Peer& p = set.peers[i];
+    return Eligible(req, set, i) &&
+           !(p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
+             now - p.checked <= p.fail_timeout_s);
+  };
+  auto peer_at = [&](uint64_t w) {
+    size_t i = 0;
+    while (w >= static_cast<uint64_t>(set.peers[i].weight)) {
+      w -= set.peers[i].weight;
+      ++i;
+    }
+    return i;
+  };
+  size_t chosen = set.peers.size();
+  if (conf.method == nginx::BalanceMethod::kIpHash) {
+    const unsigned char addr[3] = {127, 0, 0};
+    uint64_t hash = 89;
+    for (int tries = 0; tries < 20; ++tries) {
+      for (unsigned char b : addr) hash = (hash * 113 + b) % 6271;
+      size_t i = peer_at(hash % set.total_weight);
+      if (usable(i)) {
+        chosen = i;
+        break;
+      }
+    }
+  } else {
+    std::string key = conf.hash_key;
+    if (key == "$remote_addr" || key == "$binary_remote_addr")
+      key = "127.0.0.1";
+    if (key == "$request_uri" || key == "$uri") key = req.method;
+    uint64_t hash = 0;
+    for (int rehash = 0; rehash < 20; ++rehash) {
+      uint32_t crc = 0xffffffffu;
+      if (rehash > 0) crc = Crc32Update(crc, absl::StrCat(rehash));
+      crc = Crc32Update(crc, key) ^ 0xffffffffu;
+      hash += (crc >> 16) & 0x7fff;
+      size_t i = peer_at(hash % set.total_weight);
+      if (usable(i)) {
+        chosen = i;
+        break;
+      }
+    }
+  }
+  if (chosen == set.peers.size()) return PickRoundRobin(req, set);
+  Peer& p = set.peers[chosen];
+  if (now - p.checked > p.fail_timeout_s) p.checked = now;
+  req.tried[chosen] = true;
+  return &p;
+}
+
+NginxTwin::Peer* NginxTwin::Pick(Request& req) {
+  while (true) {
+    PeerSet& set = *req.set;
+    Peer* peer = nullptr;
+    if (set.single) {
+      // rr:449-460: a single server ignores fails and weights.
+      Peer& p = set.peers[0];
+      if (!p.conf->down && !p.Full()) peer = &p;
+    } else if (!set.peers.empty()) {
+      switch (req.upstream->conf->method) {
+        case nginx::BalanceMethod::kRoundRobin:
+          peer = PickRoundRobin(req, set);
+          break;
+        case nginx::BalanceMethod::kLeastConn:
+          peer = PickLeastConn(req, set);
+          break;
+        case nginx::BalanceMethod::kRandom:
+          peer = PickRandom(req, set);
+          break;
+        case nginx::BalanceMethod::kHash:
+        case nginx::BalanceMethod::kIpHash:
+          peer = PickHash(req, set);
+          break;
+      }
+    }
+    if (peer != nullptr) {
+      ++peer->conns;
+      return peer;
+    }
+    // rr:487-511: fall back to the backups, with a fresh `tried`.
+    if (!set.is_backup && !req.upstream->backup.peers.empty()) {
+      req.set = &req.upstream->backup;
+      req.tried.assign(req.set->peers.size(), false);
+      continue;
+    }
+    return nullptr;
+  }
+}
+
+void NginxTwin::Release(Request& req, Peer* peer, bool failed) {
+  // Section 2, rr:599-670.
+  --peer->conns;
+  if (req.set->single) {
+    req.tries = 0;
+    return;
+  }
+  const int64_t now = NowSeconds();
+  if (failed) {
+    ++peer->fails;
+    peer->accessed = now;
+    peer->checked = now;
+    if (peer->conf->max_fails > 0) {
+      peer->effective_weight -= peer->weight / peer->conf->max_fails;
+    }
+    if (peer->effective_weight < 0) peer->effective_weight = 0;
+  } else if (peer->accessed < peer->checked) {
+    peer->fails = 0;
+  }
+  if (req.tries > 0) --req.tries;
+}
+
+void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
+  Peer* peer = Pick(*req);
+  if (peer == nullptr) {
+    // up:1552-1556: "no live upstreams"; NOLIVE is never retried.
+    req->log.upstream_addr.push_back(req->upstream->conf->name);
+    req->log.upstream_status.push_back(502);
+    Finish(req, 502);
+    return;
+  }
+  req->peer = peer;
+  req->sent = false;
+  req->log.upstream_addr.push_back(peer->conf->address);
+  NodeClock& clock = network_->node(self_).clock();
+  // Section 6: a cached idle connection to this peer skips the handshake.
+  bool reuse = false;
+  auto& idle = req->upstream->idle;
+  for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
+    if (it->first != peer) continue;
+    const Node& backend = network_->node(peer->node);
+    const bool alive = backend.up() && backend.incarnation() == it->second;
+    idle.erase(std::next(it).base());
+    if (alive) reuse = true;  // a dead one was closed when its peer died
+    break;
+  }
+  std::weak_ptr<Request> weak = req;
+  Network::AttemptObserver observer;
+  observer.connected = [this, weak] {
+    std::shared_ptr<Request> req = weak.lock();
+    if (req == nullptr || req->done) return;
+    NodeClock& clock = network_->node(self_).clock();
+    clock.Cancel(req->timer);
+    req->sent = true;  // up:2189-2210: set on the first write
+    // up:2156-2163: the read timer runs from the end of sending.
+    req->timer = clock.RunAfter(req->route->read_timeout, [this, weak] {
+      if (std::shared_ptr<Request> req = weak.lock()) {
+        network_->AbandonAttempt(req->attempt);
+        OnFailure(req, Failure::kTimeout);
+      }
+    });
+  };
+  observer.refused = [this, weak] {
+    std::shared_ptr<Request> req = weak.lock();
+    if (req == nullptr || req->done) return;
+    network_->node(self_).clock().Cancel(req->timer);
+    OnFailure(req, Failure::kError);
+  };
+  observer.reset = observer.refused;
+  observer.replied = [this, weak](absl::Status status, std::string reply) {
+    std::shared_ptr<Request> req = weak.lock();
+    if (req == nullptr || req->done) return;
+    network_->node(self_).clock().Cancel(req->timer);
+    Peer* peer = req->peer;
+    req->peer = nullptr;
+    Release(*req, peer, /*failed=*/false);
+    // A clean end of stream: the connection goes back to the cache.
+    if (req->upstream->conf->keepalive > 0) {
+      auto& idle = req->upstream->idle;
+      idle.emplace_back(peer, network_->node(peer->node).incarnation());
+      while (static_cast<int>(idle.size()) > req->upstream->conf->keepalive) {
+        idle.pop_front();
+      }
+    }
+    req->log.upstream_status.push_back(200);
+    req->done = true;
+    Log(req, 200);
+    req->respond(std::move(status), std::move(reply));
+  };
+  req->attempt = network_->StartAttempt(self_, peer->node, req->method,
+                                        req->bytes, reuse, std::move(observer));
+  if (!reuse) {
+    // up:1648-1650: the connect timer.
+    req->timer = clock.RunAfter(req->route->connect_timeout, [this, weak] {
+      if (std::shared_ptr<Request> req = weak.lock()) {
+        network_->AbandonAttempt(req->attempt);
+        OnFailure(req, Failure::kTimeout);
+      }
+    });
+  }
+}
+
+void NginxTwin::OnFailure(const std::shared_ptr<Request>& req,
+                          Failure failure) {
+  if (req->done || req->peer == nullptr) return;
+  // Section 3, up:4276-4429: the peer is released as failed whether or not
+  // nginx retries.
+  req->log.upstream_status.push_back(failure == Failure::kTimeout ? 504 : 502);
+  Peer* peer = req->peer;
+  req->peer = nullptr;
+  Release(*req, peer, /*failed=*/true);
+  const uint32_t flag =
+      failure == Failure::kTimeout ? nginx::kNextTimeout : nginx::kNextError;
+  const absl::Duration elapsed =
+      network_->node(self_).clock().Monotonic() - req->start;
+  const absl::Duration limit = req->route->next_upstream_timeout;
+  if (req->tries == 0 || (req->route->next_upstream & flag) == 0 || req->sent ||
+      (limit > absl::ZeroDuration() && elapsed >= limit)) {
+    Finish(req, failure == Failure::kTimeout ? 504 : 502);
+    return;
+  }
+  Attempt(req);
+}
+
+void NginxTwin::Finish(const std::shared_ptr<Request>& req, int http_status) {
+  req->done = true;
+  auto page = req->route->error_pages.find(http_status);
+  if (page != req->route->error_pages.end() && page->second.grpc_status >= 0) {
+    Log(req, page->second.http_status);
+    req->respond(
+        absl::Status(static_cast<absl::StatusCode>(page->second.grpc_status),
+                     page->second.grpc_message),
+        "");
+    return;
+  }
+  const int sent_status = page != req->route->error_pages.end()
+                              ? page->second.http_status
+                              : http_status;
+  Log(req, sent_status);
+  req->respond(GrpcStatusForHttp(sent_status), "");
+}
+
+void NginxTwin::Log(const std::shared_ptr<Request>& req, int status) {
+  req->log.status = status;
+  req->log.request_time =
+      network_->node(self_).clock().Monotonic() - req->start;
+  access_log_.push_back(req->log);
+  in_flight_.erase(req->id);
+  TraceEvent e = MakeEvent(EventKind::kNote, self_);
+  e.code = status;
+  if (sim_->trace().keeps_log()) e.detail = "nginx " + req->log.Format();
+  e.payload = HashBytes(absl::StrJoin(req->log.upstream_addr, ","));
+  sim_->Record(std::move(e));
+}
+
+}  // namespace saludo::sim

@@ -1,0 +1,102 @@
+// The simulator's nginx: a twin of nginx 1.22's gRPC proxying, configured by
+// the same file the live stack runs. It reproduces (see
+// ../shared/docs/nginx-upstream-model.md, whose section numbers are cited in
+// nginx_twin.cc): smooth weighted round robin with nginx's tie-breaking,
+// max_fails/fail_timeout accounting on nginx's whole-second clock with its
+// probe rule, effective-weight decay and recovery, backup and down servers,
+// max_conns, the try budget and grpc_next_upstream_tries, which failures are
+// retried (for gRPC only those before the request was sent) and which are
+// counted, grpc_next_upstream_timeout, connect and read timeouts, "no live
+// upstreams", least_conn, random [two], hash and ip_hash, upstream keepalive,
+// and what the gRPC client finally sees, with and without error_page mapping.
+#ifndef SALUDO_SIM_NGINX_TWIN_H_
+#define SALUDO_SIM_NGINX_TWIN_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nginx/config/twin_config.h"
+#include "runtime/random.h"
+#include "sim/network.h"
+#include "sim/simulator.h"
+
+namespace saludo::sim {
+
+// One line of nginx's access log as the twin writes it (nginx.conf's
+// `upstream_log` format).
+struct TwinLogEntry {
+  int status = 0;  // what nginx logged: 200, 204 (error_page), 499, 502, 504
+  std::vector<std::string> upstream_addr;  // per attempt, or the group name
+  std::vector<int> upstream_status;        // per attempt (0 logs as "-")
+  absl::Duration request_time;
+  // "$status upstream=$upstream_addr upstream_status=$upstream_status
+  //  request_time=$request_time"
+  std::string Format() const;
+};
+
+// The status a gRPC client (C++ 1.51) reports for an HTTP status nginx sent
+// without grpc-status (grpc's http-grpc-status-mapping).
+absl::Status GrpcStatusForHttp(int http_status);
+
+class NginxTwin {
+ public:
+  // Serves every call that reaches node `self`. `backends` maps each upstream
+  // server address as written in the configuration ("127.0.0.1:3001") to the
+  // node that answers there. Fails if an address has no node.
+  static absl::StatusOr<std::unique_ptr<NginxTwin>> Create(
+      Simulator* sim, Network* network, NodeId self, nginx::TwinConfig config,
+      const std::map<std::string, NodeId>& backends);
+  ~NginxTwin();
+
+  const std::vector<TwinLogEntry>& access_log() const { return access_log_; }
+  const nginx::TwinConfig& config() const { return config_; }
+  const std::map<std::string, NodeId>& backends() const { return backends_; }
+
+  // Crash and restart of the nginx node: balancing state is lost.
+  void Reset();
+
+ private:
+  struct Peer;
+  struct PeerSet;
+  struct UpstreamState;
+  struct Request;
+  enum class Failure { kError, kTimeout };
+
+  NginxTwin(Simulator* sim, Network* network, NodeId self,
+            nginx::TwinConfig config);
+  void Handle(const runtime::ServerCall& call, std::string request,
+              runtime::Responder respond);
+  void Attempt(const std::shared_ptr<Request>& req);
+  void OnFailure(const std::shared_ptr<Request>& req, Failure failure);
+  void Finish(const std::shared_ptr<Request>& req, int http_status);
+  void Log(const std::shared_ptr<Request>& req, int status);
+  Peer* Pick(Request& req);
+  Peer* PickRoundRobin(Request& req, PeerSet& set);
+  Peer* PickLeastConn(Request& req, PeerSet& set);
+  Peer* PickRandom(Request& req, PeerSet& set);
+  Peer* PickHash(Request& req, PeerSet& set);
+  void Release(Request& req, Peer* peer, bool failed);
+  bool Eligible(const Request& req, const PeerSet& set, size_t i) const;
+  int64_t NowSeconds();
+
+  Simulator* const sim_;
+  Network* const network_;
+  const NodeId self_;
+  const nginx::TwinConfig config_;
+  std::map<std::string, NodeId> backends_;
+  std::map<std::string, std::unique_ptr<UpstreamState>> upstreams_;
+  std::vector<TwinLogEntry> access_log_;
+  // Requests in progress own themselves here until they are logged.
+  uint64_t next_request_id_ = 0;
+  std::map<uint64_t, std::shared_ptr<Request>> in_flight_;
+};
+
+}  // namespace saludo::sim
+
+#endif  // SALUDO_SIM_NGINX_TWIN_H_

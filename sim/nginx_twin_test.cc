@@ -1,0 +1,310 @@
+// The twin against the behaviour nginx-upstream-model.md specifies (and the
+// live table at its top), with the real services behind it.
+#include "sim/nginx_twin.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "nginx/config/twin_config.h"
+#include "sim/world.h"
+#include "tools/cpp/runfiles/runfiles.h"
+
+namespace saludo::sim {
+namespace {
+
+using client::CallRecord;
+
+std::string Runfile(const std::string& path) {
+  std::string error;
+  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
+      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
+  return r->Rlocation("saludo_sim/" + path);
+}
+
+nginx::TwinConfig ConfigFromText(const std::string& text) {
+  auto top = nginx::ParseConfigText(text, "test.conf", ".");
+  EXPECT_TRUE(top.ok()) << top.status();
+  auto config = nginx::BuildTwinConfig(*top, "test.conf");
+  EXPECT_TRUE(config.ok()) << config.status();
+  return *config;
+}
+
+// A config with `servers` (each "127.0.0.1:300N params") and location
+// settings.
+std::string Conf(const std::vector<std::string>& servers,
+                 const std::string& location = "",
+                 const std::string& upstream_extra = "") {
+  std::string s = "events {}\nhttp {\n upstream u {\n" + upstream_extra;
+  for (const std::string& server : servers) s += "  server " + server + ";\n";
+  s += " }\n server { listen 127.0.0.1:3005 http2;\n  location / {\n"
+       "   grpc_pass grpc://u;\n   grpc_connect_timeout 1s;\n"
+       "   grpc_read_timeout 1s;\n" +
+       location + "\n  }\n }\n}\n";
+  return s;
+}
+
+class TwinTest : public ::testing::Test {
+ protected:
+  // Builds `n` servers (ids 1..n at 127.0.0.1:3001..) behind the twin.
+  void Build(const nginx::TwinConfig& config, int n = 2) {
+    world_ = std::make_unique<World>(1, /*keep_log=*/true);
+    LinkModel link;
+    link.latency = Distribution::Fixed(absl::Microseconds(100));
+    world_->network().SetDefaultLink(link);
+    std::map<std::string, NodeId> backends;
+    for (int i = 1; i <= n; ++i) {
+      servers_.push_back(world_->AddServer(absl::StrCat("server", i), i));
+      backends[absl::StrCat("127.0.0.1:", 3000 + i)] = servers_.back();
+    }
+    auto twin = world_->AddNginxTwin("nginx", config, backends);
+    ASSERT_TRUE(twin.ok()) << twin.status();
+    nginx_ = *twin;
+    client_ = world_->AddClient("client");
+  }
+
+  // `n` serial calls starting at `at`; returns their records.
+  std::vector<CallRecord> Serial(int n,
+                                 absl::Duration at = absl::ZeroDuration(),
+                                 absl::Duration deadline = absl::Seconds(5)) {
+    const size_t before = world_->records(client_).size();
+    client::LoadOptions o;
+    o.requests = n;
+    o.deadline = deadline;
+    world_->StartLoad(client_, nginx_, o, at);
+    // Run until the burst is done (not further: later bursts may start at
+    // earlier times than a long run would reach).
+    world_->Run(at);
+    for (int step = 0; step < 100000 && !world_->load_done(client_); ++step) {
+      world_->Run(world_->sim().now() + absl::Milliseconds(10));
+    }
+    EXPECT_TRUE(world_->load_done(client_));
+    const auto& all = world_->records(client_);
+    return std::vector<CallRecord>(all.begin() + before, all.end());
+  }
+
+  std::string Order(const std::vector<CallRecord>& records) {
+    std::string s;
+    for (const CallRecord& r : records) {
+      s += r.status.ok() ? std::string(1, 'A' + r.server_id - 1) : "x";
+    }
+    return s;
+  }
+
+  std::vector<std::string> Log() {
+    std::vector<std::string> lines;
+    for (const TwinLogEntry& e : world_->twin(nginx_)->access_log()) {
+      lines.push_back(e.Format());
+    }
+    return lines;
+  }
+
+  std::unique_ptr<World> world_;
+  std::vector<NodeId> servers_;
+  NodeId nginx_ = -1, client_ = -1;
+};
+
+TEST_F(TwinTest, SmoothWeightedRoundRobinSequences) {
+  // Section 1: 1:1:1 -> ABC..., 5:1:1 -> AABACAA, 3:2:1 -> ABACBA.
+  Build(ConfigFromText(
+            Conf({"127.0.0.1:3001", "127.0.0.1:3002", "127.0.0.1:3003"})),
+        3);
+  EXPECT_EQ(Order(Serial(6)), "ABCABC");
+  Build(ConfigFromText(Conf(
+            {"127.0.0.1:3001 weight=5", "127.0.0.1:3002", "127.0.0.1:3003"})),
+        3);
+  EXPECT_EQ(Order(Serial(7)), "AABACAA");
+  Build(ConfigFromText(Conf({"127.0.0.1:3001 weight=3",
+                             "127.0.0.1:3002 weight=2", "127.0.0.1:3003"})),
+        3);
+  EXPECT_EQ(Order(Serial(6)), "ABACBA");
+}
+
+TEST_F(TwinTest, LeastConnUnderSerialLoadIsRoundRobin) {
+  Build(ConfigFromText(Conf({"127.0.0.1:3001 weight=3",
+                             "127.0.0.1:3002 weight=2", "127.0.0.1:3003"},
+                            "", "  least_conn;\n")),
+        3);
+  EXPECT_EQ(Order(Serial(6)), "ABACBA");
+}
+
+TEST_F(TwinTest, SeedsHungServerWithNginxConfMatchesTheLiveTable) {
+  auto config = nginx::LoadTwinConfig(Runfile("nginx/nginx.conf"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  Build(*config);
+  world_->HangAt(servers_[0], absl::ZeroDuration(), absl::Seconds(41));
+  std::vector<CallRecord> r = Serial(6, absl::Milliseconds(1));
+  EXPECT_EQ(Order(r), "xBxBBB");
+  for (int i : {0, 2}) {
+    EXPECT_EQ(r[i].status.code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(r[i].status.message(), "nginx: the backend timed out (504)");
+    EXPECT_GT(r[i].latency, absl::Seconds(1));
+    EXPECT_LT(r[i].latency, absl::Milliseconds(1010));
+  }
+  std::vector<std::string> log = Log();
+  ASSERT_EQ(log.size(), 6u);
+  EXPECT_EQ(
+      log[0],
+      "204 upstream=127.0.0.1:3001 upstream_status=504 request_time=1.000");
+  EXPECT_EQ(log[1].substr(0, 47),
+            "200 upstream=127.0.0.1:3002 upstream_status=200");
+}
+
+TEST_F(TwinTest, SeedConfHungServerGivesTheHttpStatusMapping) {
+  auto config = nginx::LoadTwinConfig(Runfile("nginx/seed.conf"));
+  ASSERT_TRUE(config.ok());
+  Build(*config);
+  world_->HangAt(servers_[0], absl::ZeroDuration(), absl::Seconds(41));
+  std::vector<CallRecord> r = Serial(2, absl::Milliseconds(1));
+  EXPECT_EQ(r[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(r[0].status.message(), "Received http2 header with status: 504");
+  EXPECT_EQ(Log()[0].substr(0, 3), "504");
+}
+
+TEST_F(TwinTest, RefusedIsRetriedCountedAndSkipped) {
+  // Section 8.2 with nginx.conf (max_fails=2).
+  auto config = nginx::LoadTwinConfig(Runfile("nginx/nginx.conf"));
+  Build(*config);
+  world_->CrashAt(servers_[0], absl::ZeroDuration());
+  std::vector<CallRecord> r = Serial(10, absl::Milliseconds(1));
+  EXPECT_EQ(Order(r), "BBBBBBBBBB");
+  int retried = 0;
+  for (const std::string& line : Log()) {
+    retried += line.find(
+                   "upstream=127.0.0.1:3001, 127.0.0.1:3002 "
+                   "upstream_status=502, 200") != std::string::npos;
+  }
+  EXPECT_EQ(retried, 2);
+}
+
+TEST_F(TwinTest, SeedConfDoesNotRetryRefused) {
+  auto config = nginx::LoadTwinConfig(Runfile("nginx/seed.conf"));
+  Build(*config);
+  world_->CrashAt(servers_[0], absl::ZeroDuration());
+  std::vector<CallRecord> r = Serial(4, absl::Milliseconds(1));
+  EXPECT_EQ(Order(r), "xBxB");
+  EXPECT_EQ(r[0].status.message(), "Received http2 header with status: 502");
+}
+
+TEST_F(TwinTest, AllRefusingThenNoLiveUpstreams) {
+  // Section 8.3.
+  Build(ConfigFromText(Conf({"127.0.0.1:3001", "127.0.0.1:3002"})));
+  world_->CrashAt(servers_[0], absl::ZeroDuration());
+  world_->CrashAt(servers_[1], absl::ZeroDuration());
+  std::vector<CallRecord> r = Serial(2, absl::Milliseconds(1));
+  EXPECT_EQ(Order(r), "xx");
+  std::vector<std::string> log = Log();
+  EXPECT_TRUE(absl::StartsWith(
+      log[0],
+      "502 upstream=127.0.0.1:3001, 127.0.0.1:3002 upstream_status=502, 502 "))
+      << log[0];
+  EXPECT_EQ(log[1].substr(0, 36), "502 upstream=u upstream_status=502 r");
+}
+
+TEST_F(TwinTest, SingleServerIsNeverDisabledNorRetried) {
+  // Section 8.4.
+  Build(ConfigFromText(Conf({"127.0.0.1:3001 max_fails=1"})), 1);
+  world_->HangAt(servers_[0], absl::ZeroDuration(), absl::Seconds(3));
+  std::vector<CallRecord> r = Serial(4, absl::Milliseconds(1));
+  // Calls 1 and 2 time out (read timeout 1 s) and are not retried elsewhere;
+  // call 3, held until the hang ends at 3 s, is answered within its 1 s.
+  EXPECT_EQ(Order(r), "xxAA");
+  for (const std::string& line : Log()) {
+    EXPECT_EQ(line.find(","), std::string::npos) << line;  // one attempt each
+  }
+}
+
+TEST_F(TwinTest, BackupOnlyWhenEveryPrimaryIsIneligible) {
+  // Section 8.5.
+  Build(ConfigFromText(Conf(
+            {"127.0.0.1:3001", "127.0.0.1:3002", "127.0.0.1:3003 backup"})),
+        3);
+  EXPECT_EQ(Order(Serial(4)), "ABAB");
+  world_->CrashAt(servers_[0], world_->sim().now());
+  world_->CrashAt(servers_[1], world_->sim().now());
+  // Both primaries refuse (and are retried, failing over to the backup).
+  EXPECT_EQ(Order(Serial(3, world_->sim().now() + absl::Milliseconds(1))),
+            "CCC");
+}
+
+TEST_F(TwinTest, NextUpstreamOffAndTries) {
+  // Section 8.9.
+  Build(ConfigFromText(
+      Conf({"127.0.0.1:3001", "127.0.0.1:3002"}, "grpc_next_upstream off;")));
+  world_->CrashAt(servers_[0], absl::ZeroDuration());
+  EXPECT_EQ(Order(Serial(1, absl::Milliseconds(1))), "x");
+  EXPECT_EQ(Log()[0].substr(0, 47),
+            "502 upstream=127.0.0.1:3001 upstream_status=502");
+
+  Build(ConfigFromText(
+            Conf({"127.0.0.1:3001", "127.0.0.1:3002", "127.0.0.1:3003"},
+                 "grpc_next_upstream error; grpc_next_upstream_tries 2;")),
+        3);
+  for (NodeId s : servers_) world_->CrashAt(s, absl::ZeroDuration());
+  EXPECT_EQ(Order(Serial(1, absl::Milliseconds(1))), "x");
+  EXPECT_TRUE(absl::StartsWith(
+      Log()[0],
+      "502 upstream=127.0.0.1:3001, 127.0.0.1:3002 upstream_status=502, 502 "))
+      << Log()[0];
+}
+
+TEST_F(TwinTest, ResetAfterSendIsNotRetriedButCounted) {
+  // Section 8.6: the server crashes while handling the call.
+  Build(
+      ConfigFromText(Conf({"127.0.0.1:3001 max_fails=1", "127.0.0.1:3002"},
+                          "grpc_next_upstream error timeout non_idempotent;")));
+  world_->SlowAt(servers_[0], absl::ZeroDuration(), absl::Milliseconds(100));
+  world_->CrashAt(servers_[0], absl::Milliseconds(50));
+  world_->RestartAt(servers_[0], absl::Milliseconds(60));
+  std::vector<CallRecord> r = Serial(3, absl::Milliseconds(1));
+  EXPECT_EQ(Order(r), "xBB");  // server 1 counted: skipped afterwards
+  EXPECT_EQ(Log()[0].substr(0, 47),
+            "502 upstream=127.0.0.1:3001 upstream_status=502");
+}
+
+TEST_F(TwinTest, ServiceErrorsPassThroughUncounted) {
+  // Section 8.7 (a gRPC error is :status 200 + grpc-status: passed through).
+  Build(ConfigFromText(Conf({"127.0.0.1:3001 max_fails=1", "127.0.0.1:3002"})));
+  world_->ErrorsAt(servers_[0], absl::ZeroDuration(),
+                   absl::StatusCode::kResourceExhausted, 1.0);
+  std::vector<CallRecord> r = Serial(4, absl::Milliseconds(1));
+  EXPECT_EQ(Order(r), "xBxB");
+  EXPECT_EQ(r[0].status.code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(TwinTest, ClientDeadlineShorterThanReadTimeoutIsNotCounted) {
+  // Section 4: the client gets DEADLINE_EXCEEDED, nginx logs 499 and
+  // releases the peer as a success, so the hung server keeps its turn.
+  Build(ConfigFromText(Conf({"127.0.0.1:3001 max_fails=1", "127.0.0.1:3002"})));
+  world_->HangAt(servers_[0], absl::ZeroDuration(), absl::Seconds(41));
+  std::vector<CallRecord> r =
+      Serial(4, absl::Milliseconds(1), absl::Milliseconds(500));
+  EXPECT_EQ(Order(r), "xBxB");
+  EXPECT_EQ(r[0].status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(Log()[0].substr(0, 3), "499");
+}
+
+TEST_F(TwinTest, ReentryAfterFailTimeoutIsDelayedBySwrr) {
+  // Section 2: A fails at t0, is eligible after fail_timeout (10-11 s on the
+  // whole-second clock), and its negative current weight delays the pick.
+  Build(ConfigFromText(
+            Conf({"127.0.0.1:3001", "127.0.0.1:3002", "127.0.0.1:3003"})),
+        3);
+  world_->CrashAt(servers_[0], absl::ZeroDuration());
+  world_->RestartAt(servers_[0], absl::Seconds(2));
+  std::vector<CallRecord> first = Serial(1, absl::Milliseconds(1));
+  EXPECT_EQ(Order(first), "B");  // A refused, retried on B
+  std::vector<CallRecord> later;
+  for (int i = 0; i < 6; ++i) {
+    auto r = Serial(1, absl::Seconds(12) + absl::Milliseconds(10 * i));
+    later.push_back(r[0]);
+  }
+  EXPECT_EQ(Order(later), "CBCABC") << absl::StrJoin(Log(), "\n");
+}
+
+}  // namespace
+}  // namespace saludo::sim
