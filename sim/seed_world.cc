@@ -4,21 +4,27 @@
 
 namespace saludo::sim {
 
-SeedWorld BuildSeedWorld(const SeedWorldOptions& options) {
+absl::StatusOr<SeedWorld> BuildSeedWorld(const SeedWorldOptions& options) {
+  absl::StatusOr<nginx::TwinConfig> config =
+      nginx::LoadTwinConfig(options.nginx_config);
+  if (!config.ok()) return config.status();
   SeedWorld w;
   w.world = std::make_unique<World>(options.seed, options.keep_log);
   World& world = *w.world;
   world.network().SetDefaultLink(options.link);
   w.server1 = world.AddServer("server1", 1);
   w.server2 = world.AddServer("server2", 2);
-  w.balancer =
-      world.AddRoundRobinPlaceholder("balancer", {w.server1, w.server2});
+  absl::StatusOr<NodeId> nginx = world.AddNginxTwin(
+      "nginx", *std::move(config),
+      {{"127.0.0.1:3001", w.server1}, {"127.0.0.1:3002", w.server2}});
+  if (!nginx.ok()) return nginx.status();
+  w.balancer = *nginx;
   w.client = world.AddClient("client");
   if (options.server1_hang > absl::ZeroDuration()) {
     world.HangAt(w.server1, absl::ZeroDuration(), options.server1_hang);
   }
   world.StartLoad(w.client, w.balancer, options.load);
-  return w;
+  return std::move(w);
 }
 
 DeterminismReport CheckDeterminism(

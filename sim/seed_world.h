@@ -1,7 +1,7 @@
-// The seed's topology in the simulator: server1 and server2 behind a balancer
-// (for now the round-robin placeholder; the nginx twin replaces it), and one
-// client running a burst. Shared by the demo, the determinism checks and the
-// benchmark.
+// The seed's topology in the simulator: server1 (127.0.0.1:3001) and server2
+// (127.0.0.1:3002) behind the nginx twin running an nginx configuration
+// (nginx/nginx.conf by default), and one client running a burst. Shared by the
+// demo, the determinism checks and the benchmark.
 #ifndef SALUDO_SIM_SEED_WORLD_H_
 #define SALUDO_SIM_SEED_WORLD_H_
 
@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "client/load_client.h"
 #include "sim/trace.h"
 #include "sim/world.h"
@@ -16,6 +17,7 @@
 namespace saludo::sim {
 
 struct SeedWorldOptions {
+  std::string nginx_config;  // path; REQUIRED
   uint64_t seed = 1;
   bool keep_log = false;
   client::LoadOptions load;
@@ -29,8 +31,9 @@ struct SeedWorld {
   NodeId server1, server2, balancer, client;
 };
 
-// Builds the world and schedules the burst at t=0 (does not run it).
-SeedWorld BuildSeedWorld(const SeedWorldOptions& options);
+// Builds the world and schedules the burst at t=0 (does not run it). Fails
+// if the nginx configuration does not load or names other backends.
+absl::StatusOr<SeedWorld> BuildSeedWorld(const SeedWorldOptions& options);
 
 // Runs `build` twice with the same seed and compares the event logs.
 struct DeterminismReport {

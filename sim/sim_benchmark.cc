@@ -3,12 +3,28 @@
 // only) and on (full event log); and the memory held per in-flight call.
 #include <malloc.h>
 
+#include <memory>
+#include <string>
+
 #include "benchmark/benchmark.h"
 #include "sim/seed_world.h"
 #include "sim/world.h"
+#include "tools/cpp/runfiles/runfiles.h"
 
 namespace saludo::sim {
+
+const char* program_name = "";
+
 namespace {
+
+std::string NginxConf() {
+  std::string error;
+  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
+      bazel::tools::cpp::runfiles::Runfiles::Create(std::string(program_name),
+                                                    &error));
+  return r == nullptr ? "nginx/nginx.conf"
+                      : r->Rlocation("saludo_sim/nginx/nginx.conf");
+}
 
 void BM_DirectCalls(benchmark::State& state) {
   const bool keep_log = state.range(0) != 0;
@@ -34,14 +50,15 @@ void BM_SeedTopologyCalls(benchmark::State& state) {
   const int64_t calls = 100000;
   for (auto _ : state) {
     SeedWorldOptions o;
+    o.nginx_config = NginxConf();
     o.load.requests = calls;
     o.load.concurrency = 16;
-    SeedWorld w = BuildSeedWorld(o);
+    SeedWorld w = *BuildSeedWorld(o);
     w.world->Run();
     benchmark::DoNotOptimize(w.world->trace_hash());
   }
   state.SetItemsProcessed(state.iterations() * calls);
-  state.SetLabel("client->balancer->2 servers, tracing off");
+  state.SetLabel("client->nginx twin->2 servers, tracing off");
 }
 BENCHMARK(BM_SeedTopologyCalls)->Unit(benchmark::kMillisecond);
 
@@ -74,4 +91,9 @@ BENCHMARK(BM_MemoryPerInFlightCall)
 }  // namespace
 }  // namespace saludo::sim
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  saludo::sim::program_name = argv[0];
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  return 0;
+}

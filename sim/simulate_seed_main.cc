@@ -5,6 +5,8 @@
 //   simulate_seed --seed=7 --requests=100 --concurrency=4 [--hang_server1=41s]
 //              [--latency=uniform:100us:900us] [--log] [--check]
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "client/summary.h"
 #include "runtime/live/cli.h"
 #include "sim/seed_world.h"
+#include "tools/cpp/runfiles/runfiles.h"
 
 ABSL_FLAG(uint64_t, seed, 1, "master seed");
 ABSL_FLAG(int64_t, requests, 20, "calls in the burst");
@@ -27,7 +30,11 @@ ABSL_FLAG(std::string, latency, "fixed:50us",
           "normal:MEAN:SD, exponential:MEAN, lognormal:MEDIAN:SIGMA, "
           "pareto:MIN:ALPHA");
 ABSL_FLAG(double, loss, 0, "probability that a message is lost");
+ABSL_FLAG(std::string, nginx_config, "",
+          "nginx configuration the twin runs (default: nginx/nginx.conf; "
+          "'seed' for nginx/seed.conf)");
 ABSL_FLAG(bool, log, false, "print the event log");
+ABSL_FLAG(bool, access_log, false, "print the twin's nginx access log");
 ABSL_FLAG(bool, check, false, "run twice and compare (determinism check)");
 
 namespace {
@@ -71,11 +78,30 @@ int main(int argc, char** argv) {
   using namespace saludo;
   runtime::live::ParseFlagsOrExit(
       argc, argv,
-      "Simulates the seed's topology (2 servers, balancer, client).\n"
+      "Simulates the seed's topology (2 servers, the nginx twin, client).\n"
       "usage: simulate_seed [--seed=N] [--requests=N] [--concurrency=C] "
       "[--deadline=D] [--hang_server1=D] [--latency=KIND:ARGS] [--loss=P] "
-      "[--log] [--check]");
+      "[--nginx_config=FILE|seed] [--log] [--access_log] [--check]");
   sim::SeedWorldOptions options;
+  {
+    std::string error;
+    std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> runfiles(
+        bazel::tools::cpp::runfiles::Runfiles::Create(argv[0], &error));
+    const std::string flag = absl::GetFlag(FLAGS_nginx_config);
+    if (flag.empty() || flag == "seed") {
+      if (runfiles == nullptr) {
+        std::fprintf(stderr, "simulate_seed: %s\n", error.c_str());
+        return 1;
+      }
+      options.nginx_config =
+          runfiles->Rlocation(flag.empty() ? "saludo_sim/nginx/nginx.conf"
+                                           : "saludo_sim/nginx/seed.conf");
+    } else {
+      const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
+      options.nginx_config =
+          flag[0] == '/' || wd == nullptr ? flag : std::string(wd) + "/" + flag;
+    }
+  }
   options.seed = absl::GetFlag(FLAGS_seed);
   options.load.requests = absl::GetFlag(FLAGS_requests);
   options.load.concurrency = absl::GetFlag(FLAGS_concurrency);
@@ -94,8 +120,13 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_check)) {
     options.keep_log = true;
+    if (absl::Status s = sim::BuildSeedWorld(options).status(); !s.ok()) {
+      std::fprintf(stderr, "simulate_seed: %s\n",
+                   std::string(s.message()).c_str());
+      return 1;
+    }
     sim::DeterminismReport r = sim::CheckDeterminism([&] {
-      sim::SeedWorld w = sim::BuildSeedWorld(options);
+      sim::SeedWorld w = *sim::BuildSeedWorld(options);
       w.world->Run();
       return std::move(w.world);
     });
@@ -114,12 +145,23 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.keep_log = absl::GetFlag(FLAGS_log);
-  sim::SeedWorld w = sim::BuildSeedWorld(options);
+  absl::StatusOr<sim::SeedWorld> built = sim::BuildSeedWorld(options);
+  if (!built.ok()) {
+    std::fprintf(stderr, "simulate_seed: %s\n",
+                 std::string(built.status().message()).c_str());
+    return 1;
+  }
+  sim::SeedWorld& w = *built;
   w.world->Run();
   if (options.keep_log) {
     for (const sim::TraceEvent& e : w.world->sim().trace().log()) {
       std::printf("%s\n",
                   sim::FormatEvent(e, w.world->sim().node_names()).c_str());
+    }
+  }
+  if (absl::GetFlag(FLAGS_access_log)) {
+    for (const sim::TwinLogEntry& e : w.world->twin(w.balancer)->access_log()) {
+      std::printf("nginx: %s\n", e.Format().c_str());
     }
   }
   const auto& records = w.world->records(w.client);

@@ -47,7 +47,7 @@ void World::Boot(NodeId id) {
     return;
   }
   auto it = servers_.find(id);
-  if (it == servers_.end()) return;  // clients and placeholders keep no state
+  if (it == servers_.end()) return;  // clients keep no state
   Node& node = network_.node(id);
   const uint64_t seed = sim_.RandomFor(absl::StrCat("process:", node.name(),
                                                     "#", node.incarnation()))
@@ -62,26 +62,6 @@ void World::Kill(NodeId id) {
   if (auto it = servers_.find(id); it != servers_.end()) {
     it->second.process.reset();
   }
-}
-
-NodeId World::AddRoundRobinPlaceholder(const std::string& name,
-                                       std::vector<NodeId> backends) {
-  SALUDO_CHECK(!backends.empty());
-  const NodeId id = network_.AddNode(name);
-  Placeholder& p = placeholders_[id];
-  p.backends = std::move(backends);
-  for (NodeId backend : p.backends) {
-    p.channels.push_back(network_.Channel(id, backend));
-  }
-  network_.node(id).server().SetFallback(
-      [this, id](const runtime::ServerCall& call, std::string request,
-                 runtime::Responder respond) {
-        Placeholder& p = placeholders_.at(id);
-        const size_t pick = p.next++ % p.backends.size();
-        p.channels[pick]->Call(call.method, std::move(request), {},
-                               std::move(respond));
-      });
-  return id;
 }
 
 absl::StatusOr<NodeId> World::AddNginxTwin(

@@ -1,12 +1,16 @@
 // A small C++ API to build and run a simulated world: Saludo servers running
-// the real services/ code, clients running the real client/ code, a load
-// balancer, links, and faults on a timeline. Scenario files (a later issue)
-// are parsed into calls of this API.
+// the real services/ code, clients running the real client/ code, the nginx
+// twin, links, and faults on a timeline. Scenario files (a later issue) are
+// parsed into calls of this API.
 //
 //   World world(/*seed=*/7);
-//   NodeId s1 = world.AddServer("server1", 1), s2 = world.AddServer("server2",
-//   2); NodeId lb = world.AddRoundRobinPlaceholder("lb", {s1, s2}); NodeId c =
-//   world.AddClient("client"); world.StartLoad(c, lb, options);
+//   NodeId s1 = world.AddServer("server1", 1);
+//   NodeId s2 = world.AddServer("server2", 2);
+//   NodeId lb = *world.AddNginxTwin("nginx", config,
+//                                   {{"127.0.0.1:3001", s1},
+//                                    {"127.0.0.1:3002", s2}});
+//   NodeId c = world.AddClient("client");
+//   world.StartLoad(c, lb, options);
 //   world.HangAt(s1, absl::Seconds(1), absl::Seconds(41));
 //   world.Run();
 //   world.records(c); world.trace_hash();
@@ -47,12 +51,6 @@ class World {
   // A node running the Saludo service (and its control service) with
   // `server_id`; restarts rebuild it with fresh state.
   NodeId AddServer(const std::string& name, int server_id);
-
-  // PLACEHOLDER until the nginx twin lands: forwards every call to the
-  // backends in strict rotation, with no health checks, retries or timeouts.
-  // It is not nginx and predicts nothing about nginx.
-  NodeId AddRoundRobinPlaceholder(const std::string& name,
-                                  std::vector<NodeId> backends);
 
   // A node running the nginx twin with `config`; `backends` maps each
   // upstream server address of the configuration to a node.
@@ -113,11 +111,6 @@ class World {
     int bursts_started = 0;
     int bursts_done = 0;
   };
-  struct Placeholder {
-    std::vector<NodeId> backends;
-    std::vector<std::unique_ptr<runtime::Channel>> channels;
-    size_t next = 0;
-  };
 
   void Boot(NodeId id);
   void Kill(NodeId id);
@@ -129,7 +122,6 @@ class World {
   Network network_;
   std::map<NodeId, ServerNode> servers_;
   std::map<NodeId, ClientNode> clients_;
-  std::map<NodeId, Placeholder> placeholders_;
   std::map<NodeId, std::unique_ptr<NginxTwin>> twins_;
 };
 

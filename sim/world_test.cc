@@ -222,19 +222,6 @@ TEST(WorldLinkTest, LatencyDistributionShapesLatencies) {
   EXPECT_GT(distinct.size(), 1900u);
 }
 
-TEST(WorldTest, PlaceholderBalancerAlternates) {
-  World world(1);
-  NodeId s1 = world.AddServer("server1", 1);
-  NodeId s2 = world.AddServer("server2", 2);
-  NodeId lb = world.AddRoundRobinPlaceholder("lb", {s1, s2});
-  NodeId client = world.AddClient("client");
-  world.StartLoad(client, lb, Calls(6));
-  world.Run();
-  const auto& r = world.records(client);
-  ASSERT_EQ(r.size(), 6u);
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(r[i].server_id, i % 2 + 1);
-}
-
 uint64_t HashOf(uint64_t seed) {
   World world(seed);
   LinkModel link;
@@ -243,11 +230,11 @@ uint64_t HashOf(uint64_t seed) {
   world.network().SetDefaultLink(link);
   NodeId s1 = world.AddServer("server1", 1);
   NodeId s2 = world.AddServer("server2", 2);
-  NodeId lb = world.AddRoundRobinPlaceholder("lb", {s1, s2});
   NodeId client = world.AddClient("client");
   LoadOptions o = Calls(300, absl::Milliseconds(50));
   o.concurrency = 8;
-  world.StartLoad(client, lb, o);
+  world.StartLoad(client, s1, o);
+  world.StartLoad(client, s2, o);
   world.ErrorsAt(s2, absl::Milliseconds(5), absl::StatusCode::kUnavailable,
                  0.2);
   world.Run();

@@ -91,24 +91,28 @@ int main(int argc, char** argv) {
       stack::RunLiveBurst(stack.nginx_target(), burst);
   if (burst.requests <= 10) PrintRecords(records);
 
-  // The same client code and burst in virtual time. The simulated balancer
-  // is still the round-robin placeholder (the nginx twin replaces it).
+  // The same client code and burst in virtual time, through the nginx twin
+  // running the same nginx.conf.
   sim::SeedWorldOptions simulated;
+  simulated.nginx_config = files->nginx_conf;
   simulated.seed = absl::GetFlag(FLAGS_seed);
   simulated.load = burst;
   simulated.link.latency =
       sim::Distribution::LogNormal(absl::Microseconds(60), 0.3);
-  sim::SeedWorld world = sim::BuildSeedWorld(simulated);
-  world.world->Run();
-  PrintSideBySide("live (real nginx)",
-                  client::FormatSummary(client::Summarize(records)),
-                  absl::StrCat("simulated (seed ", simulated.seed,
-                               ", placeholder balancer)"),
-                  client::FormatSummary(
-                      client::Summarize(world.world->records(world.client))));
+  absl::StatusOr<sim::SeedWorld> world = sim::BuildSeedWorld(simulated);
+  if (!world.ok()) {
+    std::fprintf(stderr, "demo: %s\n", world.status().ToString().c_str());
+    return 1;
+  }
+  world->world->Run();
+  PrintSideBySide(
+      "live (real nginx)", client::FormatSummary(client::Summarize(records)),
+      absl::StrCat("simulated (seed ", simulated.seed, ", nginx twin)"),
+      client::FormatSummary(
+          client::Summarize(world->world->records(world->client))));
   std::printf("simulated links: %s one way; trace hash %016llx\n",
               simulated.link.latency.ToString().c_str(),
-              static_cast<unsigned long long>(world.world->trace_hash()));
+              static_cast<unsigned long long>(world->world->trace_hash()));
 
   std::printf(
       "\n== the seed's hung server: servidor 1 answers only after 41 s\n"
@@ -123,12 +127,29 @@ int main(int argc, char** argv) {
   serial.requests = 6;
   serial.deadline = absl::Seconds(5);
   records = stack::RunLiveBurst(stack.nginx_target(), serial);
-  PrintRecords(records);
-  std::printf("nginx access log of these calls:\n");
+  simulated.load = serial;
+  simulated.server1_hang = absl::Seconds(41);
+  world = sim::BuildSeedWorld(simulated);
+  world->world->Run();
+  std::string live_calls, sim_calls;
+  for (const auto& r : records) {
+    absl::StrAppend(&live_calls, client::FormatCall(r), "\n");
+  }
+  for (const auto& r : world->world->records(world->client)) {
+    absl::StrAppend(&sim_calls, client::FormatCall(r), "\n");
+  }
+  PrintSideBySide("live", live_calls, "simulated (nginx twin)", sim_calls);
+  std::string live_log, sim_log;
   std::vector<std::string> log = stack.nginx().AccessLogLines();
   for (size_t i = log.size() >= 6 ? log.size() - 6 : 0; i < log.size(); ++i) {
-    std::printf("  %s\n", log[i].c_str());
+    absl::StrAppend(&live_log, log[i], "\n");
   }
+  for (const auto& e : world->world->twin(world->balancer)->access_log()) {
+    absl::StrAppend(&sim_log, e.Format(), "\n");
+  }
+  std::printf("\n");
+  PrintSideBySide("nginx access log", live_log, "the twin's access log",
+                  sim_log);
   std::printf(
       "nginx 1.22 never retries a gRPC call once it was sent: the hung server "
       "costs one failed call per attempt until max_fails takes it out.\n");
