@@ -61,6 +61,12 @@ class HandlerRegistry {
   virtual void Register(const std::string& method, Handler handler) = 0;
 };
 
+// A handler that answers with this status asks the transport to reset the
+// call's stream (RST_STREAM) instead of sending a status: the client sees
+// CANCELLED; a proxy sees its upstream fail after sending.
+absl::Status StreamResetStatus();
+bool IsStreamReset(const absl::Status& status);
+
 // True if `peer` (as in ServerCall::peer) is a loopback address.
 bool IsLoopbackPeer(const std::string& peer);
 

@@ -73,7 +73,9 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
                 absl::FormatDuration(absl::Trunc(clock_->Monotonic() - arrived,
                                                  absl::Microseconds(1)))));
           }
-          respond(plan.injected_error, reply);
+          respond(
+              plan.reset ? runtime::StreamResetStatus() : plan.injected_error,
+              reply);
         };
         if (plan.hold > absl::ZeroDuration()) {
           timers_->RunAfter(plan.hold, std::move(answer));

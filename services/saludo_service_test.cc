@@ -157,6 +157,15 @@ TEST_F(SaludoServiceTest, ErrorInjectionAtRate) {
   EXPECT_EQ(faults_.Report().calls_failed_injected(), failed);
 }
 
+TEST_F(SaludoServiceTest, ResetFaultAsksForAStreamReset) {
+  control::Faults f;
+  f.set_reset_calls(true);
+  ASSERT_TRUE(SetFaults(f).ok());
+  Result* r = Saludar("x");
+  ASSERT_TRUE(r->done);
+  EXPECT_TRUE(runtime::IsStreamReset(r->status));
+}
+
 TEST_F(SaludoServiceTest, ControlRejectsBadFaultsAndRemotePeers) {
   control::Faults bad_rate;
   bad_rate.set_error_rate(1.5);

@@ -171,7 +171,9 @@ class Network {
     std::unique_ptr<AttemptObserver> observer;  // proxy attempts only
     std::function<void()> on_cancel;            // set by the server's handler
   };
-  enum class Failure { kRefused, kReset };
+  // Refused: RST to the SYN. Reset: the connection broke (crash).
+  // StreamReset: the server reset the call's stream (RST_STREAM).
+  enum class Failure { kRefused, kReset, kStreamReset };
   struct Partition {
     NodeId from, to;
     int64_t start_ns, end_ns;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "nginx/config/twin_config.h"
+#include "services/fault_state.h"
 #include "sim/world.h"
 #include "tools/cpp/runfiles/runfiles.h"
 
@@ -264,6 +265,16 @@ TEST_F(TwinTest, ResetAfterSendIsNotRetriedButCounted) {
   EXPECT_EQ(Order(r), "xBB");  // server 1 counted: skipped afterwards
   EXPECT_EQ(Log()[0].substr(0, 47),
             "502 upstream=127.0.0.1:3001 upstream_status=502");
+}
+
+TEST_F(TwinTest, StreamResetIsA502CountedNotRetried) {
+  Build(ConfigFromText(Conf({"127.0.0.1:3001 max_fails=1", "127.0.0.1:3002"})));
+  control::Faults f;
+  f.set_reset_calls(true);
+  world_->faults(servers_[0])->Set(f);
+  std::vector<CallRecord> r = Serial(3, absl::Milliseconds(1));
+  EXPECT_EQ(Order(r), "xBB");
+  EXPECT_EQ(r[0].status.message(), "Received http2 header with status: 502");
 }
 
 TEST_F(TwinTest, ServiceErrorsPassThroughUncounted) {

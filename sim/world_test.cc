@@ -127,6 +127,16 @@ TEST_F(DirectWorldTest, CrashDuringACallResetsIt) {
   EXPECT_EQ(r.latency, absl::Milliseconds(491));
 }
 
+TEST_F(DirectWorldTest, StreamResetIsCancelledForTheClient) {
+  control::Faults f;
+  f.set_reset_calls(true);
+  world_.faults(s1_)->Set(f);
+  world_.StartLoad(client_, s1_, Calls(1));
+  world_.Run();
+  EXPECT_EQ(world_.records(client_).at(0).status.code(),
+            absl::StatusCode::kCancelled);
+}
+
 TEST_F(DirectWorldTest, PauseHoldsCallsUntilResume) {
   world_.PauseAt(s1_, absl::ZeroDuration(), absl::Seconds(2));
   world_.StartLoad(client_, s1_, Calls(1), absl::Milliseconds(100));

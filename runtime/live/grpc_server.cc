@@ -119,6 +119,11 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
   }
 
   void FinishWith(absl::Status status, const std::string& reply) {
+    if (IsStreamReset(status)) {
+      context_->TryCancel();  // RST_STREAM to the peer
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream reset"));
+      return;
+    }
     if (status.ok()) {
       reply_ = StringToByteBuffer(reply);
       StartWriteAndFinish(&reply_, grpc::WriteOptions(), grpc::Status::OK);

@@ -118,6 +118,7 @@ def system_libraries():
             "absl/status:status": "absl_status",
             "absl/status:statusor": "absl_statusor absl_status",
             "absl/strings:strings": "absl_strings",
+            "absl/strings:cord": "absl_cord absl_strings",
             "absl/strings:str_format": "absl_str_format absl_strings",
             "absl/synchronization:synchronization": "absl_synchronization",
             "absl/time:time": "absl_time absl_civil_time absl_time_zone",
