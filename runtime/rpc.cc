@@ -6,17 +6,17 @@
 namespace saludo::runtime {
 
 namespace {
-constexpr char kStreamResetPayload[] = "type.saludo/stream-reset";
+constexpr char kProcessCrashPayload[] = "type.saludo/process-crash";
 }  // namespace
 
-absl::Status StreamResetStatus() {
-  absl::Status status = absl::CancelledError("stream reset by the server");
-  status.SetPayload(kStreamResetPayload, absl::Cord("1"));
+absl::Status ProcessCrashStatus() {
+  absl::Status status = absl::AbortedError("crash on purpose");
+  status.SetPayload(kProcessCrashPayload, absl::Cord("1"));
   return status;
 }
 
-bool IsStreamReset(const absl::Status& status) {
-  return status.GetPayload(kStreamResetPayload).has_value();
+bool IsProcessCrash(const absl::Status& status) {
+  return status.GetPayload(kProcessCrashPayload).has_value();
 }
 
 bool IsLoopbackPeer(const std::string& peer) {

@@ -61,11 +61,12 @@ class HandlerRegistry {
   virtual void Register(const std::string& method, Handler handler) = 0;
 };
 
-// A handler that answers with this status asks the transport to reset the
-// call's stream (RST_STREAM) instead of sending a status: the client sees
-// CANCELLED; a proxy sees its upstream fail after sending.
-absl::Status StreamResetStatus();
-bool IsStreamReset(const absl::Status& status);
+// A handler that answers with this status asks the transport to end the
+// server process at once (a crash mid-call, for fault injection): every
+// connection to it resets. Live: the process exits with code 70. Simulated:
+// the node crashes.
+absl::Status ProcessCrashStatus();
+bool IsProcessCrash(const absl::Status& status);
 
 // True if `peer` (as in ServerCall::peer) is a loopback address.
 bool IsLoopbackPeer(const std::string& peer);

@@ -71,7 +71,7 @@ CallPlan FaultState::PlanCall() {
   plan.hold =
       std::max(absl::ZeroDuration(), hang_until_ - clock_->Monotonic()) +
       absl::Nanoseconds(faults_.reply_delay_nanos());
-  plan.reset = faults_.reset_calls();
+  plan.crash = faults_.crash_on_call();
   if (faults_.error_rate() > 0 && random_.Bernoulli(faults_.error_rate())) {
     ++calls_failed_injected_;
     plan.injected_error =

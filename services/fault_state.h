@@ -21,8 +21,8 @@ struct CallPlan {
   absl::Duration hold = absl::ZeroDuration();
   // OK, or the injected error to answer with.
   absl::Status injected_error;
-  // Reset the stream instead of answering (after the hold).
-  bool reset = false;
+  // Crash the process instead of answering (after the hold).
+  bool crash = false;
 };
 
 // Thread-safe: live handlers and the control service run on gRPC threads.

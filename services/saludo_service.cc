@@ -74,7 +74,7 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
                                                  absl::Microseconds(1)))));
           }
           respond(
-              plan.reset ? runtime::StreamResetStatus() : plan.injected_error,
+              plan.crash ? runtime::ProcessCrashStatus() : plan.injected_error,
               reply);
         };
         if (plan.hold > absl::ZeroDuration()) {

@@ -157,13 +157,13 @@ TEST_F(SaludoServiceTest, ErrorInjectionAtRate) {
   EXPECT_EQ(faults_.Report().calls_failed_injected(), failed);
 }
 
-TEST_F(SaludoServiceTest, ResetFaultAsksForAStreamReset) {
+TEST_F(SaludoServiceTest, CrashOnCallAsksTheTransportToCrash) {
   control::Faults f;
-  f.set_reset_calls(true);
+  f.set_crash_on_call(true);
   ASSERT_TRUE(SetFaults(f).ok());
   Result* r = Saludar("x");
   ASSERT_TRUE(r->done);
-  EXPECT_TRUE(runtime::IsStreamReset(r->status));
+  EXPECT_TRUE(runtime::IsProcessCrash(r->status));
 }
 
 TEST_F(SaludoServiceTest, ControlRejectsBadFaultsAndRemotePeers) {

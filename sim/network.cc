@@ -326,10 +326,12 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
           if (node(it->second.server).incarnation() != incarnation) {
             return;
           }
-          if (runtime::IsStreamReset(status)) {
-            sim_->Record(MakeEvent(EventKind::kReset, it->second.server,
-                                   it->second.client, call_id, 1));
-            SendFailure(call_id, Failure::kStreamReset);
+          if (runtime::IsProcessCrash(status)) {
+            // Not inside the handler: the crash destroys the service.
+            const NodeId server = it->second.server;
+            sim_->After(absl::ZeroDuration(), [this, server, incarnation] {
+              if (node(server).incarnation() == incarnation) Crash(server);
+            });
             return;
           }
           SendReply(call_id, std::move(status), std::move(reply),
@@ -396,11 +398,9 @@ void Network::SendFailure(uint64_t call_id, Failure failure) {
         return;
       }
       Complete(call_id,
-               failure == Failure::kRefused
-                   ? absl::UnavailableError("connection refused")
-               : failure == Failure::kReset
-                   ? absl::UnavailableError("connection reset by peer")
-                   : absl::CancelledError("stream reset by the server"),
+               absl::UnavailableError(failure == Failure::kRefused
+                                          ? "connection refused"
+                                          : "connection reset by peer"),
                "", kEmptyHash);
     });
   });

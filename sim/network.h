@@ -172,8 +172,7 @@ class Network {
     std::function<void()> on_cancel;            // set by the server's handler
   };
   // Refused: RST to the SYN. Reset: the connection broke (crash).
-  // StreamReset: the server reset the call's stream (RST_STREAM).
-  enum class Failure { kRefused, kReset, kStreamReset };
+  enum class Failure { kRefused, kReset };
   struct Partition {
     NodeId from, to;
     int64_t start_ns, end_ns;

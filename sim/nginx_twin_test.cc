@@ -267,12 +267,13 @@ TEST_F(TwinTest, ResetAfterSendIsNotRetriedButCounted) {
             "502 upstream=127.0.0.1:3001 upstream_status=502");
 }
 
-TEST_F(TwinTest, StreamResetIsA502CountedNotRetried) {
-  Build(ConfigFromText(Conf({"127.0.0.1:3001 max_fails=1", "127.0.0.1:3002"})));
+TEST_F(TwinTest, CrashOnCallIsA502NotRetriedThenRefusals) {
+  Build(ConfigFromText(Conf({"127.0.0.1:3001 max_fails=3", "127.0.0.1:3002"})));
   control::Faults f;
-  f.set_reset_calls(true);
+  f.set_crash_on_call(true);
   world_->faults(servers_[0])->Set(f);
   std::vector<CallRecord> r = Serial(3, absl::Milliseconds(1));
+  // Call 1: reset after send (502, no retry); call 3: refused, retried on B.
   EXPECT_EQ(Order(r), "xBB");
   EXPECT_EQ(r[0].status.message(), "Received http2 header with status: 502");
 }

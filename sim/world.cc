@@ -66,8 +66,8 @@ void World::Kill(NodeId id) {
 
 absl::StatusOr<NodeId> World::AddNginxTwin(
     const std::string& name, nginx::TwinConfig config,
-    const std::map<std::string, NodeId>& backends) {
-  const NodeId id = network_.AddNode(name);
+    const std::map<std::string, NodeId>& backends, absl::Time wall_epoch) {
+  const NodeId id = network_.AddNode(name, wall_epoch);
   absl::StatusOr<std::unique_ptr<NginxTwin>> twin =
       NginxTwin::Create(&sim_, &network_, id, std::move(config), backends);
   if (!twin.ok()) return twin.status();
@@ -176,6 +176,13 @@ void World::ErrorsAt(NodeId server, absl::Duration at, absl::StatusCode code,
         server, f,
         absl::StrCat("errors ", absl::StatusCodeToString(code), " ", rate));
   });
+}
+
+void World::SetServiceFaultsAt(NodeId server, absl::Duration at,
+                               const control::Faults& faults,
+                               const std::string& what) {
+  sim_.At(at,
+          [this, server, faults, what] { ApplyFaults(server, faults, what); });
 }
 
 void World::ClearServiceFaultsAt(NodeId server, absl::Duration at) {

@@ -53,10 +53,13 @@ class World {
   NodeId AddServer(const std::string& name, int server_id);
 
   // A node running the nginx twin with `config`; `backends` maps each
-  // upstream server address of the configuration to a node.
+  // upstream server address of the configuration to a node. `wall_epoch`:
+  // the node's wall-clock reading at t=0 (nginx's whole-second clock drives
+  // fail_timeout).
   absl::StatusOr<NodeId> AddNginxTwin(
       const std::string& name, nginx::TwinConfig config,
-      const std::map<std::string, NodeId>& backends);
+      const std::map<std::string, NodeId>& backends,
+      absl::Time wall_epoch = absl::FromUnixSeconds(1767225600));
   // The twin on `node` (nullptr if none).
   NginxTwin* twin(NodeId node);
 
@@ -85,6 +88,10 @@ class World {
   void ErrorsAt(NodeId server, absl::Duration at, absl::StatusCode code,
                 double rate);
   void ClearServiceFaultsAt(NodeId server, absl::Duration at);
+  // Any service faults, as SetFaults of the control service would set them.
+  void SetServiceFaultsAt(NodeId server, absl::Duration at,
+                          const control::Faults& faults,
+                          const std::string& what);
   // Clock faults: set the offset, change the drift, or step the clock.
   void ClockOffsetAt(NodeId node, absl::Duration at, absl::Duration offset);
   void DriftAt(NodeId node, absl::Duration at, int64_t drift_ppb);

@@ -127,14 +127,16 @@ TEST_F(DirectWorldTest, CrashDuringACallResetsIt) {
   EXPECT_EQ(r.latency, absl::Milliseconds(491));
 }
 
-TEST_F(DirectWorldTest, StreamResetIsCancelledForTheClient) {
+TEST_F(DirectWorldTest, CrashOnCallResetsTheCallAndStaysDown) {
   control::Faults f;
-  f.set_reset_calls(true);
+  f.set_crash_on_call(true);
   world_.faults(s1_)->Set(f);
-  world_.StartLoad(client_, s1_, Calls(1));
+  world_.StartLoad(client_, s1_, Calls(2));
   world_.Run();
-  EXPECT_EQ(world_.records(client_).at(0).status.code(),
-            absl::StatusCode::kCancelled);
+  const auto& r = world_.records(client_);
+  EXPECT_EQ(r.at(0).status.message(), "connection reset by peer");
+  EXPECT_EQ(r.at(1).status.message(), "connection refused");
+  EXPECT_FALSE(world_.network().node(s1_).up());
 }
 
 TEST_F(DirectWorldTest, PauseHoldsCallsUntilResume) {

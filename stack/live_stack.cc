@@ -53,6 +53,7 @@ absl::StatusOr<std::unique_ptr<LiveStack>> LiveStack::Start(
     port_map[kSeedServerBasePort + id] = port;
     if (absl::Status s = stack->StartServer(id); !s.ok()) return s;
   }
+  if (!options.start_nginx) return stack;
   if (options.free_ports) {
     absl::StatusOr<int> free = runtime::live::PickFreePort();
     if (!free.ok()) return free.status();
@@ -85,6 +86,9 @@ absl::Status LiveStack::StartServer(int id) {
   if (options_.control) spawn.argv.push_back("--control");
   spawn.stdout_path = absl::StrCat(log_dir_, "/server", id, ".out");
   spawn.stderr_path = spawn.stdout_path;
+  // A restart must not mistake the last incarnation's "listening" line for
+  // its own.
+  std::filesystem::remove(spawn.stdout_path);
   absl::StatusOr<std::unique_ptr<runtime::live::Subprocess>> child =
       runtime::live::Subprocess::Spawn(spawn);
   if (!child.ok()) return child.status();

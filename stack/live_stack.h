@@ -26,6 +26,7 @@ struct LiveStackOptions {
   bool free_ports = false;  // false: the seed's ports
   bool control = true;      // start servers with --control
   bool log_calls = false;
+  bool start_nginx = true;  // false: only the servers (nginx() is unusable)
 };
 
 // Paths of the stack's files in the runfiles of the running binary or test.
@@ -55,6 +56,8 @@ class LiveStack {
   void KillServer(int id);
   // Starts server `id` again on its port, with fresh state.
   absl::Status RestartServer(int id);
+  // True while server `id`'s process runs.
+  bool ServerRunning(int id) { return servers_.at(id)->Running(); }
   // What server `id` printed so far.
   std::string ServerOutput(int id) const;
 

@@ -47,10 +47,6 @@ class GrpcRuntimeTest : public ::testing::Test {
                          respond(absl::OkStatus(), "late");
                        });
                      });
-    server_.Register("/Echo/reset",
-                     [](const ServerCall&, std::string, Responder respond) {
-                       respond(StreamResetStatus(), "");
-                     });
     server_.Register("/Echo/peer", [](const ServerCall& call, std::string,
                                       Responder respond) {
       respond(absl::OkStatus(),
@@ -105,13 +101,6 @@ TEST_F(GrpcRuntimeTest, OversizedRequestIsResourceExhausted) {
   Outcome o = CallAndWait(*channel_, "/Echo/echo",
                           std::string(kMaxRequestBytes + 1, 'x'));
   EXPECT_EQ(o.status.code(), absl::StatusCode::kResourceExhausted);
-}
-
-TEST_F(GrpcRuntimeTest, StreamResetIsCancelledForTheClient) {
-  Outcome o = CallAndWait(*channel_, "/Echo/reset", "");
-  EXPECT_EQ(o.status.code(), absl::StatusCode::kCancelled) << o.status;
-  // The server is fine afterwards.
-  EXPECT_TRUE(CallAndWait(*channel_, "/Echo/echo", "x").status.ok());
 }
 
 TEST_F(GrpcRuntimeTest, PeerIsLoopback) {

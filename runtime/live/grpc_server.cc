@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -119,10 +121,10 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
   }
 
   void FinishWith(absl::Status status, const std::string& reply) {
-    if (IsStreamReset(status)) {
-      context_->TryCancel();  // RST_STREAM to the peer
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream reset"));
-      return;
+    if (IsProcessCrash(status)) {
+      std::fprintf(stderr, "crashing on purpose (crash_on_call)\n");
+      std::fflush(nullptr);
+      std::_Exit(70);
     }
     if (status.ok()) {
       reply_ = StringToByteBuffer(reply);

@@ -1,0 +1,530 @@
+// The differential test: seeded random cases run through real nginx 1.22
+// (one worker, real servers driven by the control service) and through the
+// nginx twin; every call must get the same backend sequence, the same client
+// status, the same logged status and an elapsed time of the same class.
+//
+//   nginx_differential --cases=150 [--first_seed=1]    # CI
+//   nginx_differential --case_seed=1234 --verbose      # replay one case
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "client/load_client.h"
+#include "nginx/config/twin_config.h"
+#include "nginx/nginx_process.h"
+#include "runtime/live/cli.h"
+#include "runtime/live/subprocess.h"
+#include "runtime/random.h"
+#include "services/fault_state.h"
+#include "sim/world.h"
+#include "stack/live_calls.h"
+#include "stack/live_stack.h"
+
+ABSL_FLAG(int, cases, 150, "number of random cases");
+ABSL_FLAG(uint64_t, first_seed, 1, "seed of the first case");
+ABSL_FLAG(uint64_t, case_seed, 0, "run only this case (replay)");
+ABSL_FLAG(bool, verbose, false, "print every case and call");
+ABSL_FLAG(bool, named_only, false, "run only the named cases");
+
+namespace saludo {
+namespace {
+
+constexpr int kMaxServers = 4;
+const absl::Duration kReadTimeout = absl::Milliseconds(300);
+const absl::Duration kSlowDelay = absl::Milliseconds(100);
+const absl::Duration kHang = absl::Seconds(30);
+
+enum class Behaviour { kOk, kRefuse, kHang, kCrash, kError, kSlow };
+
+const char* Name(Behaviour b) {
+  switch (b) {
+    case Behaviour::kOk:
+      return "ok";
+    case Behaviour::kRefuse:
+      return "refuse";
+    case Behaviour::kHang:
+      return "hang";
+    case Behaviour::kCrash:
+      return "reset";
+    case Behaviour::kError:
+      return "error";
+    case Behaviour::kSlow:
+      return "slow";
+  }
+  return "?";
+}
+
+struct Case {
+  std::string name;  // for named cases
+  uint64_t seed = 0;
+  int servers = 2;
+  std::string config;
+  std::vector<std::vector<Behaviour>> plan;  // per call, per server
+};
+
+std::string ErrorPages() {
+  return "   error_page 502 = @e502;\n   error_page 504 = @e504;\n  }\n"
+         "  location @e502 { default_type application/grpc;"
+         " add_header grpc-status 14 always;"
+         " add_header grpc-message \"no backend (502)\" always; return 204; }\n"
+         "  location @e504 { default_type application/grpc;"
+         " add_header grpc-status 14 always;"
+         " add_header grpc-message \"timed out (504)\" always; return 204; }\n";
+}
+
+Case Generate(uint64_t seed) {
+  runtime::Random r = runtime::Random::ForComponent(seed, "differential");
+  Case c;
+  c.seed = seed;
+  c.servers = 2 + static_cast<int>(r.NextBelow(3));
+  const bool least_conn = r.Bernoulli(0.2);
+  std::string up = "  upstream u {\n";
+  if (least_conn) up += "    least_conn;\n";
+  for (int i = 1; i <= c.servers; ++i) {
+    std::string s = absl::StrCat("    server 127.0.0.1:", 3000 + i);
+    if (r.Bernoulli(0.5)) absl::StrAppend(&s, " weight=", 1 + r.NextBelow(5));
+    absl::StrAppend(&s, " max_fails=", r.NextBelow(4));
+    absl::StrAppend(&s, " fail_timeout=", 1 + r.NextBelow(3), "s");
+    if (i > 1 && r.Bernoulli(0.15))
+      s += " backup";
+    else if (i > 1 && r.Bernoulli(0.1))
+      s += " down";
+    up += s + ";\n";
+  }
+  if (r.Bernoulli(0.5)) up += "    keepalive 16;\n";
+  up += "  }\n";
+  static const char* kNext[] = {"error timeout",
+                                "error",
+                                "timeout",
+                                "off",
+                                "error timeout http_502 http_503 http_504",
+                                "error timeout non_idempotent"};
+  std::string loc = absl::StrCat(
+      "   grpc_pass grpc://u;\n   grpc_connect_timeout 300ms;\n"
+      "   grpc_send_timeout 300ms;\n   grpc_read_timeout 300ms;\n"
+      "   grpc_next_upstream ",
+      kNext[r.NextBelow(6)], ";\n");
+  if (r.Bernoulli(0.5)) {
+    absl::StrAppend(&loc, "   grpc_next_upstream_tries ", 1 + r.NextBelow(3),
+                    ";\n");
+  }
+  if (r.Bernoulli(0.3)) loc += "   grpc_next_upstream_timeout 5s;\n";
+  const bool pages = r.Bernoulli(0.5);
+  c.config = absl::StrCat(
+      "worker_processes 1;\npid nginx.pid;\nerror_log logs/error.log warn;\n"
+      "events { worker_connections 256; }\nhttp {\n"
+      "  log_format upstream_log '$status upstream=$upstream_addr "
+      "upstream_status=$upstream_status request_time=$request_time';\n"
+      "  access_log logs/access.log upstream_log;\n"
+      "  client_body_temp_path tmp/client_body;\n  proxy_temp_path tmp/proxy;\n"
+      "  fastcgi_temp_path tmp/fastcgi;\n  uwsgi_temp_path tmp/uwsgi;\n"
+      "  scgi_temp_path tmp/scgi;\n",
+      up, "  server {\n  listen 127.0.0.1:3005 http2;\n  location / {\n", loc,
+      pages ? ErrorPages() : "  }\n", "  }\n}\n");
+  const int calls = 4 + static_cast<int>(r.NextBelow(7));
+  std::vector<Behaviour> current(c.servers, Behaviour::kOk);
+  for (int call = 0; call < calls; ++call) {
+    for (int s = 0; s < c.servers; ++s) {
+      if (!r.Bernoulli(0.3)) continue;
+      const uint64_t x = r.NextBelow(100);
+      current[s] = x < 40   ? Behaviour::kOk
+                   : x < 55 ? Behaviour::kRefuse
+                   : x < 68 ? Behaviour::kHang
+                   : x < 78 ? Behaviour::kCrash
+                   : x < 89 ? Behaviour::kError
+                            : Behaviour::kSlow;
+    }
+    c.plan.push_back(current);
+  }
+  return c;
+}
+
+// The seed's own situation: the 41-second server (here: 30 s, longer than
+// any case) with the seed's settings and ours.
+std::vector<Case> NamedCases(const stack::StackFiles& files) {
+  std::vector<Case> named;
+  for (const auto& [name, path] :
+       {std::pair<std::string, std::string>{"seed.conf, hung server 1",
+                                            files.seed_conf},
+        {"nginx.conf, hung server 1", files.nginx_conf}}) {
+    Case c;
+    c.name = name;
+    c.servers = 2;
+    c.config = runtime::live::ReadFileOrEmpty(path);
+    // The shipped files use 1 s timeouts: keep them (6 calls, 2 hung).
+    for (int i = 0; i < 6; ++i)
+      c.plan.push_back({Behaviour::kHang, Behaviour::kOk});
+    named.push_back(c);
+  }
+  return named;
+}
+
+struct CallOutcome {
+  absl::StatusCode code = absl::StatusCode::kOk;
+  std::string message;
+  int server_id = 0;
+  absl::Duration latency;
+  std::string log_status;              // nginx's $status
+  std::vector<std::string> upstreams;  // "s1", "s2", or the group name
+  std::string upstream_status;
+};
+
+struct Timeline {
+  absl::Time start;                      // wall clock at t=0
+  std::vector<absl::Duration> apply_at;  // behaviours for call i applied
+  std::vector<absl::Duration> call_at;   // call i started
+};
+
+std::string Describe(const CallOutcome& o) {
+  return absl::StrCat(
+      absl::StatusCodeToString(o.code),
+      o.server_id ? absl::StrCat(" s", o.server_id) : "", " log=", o.log_status,
+      " via=", absl::StrJoin(o.upstreams, ","), " [", o.upstream_status, "] ",
+      absl::FormatDuration(absl::Trunc(o.latency, absl::Milliseconds(1))));
+}
+
+// Parses "$status upstream=A, B upstream_status=X, Y request_time=T".
+void ParseLogLine(const std::string& line,
+                  const std::map<std::string, std::string>& names,
+                  CallOutcome* o) {
+  o->log_status = line.substr(0, line.find(' '));
+  const size_t up = line.find("upstream=");
+  const size_t st = line.find(" upstream_status=");
+  const size_t rt = line.find(" request_time=");
+  if (up == std::string::npos || st == std::string::npos) return;
+  for (absl::string_view a :
+       absl::StrSplit(line.substr(up + 9, st - up - 9), ", ")) {
+    auto it = names.find(std::string(a));
+    o->upstreams.push_back(it == names.end() ? std::string(a) : it->second);
+  }
+  o->upstream_status = line.substr(st + 17, rt - st - 17);
+}
+
+class Harness {
+ public:
+  explicit Harness(stack::StackFiles files) : files_(std::move(files)) {}
+
+  absl::Status Start() {
+    stack::LiveStackOptions options;
+    options.server_binary = files_.server_binary;
+    options.nginx_config = files_.nginx_conf;
+    options.servers = kMaxServers;
+    options.free_ports = true;
+    options.start_nginx = false;
+    auto live = stack::LiveStack::Start(options);
+    if (!live.ok()) return live.status();
+    live_ = std::move(*live);
+    for (int i = 1; i <= kMaxServers; ++i) {
+      names_[live_->server_target(i)] = absl::StrCat("s", i);
+    }
+    return absl::OkStatus();
+  }
+
+  // Runs the case live; returns per-call outcomes and the timeline.
+  absl::StatusOr<std::vector<CallOutcome>> RunLive(const Case& c,
+                                                   Timeline* timeline) {
+    // Every server up, no faults.
+    for (int i = 1; i <= kMaxServers; ++i) {
+      if (!live_->ServerRunning(i)) {
+        if (absl::Status s = live_->RestartServer(i); !s.ok()) return s;
+      }
+      if (auto r = stack::ClearServerFaults(live_->server_target(i)); !r.ok()) {
+        return r.status();
+      }
+    }
+    const std::string path =
+        absl::StrCat(::getenv("TEST_TMPDIR") ? ::getenv("TEST_TMPDIR") : "/tmp",
+                     "/differential.conf");
+    FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs(c.config.c_str(), f);
+    std::fclose(f);
+    nginx::NginxOptions options;
+    options.config_path = path;
+    for (int i = 1; i <= kMaxServers; ++i) {
+      options.port_map[3000 + i] = live_->server_port(i);
+    }
+    absl::StatusOr<int> port = runtime::live::PickFreePort();
+    if (!port.ok()) return port.status();
+    options.port_map[3005] = *port;
+    auto nginx = nginx::NginxProcess::Start(options);
+    if (!nginx.ok()) return nginx.status();
+    const std::string target = absl::StrCat("127.0.0.1:", *port);
+
+    std::vector<CallOutcome> out;
+    std::vector<Behaviour> current(c.servers, Behaviour::kOk);
+    timeline->start = absl::Now();
+    for (size_t call = 0; call < c.plan.size(); ++call) {
+      timeline->apply_at.push_back(absl::Now() - timeline->start);
+      for (int s = 0; s < c.servers; ++s) {
+        const Behaviour b = c.plan[call][s];
+        if (b == current[s]) continue;
+        const int id = s + 1;
+        if (current[s] == Behaviour::kRefuse ||
+            current[s] == Behaviour::kCrash) {
+          // Fresh state (the simulator restarts the node too).
+          if (absl::Status st = live_->RestartServer(id); !st.ok()) return st;
+        }
+        current[s] = b;
+        if (b == Behaviour::kRefuse) {
+          live_->KillServer(id);
+          // Let nginx see its cached connections close.
+          absl::SleepFor(absl::Milliseconds(20));
+          continue;
+        }
+        control::Faults faults;
+        if (b == Behaviour::kHang)
+          faults.set_hang_nanos(absl::ToInt64Nanoseconds(kHang));
+        if (b == Behaviour::kCrash) faults.set_crash_on_call(true);
+        if (b == Behaviour::kSlow) {
+          faults.set_reply_delay_nanos(absl::ToInt64Nanoseconds(kSlowDelay));
+        }
+        if (b == Behaviour::kError) {
+          faults.set_error_rate(1);
+          faults.set_error_code(
+              static_cast<int>(absl::StatusCode::kResourceExhausted));
+        }
+        auto r = stack::SetServerFaults(live_->server_target(id), faults);
+        if (!r.ok()) return r.status();
+      }
+      timeline->call_at.push_back(absl::Now() - timeline->start);
+      client::LoadOptions load;
+      load.deadline = absl::Seconds(5);
+      client::CallRecord r = stack::RunLiveBurst(target, load).at(0);
+      CallOutcome o;
+      o.code = r.status.code();
+      o.message = std::string(r.status.message());
+      o.server_id = r.server_id;
+      o.latency = r.latency;
+      out.push_back(o);
+    }
+    // nginx writes the log line when the request ends; allow a moment.
+    std::vector<std::string> log;
+    for (int i = 0; i < 100; ++i) {
+      log = (*nginx)->AccessLogLines();
+      if (log.size() >= out.size()) break;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    (*nginx)->Stop();
+    if (log.size() != out.size()) {
+      return absl::InternalError(absl::StrCat(
+          "nginx logged ", log.size(), " lines for ", out.size(), " calls"));
+    }
+    for (size_t i = 0; i < out.size(); ++i)
+      ParseLogLine(log[i], names_, &out[i]);
+    return out;
+  }
+
+  // Runs the case through the twin at the live run's times.
+  absl::StatusOr<std::vector<CallOutcome>> RunTwin(const Case& c,
+                                                   const Timeline& timeline) {
+    auto top = nginx::ParseConfigText(c.config, "case.conf", ".");
+    if (!top.ok()) return top.status();
+    auto config = nginx::BuildTwinConfig(*top, "case.conf");
+    if (!config.ok()) return config.status();
+    sim::World world(c.seed);
+    sim::LinkModel link;
+    link.latency = sim::Distribution::Fixed(absl::Microseconds(50));
+    world.network().SetDefaultLink(link);
+    std::map<std::string, sim::NodeId> backends;
+    std::map<std::string, std::string> names;
+    std::vector<sim::NodeId> servers;
+    for (int i = 1; i <= c.servers; ++i) {
+      servers.push_back(world.AddServer(absl::StrCat("s", i), i));
+      backends[absl::StrCat("127.0.0.1:", 3000 + i)] = servers.back();
+      names[absl::StrCat("127.0.0.1:", 3000 + i)] = absl::StrCat("s", i);
+    }
+    auto nginx = world.AddNginxTwin("nginx", *config, backends, timeline.start);
+    if (!nginx.ok()) return nginx.status();
+    const sim::NodeId client = world.AddClient("client");
+    std::vector<Behaviour> current(c.servers, Behaviour::kOk);
+    for (size_t call = 0; call < c.plan.size(); ++call) {
+      const absl::Duration at = timeline.apply_at[call];
+      for (int s = 0; s < c.servers; ++s) {
+        const Behaviour b = c.plan[call][s];
+        if (b == current[s]) continue;
+        if (current[s] == Behaviour::kRefuse ||
+            current[s] == Behaviour::kCrash) {
+          world.RestartAt(servers[s], at);
+        }
+        current[s] = b;
+        if (b == Behaviour::kRefuse) {
+          world.CrashAt(servers[s], at);
+          continue;
+        }
+        control::Faults faults;
+        if (b == Behaviour::kHang)
+          faults.set_hang_nanos(absl::ToInt64Nanoseconds(kHang));
+        if (b == Behaviour::kCrash) faults.set_crash_on_call(true);
+        if (b == Behaviour::kSlow) {
+          faults.set_reply_delay_nanos(absl::ToInt64Nanoseconds(kSlowDelay));
+        }
+        if (b == Behaviour::kError) {
+          faults.set_error_rate(1);
+          faults.set_error_code(
+              static_cast<int>(absl::StatusCode::kResourceExhausted));
+        }
+        world.SetServiceFaultsAt(servers[s], at, faults, Name(b));
+      }
+      client::LoadOptions load;
+      load.deadline = absl::Seconds(5);
+      world.StartLoad(client, *nginx, load, timeline.call_at[call]);
+    }
+    world.Run(timeline.call_at.back() + absl::Minutes(1));
+    std::vector<CallOutcome> out;
+    const auto& records = world.records(client);
+    const auto& log = world.twin(*nginx)->access_log();
+    if (records.size() != c.plan.size() || log.size() != c.plan.size()) {
+      return absl::InternalError(
+          absl::StrCat("the twin completed ", records.size(),
+                       " calls and logged ", log.size()));
+    }
+    for (size_t i = 0; i < records.size(); ++i) {
+      CallOutcome o;
+      o.code = records[i].status.code();
+      o.message = std::string(records[i].status.message());
+      o.server_id = records[i].server_id;
+      o.latency = records[i].latency;
+      ParseLogLine(log[i].Format(), names, &o);
+      out.push_back(o);
+    }
+    return out;
+  }
+
+ private:
+  stack::StackFiles files_;
+  std::unique_ptr<stack::LiveStack> live_;
+  std::map<std::string, std::string> names_;
+};
+
+// The elapsed-time class of a call: fast, or held about a read timeout.
+int TimeClass(absl::Duration latency, absl::Duration read_timeout) {
+  return latency < read_timeout * 0.8 ? 0 : 1;
+}
+
+// Compares; returns the differences (empty if the same).
+std::vector<std::string> Compare(const Case& c,
+                                 const std::vector<CallOutcome>& live,
+                                 const std::vector<CallOutcome>& twin,
+                                 absl::Duration read_timeout) {
+  std::vector<std::string> diffs;
+  for (size_t i = 0; i < live.size(); ++i) {
+    const CallOutcome& a = live[i];
+    const CallOutcome& b = twin[i];
+    if (a.code != b.code || a.server_id != b.server_id ||
+        a.log_status != b.log_status || a.upstreams != b.upstreams ||
+        TimeClass(a.latency, read_timeout) !=
+            TimeClass(b.latency, read_timeout)) {
+      diffs.push_back(absl::StrCat("call ", i + 1, ": nginx ", Describe(a),
+                                   " | twin ", Describe(b)));
+    }
+  }
+  return diffs;
+}
+
+std::string PlanText(const Case& c) {
+  std::string s;
+  for (size_t i = 0; i < c.plan.size(); ++i) {
+    std::vector<std::string> parts;
+    for (Behaviour b : c.plan[i]) parts.push_back(Name(b));
+    absl::StrAppend(&s, "  call ", i + 1, ": ", absl::StrJoin(parts, " "),
+                    "\n");
+  }
+  return s;
+}
+
+}  // namespace
+}  // namespace saludo
+
+int main(int argc, char** argv) {
+  using namespace saludo;
+  runtime::live::ParseFlagsOrExit(
+      argc, argv,
+      "Real nginx vs the nginx twin on seeded random cases.\n"
+      "usage: nginx_differential [--cases=N] [--first_seed=S] "
+      "[--case_seed=S --verbose] [--named_only]");
+  auto files = stack::FindStackFiles(argv[0]);
+  if (!files.ok()) files = stack::FindStackFiles("");
+  if (!files.ok()) {
+    std::fprintf(stderr, "nginx_differential: %s\n",
+                 files.status().ToString().c_str());
+    return 1;
+  }
+  Harness harness(*files);
+  if (absl::Status s = harness.Start(); !s.ok()) {
+    std::fprintf(stderr, "nginx_differential: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::vector<Case> cases;
+  if (absl::GetFlag(FLAGS_case_seed) == 0) cases = NamedCases(*files);
+  if (!absl::GetFlag(FLAGS_named_only)) {
+    if (absl::GetFlag(FLAGS_case_seed) != 0) {
+      cases.push_back(Generate(absl::GetFlag(FLAGS_case_seed)));
+    } else {
+      for (int i = 0; i < absl::GetFlag(FLAGS_cases); ++i) {
+        cases.push_back(Generate(absl::GetFlag(FLAGS_first_seed) + i));
+      }
+    }
+  }
+  int failed = 0, calls = 0;
+  const absl::Time begin = absl::Now();
+  for (const Case& c : cases) {
+    const std::string label =
+        c.name.empty() ? absl::StrCat("seed ", c.seed) : c.name;
+    auto top = nginx::ParseConfigText(c.config, "case.conf", ".");
+    auto config = nginx::BuildTwinConfig(*top, "case.conf");
+    const absl::Duration read_timeout =
+        config->servers[0].routes[0].read_timeout;
+    Timeline timeline;
+    auto live = harness.RunLive(c, &timeline);
+    if (!live.ok()) {
+      std::printf("case %s: live run failed: %s\n", label.c_str(),
+                  live.status().ToString().c_str());
+      ++failed;
+      continue;
+    }
+    auto twin = harness.RunTwin(c, timeline);
+    if (!twin.ok()) {
+      std::printf("case %s: twin run failed: %s\n", label.c_str(),
+                  twin.status().ToString().c_str());
+      ++failed;
+      continue;
+    }
+    calls += live->size();
+    std::vector<std::string> diffs = Compare(c, *live, *twin, read_timeout);
+    if (!diffs.empty() || absl::GetFlag(FLAGS_verbose)) {
+      std::printf("case %s: %s\n%s%s", label.c_str(),
+                  diffs.empty() ? "same" : "DIFFERENT", c.config.c_str(),
+                  PlanText(c).c_str());
+      for (size_t i = 0; i < live->size(); ++i) {
+        std::printf("  call %zu: nginx %s\n          twin  %s\n", i + 1,
+                    Describe((*live)[i]).c_str(), Describe((*twin)[i]).c_str());
+      }
+      for (const std::string& d : diffs)
+        std::printf("  MISMATCH %s\n", d.c_str());
+      if (!diffs.empty() && c.seed != 0) {
+        std::printf(
+            "  replay: bazel run //tests:nginx_differential -- "
+            "--case_seed=%llu --verbose\n",
+            static_cast<unsigned long long>(c.seed));
+      }
+    }
+    if (!diffs.empty()) ++failed;
+  }
+  std::printf(
+      "%zu cases (%d calls) in %s: %zu same, %d different\n", cases.size(),
+      calls,
+      absl::FormatDuration(absl::Trunc(absl::Now() - begin, absl::Seconds(1)))
+          .c_str(),
+      cases.size() - failed, failed);
+  return failed == 0 ? 0 : 1;
+}
