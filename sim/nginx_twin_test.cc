@@ -2,6 +2,7 @@
 // live table at its top), with the real services behind it.
 #include "sim/nginx_twin.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -131,6 +132,29 @@ TEST_F(TwinTest, LeastConnUnderSerialLoadIsRoundRobin) {
                             "", "  least_conn;\n")),
         3);
   EXPECT_EQ(Order(Serial(6)), "ABACBA");
+}
+
+TEST_F(TwinTest, HashAndIpHashStickToOnePeer) {
+  Build(ConfigFromText(
+            Conf({"127.0.0.1:3001", "127.0.0.1:3002", "127.0.0.1:3003"}, "",
+                 "  hash $request_uri;\n")),
+        3);
+  std::string order = Order(Serial(5));
+  EXPECT_EQ(order, std::string(5, order[0]));
+  Build(ConfigFromText(
+            Conf({"127.0.0.1:3001", "127.0.0.1:3002", "127.0.0.1:3003"}, "",
+                 "  ip_hash;\n")),
+        3);
+  order = Order(Serial(5));
+  EXPECT_EQ(order, std::string(5, order[0]));
+}
+
+TEST_F(TwinTest, RandomFollowsWeights) {
+  Build(ConfigFromText(
+      Conf({"127.0.0.1:3001 weight=3", "127.0.0.1:3002"}, "", "  random;\n")));
+  std::string order = Order(Serial(2000));
+  const auto a = std::count(order.begin(), order.end(), 'A');
+  EXPECT_NEAR(a, 1500, 80);
 }
 
 TEST_F(TwinTest, SeedsHungServerWithNginxConfMatchesTheLiveTable) {

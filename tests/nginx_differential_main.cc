@@ -87,18 +87,24 @@ Case Generate(uint64_t seed) {
   Case c;
   c.seed = seed;
   c.servers = 2 + static_cast<int>(r.NextBelow(3));
-  const bool least_conn = r.Bernoulli(0.2);
+  // Balancing: round robin mostly; least_conn, hash and ip_hash sometimes
+  // (random cannot be compared: real nginx seeds it from pid and time).
+  const uint64_t method = r.NextBelow(100);
+  const bool hashing = method >= 85;
   std::string up = "  upstream u {\n";
-  if (least_conn) up += "    least_conn;\n";
+  if (method >= 70 && method < 85) up += "    least_conn;\n";
+  if (method >= 85 && method < 95) up += "    hash $request_uri;\n";
+  if (method >= 95) up += "    ip_hash;\n";
   for (int i = 1; i <= c.servers; ++i) {
     std::string s = absl::StrCat("    server 127.0.0.1:", 3000 + i);
     if (r.Bernoulli(0.5)) absl::StrAppend(&s, " weight=", 1 + r.NextBelow(5));
     absl::StrAppend(&s, " max_fails=", r.NextBelow(4));
     absl::StrAppend(&s, " fail_timeout=", 1 + r.NextBelow(3), "s");
-    if (i > 1 && r.Bernoulli(0.15))
+    if (i > 1 && !hashing && r.Bernoulli(0.15)) {
       s += " backup";
-    else if (i > 1 && r.Bernoulli(0.1))
+    } else if (i > 1 && r.Bernoulli(0.1)) {
       s += " down";
+    }
     up += s + ";\n";
   }
   if (r.Bernoulli(0.5)) up += "    keepalive 16;\n";
