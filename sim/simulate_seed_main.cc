@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/summary.h"
 #include "runtime/live/cli.h"
@@ -171,6 +172,11 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("%s", client::FormatSummary(client::Summarize(records)).c_str());
+  const auto& unmodeled = w.world->twin(w.balancer)->config().unmodeled;
+  if (!unmodeled.empty()) {
+    std::printf("not modelled by the nginx twin (%zu): %s\n", unmodeled.size(),
+                absl::StrJoin(unmodeled, "; ").c_str());
+  }
   std::printf("simulated %s, seed %llu, trace hash %016llx\n",
               absl::FormatDuration(w.world->sim().now()).c_str(),
               static_cast<unsigned long long>(options.seed),
