@@ -11,7 +11,13 @@
 namespace saludo::client {
 
 absl::Status ValidateLoadOptions(const LoadOptions& options) {
-  if (options.requests < 1) {
+  if (options.duration < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("duration must not be negative");
+  }
+  if (!(options.calls_per_second >= 0)) {
+    return absl::InvalidArgumentError("calls_per_second must not be negative");
+  }
+  if (options.duration == absl::ZeroDuration() && options.requests < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("requests must be at least 1, got ", options.requests));
   }
@@ -28,9 +34,49 @@ absl::Status ValidateLoadOptions(const LoadOptions& options) {
 }
 
 LoadClient::LoadClient(runtime::Clock* clock, runtime::Channel* channel,
-                       LoadOptions options)
-    : clock_(clock), channel_(channel), options_(std::move(options)) {
+                       LoadOptions options, runtime::Timers* timers)
+    : clock_(clock),
+      channel_(channel),
+      timers_(timers),
+      options_(std::move(options)) {
   SALUDO_CHECK(ValidateLoadOptions(options_).ok());
+  SALUDO_CHECK(options_.calls_per_second == 0 || timers_ != nullptr);
+}
+
+bool LoadClient::MoreToStart() {
+  if (options_.duration > absl::ZeroDuration()) {
+    return clock_->Monotonic() - started_at_ < options_.duration;
+  }
+  return next_index_ < options_.requests;
+}
+
+void LoadClient::MaybeFinish() {
+  std::function<void(std::vector<CallRecord>)> finish;
+  std::vector<CallRecord> all;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!done_ || completed_ != next_index_ || MoreToStart()) return;
+    finish = std::move(done_);
+    done_ = nullptr;
+    all = std::move(records_);
+  }
+  finish(std::move(all));
+}
+
+void LoadClient::Tick() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!MoreToStart()) {
+      ticking_ = false;
+    }
+  }
+  if (!ticking_) {
+    MaybeFinish();
+    return;
+  }
+  StartNextCall();
+  timers_->RunAfter(absl::Seconds(1.0 / options_.calls_per_second),
+                    [this] { Tick(); });
 }
 
 void LoadClient::Start(std::function<void(std::vector<CallRecord>)> done) {
@@ -39,18 +85,28 @@ void LoadClient::Start(std::function<void(std::vector<CallRecord>)> done) {
     absl::MutexLock lock(&mu_);
     SALUDO_CHECK(!done_);
     done_ = std::move(done);
-    records_.resize(options_.requests);
-    first_wave = std::min<int64_t>(options_.concurrency, options_.requests);
+    started_at_ = clock_->Monotonic();
+    first_wave =
+        options_.duration > absl::ZeroDuration()
+            ? options_.concurrency
+            : std::min<int64_t>(options_.concurrency, options_.requests);
+  }
+  if (options_.calls_per_second > 0) {
+    ticking_ = true;
+    Tick();
+    return;
   }
   for (int64_t i = 0; i < first_wave; ++i) StartNextCall();
+  MaybeFinish();  // a zero-length duration starts nothing
 }
 
 void LoadClient::StartNextCall() {
   int64_t index;
   {
     absl::MutexLock lock(&mu_);
-    if (next_index_ >= options_.requests) return;
+    if (!MoreToStart()) return;
     index = next_index_++;
+    records_.emplace_back();
   }
   saludoReq request;
   request.set_nombre(options_.nombre);
@@ -70,21 +126,13 @@ void LoadClient::StartNextCall() {
           record.server_time_unix_nanos = reply.server_time_unix_nanos();
         }
         record.status = std::move(status);
-        std::function<void(std::vector<CallRecord>)> finish;
-        std::vector<CallRecord> all;
         {
           absl::MutexLock lock(&mu_);
           records_[index] = std::move(record);
-          if (++completed_ == options_.requests) {
-            finish = std::move(done_);
-            all = std::move(records_);
-          }
+          ++completed_;
         }
-        if (finish) {
-          finish(std::move(all));
-        } else {
-          StartNextCall();
-        }
+        if (options_.calls_per_second == 0) StartNextCall();
+        MaybeFinish();
       });
 }
 

@@ -15,13 +15,21 @@
 #include "absl/time/time.h"
 #include "runtime/clock.h"
 #include "runtime/rpc.h"
+#include "runtime/timers.h"
 
 namespace saludo::client {
 
 struct LoadOptions {
   std::string nombre = "Nombre de testeo";
+  // How many calls, unless `duration` is set.
   int64_t requests = 1;
+  // Closed loop: calls in flight at once (each completion starts the next).
   int concurrency = 1;
+  // Open loop instead, if > 0: a call starts every 1/calls_per_second,
+  // whatever happens to earlier ones. Needs timers.
+  double calls_per_second = 0;
+  // If > 0: keep starting calls until this long after Start (client clock).
+  absl::Duration duration = absl::ZeroDuration();
   // Per call, on the client's clock.
   absl::Duration deadline = absl::Seconds(5);
 };
@@ -42,27 +50,34 @@ absl::Status ValidateLoadOptions(const LoadOptions& options);
 
 class LoadClient {
  public:
-  // REQUIRES: `clock` and `channel` outlive this object;
-  // ValidateLoadOptions(options).ok().
+  // REQUIRES: `clock`, `channel` (and `timers`, needed for open loop) outlive
+  // this object; ValidateLoadOptions(options).ok().
   LoadClient(runtime::Clock* clock, runtime::Channel* channel,
-             LoadOptions options);
+             LoadOptions options, runtime::Timers* timers = nullptr);
 
-  // Starts the burst. `done` runs once, after the last call completed, with
-  // every record ordered by index. Thread-safe with respect to completions
-  // arriving on several threads (live).
-  // REQUIRES: called once.
+  // Starts the burst. `done` runs once, after the last call completed (and no
+  // more will start), with every record ordered by index. Thread-safe with
+  // respect to completions arriving on several threads (live). REQUIRES: called
+  // once.
   void Start(std::function<void(std::vector<CallRecord>)> done);
 
  private:
   void StartNextCall();
+  void Tick();  // open loop
+  bool MoreToStart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs done_ if nothing is in flight and nothing more will start.
+  void MaybeFinish() ABSL_LOCKS_EXCLUDED(mu_);
 
   runtime::Clock* const clock_;
   runtime::Channel* const channel_;
+  runtime::Timers* const timers_;
   const LoadOptions options_;
+  absl::Duration started_at_;
   std::function<void(std::vector<CallRecord>)> done_;
   absl::Mutex mu_;
   int64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t completed_ ABSL_GUARDED_BY(mu_) = 0;
+  bool ticking_ = false;  // open loop; touched only by Start and Tick
   std::vector<CallRecord> records_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -89,6 +89,39 @@ TEST_F(LoadClientTest, DelaysShowInPercentiles) {
   EXPECT_EQ(s.calls_per_server[1], 10);
 }
 
+TEST_F(LoadClientTest, DurationModeKeepsCallingUntilItEnds) {
+  control::Faults f;
+  f.set_reply_delay_nanos(absl::ToInt64Nanoseconds(absl::Milliseconds(10)));
+  faults_.Set(f);
+  LoadOptions options;
+  options.duration = absl::Milliseconds(95);
+  options.concurrency = 2;
+  std::vector<CallRecord> records = Run(options);
+  // Two at a time, 10 ms each, starting until 95 ms: 10 rounds of 2.
+  EXPECT_EQ(records.size(), 20u);
+}
+
+TEST_F(LoadClientTest, OpenLoopStartsAtItsRateWhateverTheReplies) {
+  control::Faults f;
+  f.set_reply_delay_nanos(absl::ToInt64Nanoseconds(absl::Milliseconds(50)));
+  faults_.Set(f);
+  LoadOptions options;
+  options.duration = absl::Seconds(1);
+  options.calls_per_second = 100;
+  LoadClient client(&clock_, &channel_, options, &clock_);
+  std::vector<CallRecord> records;
+  bool done = false;
+  client.Start([&](std::vector<CallRecord> all) {
+    records = std::move(all);
+    done = true;
+  });
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(done);
+  EXPECT_EQ(records.size(), 100u);
+  EXPECT_EQ(records[1].started - records[0].started, absl::Milliseconds(10));
+  EXPECT_GE(channel_.max_in_flight(), 5);  // 50 ms replies, 10 ms apart
+}
+
 TEST(ValidateLoadOptionsTest, RejectsNonsense) {
   LoadOptions o;
   o.requests = 0;

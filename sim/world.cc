@@ -95,7 +95,8 @@ void World::StartLoad(NodeId client, NodeId target, client::LoadOptions options,
       ClientNode& c = clients_.at(client);
       c.channels.push_back(network_.Channel(client, target));
       c.loads.push_back(std::make_unique<client::LoadClient>(
-          &network_.node(client).clock(), c.channels.back().get(), options));
+          &network_.node(client).clock(), c.channels.back().get(), options,
+          &network_.node(client).clock()));
       c.loads.back()->Start([this, client](std::vector<client::CallRecord> r) {
         ClientNode& c = clients_.at(client);
         c.records.insert(c.records.end(), r.begin(), r.end());
