@@ -507,6 +507,7 @@ void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
   req->peer = peer;
   req->sent = false;
   req->log.upstream_addr.push_back(peer->conf->address);
+  req->log.attempt_at.push_back(sim_->now());
   NodeClock& clock = network_->node(self_).clock();
   // Section 6: a cached idle connection to this peer skips the handshake.
   bool reuse = false;
