@@ -231,6 +231,7 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
           network_->node(self_).clock().Cancel(req->timer);
           network_->AbandonAttempt(req->attempt);
           req->log.upstream_status.push_back(0);
+          req->log.attempt_end.push_back(sim_->now());
           Release(*req, req->peer, /*failed=*/false);
           req->peer = nullptr;
         }
@@ -559,6 +560,7 @@ void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
       }
     }
     req->log.upstream_status.push_back(200);
+    req->log.attempt_end.push_back(sim_->now());
     req->done = true;
     Log(req, 200);
     req->respond(std::move(status), std::move(reply));
@@ -582,6 +584,7 @@ void NginxTwin::OnFailure(const std::shared_ptr<Request>& req,
   // Section 3, up:4276-4429: the peer is released as failed whether or not
   // nginx retries.
   req->log.upstream_status.push_back(failure == Failure::kTimeout ? 504 : 502);
+  req->log.attempt_end.push_back(sim_->now());
   Peer* peer = req->peer;
   req->peer = nullptr;
   Release(*req, peer, /*failed=*/true);

@@ -32,9 +32,10 @@ namespace saludo::sim {
 // `upstream_log` format).
 struct TwinLogEntry {
   int status = 0;  // what nginx logged: 200, 204 (error_page), 499, 502, 504
-  std::vector<std::string> upstream_addr;  // per attempt, or the group name
-  std::vector<int> upstream_status;        // per attempt (0 logs as "-")
-  std::vector<absl::Duration> attempt_at;  // true time of each attempt
+  std::vector<std::string> upstream_addr;   // per attempt, or the group name
+  std::vector<int> upstream_status;         // per attempt (0 logs as "-")
+  std::vector<absl::Duration> attempt_at;   // true time each attempt began
+  std::vector<absl::Duration> attempt_end;  // ... and when it was released
   absl::Duration request_time;
   // "$status upstream=$upstream_addr upstream_status=$upstream_status
   //  request_time=$request_time"

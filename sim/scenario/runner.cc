@@ -77,45 +77,59 @@ Verdict CheckCircuitBreaker(const LoadedScenario::Property& p,
                             const LoadedScenario& s, const ScenarioRun& run) {
   Verdict v;
   v.property = p.label;
-  // Per backend address: attempts in time order with their outcome.
-  struct Attempt {
+  // Per backend address, in time order: attempts starting, and attempts
+  // ending in failure (502/504) or otherwise. A breaker opens when the
+  // max_fails-th failure in a row ends; no attempt may start while it is
+  // open (fail_timeout). Conservative: nginx's counter is not reset by
+  // every success, so it may open more often than this check assumes.
+  struct Event {
     absl::Duration at;
-    bool failed;
+    int kind;  // 0 = failure ended, 1 = other end, 2 = start
   };
-  std::map<std::string, std::vector<Attempt>> attempts;
+  std::map<std::string, std::vector<Event>> events;
   for (const TwinLogEntry& e : run.nginx_log) {
     for (size_t i = 0; i < e.upstream_addr.size() && i < e.attempt_at.size();
          ++i) {
-      const int st = i < e.upstream_status.size() ? e.upstream_status[i] : 0;
-      attempts[e.upstream_addr[i]].push_back(
-          {e.attempt_at[i], st == 502 || st == 504});
+      events[e.upstream_addr[i]].push_back({e.attempt_at[i], 2});
+      if (i < e.attempt_end.size()) {
+        const int st = i < e.upstream_status.size() ? e.upstream_status[i] : 0;
+        events[e.upstream_addr[i]].push_back(
+            {e.attempt_end[i], st == 502 || st == 504 ? 0 : 1});
+      }
     }
   }
   int64_t opened = 0, violations = 0;
   for (const auto& [name, up] : s.nginx.upstreams) {
     for (const nginx::UpstreamPeer& peer : up.peers) {
       if (peer.max_fails == 0 || up.peers.size() == 1) continue;
-      auto& list = attempts[peer.address];
-      std::stable_sort(
-          list.begin(), list.end(),
-          [](const Attempt& a, const Attempt& b) { return a.at < b.at; });
-      int run_of_failures = 0;
+      auto& list = events[peer.address];
+      std::stable_sort(list.begin(), list.end(),
+                       [](const Event& a, const Event& b) {
+                         return a.at != b.at ? a.at < b.at : a.kind < b.kind;
+                       });
+      int failures_in_a_row = 0;
+      absl::Duration open_from = absl::InfiniteDuration();
       absl::Duration open_until = -absl::InfiniteDuration();
-      for (const Attempt& a : list) {
-        if (a.at < open_until) {
-          ++violations;
-          if (v.first_violation.empty()) {
-            v.first_violation = absl::StrCat(
-                "nginx sent a call to ", peer.address, " at ",
-                absl::FormatDuration(a.at), ", inside its fail_timeout (until ",
-                absl::FormatDuration(open_until), ") (seed ", run.seed, ")");
+      for (const Event& e : list) {
+        if (e.kind == 2) {
+          if (e.at > open_from && e.at < open_until) {
+            ++violations;
+            if (v.first_violation.empty()) {
+              v.first_violation = absl::StrCat(
+                  "nginx sent a call to ", peer.address, " at ",
+                  absl::FormatDuration(e.at), ", inside its fail_timeout (",
+                  absl::FormatDuration(open_from), " to ",
+                  absl::FormatDuration(open_until), ") (seed ", run.seed, ")");
+            }
           }
+          continue;
         }
-        run_of_failures = a.failed ? run_of_failures + 1 : 0;
-        if (run_of_failures >= peer.max_fails && a.failed) {
+        failures_in_a_row = e.kind == 0 ? failures_in_a_row + 1 : 0;
+        if (failures_in_a_row >= peer.max_fails) {
           ++opened;
-          open_until = a.at + peer.fail_timeout;
-          run_of_failures = 0;
+          open_from = e.at;
+          open_until = e.at + peer.fail_timeout;
+          failures_in_a_row = 0;
         }
       }
     }

@@ -1,0 +1,360 @@
+// The `sim` tool: run scenario files in the simulator.
+//
+//   sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]
+//   sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]
+//   sim check FILE [--seed=N]
+//   sim shrink FILE --seed=N [--out=PATH]
+//
+// Each world is single-threaded and deterministic; `sweep` runs independent
+// worlds on several threads (this file is tooling, not simulator code).
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/text_format.h"
+#include "runtime/live/cli.h"
+#include "sim/scenario/loader.h"
+#include "sim/scenario/report.h"
+#include "sim/scenario/runner.h"
+#include "sim/trace.h"
+
+ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
+ABSL_FLAG(std::string, json, "", "run: write the JSON report here");
+ABSL_FLAG(std::string, trace, "",
+          "run: write a Chrome trace-event JSON here (open in Perfetto)");
+ABSL_FLAG(int64_t, seeds, 100, "sweep: how many seeds");
+ABSL_FLAG(uint64_t, first_seed, 1, "sweep: the first seed");
+ABSL_FLAG(int, jobs, 0, "sweep: threads (default: all cores)");
+ABSL_FLAG(int, shard_index, -1,
+          "sweep: run only seeds i with i % shard_count == shard_index "
+          "(default: $TEST_SHARD_INDEX)");
+ABSL_FLAG(int, shard_count, -1, "sweep: (default: $TEST_TOTAL_SHARDS)");
+ABSL_FLAG(std::string, out, "", "shrink: where to write the minimal scenario");
+
+namespace {
+
+using namespace saludo;
+
+constexpr char kUsage[] =
+    "Runs scenario files (sim/scenarios/*.textproto) in the simulator.\n"
+    "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]\n"
+    "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]\n"
+    "       sim check FILE [--seed=N]\n"
+    "       sim shrink FILE --seed=N [--out=PATH]";
+
+std::string UserPath(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
+  return wd == nullptr ? path : std::string(wd) + "/" + path;
+}
+
+bool WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(UserPath(path), std::ios::binary);
+  out << content;
+  return static_cast<bool>(out);
+}
+
+std::string Replay(const sim::LoadedScenario& s, uint64_t seed) {
+  return absl::StrCat("bazel run //sim -- run ", s.path, " --seed=", seed);
+}
+
+int Run(const sim::LoadedScenario& s, uint64_t seed) {
+  const bool trace = !absl::GetFlag(FLAGS_trace).empty();
+  absl::StatusOr<sim::ScenarioRun> run = sim::RunScenario(s, seed, trace);
+  if (!run.ok()) {
+    std::fprintf(stderr, "sim: %s\n", run.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("%s", sim::FormatRunSummary(s, *run).c_str());
+  if (!absl::GetFlag(FLAGS_json).empty() &&
+      !WriteFile(absl::GetFlag(FLAGS_json), sim::RunToJson(s, *run))) {
+    std::fprintf(stderr, "sim: cannot write %s\n",
+                 absl::GetFlag(FLAGS_json).c_str());
+    return 1;
+  }
+  if (trace &&
+      !WriteFile(absl::GetFlag(FLAGS_trace), sim::RunToChromeTrace(s, *run))) {
+    std::fprintf(stderr, "sim: cannot write %s\n",
+                 absl::GetFlag(FLAGS_trace).c_str());
+    return 1;
+  }
+  if (!run->ok()) std::printf("replay: %s\n", Replay(s, seed).c_str());
+  return run->ok() ? 0 : 1;
+}
+
+int Sweep(const sim::LoadedScenario& s) {
+  int shard_index = absl::GetFlag(FLAGS_shard_index);
+  int shard_count = absl::GetFlag(FLAGS_shard_count);
+  if (shard_count < 0) {
+    const char* i = std::getenv("TEST_SHARD_INDEX");
+    const char* n = std::getenv("TEST_TOTAL_SHARDS");
+    shard_index = i ? std::atoi(i) : 0;
+    shard_count = n ? std::atoi(n) : 1;
+  }
+  if (shard_count < 1 || shard_index < 0 || shard_index >= shard_count) {
+    runtime::live::UsageError("--shard_index must be in [0, --shard_count)");
+  }
+  if (absl::GetFlag(FLAGS_seeds) < 1)
+    runtime::live::UsageError("--seeds must be >= 1");
+  std::vector<uint64_t> seeds;
+  for (int64_t i = 0; i < absl::GetFlag(FLAGS_seeds); ++i) {
+    if (i % shard_count == shard_index)
+      seeds.push_back(absl::GetFlag(FLAGS_first_seed) + i);
+  }
+  int jobs = absl::GetFlag(FLAGS_jobs);
+  if (jobs <= 0) jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex mu;
+  std::vector<uint64_t> failed;
+  std::vector<std::string> errors;
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> workers;
+  for (int j = 0; j < jobs; ++j) {
+    workers.emplace_back([&] {
+      for (size_t k = next++; k < seeds.size(); k = next++) {
+        absl::StatusOr<sim::ScenarioRun> run =
+            sim::RunScenario(s, seeds[k], false);
+        std::lock_guard<std::mutex> lock(mu);
+        if (!run.ok()) {
+          errors.push_back(run.status().ToString());
+          failed.push_back(seeds[k]);
+        } else if (!run->ok()) {
+          failed.push_back(seeds[k]);
+        }
+        ++done;
+      }
+    });
+  }
+  const bool tty = isatty(fileno(stderr));
+  while (done < seeds.size()) {
+    absl::SleepFor(absl::Milliseconds(200));
+    const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+    const size_t d = done;
+    size_t f;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      f = failed.size();
+    }
+    const double rate = elapsed > 0 ? d / elapsed : 0;
+    std::fprintf(
+        stderr, "%sseeds %zu/%zu, %zu failing, %.1f seeds/s, ETA %.0fs%s",
+        tty ? "\r" : "", d, seeds.size(), f, rate,
+        rate > 0 ? (seeds.size() - d) / rate : 0.0, tty ? "   " : "\n");
+  }
+  for (auto& w : workers) w.join();
+  if (tty) std::fprintf(stderr, "\n");
+  std::sort(failed.begin(), failed.end());
+  std::printf("%s: %zu seeds in %s (%d jobs): %zu passed, %zu failed\n",
+              s.name.c_str(), seeds.size(),
+              absl::FormatDuration(
+                  absl::Trunc(absl::Now() - start, absl::Milliseconds(10)))
+                  .c_str(),
+              jobs, seeds.size() - failed.size(), failed.size());
+  for (const std::string& e : errors) std::printf("error: %s\n", e.c_str());
+  for (size_t i = 0; i < failed.size() && i < 20; ++i) {
+    std::printf("failed seed %llu: replay with: %s\n",
+                static_cast<unsigned long long>(failed[i]),
+                Replay(s, failed[i]).c_str());
+  }
+  return failed.empty() ? 0 : 1;
+}
+
+int Check(const sim::LoadedScenario& s, uint64_t seed) {
+  absl::StatusOr<sim::ScenarioRun> a = sim::RunScenario(s, seed, true);
+  absl::StatusOr<sim::ScenarioRun> b = sim::RunScenario(s, seed, true);
+  if (!a.ok() || !b.ok()) {
+    std::fprintf(stderr, "sim: %s\n",
+                 (!a.ok() ? a.status() : b.status()).ToString().c_str());
+    return 1;
+  }
+  const auto& la = a->world->sim().trace().log();
+  const auto& lb = b->world->sim().trace().log();
+  const int64_t i = sim::FirstDivergence(la, lb);
+  if (i < 0 && a->trace_hash == b->trace_hash) {
+    std::printf(
+        "deterministic: %s, seed %llu, %zu events, trace hash %016llx\n",
+        s.name.c_str(), static_cast<unsigned long long>(seed), la.size(),
+        static_cast<unsigned long long>(a->trace_hash));
+    return 0;
+  }
+  const auto& names = a->world->sim().node_names();
+  std::printf(
+      "NOT deterministic: %s, seed %llu: first divergence at event %lld\n"
+      "  run 1: %s\n  run 2: %s\n",
+      s.name.c_str(), static_cast<unsigned long long>(seed),
+      static_cast<long long>(i),
+      i < static_cast<int64_t>(la.size())
+          ? sim::FormatEvent(la[i], names).c_str()
+          : "(end)",
+      i < static_cast<int64_t>(lb.size())
+          ? sim::FormatEvent(lb[i], names).c_str()
+          : "(end)");
+  return 1;
+}
+
+// True if the scenario in `proto` (validated as if it were at `path`) still
+// fails for `seed`.
+bool StillFails(const scenario::Scenario& proto, const std::string& path,
+                uint64_t seed, sim::LoadedScenario* loaded) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(proto, &text);
+  absl::StatusOr<sim::LoadedScenario> s = sim::LoadScenarioText(text, path);
+  if (!s.ok()) return false;
+  absl::StatusOr<sim::ScenarioRun> run = sim::RunScenario(*s, seed, false);
+  if (!run.ok() || run->ok()) return false;
+  *loaded = *std::move(s);
+  return true;
+}
+
+std::string HalveDuration(const std::string& text) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d)) return text;
+  return absl::FormatDuration(absl::Trunc(d / 2, absl::Milliseconds(1)));
+}
+
+int Shrink(const sim::LoadedScenario& original, uint64_t seed) {
+  sim::LoadedScenario current = original;
+  scenario::Scenario proto = original.proto;
+  {
+    absl::StatusOr<sim::ScenarioRun> run =
+        sim::RunScenario(original, seed, false);
+    if (!run.ok() || run->ok()) {
+      std::fprintf(stderr, "sim: seed %llu does not fail: nothing to shrink\n",
+                   static_cast<unsigned long long>(seed));
+      return 1;
+    }
+  }
+  int steps = 0;
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    // Drop one fault.
+    for (int i = 0; i < proto.faults_size(); ++i) {
+      scenario::Scenario candidate = proto;
+      candidate.mutable_faults()->DeleteSubrange(i, 1);
+      if (StillFails(candidate, original.path, seed, &current)) {
+        proto = candidate;
+        progress = true;
+        ++steps;
+        std::printf("dropped fault %d\n", i);
+        break;
+      }
+    }
+    if (progress) continue;
+    // Drop one property (keeping at least one failing).
+    for (int i = 0; proto.properties_size() > 1 && i < proto.properties_size();
+         ++i) {
+      scenario::Scenario candidate = proto;
+      candidate.mutable_properties()->DeleteSubrange(i, 1);
+      if (StillFails(candidate, original.path, seed, &current)) {
+        proto = candidate;
+        progress = true;
+        ++steps;
+        std::printf("dropped property %d\n", i);
+        break;
+      }
+    }
+    if (progress) continue;
+    // Halve the duration (scenario and loads).
+    {
+      scenario::Scenario candidate = proto;
+      candidate.set_duration(HalveDuration(proto.duration()));
+      for (auto& c : *candidate.mutable_topology()->mutable_clients()) {
+        c.mutable_load()->set_duration(HalveDuration(c.load().duration()));
+      }
+      if (candidate.duration() != proto.duration() &&
+          StillFails(candidate, original.path, seed, &current)) {
+        proto = candidate;
+        progress = true;
+        ++steps;
+        std::printf("halved the duration to %s\n", proto.duration().c_str());
+        continue;
+      }
+    }
+    // Lower the load.
+    {
+      scenario::Scenario candidate = proto;
+      bool changed = false;
+      for (auto& c : *candidate.mutable_topology()->mutable_clients()) {
+        auto* load = c.mutable_load();
+        if (load->has_open_loop() && load->open_loop().calls_per_second() > 1) {
+          load->mutable_open_loop()->set_calls_per_second(
+              std::max(1.0, load->open_loop().calls_per_second() / 2));
+          changed = true;
+        } else if (load->has_closed_loop() &&
+                   load->closed_loop().concurrency() > 1) {
+          load->mutable_closed_loop()->set_concurrency(
+              load->closed_loop().concurrency() / 2);
+          changed = true;
+        }
+      }
+      if (changed && StillFails(candidate, original.path, seed, &current)) {
+        proto = candidate;
+        progress = true;
+        ++steps;
+        std::printf("halved the load\n");
+      }
+    }
+  }
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(proto, &text);
+  std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) {
+    out = original.path;
+    const size_t dot = out.rfind(".textproto");
+    out = (dot == std::string::npos ? out : out.substr(0, dot)) +
+          ".shrunk.textproto";
+  }
+  const std::string header = absl::StrCat(
+      "# Shrunk from ", original.path, " (seed ", seed, ", ", steps,
+      " steps); it still fails:\n#   bazel run //sim -- run ", out,
+      " --seed=", seed, "\n");
+  if (!WriteFile(out, header + text)) {
+    std::fprintf(stderr, "sim: cannot write %s\n", out.c_str());
+    return 1;
+  }
+  std::printf("wrote %s (%d faults, duration %s)\n", out.c_str(),
+              proto.faults_size(), proto.duration().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args =
+      runtime::live::ParseFlagsOrExit(argc, argv, kUsage, /*max_positional=*/2);
+  if (args.size() != 2)
+    runtime::live::UsageError("expected a command and a scenario file");
+  const std::string& command = args[0];
+  if (command != "run" && command != "sweep" && command != "check" &&
+      command != "shrink") {
+    runtime::live::UsageError("unknown command '" + command + "'");
+  }
+  absl::StatusOr<sim::LoadedScenario> scenario =
+      sim::LoadScenario(UserPath(args[1]));
+  if (!scenario.ok()) {
+    std::fprintf(stderr, "sim: %s\n",
+                 std::string(scenario.status().message()).c_str());
+    return 2;
+  }
+  const uint64_t seed = absl::GetFlag(FLAGS_seed) != 0
+                            ? absl::GetFlag(FLAGS_seed)
+                            : scenario->default_seed;
+  if (command == "run") return Run(*scenario, seed);
+  if (command == "sweep") return Sweep(*scenario);
+  if (command == "check") return Check(*scenario, seed);
+  if (absl::GetFlag(FLAGS_seed) == 0)
+    runtime::live::UsageError("shrink needs --seed");
+  return Shrink(*scenario, seed);
+}

@@ -1,0 +1,213 @@
+#include "sim/scenario/report.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "client/summary.h"
+
+namespace saludo::sim {
+namespace {
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::vector<client::CallRecord> Records(const ScenarioRun& run) {
+  std::vector<client::CallRecord> r;
+  for (const ScenarioCall& c : run.calls) r.push_back(c.record);
+  return r;
+}
+
+}  // namespace
+
+std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
+  std::string out =
+      absl::StrCat("scenario: ", s.name, " (", s.path, ")\nseed ", run.seed,
+                   ", simulated ", absl::FormatDuration(run.simulated), "\n");
+  std::vector<client::CallRecord> records = Records(run);
+  if (!records.empty()) {
+    absl::StrAppend(&out, client::FormatSummary(client::Summarize(records)));
+  } else {
+    absl::StrAppend(&out, "no calls\n");
+  }
+  // Successful calls per backend in ten windows of the scenario.
+  const int kBuckets = 10;
+  const absl::Duration width = s.duration / kBuckets;
+  std::map<int, std::vector<int64_t>> per_server;
+  for (const ScenarioCall& c : run.calls) {
+    if (!c.record.status.ok()) continue;
+    auto& row = per_server[c.record.server_id];
+    row.resize(kBuckets);
+    const int64_t b = std::min<int64_t>(kBuckets - 1, c.record.started / width);
+    ++row[b];
+  }
+  absl::StrAppend(&out, "successful calls per server over time (", kBuckets,
+                  " windows of ", absl::FormatDuration(width), "):\n");
+  for (const auto& [id, row] : per_server) {
+    absl::StrAppend(&out, absl::StrFormat("  servidor %d:", id));
+    for (int64_t n : row) absl::StrAppend(&out, absl::StrFormat(" %6d", n));
+    absl::StrAppend(&out, "\n");
+  }
+  absl::StrAppend(&out, "properties:\n");
+  for (const Verdict& v : run.verdicts) {
+    absl::StrAppend(&out, v.holds ? "  HOLDS  " : "  FAILS  ", v.property, ": ",
+                    v.measured, " (bound ", v.bound, ")\n");
+    if (!v.holds && !v.first_violation.empty()) {
+      absl::StrAppend(&out, "         ", v.first_violation, "\n");
+    }
+  }
+  if (!s.nginx.unmodeled.empty()) {
+    absl::StrAppend(&out, "not modelled by the nginx twin: ",
+                    absl::StrJoin(s.nginx.unmodeled, "; "), "\n");
+  }
+  absl::StrAppend(&out, absl::StrFormat("trace hash %016x\n", run.trace_hash));
+  return out;
+}
+
+std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
+  std::vector<client::CallRecord> records = Records(run);
+  client::LoadSummary sum = client::Summarize(records);
+  std::string out = "{\n";
+  absl::StrAppend(&out, "  \"scenario\": ", JsonString(s.name), ",\n");
+  absl::StrAppend(&out, "  \"file\": ", JsonString(s.path), ",\n");
+  absl::StrAppend(&out, "  \"seed\": ", run.seed, ",\n");
+  absl::StrAppend(&out, "  \"trace_hash\": \"",
+                  absl::StrFormat("%016x", run.trace_hash), "\",\n");
+  absl::StrAppend(&out, "  \"simulated_seconds\": ",
+                  absl::ToDoubleSeconds(run.simulated), ",\n");
+  absl::StrAppend(&out, "  \"calls\": ", sum.calls,
+                  ",\n  \"failed\": ", sum.failed, ",\n");
+  std::vector<std::string> servers, statuses;
+  for (const auto& [id, n] : sum.calls_per_server) {
+    servers.push_back(absl::StrCat("\"", id, "\": ", n));
+  }
+  for (const auto& [code, n] : sum.calls_per_status) {
+    statuses.push_back(
+        absl::StrCat(JsonString(absl::StatusCodeToString(code)), ": ", n));
+  }
+  absl::StrAppend(&out, "  \"calls_per_server\": {",
+                  absl::StrJoin(servers, ", "), "},\n");
+  absl::StrAppend(&out, "  \"calls_per_status\": {",
+                  absl::StrJoin(statuses, ", "), "},\n");
+  if (sum.calls > 0) {
+    absl::StrAppend(
+        &out, "  \"latency_ms\": {",
+        absl::StrFormat(
+            "\"p50\": %.6f, \"p90\": %.6f, \"p99\": %.6f, \"max\": %.6f",
+            absl::ToDoubleMilliseconds(sum.latency.p50),
+            absl::ToDoubleMilliseconds(sum.latency.p90),
+            absl::ToDoubleMilliseconds(sum.latency.p99),
+            absl::ToDoubleMilliseconds(sum.latency.max)),
+        "},\n");
+  }
+  std::vector<std::string> verdicts;
+  for (const Verdict& v : run.verdicts) {
+    verdicts.push_back(absl::StrCat(
+        "    {\"property\": ", JsonString(v.property), ", \"holds\": ",
+        v.holds ? "true" : "false", ", \"measured\": ", JsonString(v.measured),
+        ", \"bound\": ", JsonString(v.bound),
+        ", \"first_violation\": ", JsonString(v.first_violation), "}"));
+  }
+  absl::StrAppend(&out, "  \"verdicts\": [\n", absl::StrJoin(verdicts, ",\n"),
+                  "\n  ],\n");
+  absl::StrAppend(&out, "  \"ok\": ", run.ok() ? "true" : "false", "\n}\n");
+  return out;
+}
+
+std::string RunToChromeTrace(const LoadedScenario& s, const ScenarioRun& run) {
+  // Tracks: one "process" per node; calls as complete events ("X").
+  const auto& names = run.world->sim().node_names();
+  std::vector<std::string> events;
+  for (size_t i = 0; i < names.size(); ++i) {
+    events.push_back(
+        absl::StrCat("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":", i,
+                     ",\"args\":{\"name\":", JsonString(names[i]), "}}"));
+  }
+  // Pair call starts with their ends from the event log.
+  std::map<uint64_t, const TraceEvent*> starts;
+  for (const TraceEvent& e : run.world->sim().trace().log()) {
+    const double ts = e.time_ns / 1000.0;
+    switch (e.kind) {
+      case EventKind::kCallStart:
+      case EventKind::kConnect:
+      case EventKind::kRequestDelivered:
+        if (e.kind != EventKind::kRequestDelivered) starts[e.call] = &e;
+        break;
+      case EventKind::kCallDone: {
+        auto it = starts.find(e.call);
+        if (it == starts.end()) break;
+        const TraceEvent& b = *it->second;
+        const bool proxy = b.kind == EventKind::kConnect;
+        events.push_back(absl::StrFormat(
+            "{\"name\":%s,\"cat\":\"call\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%."
+            "3f,"
+            "\"pid\":%d,\"tid\":%d,\"args\":{\"call\":%d,\"code\":%d,\"peer\":%"
+            "s}}",
+            JsonString(absl::StrCat(
+                proxy ? "attempt → " : "call → ", names[b.peer],
+                e.code == 0 ? "" : absl::StrCat(" (code ", e.code, ")"))),
+            b.time_ns / 1000.0, (e.time_ns - b.time_ns) / 1000.0, b.node,
+            static_cast<int>(e.call % 64), e.call, e.code,
+            JsonString(names[b.peer])));
+        starts.erase(it);
+        break;
+      }
+      case EventKind::kFault:
+      case EventKind::kClock:
+      case EventKind::kCrash:
+      case EventKind::kRestart:
+      case EventKind::kPause:
+      case EventKind::kResume:
+        events.push_back(absl::StrFormat(
+            "{\"name\":%s,\"cat\":\"fault\",\"ph\":\"i\",\"s\":\"p\",\"ts\":%."
+            "3f,"
+            "\"pid\":%d,\"tid\":0}",
+            JsonString(absl::StrCat(EventKindName(e.kind),
+                                    e.detail.empty() ? "" : " " + e.detail)),
+            ts, e.node));
+        break;
+      case EventKind::kReplySent:
+        events.push_back(absl::StrFormat(
+            "{\"name\":\"reply\",\"cat\":\"server\",\"ph\":\"i\",\"s\":\"t\","
+            "\"ts\":%.3f,"
+            "\"pid\":%d,\"tid\":0,\"args\":{\"call\":%d,\"code\":%d}}",
+            ts, e.node, e.call, e.code));
+        break;
+      default:
+        break;
+    }
+  }
+  return absl::StrCat(
+      "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"scenario\":",
+      JsonString(s.name), ",\"seed\":", run.seed, "},\"traceEvents\":[\n",
+      absl::StrJoin(events, ",\n"), "\n]}\n");
+}
+
+}  // namespace saludo::sim

@@ -1,0 +1,27 @@
+// What a scenario run amounted to, for people (text), for programs (JSON) and
+// for timeline viewers (Chrome trace-event JSON, opens in Perfetto).
+#ifndef SALUDO_SIM_SCENARIO_REPORT_H_
+#define SALUDO_SIM_SCENARIO_REPORT_H_
+
+#include <string>
+
+#include "sim/scenario/loader.h"
+#include "sim/scenario/runner.h"
+
+namespace saludo::sim {
+
+// Per-backend counts over time, status counts, latency percentiles, the
+// verdicts, the trace hash, and what the twin does not model.
+std::string FormatRunSummary(const LoadedScenario& scenario,
+                             const ScenarioRun& run);
+
+std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run);
+
+// Each call as spans on client, nginx and backend tracks; faults as instant
+// markers. REQUIRES: the run kept its event log.
+std::string RunToChromeTrace(const LoadedScenario& scenario,
+                             const ScenarioRun& run);
+
+}  // namespace saludo::sim
+
+#endif  // SALUDO_SIM_SCENARIO_REPORT_H_
