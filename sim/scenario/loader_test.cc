@@ -1,0 +1,149 @@
+#include "sim/scenario/loader.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "tools/cpp/runfiles/runfiles.h"
+
+namespace saludo::sim {
+namespace {
+
+// A scenario file placed in sim/scenarios/ (so its nginx path resolves).
+std::string ScenarioDir() {
+  std::string error;
+  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
+      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
+  std::string steady =
+      r->Rlocation("saludo_sim/sim/scenarios/steady_round_robin.textproto");
+  return steady.substr(0, steady.rfind('/'));
+}
+
+const char kGood[] = R"(name: "t"
+duration: "10s"
+topology {
+  nginx_config: "../../nginx/nginx.conf"
+  backends { name: "server1" server_id: 1 address: "127.0.0.1:3001" }
+  backends { name: "server2" server_id: 2 address: "127.0.0.1:3002" }
+  clients { name: "client" load { closed_loop { concurrency: 2 } duration: "10s" } }
+}
+)";
+
+absl::Status Load(const std::string& extra, const std::string& base = kGood) {
+  return LoadScenarioText(base + extra, ScenarioDir() + "/t.textproto")
+      .status();
+}
+
+TEST(ScenarioLoaderTest, ShippedScenariosLoad) {
+  for (const char* name :
+       {"steady_round_robin", "hung_server_seed_conf", "hung_server_nginx_conf",
+        "crashed_server", "weighted", "backup_server", "clock_skew",
+        "partition", "flaky_network", "overload"}) {
+    auto s = LoadScenario(ScenarioDir() + "/" + name + ".textproto");
+    EXPECT_TRUE(s.ok()) << name << ": " << s.status();
+  }
+}
+
+TEST(ScenarioLoaderTest, GoodScenarioParsesValues) {
+  auto s = LoadScenarioText(
+      std::string(kGood) +
+          "faults { at: \"2s\" node: \"server1\" hang { duration: \"41s\" } }\n"
+          "properties { latency { percentile: 99 at_most: \"5ms\" } }\n",
+      ScenarioDir() + "/t.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->duration, absl::Seconds(10));
+  ASSERT_EQ(s->faults.size(), 1u);
+  EXPECT_EQ(s->faults[0].duration, absl::Seconds(41));
+  EXPECT_EQ(s->clients[0].load.concurrency, 2);
+  EXPECT_EQ(s->clients[0].load.deadline,
+            absl::Seconds(5));  // documented default
+  EXPECT_EQ(s->properties[0].label, "latency p99 <= 5ms");
+}
+
+void ExpectError(const absl::Status& status, const std::string& where,
+                 const std::string& what) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), where))
+      << status << "\nwant " << where;
+  EXPECT_TRUE(absl::StrContains(status.message(), what))
+      << status << "\nwant " << what;
+}
+
+TEST(ScenarioLoaderTest, UnknownFieldIsNamedWithItsPlace) {
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" hang_for { } }\n"),
+              "t.textproto:9:", "no field named \"hang_for\"");
+}
+
+TEST(ScenarioLoaderTest, BadDurationNamesTheFieldPath) {
+  ExpectError(
+      Load("faults { at: \"1s\" node: \"server1\" hang { duration: \"fast\" } "
+           "}\n"),
+      "t.textproto:9:", "faults[0].hang.duration: expected a duration");
+  ExpectError(Load("", std::string(kGood).replace(
+                           std::string(kGood).find("\"10s\""), 5, "\"ten\"")),
+              "t.textproto:2:1: duration", "got \"ten\"");
+}
+
+TEST(ScenarioLoaderTest, UnknownNodesAreListed) {
+  ExpectError(Load("faults { at: \"1s\" node: \"server9\" crash {} }\n"),
+              "faults[0].node",
+              "unknown node \"server9\": expected one of client, nginx, "
+              "server1, server2");
+  ExpectError(
+      Load("network { partitions { a: \"client\" b: \"nope\" start: \"1s\" "
+           "duration: \"1s\" } }\n"),
+      "network.partitions[0]", "unknown node \"nope\"");
+}
+
+TEST(ScenarioLoaderTest, ContradictoryFaults) {
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" restart {} }\n"),
+              "faults[0]",
+              "server1 is not down at 1s: expected a crash before");
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" crash {} }\n"
+                   "faults { at: \"2s\" node: \"server1\" crash {} }\n"),
+              "faults[1]", "already down at 2s");
+  ExpectError(
+      Load(
+          "faults { at: \"1s\" node: \"server1\" pause { duration: \"5s\" } }\n"
+          "faults { at: \"2s\" node: \"server1\" crash {} }\n"),
+      "faults[1]", "paused until 6s");
+  ExpectError(
+      Load("faults { at: \"1s\" node: \"server1\" slow { delay: \"1s\" } }\n"
+           "faults { at: \"1s\" node: \"server1\" slow { delay: \"2s\" } }\n"),
+      "faults[1]", "contradicts faults[0]");
+  ExpectError(Load("faults { at: \"11s\" node: \"server1\" crash {} }\n"),
+              "faults[0].at", "after the end of the scenario");
+  ExpectError(
+      Load("faults { at: \"1s\" node: \"nginx\" hang { duration: \"1s\" } }\n"),
+      "faults[0].node", "not a backend");
+}
+
+TEST(ScenarioLoaderTest, BackendsMustMatchTheNginxUpstream) {
+  std::string base = kGood;
+  base.replace(base.find("127.0.0.1:3002"), 14, "127.0.0.1:3999");
+  ExpectError(Load("", base), "topology.backends", "server 127.0.0.1:3002 (");
+}
+
+TEST(ScenarioLoaderTest, BadValuesAndMissingParts) {
+  ExpectError(Load("network { default_link { loss: 1.5 } }\n"),
+              "network.default_link.loss", "probability in [0, 1]");
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" errors { code: "
+                   "\"BROKEN\" rate: 1 } }\n"),
+              "faults[0].errors",
+              "code \"BROKEN\": expected a gRPC status name");
+  ExpectError(
+      Load(
+          "properties { balanced_share { backends: \"x\" tolerance: 0.1 } }\n"),
+      "properties[0].balanced_share.backends", "unknown backend \"x\"");
+  ExpectError(Load("properties { }\n"), "properties[0]", "expected one of");
+  std::string no_nginx = kGood;
+  no_nginx.replace(no_nginx.find("../../nginx/nginx.conf"), 22, "missing.conf");
+  ExpectError(Load("", no_nginx), "topology.nginx_config",
+              "cannot read nginx configuration");
+  EXPECT_EQ(LoadScenario("/nonexistent.textproto").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace saludo::sim
