@@ -113,12 +113,15 @@ void LoadClient::StartNextCall() {
   runtime::CallOptions call_options;
   call_options.timeout = options_.deadline;
   const absl::Duration started = clock_->Monotonic();
+  const absl::Time started_wall = clock_->Now();
   runtime::CallUnary<saludoRes>(
       *channel_, services::kSaludarMethod, request, call_options,
-      [this, index, started](absl::Status status, saludoRes reply) {
+      [this, index, started, started_wall](absl::Status status,
+                                           saludoRes reply) {
         CallRecord record;
         record.index = index;
         record.started = started;
+        record.started_wall = started_wall;
         record.latency = clock_->Monotonic() - started;
         if (status.ok()) {
           record.server_id = reply.server_id();

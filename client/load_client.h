@@ -41,8 +41,9 @@ struct CallRecord {
   int server_id = 0;  // 0 when the call failed
   std::string mensaje;
   int64_t server_time_unix_nanos = 0;
-  absl::Duration started;  // client monotonic reading at start
-  absl::Duration latency;  // on the client's monotonic clock
+  absl::Duration started;   // client monotonic reading at start
+  absl::Time started_wall;  // client wall-clock reading at start
+  absl::Duration latency;   // on the client's monotonic clock
 };
 
 // Checks options; returns INVALID_ARGUMENT naming the bad one.

@@ -244,11 +244,10 @@ std::vector<Verdict> CheckProperties(const LoadedScenario& s,
         // Each reply estimates its server's offset (Cristian): server time
         // minus the client's clock at the middle of the round trip.
         std::map<int, std::vector<int64_t>> offsets;
-        const absl::Time epoch = absl::FromUnixSeconds(1767225600);
         for (const ScenarioCall& c : run.calls) {
           if (!c.record.status.ok()) continue;
           const absl::Time middle =
-              epoch + c.record.started + c.record.latency / 2;
+              c.record.started_wall + c.record.latency / 2;
           offsets[c.record.server_id].push_back(
               c.record.server_time_unix_nanos - absl::ToUnixNanos(middle));
         }
