@@ -14,31 +14,21 @@
 #include "absl/time/time.h"
 #include "client/summary.h"
 #include "runtime/live/cli.h"
+#include "sim/scenario/loader.h"
+#include "sim/scenario/report.h"
+#include "sim/scenario/runner.h"
 #include "sim/seed_world.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
+#include "stack/scenario_live.h"
 
 ABSL_FLAG(int64_t, requests, 20, "calls in the balanced burst");
 ABSL_FLAG(int, concurrency, 1, "calls in flight in the balanced burst");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the simulated half");
+ABSL_FLAG(absl::Duration, hung_seconds, absl::Seconds(15),
+          "how much of the hung-server scenario to play");
 
 namespace {
-
-// Prints two multi-line texts in columns.
-void PrintSideBySide(const std::string& left_title, const std::string& left,
-                     const std::string& right_title, const std::string& right) {
-  std::vector<std::string> l = absl::StrSplit(left, '\n', absl::SkipEmpty());
-  std::vector<std::string> r = absl::StrSplit(right, '\n', absl::SkipEmpty());
-  size_t width = left_title.size();
-  for (const auto& line : l) width = std::max(width, line.size());
-  std::printf("%-*s | %s\n", static_cast<int>(width), left_title.c_str(),
-              right_title.c_str());
-  for (size_t i = 0; i < std::max(l.size(), r.size()); ++i) {
-    std::printf("%-*s | %s\n", static_cast<int>(width),
-                i < l.size() ? l[i].c_str() : "",
-                i < r.size() ? r[i].c_str() : "");
-  }
-}
 
 void PrintRecords(const std::vector<saludo::client::CallRecord>& records) {
   for (const auto& r : records) {
@@ -105,53 +95,57 @@ int main(int argc, char** argv) {
     return 1;
   }
   world->world->Run();
-  PrintSideBySide(
-      "live (real nginx)", client::FormatSummary(client::Summarize(records)),
-      absl::StrCat("simulated (seed ", simulated.seed, ", nginx twin)"),
-      client::FormatSummary(
-          client::Summarize(world->world->records(world->client))));
+  std::printf("%s",
+              sim::SideBySide("live (real nginx)",
+                              client::FormatSummary(client::Summarize(records)),
+                              absl::StrCat("simulated (seed ", simulated.seed,
+                                           ", nginx twin)"),
+                              client::FormatSummary(client::Summarize(
+                                  world->world->records(world->client))))
+                  .c_str());
   std::printf("simulated links: %s one way; trace hash %016llx\n",
               simulated.link.latency.ToString().c_str(),
               static_cast<unsigned long long>(world->world->trace_hash()));
 
-  std::printf(
-      "\n== the seed's hung server: servidor 1 answers only after 41 s\n"
-      "   (grpc_read_timeout 1s, max_fails=2, fail_timeout=10s)\n");
-  control::Faults hang;
-  hang.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(41)));
-  if (auto r = stack::SetServerFaults(stack.server_target(1), hang); !r.ok()) {
-    std::fprintf(stderr, "demo: %s\n", r.status().ToString().c_str());
+  // The seed's hung server as a scenario file, played live and simulated.
+  live->reset();  // free the stack's processes; the scenario starts its own
+  const std::string path =
+      files->nginx_conf.substr(0,
+                               files->nginx_conf.rfind("/nginx/nginx.conf")) +
+      "/sim/scenarios/hung_server_nginx_conf.textproto";
+  absl::StatusOr<sim::LoadedScenario> scenario = sim::LoadScenario(path);
+  if (!scenario.ok()) {
+    std::fprintf(stderr, "demo: %s\n", scenario.status().ToString().c_str());
     return 1;
   }
-  client::LoadOptions serial;
-  serial.requests = 6;
-  serial.deadline = absl::Seconds(5);
-  records = stack::RunLiveBurst(stack.nginx_target(), serial);
-  simulated.load = serial;
-  simulated.server1_hang = absl::Seconds(41);
-  world = sim::BuildSeedWorld(simulated);
-  world->world->Run();
-  std::string live_calls, sim_calls;
-  for (const auto& r : records) {
-    absl::StrAppend(&live_calls, client::FormatCall(r), "\n");
+  sim::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_hung_seconds));
+  std::printf(
+      "\n== the seed's hung server "
+      "(sim/scenarios/hung_server_nginx_conf.textproto,"
+      " first %s):\n   servidor 1 answers only after 41 s; live and "
+      "simulated\n",
+      absl::FormatDuration(scenario->duration).c_str());
+  std::fflush(stdout);
+  absl::StatusOr<stack::LiveScenarioResult> played =
+      stack::RunScenarioLive(*scenario, files->server_binary);
+  absl::StatusOr<sim::ScenarioRun> hung_sim =
+      sim::RunScenario(*scenario, absl::GetFlag(FLAGS_seed), false);
+  if (!played.ok() || !hung_sim.ok()) {
+    std::fprintf(stderr, "demo: %s\n",
+                 (!played.ok() ? played.status() : hung_sim.status())
+                     .ToString()
+                     .c_str());
+    return 1;
   }
-  for (const auto& r : world->world->records(world->client)) {
-    absl::StrAppend(&sim_calls, client::FormatCall(r), "\n");
-  }
-  PrintSideBySide("live", live_calls, "simulated (nginx twin)", sim_calls);
-  std::string live_log, sim_log;
-  std::vector<std::string> log = stack.nginx().AccessLogLines();
-  for (size_t i = log.size() >= 6 ? log.size() - 6 : 0; i < log.size(); ++i) {
-    absl::StrAppend(&live_log, log[i], "\n");
-  }
-  for (const auto& e : world->world->twin(world->balancer)->access_log()) {
-    absl::StrAppend(&sim_log, e.Format(), "\n");
-  }
-  std::printf("\n");
-  PrintSideBySide("nginx access log", live_log, "the twin's access log",
-                  sim_log);
+  std::printf("%s", sim::SideBySide(
+                        "live", sim::FormatRunSummary(*scenario, played->run),
+                        absl::StrCat("simulated (seed ",
+                                     absl::GetFlag(FLAGS_seed), ")"),
+                        sim::FormatRunSummary(*scenario, *hung_sim))
+                        .c_str());
   std::printf(
       "nginx 1.22 never retries a gRPC call once it was sent: the hung server "
-      "costs one failed call per attempt until max_fails takes it out.\n");
+      "costs the calls routed to it before max_fails takes it out, and one per "
+      "probe after each fail_timeout.\n");
   return 0;
 }

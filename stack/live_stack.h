@@ -56,6 +56,8 @@ class LiveStack {
   void KillServer(int id);
   // Starts server `id` again on its port, with fresh state.
   absl::Status RestartServer(int id);
+  // Sends `signal` to server `id` (e.g. SIGSTOP/SIGCONT for a pause).
+  void SignalServer(int id, int signal) { servers_.at(id)->Signal(signal); }
   // True while server `id`'s process runs.
   bool ServerRunning(int id) { return servers_.at(id)->Running(); }
   // What server `id` printed so far.

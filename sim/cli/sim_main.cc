@@ -4,6 +4,8 @@
 //   sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]
 //   sim check FILE [--seed=N]
 //   sim shrink FILE --seed=N [--out=PATH]
+//   sim live FILE [--max_duration=D]       (real processes)
+//   sim compare FILE [--seed=N] [--max_duration=D]
 //
 // Each world is single-threaded and deterministic; `sweep` runs independent
 // worlds on several threads (this file is tooling, not simulator code).
@@ -28,6 +30,8 @@
 #include "sim/scenario/report.h"
 #include "sim/scenario/runner.h"
 #include "sim/trace.h"
+#include "stack/live_stack.h"
+#include "stack/scenario_live.h"
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
 ABSL_FLAG(std::string, json, "", "run: write the JSON report here");
@@ -41,6 +45,8 @@ ABSL_FLAG(int, shard_index, -1,
           "(default: $TEST_SHARD_INDEX)");
 ABSL_FLAG(int, shard_count, -1, "sweep: (default: $TEST_TOTAL_SHARDS)");
 ABSL_FLAG(std::string, out, "", "shrink: where to write the minimal scenario");
+ABSL_FLAG(absl::Duration, max_duration, absl::InfiniteDuration(),
+          "run/live/compare: cut the scenario at this time");
 
 namespace {
 
@@ -51,7 +57,9 @@ constexpr char kUsage[] =
     "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]\n"
     "       sim check FILE [--seed=N]\n"
-    "       sim shrink FILE --seed=N [--out=PATH]";
+    "       sim shrink FILE --seed=N [--out=PATH]\n"
+    "       sim live FILE [--max_duration=D]\n"
+    "       sim compare FILE [--seed=N] [--max_duration=D]";
 
 std::string UserPath(const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
@@ -91,6 +99,41 @@ int Run(const sim::LoadedScenario& s, uint64_t seed) {
   }
   if (!run->ok()) std::printf("replay: %s\n", Replay(s, seed).c_str());
   return run->ok() ? 0 : 1;
+}
+
+int Live(const sim::LoadedScenario& s, const std::string& argv0, bool compare,
+         uint64_t seed) {
+  absl::StatusOr<stack::StackFiles> files = stack::FindStackFiles(argv0);
+  if (!files.ok()) {
+    std::fprintf(stderr, "sim: %s\n", files.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "playing %s against real processes for %s...\n",
+               s.name.c_str(), absl::FormatDuration(s.duration).c_str());
+  absl::StatusOr<stack::LiveScenarioResult> live =
+      stack::RunScenarioLive(s, files->server_binary);
+  if (!live.ok()) {
+    std::fprintf(stderr, "sim: %s\n", live.status().ToString().c_str());
+    return 1;
+  }
+  std::string live_text = sim::FormatRunSummary(s, live->run);
+  for (const std::string& skipped : live->skipped) {
+    absl::StrAppend(&live_text, "skipped live: ", skipped, "\n");
+  }
+  if (!compare) {
+    std::printf("%s", live_text.c_str());
+    return live->run.ok() ? 0 : 1;
+  }
+  absl::StatusOr<sim::ScenarioRun> simulated = sim::RunScenario(s, seed, false);
+  if (!simulated.ok()) {
+    std::fprintf(stderr, "sim: %s\n", simulated.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("%s", sim::SideBySide("live", live_text,
+                                    absl::StrCat("simulated (seed ", seed, ")"),
+                                    sim::FormatRunSummary(s, *simulated))
+                        .c_str());
+  return live->run.ok() && simulated->ok() ? 0 : 1;
 }
 
 int Sweep(const sim::LoadedScenario& s) {
@@ -338,7 +381,7 @@ int main(int argc, char** argv) {
     runtime::live::UsageError("expected a command and a scenario file");
   const std::string& command = args[0];
   if (command != "run" && command != "sweep" && command != "check" &&
-      command != "shrink") {
+      command != "shrink" && command != "live" && command != "compare") {
     runtime::live::UsageError("unknown command '" + command + "'");
   }
   absl::StatusOr<sim::LoadedScenario> scenario =
@@ -348,12 +391,15 @@ int main(int argc, char** argv) {
                  std::string(scenario.status().message()).c_str());
     return 2;
   }
+  sim::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_max_duration));
   const uint64_t seed = absl::GetFlag(FLAGS_seed) != 0
                             ? absl::GetFlag(FLAGS_seed)
                             : scenario->default_seed;
   if (command == "run") return Run(*scenario, seed);
   if (command == "sweep") return Sweep(*scenario);
   if (command == "check") return Check(*scenario, seed);
+  if (command == "live") return Live(*scenario, argv[0], false, seed);
+  if (command == "compare") return Live(*scenario, argv[0], true, seed);
   if (absl::GetFlag(FLAGS_seed) == 0)
     runtime::live::UsageError("shrink needs --seed");
   return Shrink(*scenario, seed);

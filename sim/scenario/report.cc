@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "client/summary.h"
 
 namespace saludo::sim {
@@ -47,10 +48,33 @@ std::vector<client::CallRecord> Records(const ScenarioRun& run) {
 
 }  // namespace
 
+std::string SideBySide(const std::string& left_title, const std::string& left,
+                       const std::string& right_title,
+                       const std::string& right) {
+  std::vector<std::string> l = absl::StrSplit(left, '\n', absl::SkipEmpty());
+  std::vector<std::string> r = absl::StrSplit(right, '\n', absl::SkipEmpty());
+  size_t width = left_title.size();
+  for (const auto& line : l) width = std::max(width, line.size());
+  std::string out = absl::StrFormat("%-*s | %s\n", static_cast<int>(width),
+                                    left_title, right_title);
+  for (size_t i = 0; i < std::max(l.size(), r.size()); ++i) {
+    absl::StrAppendFormat(&out, "%-*s | %s\n", static_cast<int>(width),
+                          i < l.size() ? l[i] : "", i < r.size() ? r[i] : "");
+  }
+  return out;
+}
+
 std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
-  std::string out =
-      absl::StrCat("scenario: ", s.name, " (", s.path, ")\nseed ", run.seed,
-                   ", simulated ", absl::FormatDuration(run.simulated), "\n");
+  std::string out = absl::StrCat("scenario: ", s.name, " (", s.path, ")\n");
+  if (run.world != nullptr) {
+    absl::StrAppend(&out, "seed ", run.seed, ", simulated ",
+                    absl::FormatDuration(run.simulated), "\n");
+  } else {
+    absl::StrAppend(
+        &out, "live run, ",
+        absl::FormatDuration(absl::Trunc(run.simulated, absl::Milliseconds(1))),
+        " of real time\n");
+  }
   std::vector<client::CallRecord> records = Records(run);
   if (!records.empty()) {
     absl::StrAppend(&out, client::FormatSummary(client::Summarize(records)));
@@ -77,17 +101,26 @@ std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
   }
   absl::StrAppend(&out, "properties:\n");
   for (const Verdict& v : run.verdicts) {
-    absl::StrAppend(&out, v.holds ? "  HOLDS  " : "  FAILS  ", v.property, ": ",
-                    v.measured, " (bound ", v.bound, ")\n");
+    absl::StrAppend(&out,
+                    v.skipped ? "  SKIPPED "
+                    : v.holds ? "  HOLDS  "
+                              : "  FAILS  ",
+                    v.property, ": ", v.measured, " (bound ", v.bound, ")\n");
     if (!v.holds && !v.first_violation.empty()) {
       absl::StrAppend(&out, "         ", v.first_violation, "\n");
     }
   }
-  if (!s.nginx.unmodeled.empty()) {
-    absl::StrAppend(&out, "not modelled by the nginx twin: ",
-                    absl::StrJoin(s.nginx.unmodeled, "; "), "\n");
+  if (!s.nginx.unmodeled.empty() && run.world != nullptr) {
+    std::vector<std::string> names;
+    for (const std::string& u : s.nginx.unmodeled)
+      names.push_back(u.substr(0, u.find(' ')));
+    absl::StrAppend(&out, "not modelled by the nginx twin (", names.size(),
+                    ", see --json): ", absl::StrJoin(names, " "), "\n");
   }
-  absl::StrAppend(&out, absl::StrFormat("trace hash %016x\n", run.trace_hash));
+  if (run.world != nullptr) {
+    absl::StrAppend(&out,
+                    absl::StrFormat("trace hash %016x\n", run.trace_hash));
+  }
   return out;
 }
 
@@ -130,9 +163,10 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
   std::vector<std::string> verdicts;
   for (const Verdict& v : run.verdicts) {
     verdicts.push_back(absl::StrCat(
-        "    {\"property\": ", JsonString(v.property), ", \"holds\": ",
-        v.holds ? "true" : "false", ", \"measured\": ", JsonString(v.measured),
-        ", \"bound\": ", JsonString(v.bound),
+        "    {\"property\": ", JsonString(v.property),
+        ", \"holds\": ", v.holds ? "true" : "false",
+        ", \"skipped\": ", v.skipped ? "true" : "false", ", \"measured\": ",
+        JsonString(v.measured), ", \"bound\": ", JsonString(v.bound),
         ", \"first_violation\": ", JsonString(v.first_violation), "}"));
   }
   absl::StrAppend(&out, "  \"verdicts\": [\n", absl::StrJoin(verdicts, ",\n"),

@@ -15,6 +15,11 @@ namespace saludo::sim {
 std::string FormatRunSummary(const LoadedScenario& scenario,
                              const ScenarioRun& run);
 
+// Two multi-line texts in columns, with titles.
+std::string SideBySide(const std::string& left_title, const std::string& left,
+                       const std::string& right_title,
+                       const std::string& right);
+
 std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run);
 
 // Each call as spans on client, nginx and backend tracks; faults as instant

@@ -14,13 +14,17 @@ std::string Ms(absl::Duration d) {
   return absl::StrFormat("%.3fms", absl::ToDoubleMilliseconds(d));
 }
 
-std::string CallText(const ScenarioCall& c, uint64_t seed) {
+std::string RunLabel(const ScenarioRun& run) {
+  return run.world == nullptr ? "live" : absl::StrCat("seed ", run.seed);
+}
+
+std::string CallText(const ScenarioCall& c, const ScenarioRun& run) {
   return absl::StrCat(
       "call #", c.record.index + 1, " of ", c.client, " started at ",
       absl::FormatDuration(c.record.started), ": ",
       c.record.status.ok() ? absl::StrCat("servidor ", c.record.server_id)
                            : absl::StatusCodeToString(c.record.status.code()),
-      " after ", Ms(c.record.latency), " (seed ", seed, ")");
+      " after ", Ms(c.record.latency), " (", RunLabel(run), ")");
 }
 
 Verdict CheckBalancedShare(const LoadedScenario::Property& p,
@@ -145,9 +149,24 @@ Verdict CheckCircuitBreaker(const LoadedScenario::Property& p,
 
 bool ScenarioRun::ok() const {
   for (const Verdict& v : verdicts) {
-    if (!v.holds) return false;
+    if (!v.holds && !v.skipped) return false;
   }
   return true;
+}
+
+void TruncateScenario(LoadedScenario* s, absl::Duration limit) {
+  if (s->duration <= limit) return;
+  s->duration = limit;
+  for (auto& c : s->clients) {
+    c.load.duration = std::max(absl::ZeroDuration(),
+                               std::min(c.load.duration, limit - c.start));
+  }
+  std::vector<ScenarioFault> kept;
+  for (const ScenarioFault& f : s->faults) {
+    if (f.at <= limit) kept.push_back(f);
+  }
+  s->faults = std::move(kept);
+  for (auto& p : s->properties) p.until = std::min(p.until, limit);
 }
 
 std::vector<Verdict> CheckProperties(const LoadedScenario& s,
@@ -182,7 +201,7 @@ std::vector<Verdict> CheckProperties(const LoadedScenario& s,
         if (!v.holds) {
           v.first_violation =
               first_failure != nullptr
-                  ? "first failed: " + CallText(*first_failure, run.seed)
+                  ? "first failed: " + CallText(*first_failure, run)
                   : "no calls";
         }
         verdicts.push_back(v);
@@ -212,7 +231,7 @@ std::vector<Verdict> CheckProperties(const LoadedScenario& s,
         v.bound = absl::StrCat("<= ", Ms(p.at_most));
         if (!v.holds && first_slow != nullptr) {
           v.first_violation =
-              "first over the bound: " + CallText(*first_slow, run.seed);
+              "first over the bound: " + CallText(*first_slow, run);
         }
         verdicts.push_back(v);
         break;
@@ -227,7 +246,7 @@ std::vector<Verdict> CheckProperties(const LoadedScenario& s,
           worst = std::max(worst, over);
           if (over > p.slack) {
             if (late++ == 0)
-              v.first_violation = "first late: " + CallText(c, run.seed);
+              v.first_violation = "first late: " + CallText(c, run);
           }
         }
         v.holds = late == 0;

@@ -27,6 +27,7 @@ struct ScenarioCall {
 struct Verdict {
   std::string property;  // the label
   bool holds = true;
+  bool skipped = false;  // could not be checked (e.g. live); see `measured`
   std::string measured;
   std::string bound;
   std::string first_violation;  // empty when it holds
@@ -49,6 +50,10 @@ struct ScenarioRun {
 // deadline, so calls in flight at the end complete), and checks properties.
 absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& scenario,
                                         uint64_t seed, bool keep_log);
+
+// Shortens a scenario to `limit` (its duration, its loads; faults after it
+// are dropped). No-op if it is shorter already.
+void TruncateScenario(LoadedScenario* scenario, absl::Duration limit);
 
 // Only the properties (exposed for tests).
 std::vector<Verdict> CheckProperties(const LoadedScenario& scenario,
