@@ -1,0 +1,65 @@
+// A scenario file played against real processes: faults that can be applied
+// live are applied (a crash and a restart through signals and processes),
+// the others are listed as skipped, and the same properties are checked.
+#include "stack/scenario_live.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "sim/scenario/loader.h"
+#include "sim/scenario/report.h"
+#include "stack/live_stack.h"
+
+namespace saludo {
+namespace {
+
+TEST(ScenarioLiveTest, CrashAndRestartLiveOthersSkipped) {
+  auto files = stack::FindStackFiles("");
+  ASSERT_TRUE(files.ok()) << files.status();
+  // A scenario file written next to the shipped nginx.conf's directory.
+  const std::string dir =
+      files->nginx_conf.substr(0, files->nginx_conf.rfind('/'));
+  const std::string text = R"(name: "live crash"
+duration: "3s"
+topology {
+  nginx_config: "nginx.conf"
+  backends { name: "server1" server_id: 1 address: "127.0.0.1:3001" }
+  backends { name: "server2" server_id: 2 address: "127.0.0.1:3002" }
+  clients { name: "client" load { open_loop { calls_per_second: 40 } duration: "3s" deadline: "2s" } }
+}
+network { partitions { a: "nginx" b: "server1" start: "2s" duration: "1s" } }
+faults { at: "1s" node: "server2" crash {} }
+faults { at: "2s" node: "server2" restart {} }
+faults { at: "1s" node: "server1" clock_drift { ppm: 100 } }
+properties { success_rate { at_least: 0.95 } }
+properties { circuit_breaker {} }
+properties { deadlines {} }
+)";
+  auto scenario = sim::LoadScenarioText(text, dir + "/live_crash.textproto");
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  auto result = stack::RunScenarioLive(*scenario, files->server_binary);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const std::string skipped = absl::StrJoin(result->skipped, "\n");
+  EXPECT_TRUE(absl::StrContains(skipped, "partition nginx / server1"))
+      << skipped;
+  EXPECT_TRUE(absl::StrContains(skipped, "clock drift")) << skipped;
+  // nginx.conf retries refused connections, so the crash costs at most the
+  // call that nginx sent, at the moment of the kill, on a cached keepalive
+  // connection it had not yet seen close (502, not retried; observed).
+  const sim::ScenarioRun& run = result->run;
+  EXPECT_GE(run.calls.size(), 100u);
+  EXPECT_TRUE(run.ok()) << sim::FormatRunSummary(*scenario, run);
+  EXPECT_TRUE(run.verdicts[1].skipped);
+  // Some calls were retried after a refusal while server 2 was down.
+  int retried = 0;
+  for (const sim::TwinLogEntry& e : run.nginx_log) {
+    retried +=
+        e.upstream_addr.size() == 2 && e.upstream_addr[0] == "127.0.0.1:3002";
+  }
+  EXPECT_GE(retried, 1);
+}
+
+}  // namespace
+}  // namespace saludo
