@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The `sim` tool end to end: exit codes, located errors, run, sweep, check,
+# and shrink producing a smaller scenario that still fails.
+set -uo pipefail
+root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
+sim="$root/sim/sim"
+scenarios="$root/sim/scenarios"
+tmp="${TEST_TMPDIR:-/tmp}/sim_cli"
+mkdir -p "$tmp"
+fail() { echo "FAIL: $*"; exit 1; }
+
+out=$("$sim" frobnicate x 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown command 'frobnicate'" <<<"$out" && grep -q "usage:" <<<"$out" \
+  || fail "bad command: rc=$rc $out"
+
+out=$("$sim" run "$scenarios/steady_round_robin.textproto" --bogus 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown flag --bogus" <<<"$out" || fail "bad flag: rc=$rc $out"
+
+# A malformed scenario next to the shipped ones (so relative paths work).
+mkdir -p "$tmp/sim"; cp -rL "$scenarios" "$tmp/sim/scenarios"; chmod -R u+w "$tmp/sim"
+cp -rL "$root/nginx" "$tmp/nginx"; chmod -R u+w "$tmp/nginx"
+printf 'name: "x"\nduration: "soon"\n' > "$tmp/sim/scenarios/bad.textproto"
+out=$("$sim" run "$tmp/sim/scenarios/bad.textproto" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "bad.textproto:2:1: duration: expected a duration" <<<"$out" \
+  || fail "malformed scenario: rc=$rc $out"
+
+out=$("$sim" run "$scenarios/steady_round_robin.textproto" --json="$tmp/r.json" --trace="$tmp/t.json" 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "HOLDS  balanced share" <<<"$out" || fail "run: rc=$rc $out"
+grep -q '"ok": true' "$tmp/r.json" || fail "json report"
+grep -q '"traceEvents"' "$tmp/t.json" || fail "chrome trace"
+
+# A scenario that fails: the hung server with a perfect success rate demanded,
+# and extra faults that shrinking should drop.
+sed -e 's/success_rate { at_least: 0.98 }/success_rate { at_least: 1.0 }/' \
+    "$tmp/sim/scenarios/hung_server_nginx_conf.textproto" > "$tmp/sim/scenarios/failing.textproto"
+cat >> "$tmp/sim/scenarios/failing.textproto" <<'EOT'
+faults { at: "20s" node: "server2" slow { delay: "1ms" } }
+faults { at: "30s" node: "server2" clock_jump { by: "1s" } }
+EOT
+out=$("$sim" run "$tmp/sim/scenarios/failing.textproto" --seed=3 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "FAILS  success rate" <<<"$out" && \
+  grep -q "replay: bazel run //sim -- run .*failing.textproto --seed=3" <<<"$out" \
+  || fail "failing run: rc=$rc $out"
+
+out=$("$sim" shrink "$tmp/sim/scenarios/failing.textproto" --seed=3 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "shrink: rc=$rc $out"
+shrunk="$tmp/sim/scenarios/failing.shrunk.textproto"
+[ -f "$shrunk" ] || fail "no shrunk file: $out"
+before=$(grep -c '^faults' "$tmp/sim/scenarios/failing.textproto")
+after=$(grep -c '^faults' "$shrunk" || true)
+[ "$after" -lt "$before" ] || fail "shrink kept $after of $before faults"
+"$sim" run "$shrunk" --seed=3 >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "the shrunk scenario no longer fails (rc=$rc)"
+
+out=$("$sim" sweep "$scenarios/weighted.textproto" --seeds=4 --jobs=2 2>/dev/null); rc=$?
+[ $rc -eq 0 ] && grep -q "4 passed, 0 failed" <<<"$out" || fail "sweep: rc=$rc $out"
+out=$("$sim" sweep "$tmp/sim/scenarios/failing.textproto" --seeds=3 --jobs=1 2>/dev/null); rc=$?
+[ $rc -eq 1 ] && grep -q "failed seed 1: replay with: bazel run //sim -- run" <<<"$out" \
+  || fail "failing sweep: rc=$rc $out"
+
+out=$("$sim" check "$scenarios/flaky_network.textproto" --max_duration=10s 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "^deterministic: flaky network, seed 1" <<<"$out" || fail "check: $out"
+echo "sim tool: all checks passed"
