@@ -17,8 +17,9 @@ absl::Status CheckPeer(const runtime::ServerCall& call) {
 
 }  // namespace
 
-ControlService::ControlService(int server_id, FaultState* faults)
-    : server_id_(server_id), faults_(faults) {}
+ControlService::ControlService(int server_id, FaultState* faults,
+                               ClockDiscipline* discipline)
+    : server_id_(server_id), faults_(faults), discipline_(discipline) {}
 
 void ControlService::RegisterWith(runtime::HandlerRegistry& registry) {
   using control::Empty;
@@ -55,6 +56,25 @@ void ControlService::RegisterWith(runtime::HandlerRegistry& registry) {
         faults_->Clear();
         respond(absl::OkStatus(), report());
       });
+  if (discipline_ != nullptr) {
+    runtime::RegisterUnary<control::AdjustClockRequest,
+                           control::AdjustClockReply>(
+        registry, kAdjustClockMethod,
+        [this](const runtime::ServerCall& call,
+               const control::AdjustClockRequest& request,
+               runtime::TypedResponder<control::AdjustClockReply> respond) {
+          control::AdjustClockReply reply;
+          absl::Status status = CheckPeer(call);
+          if (status.ok()) {
+            discipline_->Adjust(absl::Nanoseconds(request.correction_nanos()),
+                                request.allow_step());
+            reply.set_pending_nanos(
+                absl::ToInt64Nanoseconds(discipline_->Pending()));
+            reply.set_server_id(server_id_);
+          }
+          respond(status, reply);
+        });
+  }
   runtime::RegisterUnary<Empty, FaultsReport>(
       registry, kGetFaultsMethod,
       [report](const runtime::ServerCall& call, const Empty&,

@@ -4,6 +4,7 @@
 #define SALUDO_SERVICES_CONTROL_SERVICE_H_
 
 #include "runtime/rpc.h"
+#include "services/clock_discipline.h"
 #include "services/fault_state.h"
 
 namespace saludo::services {
@@ -12,19 +13,24 @@ inline constexpr char kSetFaultsMethod[] = "/saludo.control.Control/SetFaults";
 inline constexpr char kClearFaultsMethod[] =
     "/saludo.control.Control/ClearFaults";
 inline constexpr char kGetFaultsMethod[] = "/saludo.control.Control/GetFaults";
+inline constexpr char kAdjustClockMethod[] =
+    "/saludo.control.Control/AdjustClock";
 
 class ControlService {
  public:
-  // REQUIRES: `faults` outlives this object.
-  ControlService(int server_id, FaultState* faults);
+  // REQUIRES: `faults` (and `discipline`, if given) outlive this object.
+  ControlService(int server_id, FaultState* faults,
+                 ClockDiscipline* discipline = nullptr);
 
-  // Registers SetFaults, ClearFaults and GetFaults. Calls from non-loopback
-  // peers get PERMISSION_DENIED; invalid faults get INVALID_ARGUMENT.
+  // Registers SetFaults, ClearFaults, GetFaults and (with a discipline)
+  // AdjustClock. Calls from non-loopback peers get PERMISSION_DENIED; invalid
+  // faults get INVALID_ARGUMENT.
   void RegisterWith(runtime::HandlerRegistry& registry);
 
  private:
   const int server_id_;
   FaultState* const faults_;
+  ClockDiscipline* const discipline_;
 };
 
 }  // namespace saludo::services

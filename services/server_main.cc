@@ -19,6 +19,8 @@
 #include "runtime/live/grpc_server.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
+#include "services/clock_discipline.h"
+#include "services/clock_service.h"
 #include "services/control_service.h"
 #include "services/saludo_service.h"
 
@@ -71,10 +73,14 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     };
   }
-  services::SaludoService saludo(id, &clock, &timers, &faults, log);
-  services::ControlService control(id, &faults);
+  // Replies are stamped with the disciplined clock (coordinator corrections).
+  services::ClockDiscipline discipline(&clock);
+  services::SaludoService saludo(id, &discipline, &timers, &faults, log);
+  services::ClockService clock_service(id, &discipline);
+  services::ControlService control(id, &faults, &discipline);
   runtime::live::GrpcServer server;
   saludo.RegisterWith(server);
+  clock_service.RegisterWith(server);
   if (absl::GetFlag(FLAGS_control)) control.RegisterWith(server);
 
   const std::string host = absl::GetFlag(FLAGS_host);

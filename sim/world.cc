@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/check.h"
+#include "services/clock_discipline.h"
+#include "services/clock_service.h"
 #include "services/control_service.h"
 #include "services/fault_state.h"
 #include "services/saludo_service.h"
@@ -15,10 +17,14 @@ namespace saludo::sim {
 struct World::ServerProcess {
   ServerProcess(int server_id, NodeClock* clock, uint64_t seed)
       : faults(clock, seed),
-        saludo(server_id, clock, clock, &faults, nullptr),
-        control(server_id, &faults) {}
+        discipline(clock),
+        saludo(server_id, &discipline, clock, &faults, nullptr),
+        clock_service(server_id, &discipline),
+        control(server_id, &faults, &discipline) {}
   services::FaultState faults;
+  services::ClockDiscipline discipline;
   services::SaludoService saludo;
+  services::ClockService clock_service;
   services::ControlService control;
 };
 
@@ -56,6 +62,7 @@ void World::Boot(NodeId id) {
                                                        &node.clock(), seed);
   it->second.process->saludo.RegisterWith(node.server());
   it->second.process->control.RegisterWith(node.server());
+  it->second.process->clock_service.RegisterWith(node.server());
 }
 
 void World::Kill(NodeId id) {

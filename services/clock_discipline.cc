@@ -1,0 +1,52 @@
+#include "services/clock_discipline.h"
+
+#include <algorithm>
+
+#include "runtime/check.h"
+
+namespace saludo::services {
+
+ClockDiscipline::ClockDiscipline(runtime::Clock* base, int64_t max_slew_ppm)
+    : base_(base), max_slew_ppm_(max_slew_ppm), last_(base->Monotonic()) {
+  SALUDO_CHECK(max_slew_ppm > 0 && max_slew_ppm < 1000000);
+}
+
+void ClockDiscipline::Advance(absl::Duration now) {
+  if (now <= last_) return;
+  const absl::Duration elapsed = now - last_;
+  last_ = now;
+  if (pending_ == absl::ZeroDuration()) return;
+  // At most max_slew_ppm of the elapsed time, in whole nanoseconds.
+  const absl::Duration budget = absl::Nanoseconds(
+      absl::ToInt64Nanoseconds(elapsed) * max_slew_ppm_ / 1000000);
+  const absl::Duration step = pending_ > absl::ZeroDuration()
+                                  ? std::min(pending_, budget)
+                                  : std::max(pending_, -budget);
+  applied_ += step;
+  pending_ -= step;
+}
+
+absl::Time ClockDiscipline::Now() {
+  absl::MutexLock lock(&mu_);
+  Advance(base_->Monotonic());
+  return base_->Now() + applied_;
+}
+
+void ClockDiscipline::Adjust(absl::Duration correction, bool step) {
+  absl::MutexLock lock(&mu_);
+  Advance(base_->Monotonic());
+  if (step) {
+    applied_ += correction + pending_;
+    pending_ = absl::ZeroDuration();
+  } else {
+    pending_ += correction;
+  }
+}
+
+absl::Duration ClockDiscipline::Pending() {
+  absl::MutexLock lock(&mu_);
+  Advance(base_->Monotonic());
+  return pending_;
+}
+
+}  // namespace saludo::services

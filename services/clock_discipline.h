@@ -1,0 +1,54 @@
+// A server's disciplined wall clock: the node's clock plus corrections from a
+// coordinator. A correction is slewed by default (the clock runs at most
+// max_slew_ppm fast or slow until it is absorbed, so it never jumps and never
+// goes backward) or stepped when allowed. It is itself a runtime::Clock, so
+// the services stamp replies with it.
+#ifndef SALUDO_SERVICES_CLOCK_DISCIPLINE_H_
+#define SALUDO_SERVICES_CLOCK_DISCIPLINE_H_
+
+#include <cstdint>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "runtime/clock.h"
+
+namespace saludo::services {
+
+inline constexpr int64_t kDefaultMaxSlewPpm = 5000;  // 5 ms per second
+
+class ClockDiscipline final : public runtime::Clock {
+ public:
+  // REQUIRES: `base` outlives this object; max_slew_ppm in (0, 1e6).
+  explicit ClockDiscipline(runtime::Clock* base,
+                           int64_t max_slew_ppm = kDefaultMaxSlewPpm);
+
+  // base.Now() plus the corrections absorbed so far.
+  absl::Time Now() override;
+  absl::Duration Monotonic() override { return base_->Monotonic(); }
+  void SetWallOffset(absl::Duration offset) override {
+    base_->SetWallOffset(offset);
+  }
+  absl::Duration WallOffset() override { return base_->WallOffset(); }
+
+  // Adds `correction` to the clock: at once if `step`, else by slewing.
+  void Adjust(absl::Duration correction, bool step);
+
+  // What slewing has still to absorb.
+  absl::Duration Pending();
+
+ private:
+  // Moves the slew forward to the base's monotonic `now`.
+  void Advance(absl::Duration now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  runtime::Clock* const base_;
+  const int64_t max_slew_ppm_;
+  absl::Mutex mu_;
+  absl::Duration applied_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Duration pending_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Duration last_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+};
+
+}  // namespace saludo::services
+
+#endif  // SALUDO_SERVICES_CLOCK_DISCIPLINE_H_
