@@ -31,7 +31,7 @@ TEST(ClockSyncTest, SymmetricDelaysGiveTheExactOffset) {
   EXPECT_EQ(cristian.error_bound,
             absl::Microseconds(3500));  // rtt/2 with service
   EXPECT_EQ(cristian.offset,
-            absl::Microseconds(249500));  // service time hurts it
+            absl::Microseconds(250500));  // service time hurts it
 }
 
 TEST(ClockSyncTest, AsymmetryErrorIsHalfOfIt) {
