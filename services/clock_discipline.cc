@@ -36,10 +36,10 @@ void ClockDiscipline::Adjust(absl::Duration correction, bool step) {
   absl::MutexLock lock(&mu_);
   Advance(base_->Monotonic());
   if (step) {
-    applied_ += correction + pending_;
+    applied_ += correction;
     pending_ = absl::ZeroDuration();
   } else {
-    pending_ += correction;
+    pending_ = correction;
   }
 }
 

@@ -31,7 +31,9 @@ class ClockDiscipline final : public runtime::Clock {
   }
   absl::Duration WallOffset() override { return base_->WallOffset(); }
 
-  // Adds `correction` to the clock: at once if `step`, else by slewing.
+  // Adds `correction` to the clock, at once if `step`, else by slewing. Like
+  // adjtime(3), a new correction replaces whatever an earlier one had still
+  // to absorb: the coordinator measured the clock as it is now.
   void Adjust(absl::Duration correction, bool step);
 
   // What slewing has still to absorb.

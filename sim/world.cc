@@ -128,6 +128,12 @@ services::FaultState* World::faults(NodeId server) {
   return &it->second.process->faults;
 }
 
+runtime::Clock* World::server_clock(NodeId server) {
+  auto it = servers_.find(server);
+  if (it == servers_.end() || it->second.process == nullptr) return nullptr;
+  return &it->second.process->discipline;
+}
+
 void World::Note(EventKind kind, NodeId node, const std::string& detail) {
   TraceEvent e = MakeEvent(kind, node);
   e.payload = HashBytes(detail);  // the detail itself is not hashed

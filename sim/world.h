@@ -77,6 +77,9 @@ class World {
 
   // The fault state of a server's current incarnation (nullptr while down).
   services::FaultState* faults(NodeId server);
+  // The server's disciplined wall clock (what its replies are stamped with;
+  // nullptr while down).
+  runtime::Clock* server_clock(NodeId server);
 
   // Faults on the timeline (times are true virtual time).
   void CrashAt(NodeId node, absl::Duration at);
