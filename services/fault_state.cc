@@ -1,6 +1,7 @@
 #include "services/fault_state.h"
 
 #include <algorithm>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/check.h"
@@ -14,11 +15,23 @@ FaultState::FaultState(runtime::Clock* clock, uint64_t seed)
       random_(runtime::Random::ForComponent(seed, "fault_state")) {}
 
 absl::Status FaultState::Validate(const control::Faults& faults) {
-  if (faults.reply_delay_nanos() < 0) {
-    return absl::InvalidArgumentError("reply_delay_nanos must be >= 0");
+  const int64_t max_nanos = absl::ToInt64Nanoseconds(kMaxFaultDuration);
+  if (faults.reply_delay_nanos() < 0 ||
+      faults.reply_delay_nanos() > max_nanos) {
+    return absl::InvalidArgumentError(
+        "reply_delay_nanos must be in [0, 24h], got " +
+        std::to_string(faults.reply_delay_nanos()));
   }
-  if (faults.hang_nanos() < 0) {
-    return absl::InvalidArgumentError("hang_nanos must be >= 0");
+  if (faults.hang_nanos() < 0 || faults.hang_nanos() > max_nanos) {
+    return absl::InvalidArgumentError("hang_nanos must be in [0, 24h], got " +
+                                      std::to_string(faults.hang_nanos()));
+  }
+  const int64_t year_nanos = absl::ToInt64Nanoseconds(absl::Hours(24 * 366));
+  if (faults.has_clock_offset_nanos() &&
+      (faults.clock_offset_nanos() > year_nanos ||
+       faults.clock_offset_nanos() < -year_nanos)) {
+    return absl::InvalidArgumentError(
+        "clock_offset_nanos must be within a year");
   }
   if (!(faults.error_rate() >= 0 && faults.error_rate() <= 1)) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -25,6 +25,9 @@ struct CallPlan {
   bool crash = false;
 };
 
+// Hangs and delays longer than this are refused (a typo, not a test).
+inline constexpr absl::Duration kMaxFaultDuration = absl::Hours(24);
+
 // Thread-safe: live handlers and the control service run on gRPC threads.
 class FaultState {
  public:
@@ -33,8 +36,9 @@ class FaultState {
   // REQUIRES: `clock` outlives this object.
   FaultState(runtime::Clock* clock, uint64_t seed);
 
-  // Checks that `faults` makes sense (non-negative durations, a rate in
-  // [0, 1], a real error code when the rate is positive).
+  // Checks that `faults` makes sense (durations in [0, kMaxFaultDuration], a
+  // rate in [0, 1], a real error code when the rate is positive, an offset
+  // within a year).
   static absl::Status Validate(const control::Faults& faults);
 
   // Replaces every fault with `faults`; a hang starts now. The clock offset

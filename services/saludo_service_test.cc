@@ -176,6 +176,12 @@ TEST_F(SaludoServiceTest, ControlRejectsBadFaultsAndRemotePeers) {
   control::Faults ok;
   EXPECT_EQ(SetFaults(ok, "ipv4:10.1.2.3:5000").code(),
             absl::StatusCode::kPermissionDenied);
+  control::Faults forever;
+  forever.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Hours(25)));
+  EXPECT_EQ(SetFaults(forever).code(), absl::StatusCode::kInvalidArgument);
+  control::Faults negative;
+  negative.set_reply_delay_nanos(-1);
+  EXPECT_EQ(SetFaults(negative).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(SaludoServiceTest, ClockOffsetSetAndClearedThroughControl) {

@@ -58,6 +58,8 @@ class LiveStack {
   absl::Status RestartServer(int id);
   // Sends `signal` to server `id` (e.g. SIGSTOP/SIGCONT for a pause).
   void SignalServer(int id, int signal) { servers_.at(id)->Signal(signal); }
+  // The process id of server `id`.
+  pid_t ServerPid(int id) const { return servers_.at(id)->pid(); }
   // True while server `id`'s process runs.
   bool ServerRunning(int id) { return servers_.at(id)->Running(); }
   // What server `id` printed so far.
