@@ -56,32 +56,11 @@ void BerkeleyCoordinator::RunRound(
 
 void BerkeleyCoordinator::SampleNext(size_t i) {
   if (i == servers_.size()) {
-    auto round = std::make_shared<BerkeleyRound>(
-        PlanBerkeleyRound(estimates_, options_.outlier_threshold));
-    acks_ = 0;
-    for (size_t k = 0; k < servers_.size(); ++k) {
-      control::AdjustClockRequest request;
-      request.set_correction_nanos(
-          absl::ToInt64Nanoseconds(round->corrections[k]));
-      request.set_allow_step(options_.allow_step);
-      runtime::CallOptions call;
-      call.timeout = options_.timeout;
-      runtime::CallUnary<control::AdjustClockReply>(
-          *servers_[k], services::kAdjustClockMethod, request, call,
-          [this, round](absl::Status status, control::AdjustClockReply) {
-            if (!status.ok() && done_) {
-              auto done = std::move(done_);
-              done_ = nullptr;
-              done(status);
-              return;
-            }
-            if (++acks_ == static_cast<int>(servers_.size()) && done_) {
-              auto done = std::move(done_);
-              done_ = nullptr;
-              done(*round);
-            }
-          });
-    }
+    // Corrections go out one at a time: completions may arrive on several
+    // threads (live), and one at a time needs no lock and is deterministic.
+    SendCorrection(std::make_shared<BerkeleyRound>(PlanBerkeleyRound(
+                       estimates_, options_.outlier_threshold)),
+                   0);
     return;
   }
   samplers_.push_back(
@@ -97,6 +76,32 @@ void BerkeleyCoordinator::SampleNext(size_t i) {
         }
         estimates_.push_back(MinimumDelayEstimate(*samples, SyncMethod::kNtp));
         SampleNext(i + 1);
+      });
+}
+
+void BerkeleyCoordinator::SendCorrection(std::shared_ptr<BerkeleyRound> round,
+                                         size_t k) {
+  if (k == servers_.size()) {
+    auto done = std::move(done_);
+    done_ = nullptr;
+    done(*round);
+    return;
+  }
+  control::AdjustClockRequest request;
+  request.set_correction_nanos(absl::ToInt64Nanoseconds(round->corrections[k]));
+  request.set_allow_step(options_.allow_step);
+  runtime::CallOptions call;
+  call.timeout = options_.timeout;
+  runtime::CallUnary<control::AdjustClockReply>(
+      *servers_[k], services::kAdjustClockMethod, request, call,
+      [this, round, k](absl::Status status, control::AdjustClockReply) {
+        if (!status.ok()) {
+          auto done = std::move(done_);
+          done_ = nullptr;
+          done(status);
+          return;
+        }
+        SendCorrection(round, k + 1);
       });
 }
 

@@ -52,6 +52,7 @@ class BerkeleyCoordinator {
 
  private:
   void SampleNext(size_t i);
+  void SendCorrection(std::shared_ptr<BerkeleyRound> round, size_t k);
 
   runtime::Clock* const clock_;
   runtime::Timers* const timers_;
@@ -59,7 +60,6 @@ class BerkeleyCoordinator {
   BerkeleyOptions options_;
   std::vector<std::unique_ptr<ClockSampler>> samplers_;
   std::vector<OffsetEstimate> estimates_;
-  int acks_ = 0;
   std::function<void(absl::StatusOr<BerkeleyRound>)> done_;
 };
 

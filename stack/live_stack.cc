@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tools/cpp/runfiles/runfiles.h"
 
@@ -43,15 +44,12 @@ absl::StatusOr<std::unique_ptr<LiveStack>> LiveStack::Start(
 
   std::map<int, int> port_map;
   for (int id = 1; id <= options.servers; ++id) {
-    int port = kSeedServerBasePort + id;
-    if (options.free_ports) {
-      absl::StatusOr<int> free = runtime::live::PickFreePort();
-      if (!free.ok()) return free.status();
-      port = *free;
-    }
-    stack->server_ports_[id] = port;
-    port_map[kSeedServerBasePort + id] = port;
+    // Free ports: the server binds port 0 and reports the one it got, so no
+    // other process can take it in between.
+    stack->server_ports_[id] =
+        options.free_ports ? 0 : kSeedServerBasePort + id;
     if (absl::Status s = stack->StartServer(id); !s.ok()) return s;
+    port_map[kSeedServerBasePort + id] = stack->server_ports_[id];
   }
   if (!options.start_nginx) return stack;
   if (options.free_ports) {
@@ -100,6 +98,16 @@ absl::Status LiveStack::StartServer(int id) {
     return absl::UnavailableError(
         absl::StrCat("server ", id, " did not start: ", ServerOutput(id)));
   }
+  // "servidor N listening on HOST:PORT[ (control enabled)]"
+  const std::string line = *ready;
+  const size_t colon = line.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(
+          line.substr(colon + 1, line.find(' ', colon) - colon - 1), &port)) {
+    return absl::InternalError("cannot read the port in: " + line);
+  }
+  server_ports_[id] = port;  // a restart reuses it
   return absl::OkStatus();
 }
 

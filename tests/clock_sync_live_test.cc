@@ -1,6 +1,7 @@
 // Clock synchronisation against the real services: servers started with
 // --clock_offset; the estimates recover the offsets within their bounds, and
 // a Berkeley round (stepping) brings the servers together.
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
