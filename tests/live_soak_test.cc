@@ -73,47 +73,54 @@ TEST(LiveSoakTest, ChaosThroughNginxEndsEveryCallInTime) {
   const int fds_before = OpenFds(pid2);
   const int64_t rss_before = RssKb(pid2);
 
-  // The chaos schedule, seeded: every 300-900 ms one of four actions.
+  // The load runs on its own thread; the chaos schedule runs here, on the
+  // main thread, because a child process gets SIGTERM when the thread that
+  // spawned it ends (Subprocess uses PR_SET_PDEATHSIG).
   std::atomic<bool> stop{false};
-  std::atomic<int> kills{0}, restarts{0}, hangs{0}, unhangs{0};
-  std::thread chaos([&] {
-    runtime::Random random(20261127);
-    bool down = false, hung = false;
-    while (!stop) {
-      absl::SleepFor(absl::Milliseconds(300 + random.NextBelow(600)));
-      if (stop) break;
-      if (random.Bernoulli(0.5)) {
-        if (down) {
-          (void)s.RestartServer(1);
-          ++restarts;
-        } else {
-          s.KillServer(1);
-          ++kills;
-        }
-        down = !down;
-      } else {
-        control::Faults f;
-        if (!hung)
-          f.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(30)));
-        (void)stack::SetServerFaults(s.server_target(2), f);
-        hung ? ++unhangs : ++hangs;
-        hung = !hung;
-      }
-    }
-    (void)stack::ClearServerFaults(s.server_target(2));
-    if (down) (void)s.RestartServer(1);
+  int kills = 0, restarts = 0, hangs = 0, unhangs = 0;
+  std::vector<client::CallRecord> records;
+  absl::Duration took;
+  std::thread load_thread([&] {
+    client::LoadOptions load;
+    load.requests = kCalls;
+    load.concurrency = kConcurrency;
+    load.deadline = kDeadline;
+    const absl::Time start = absl::Now();
+    records = stack::RunLiveBurst(s.nginx_target(), load);
+    took = absl::Now() - start;
+    stop = true;
   });
-
-  client::LoadOptions load;
-  load.requests = kCalls;
-  load.concurrency = kConcurrency;
-  load.deadline = kDeadline;
-  const absl::Time start = absl::Now();
-  std::vector<client::CallRecord> records =
-      stack::RunLiveBurst(s.nginx_target(), load);
-  const absl::Duration took = absl::Now() - start;
-  stop = true;
-  chaos.join();
+  runtime::Random random(20261127);
+  bool down = false, hung = false;
+  while (!stop) {
+    const absl::Time wake =
+        absl::Now() + absl::Milliseconds(300 + random.NextBelow(600));
+    while (!stop && absl::Now() < wake) absl::SleepFor(absl::Milliseconds(10));
+    if (stop) break;
+    if (random.Bernoulli(0.5)) {
+      if (down) {
+        absl::Status restarted = s.RestartServer(1);
+        EXPECT_TRUE(restarted.ok()) << restarted;
+        ++restarts;
+      } else {
+        s.KillServer(1);
+        ++kills;
+      }
+      down = !down;
+    } else {
+      control::Faults f;
+      if (!hung) f.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(30)));
+      (void)stack::SetServerFaults(s.server_target(2), f);
+      hung ? ++unhangs : ++hangs;
+      hung = !hung;
+    }
+  }
+  load_thread.join();
+  (void)stack::ClearServerFaults(s.server_target(2));
+  if (down) {
+    absl::Status restarted = s.RestartServer(1);
+    EXPECT_TRUE(restarted.ok()) << restarted;
+  }
 
   ASSERT_EQ(static_cast<int64_t>(records.size()), kCalls);
   int late = 0;
@@ -123,12 +130,19 @@ TEST(LiveSoakTest, ChaosThroughNginxEndsEveryCallInTime) {
   const client::LoadSummary summary = client::Summarize(records);
   std::printf(
       "soak: %lld calls in %s; kills %d restarts %d hangs %d unhangs %d\n%s",
-      static_cast<long long>(kCalls), absl::FormatDuration(took).c_str(),
-      kills.load(), restarts.load(), hangs.load(), unhangs.load(),
-      client::FormatSummary(summary).c_str());
+      static_cast<long long>(kCalls), absl::FormatDuration(took).c_str(), kills,
+      restarts, hangs, unhangs, client::FormatSummary(summary).c_str());
   EXPECT_EQ(late, 0) << "calls that outlived their deadline";
-  EXPECT_GT(summary.calls_per_status.at(absl::StatusCode::kOk), kCalls / 2);
-  EXPECT_GE(kills.load() + hangs.load(), 2) << "the schedule applied no chaos";
+  // Explicit statuses only: OK, nginx's UNAVAILABLE (mapped 502/504), or
+  // the client's own deadline.
+  for (const auto& [code, n] : summary.calls_per_status) {
+    EXPECT_TRUE(code == absl::StatusCode::kOk ||
+                code == absl::StatusCode::kUnavailable ||
+                code == absl::StatusCode::kDeadlineExceeded)
+        << absl::StatusCodeToString(code) << " x" << n;
+  }
+  EXPECT_GT(summary.calls_per_status.count(absl::StatusCode::kOk), 0u);
+  EXPECT_GE(kills + hangs, 2) << "the schedule applied no chaos";
   EXPECT_LT(took, absl::Seconds(60));
 
   // No crash: server 2 (never killed) and nginx still run; server 1 runs
