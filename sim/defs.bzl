@@ -26,5 +26,6 @@ def sim_test(name, scenario, seeds = 100, shard_count = 1, first_seed = 1, **kwa
             "//nginx:configs",
         ],
         shard_count = shard_count,
+        tags = kwargs.pop("tags", []) + ["sim_sweep"],
         **kwargs
     )

@@ -27,27 +27,29 @@ class ClockSyncLiveTest : public ::testing::Test {
     ASSERT_TRUE(files.ok()) << files.status();
     const std::vector<std::string> offsets = {"300ms", "-150ms"};
     for (size_t i = 0; i < offsets.size(); ++i) {
-      auto port = runtime::live::PickFreePort();
-      ASSERT_TRUE(port.ok());
+      // Port 0: the server takes a free port and reports it. Each test
+      // writes its own file, and an old one is removed first, so a ready
+      // line is never an earlier server's.
       runtime::live::SpawnOptions spawn;
-      spawn.argv = {files->server_binary,
-                    absl::StrCat("--id=", i + 1),
-                    absl::StrCat("--port=", *port),
-                    "--control",
-                    "--log_calls=false",
-                    "--clock_offset=" + offsets[i]};
-      spawn.stdout_path =
-          absl::StrCat(::testing::TempDir(), "/clock", i, ".out");
+      spawn.argv = {files->server_binary, absl::StrCat("--id=", i + 1),
+                    "--port=0",           "--control",
+                    "--log_calls=false",  "--clock_offset=" + offsets[i]};
+      spawn.stdout_path = absl::StrCat(
+          ::testing::TempDir(), "/",
+          ::testing::UnitTest::GetInstance()->current_test_info()->name(), i,
+          ".out");
+      std::remove(spawn.stdout_path.c_str());
       auto child = runtime::live::Subprocess::Spawn(spawn);
       ASSERT_TRUE(child.ok());
       servers_.push_back(std::move(*child));
-      ASSERT_TRUE(runtime::live::WaitForLine(
-                      spawn.stdout_path,
-                      absl::StrCat("servidor ", i + 1, " listening"),
-                      absl::Seconds(10))
-                      .ok());
+      auto line = runtime::live::WaitForLine(
+          spawn.stdout_path, absl::StrCat("servidor ", i + 1, " listening on "),
+          absl::Seconds(10));
+      ASSERT_TRUE(line.ok()) << line.status();
+      // "servidor N listening on 127.0.0.1:PORT (control enabled)"
+      const std::string address = line->substr(line->find(" on ") + 4);
       channels_.push_back(std::make_unique<runtime::live::GrpcChannel>(
-          absl::StrCat("127.0.0.1:", *port)));
+          address.substr(0, address.find(' '))));
     }
   }
 
