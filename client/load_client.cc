@@ -50,12 +50,23 @@ bool LoadClient::MoreToStart() {
   return next_index_ < options_.requests;
 }
 
-void LoadClient::MaybeFinish() {
+void LoadClient::Enter() {
+  absl::MutexLock lock(&mu_);
+  ++active_;
+}
+
+void LoadClient::Leave() {
+  // Only the last thread to leave may finish: once `done_` has run, the
+  // owner may destroy this object, so nobody may still be inside it.
   std::function<void(std::vector<CallRecord>)> finish;
   std::vector<CallRecord> all;
   {
     absl::MutexLock lock(&mu_);
-    if (!done_ || completed_ != next_index_ || MoreToStart()) return;
+    --active_;
+    if (active_ > 0 || ticking_ || !done_ || completed_ != next_index_ ||
+        MoreToStart()) {
+      return;
+    }
     finish = std::move(done_);
     done_ = nullptr;
     all = std::move(records_);
@@ -64,22 +75,23 @@ void LoadClient::MaybeFinish() {
 }
 
 void LoadClient::Tick() {
+  Enter();
+  bool more;
   {
     absl::MutexLock lock(&mu_);
-    if (!MoreToStart()) {
-      ticking_ = false;
-    }
+    more = MoreToStart();
+    if (!more) ticking_ = false;
   }
-  if (!ticking_) {
-    MaybeFinish();
-    return;
+  if (more) {
+    StartNextCall();
+    timers_->RunAfter(absl::Seconds(1.0 / options_.calls_per_second),
+                      [this] { Tick(); });
   }
-  StartNextCall();
-  timers_->RunAfter(absl::Seconds(1.0 / options_.calls_per_second),
-                    [this] { Tick(); });
+  Leave();
 }
 
 void LoadClient::Start(std::function<void(std::vector<CallRecord>)> done) {
+  Enter();
   int64_t first_wave;
   {
     absl::MutexLock lock(&mu_);
@@ -90,14 +102,14 @@ void LoadClient::Start(std::function<void(std::vector<CallRecord>)> done) {
         options_.duration > absl::ZeroDuration()
             ? options_.concurrency
             : std::min<int64_t>(options_.concurrency, options_.requests);
+    ticking_ = options_.calls_per_second > 0;
   }
   if (options_.calls_per_second > 0) {
-    ticking_ = true;
     Tick();
-    return;
+  } else {
+    for (int64_t i = 0; i < first_wave; ++i) StartNextCall();
   }
-  for (int64_t i = 0; i < first_wave; ++i) StartNextCall();
-  MaybeFinish();  // a zero-length duration starts nothing
+  Leave();  // finishes here if nothing was started (a zero-length duration)
 }
 
 void LoadClient::StartNextCall() {
@@ -133,9 +145,10 @@ void LoadClient::StartNextCall() {
           absl::MutexLock lock(&mu_);
           records_[index] = std::move(record);
           ++completed_;
+          ++active_;  // Enter(), in the same critical section
         }
         if (options_.calls_per_second == 0) StartNextCall();
-        MaybeFinish();
+        Leave();
       });
 }
 

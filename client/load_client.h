@@ -66,8 +66,11 @@ class LoadClient {
   void StartNextCall();
   void Tick();  // open loop
   bool MoreToStart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Runs done_ if nothing is in flight and nothing more will start.
-  void MaybeFinish() ABSL_LOCKS_EXCLUDED(mu_);
+  // Every thread inside a member (a completion, a tick, Start) enters and
+  // leaves; the last to leave, with nothing in flight and nothing more to
+  // start, runs done_.
+  void Enter() ABSL_LOCKS_EXCLUDED(mu_);
+  void Leave() ABSL_LOCKS_EXCLUDED(mu_);
 
   runtime::Clock* const clock_;
   runtime::Channel* const channel_;
@@ -78,7 +81,8 @@ class LoadClient {
   absl::Mutex mu_;
   int64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t completed_ ABSL_GUARDED_BY(mu_) = 0;
-  bool ticking_ = false;  // open loop; touched only by Start and Tick
+  int active_ ABSL_GUARDED_BY(mu_) = 0;
+  bool ticking_ ABSL_GUARDED_BY(mu_) = false;  // open loop
   std::vector<CallRecord> records_ ABSL_GUARDED_BY(mu_);
 };
 
