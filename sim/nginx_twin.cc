@@ -80,6 +80,11 @@ struct NginxTwin::Peer {
   int64_t fail_timeout_s;
 
   bool Full() const { return conf->max_conns > 0 && conns >= conf->max_conns; }
+  // rr:546-563: max_fails reached and fail_timeout not yet over.
+  bool Failed(int64_t now) const {
+    return conf->max_fails > 0 && fails >= conf->max_fails &&
+           now - checked <= fail_timeout_s;
+  }
 };
 
 struct NginxTwin::PeerSet {
@@ -257,8 +262,7 @@ NginxTwin::Peer* NginxTwin::PickRoundRobin(Request& req, PeerSet& set) {
   for (size_t i = 0; i < set.peers.size(); ++i) {
     if (!Eligible(req, set, i)) continue;
     Peer& p = set.peers[i];
-    if (p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
-        now - p.checked <= p.fail_timeout_s) {
+    if (p.Failed(now)) {
       continue;
     }
     p.current_weight += p.effective_weight;
@@ -286,8 +290,7 @@ NginxTwin::Peer* NginxTwin::PickLeastConn(Request& req, PeerSet& set) {
   for (size_t i = 0; i < set.peers.size(); ++i) {
     if (!Eligible(req, set, i)) continue;
     Peer& p = set.peers[i];
-    if (p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
-        now - p.checked <= p.fail_timeout_s) {
+    if (p.Failed(now)) {
       continue;
     }
     if (best == nullptr || p.conns * best->weight < best->conns * p.weight) {
@@ -307,8 +310,7 @@ NginxTwin::Peer* NginxTwin::PickLeastConn(Request& req, PeerSet& set) {
       if (!Eligible(req, set, i)) continue;
       Peer& p = set.peers[i];
       if (p.conns * best_weight != best_conns * p.weight) continue;
-      if (p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
-          now - p.checked <= p.fail_timeout_s) {
+      if (p.Failed(now)) {
         continue;
       }
       p.current_weight += p.effective_weight;
@@ -342,9 +344,7 @@ NginxTwin::Peer* NginxTwin::PickRandom(Request& req, PeerSet& set) {
   };
   auto usable = [&](size_t i) {
     const Peer& p = set.peers[i];
-    return Eligible(req, set, i) &&
-           !(p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
-             now - p.checked <= p.fail_timeout_s);
+    return Eligible(req, set, i) && !p.Failed(now);
   };
   size_t chosen = set.peers.size();
   if (!req.upstream->conf->random_two) {
@@ -386,9 +386,7 @@ NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
   const nginx::Upstream& conf = *req.upstream->conf;
   auto usable = [&](size_t i) {
     const Peer& p = set.peers[i];
-    return Eligible(req, set, i) &&
-           !(p.conf->max_fails > 0 && p.fails >= p.conf->max_fails &&
-             now - p.checked <= p.fail_timeout_s);
+    return Eligible(req, set, i) && !p.Failed(now);
   };
   auto peer_at = [&](uint64_t w) {
     size_t i = 0;

@@ -64,6 +64,23 @@ const char* Name(Behaviour b) {
   return "?";
 }
 
+// The service faults of a behaviour (refuse is a stopped process instead).
+control::Faults FaultsFor(Behaviour b) {
+  control::Faults faults;
+  if (b == Behaviour::kHang)
+    faults.set_hang_nanos(absl::ToInt64Nanoseconds(kHang));
+  if (b == Behaviour::kCrash) faults.set_crash_on_call(true);
+  if (b == Behaviour::kSlow) {
+    faults.set_reply_delay_nanos(absl::ToInt64Nanoseconds(kSlowDelay));
+  }
+  if (b == Behaviour::kError) {
+    faults.set_error_rate(1);
+    faults.set_error_code(
+        static_cast<int>(absl::StatusCode::kResourceExhausted));
+  }
+  return faults;
+}
+
 struct Case {
   std::string name;  // for named cases
   uint64_t seed = 0;
@@ -287,18 +304,7 @@ class Harness {
           absl::SleepFor(absl::Milliseconds(20));
           continue;
         }
-        control::Faults faults;
-        if (b == Behaviour::kHang)
-          faults.set_hang_nanos(absl::ToInt64Nanoseconds(kHang));
-        if (b == Behaviour::kCrash) faults.set_crash_on_call(true);
-        if (b == Behaviour::kSlow) {
-          faults.set_reply_delay_nanos(absl::ToInt64Nanoseconds(kSlowDelay));
-        }
-        if (b == Behaviour::kError) {
-          faults.set_error_rate(1);
-          faults.set_error_code(
-              static_cast<int>(absl::StatusCode::kResourceExhausted));
-        }
+        const control::Faults faults = FaultsFor(b);
         auto r = stack::SetServerFaults(live_->server_target(id), faults);
         if (!r.ok()) return r.status();
       }
@@ -367,18 +373,7 @@ class Harness {
           world.CrashAt(servers[s], at);
           continue;
         }
-        control::Faults faults;
-        if (b == Behaviour::kHang)
-          faults.set_hang_nanos(absl::ToInt64Nanoseconds(kHang));
-        if (b == Behaviour::kCrash) faults.set_crash_on_call(true);
-        if (b == Behaviour::kSlow) {
-          faults.set_reply_delay_nanos(absl::ToInt64Nanoseconds(kSlowDelay));
-        }
-        if (b == Behaviour::kError) {
-          faults.set_error_rate(1);
-          faults.set_error_code(
-              static_cast<int>(absl::StatusCode::kResourceExhausted));
-        }
+        const control::Faults faults = FaultsFor(b);
         world.SetServiceFaultsAt(servers[s], at, faults, Name(b));
       }
       client::LoadOptions load;
