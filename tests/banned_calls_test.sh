@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Service, client and simulator code must reach time, sleeping, threads,
 # sockets and randomness only through the runtime seam (runtime/*.h); the live
-# implementation (runtime/live), tests, and the `sim` command-line tool
-# (sim/cli: it runs independent worlds on threads and shows progress in real
-# time) are exempt. This test greps
+# implementation (runtime/live), tests, and tooling outside these directories
+# (e.g. tools/sim_cli, which runs independent worlds on threads and shows
+# progress in real time) are exempt. This test greps
 # the sources given as data, and first proves it can fail on a fixture.
 set -euo pipefail
 

@@ -1,4 +1,4 @@
-// The `sim` tool: run scenario files in the simulator.
+// The `sim` tool (`bazel run //sim`): run scenario files in the simulator.
 //
 //   sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]
 //   sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]
