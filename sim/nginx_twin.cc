@@ -328,19 +328,31 @@ NginxTwin::Peer* NginxTwin::PickLeastConn(Request& req, PeerSet& set) {
   return best;
 }
 
+namespace {
+
+// The peer whose share of the total weight contains `w` (w < total weight).
+size_t PeerAtWeight(const std::vector<NginxTwin::Peer>& peers, uint64_t w);
+
+}  // namespace
+
+NginxTwin::Peer* NginxTwin::TakeDrawn(Request& req, PeerSet& set, size_t chosen,
+                                      int64_t now) {
+  // No usable draw in 20: round robin (rnd, hash and iph all fall back).
+  if (chosen == set.peers.size()) return PickRoundRobin(req, set);
+  Peer& p = set.peers[chosen];
+  if (now - p.checked > p.fail_timeout_s) p.checked = now;
+  req.tried[chosen] = true;
+  return &p;
+}
+
 NginxTwin::Peer* NginxTwin::PickRandom(Request& req, PeerSet& set) {
   // Section 5, rnd:203-403: weighted draws (from the simulation's PRNG),
   // up to 20, then round robin.
   const int64_t now = NowSeconds();
   runtime::Random& random = req.upstream->random;
   auto draw = [&]() -> size_t {
-    uint64_t x = random.NextBelow(static_cast<uint64_t>(set.total_weight));
-    size_t i = 0;
-    while (x >= static_cast<uint64_t>(set.peers[i].weight)) {
-      x -= set.peers[i].weight;
-      ++i;
-    }
-    return i;
+    return PeerAtWeight(
+        set.peers, random.NextBelow(static_cast<uint64_t>(set.total_weight)));
   };
   auto usable = [&](size_t i) {
     const Peer& p = set.peers[i];
@@ -373,11 +385,7 @@ NginxTwin::Peer* NginxTwin::PickRandom(Request& req, PeerSet& set) {
       break;
     }
   }
-  if (chosen == set.peers.size()) return PickRoundRobin(req, set);
-  Peer& p = set.peers[chosen];
-  if (now - p.checked > p.fail_timeout_s) p.checked = now;
-  req.tried[chosen] = true;
-  return &p;
+  return TakeDrawn(req, set, chosen, now);
 }
 
 NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
@@ -388,14 +396,7 @@ NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
     const Peer& p = set.peers[i];
     return Eligible(req, set, i) && !p.Failed(now);
   };
-  auto peer_at = [&](uint64_t w) {
-    size_t i = 0;
-    while (w >= static_cast<uint64_t>(set.peers[i].weight)) {
-      w -= set.peers[i].weight;
-      ++i;
-    }
-    return i;
-  };
+  auto peer_at = [&](uint64_t w) { return PeerAtWeight(set.peers, w); };
   size_t chosen = set.peers.size();
   if (conf.method == nginx::BalanceMethod::kIpHash) {
     const unsigned char addr[3] = {127, 0, 0};
@@ -426,12 +427,21 @@ NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
       }
     }
   }
-  if (chosen == set.peers.size()) return PickRoundRobin(req, set);
-  Peer& p = set.peers[chosen];
-  if (now - p.checked > p.fail_timeout_s) p.checked = now;
-  req.tried[chosen] = true;
-  return &p;
+  return TakeDrawn(req, set, chosen, now);
 }
+
+namespace {
+
+size_t PeerAtWeight(const std::vector<NginxTwin::Peer>& peers, uint64_t w) {
+  size_t i = 0;
+  while (w >= static_cast<uint64_t>(peers[i].weight)) {
+    w -= peers[i].weight;
+    ++i;
+  }
+  return i;
+}
+
+}  // namespace
 
 NginxTwin::Peer* NginxTwin::Pick(Request& req) {
   while (true) {

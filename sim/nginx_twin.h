@@ -63,8 +63,9 @@ class NginxTwin {
   // Crash and restart of the nginx node: balancing state is lost.
   void Reset();
 
+  struct Peer;  // one upstream server's balancing state (nginx_twin.cc)
+
  private:
-  struct Peer;
   struct PeerSet;
   struct UpstreamState;
   struct Request;
@@ -83,6 +84,8 @@ class NginxTwin {
   Peer* PickLeastConn(Request& req, PeerSet& set);
   Peer* PickRandom(Request& req, PeerSet& set);
   Peer* PickHash(Request& req, PeerSet& set);
+  // Takes the drawn peer (or falls back to round robin if none was usable).
+  Peer* TakeDrawn(Request& req, PeerSet& set, size_t chosen, int64_t now);
   void Release(Request& req, Peer* peer, bool failed);
   bool Eligible(const Request& req, const PeerSet& set, size_t i) const;
   int64_t NowSeconds();
