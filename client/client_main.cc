@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "client/berkeley.h"
 #include "client/clock_sync.h"
@@ -23,6 +22,7 @@
 #include "runtime/live/grpc_channel.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
+#include "runtime/sync.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:3005",
           "host:port of nginx (or of one server)");
@@ -70,7 +70,7 @@ int Sync(const std::vector<std::string>& targets) {
               "error<=", "delay");
   for (size_t i = 0; i < targets.size(); ++i) {
     client::ClockSampler sampler(&clock, raw[i], &timers);
-    absl::Notification done;
+    saludo::runtime::Notification done;
     absl::StatusOr<std::vector<client::ClockSample>> samples;
     sampler.Sample(absl::GetFlag(FLAGS_sync_samples), absl::Milliseconds(10),
                    absl::Seconds(2), [&](auto s) {
@@ -97,7 +97,7 @@ int Sync(const std::vector<std::string>& targets) {
     client::BerkeleyOptions options;
     options.allow_step = absl::GetFlag(FLAGS_allow_step);
     client::BerkeleyCoordinator berkeley(&clock, &timers, raw, options);
-    absl::Notification done;
+    saludo::runtime::Notification done;
     absl::StatusOr<client::BerkeleyRound> round;
     berkeley.RunRound([&](auto r) {
       round = std::move(r);
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   runtime::live::SystemClock clock;
   runtime::live::GrpcChannel channel(target);
   client::LoadClient load(&clock, &channel, options);
-  absl::Notification finished;
+  saludo::runtime::Notification finished;
   std::vector<client::CallRecord> records;
   load.Start([&](std::vector<client::CallRecord> all) {
     records = std::move(all);

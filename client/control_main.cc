@@ -14,11 +14,11 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "proto/control.pb.h"
 #include "runtime/live/cli.h"
 #include "runtime/live/grpc_channel.h"
+#include "runtime/sync.h"
 #include "runtime/typed_rpc.h"
 #include "services/control_service.h"
 
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   runtime::live::GrpcChannel channel(absl::GetFlag(FLAGS_target));
   runtime::CallOptions options;
   options.timeout = absl::Seconds(5);
-  absl::Notification done;
+  saludo::runtime::Notification done;
   absl::Status status;
   control::FaultsReport report;
   auto on_done = [&](absl::Status s, control::FaultsReport r) {

@@ -51,7 +51,7 @@ bool LoadClient::MoreToStart() {
 }
 
 void LoadClient::Enter() {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   ++active_;
 }
 
@@ -61,7 +61,7 @@ void LoadClient::Leave() {
   std::function<void(std::vector<CallRecord>)> finish;
   std::vector<CallRecord> all;
   {
-    absl::MutexLock lock(&mu_);
+    runtime::MutexLock lock(&mu_);
     --active_;
     if (active_ > 0 || ticking_ || !done_ || completed_ != next_index_ ||
         MoreToStart()) {
@@ -78,7 +78,7 @@ void LoadClient::Tick() {
   Enter();
   bool more;
   {
-    absl::MutexLock lock(&mu_);
+    runtime::MutexLock lock(&mu_);
     more = MoreToStart();
     if (!more) ticking_ = false;
   }
@@ -94,7 +94,7 @@ void LoadClient::Start(std::function<void(std::vector<CallRecord>)> done) {
   Enter();
   int64_t first_wave;
   {
-    absl::MutexLock lock(&mu_);
+    runtime::MutexLock lock(&mu_);
     SALUDO_CHECK(!done_);
     done_ = std::move(done);
     started_at_ = clock_->Monotonic();
@@ -115,7 +115,7 @@ void LoadClient::Start(std::function<void(std::vector<CallRecord>)> done) {
 void LoadClient::StartNextCall() {
   int64_t index;
   {
-    absl::MutexLock lock(&mu_);
+    runtime::MutexLock lock(&mu_);
     if (!MoreToStart()) return;
     index = next_index_++;
     records_.emplace_back();
@@ -142,7 +142,7 @@ void LoadClient::StartNextCall() {
         }
         record.status = std::move(status);
         {
-          absl::MutexLock lock(&mu_);
+          runtime::MutexLock lock(&mu_);
           records_[index] = std::move(record);
           ++completed_;
           ++active_;  // Enter(), in the same critical section

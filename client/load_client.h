@@ -11,10 +11,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/clock.h"
 #include "runtime/rpc.h"
+#include "runtime/sync.h"
 #include "runtime/timers.h"
 
 namespace saludo::client {
@@ -78,7 +78,7 @@ class LoadClient {
   const LoadOptions options_;
   absl::Duration started_at_;
   std::function<void(std::vector<CallRecord>)> done_;
-  absl::Mutex mu_;
+  runtime::Mutex mu_;
   int64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t completed_ ABSL_GUARDED_BY(mu_) = 0;
   int active_ ABSL_GUARDED_BY(mu_) = 0;

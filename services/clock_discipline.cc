@@ -27,13 +27,13 @@ void ClockDiscipline::Advance(absl::Duration now) {
 }
 
 absl::Time ClockDiscipline::Now() {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   Advance(base_->Monotonic());
   return base_->Now() + applied_;
 }
 
 void ClockDiscipline::Adjust(absl::Duration correction, bool step) {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   Advance(base_->Monotonic());
   if (step) {
     applied_ += correction;
@@ -44,7 +44,7 @@ void ClockDiscipline::Adjust(absl::Duration correction, bool step) {
 }
 
 absl::Duration ClockDiscipline::Pending() {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   Advance(base_->Monotonic());
   return pending_;
 }

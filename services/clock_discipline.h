@@ -9,9 +9,9 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/clock.h"
+#include "runtime/sync.h"
 
 namespace saludo::services {
 
@@ -45,7 +45,7 @@ class ClockDiscipline final : public runtime::Clock {
 
   runtime::Clock* const base_;
   const int64_t max_slew_ppm_;
-  absl::Mutex mu_;
+  runtime::Mutex mu_;
   absl::Duration applied_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   absl::Duration pending_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   absl::Duration last_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();

@@ -49,7 +49,7 @@ absl::Status FaultState::Validate(const control::Faults& faults) {
 
 void FaultState::Set(const control::Faults& faults) {
   SALUDO_CHECK(Validate(faults).ok());
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   faults_ = faults;
   hang_until_ = clock_->Monotonic() + absl::Nanoseconds(faults.hang_nanos());
   if (faults.has_clock_offset_nanos()) {
@@ -58,14 +58,14 @@ void FaultState::Set(const control::Faults& faults) {
 }
 
 void FaultState::Clear() {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   faults_.Clear();
   hang_until_ = absl::ZeroDuration();
   clock_->SetWallOffset(startup_offset_);
 }
 
 control::FaultsReport FaultState::Report() {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   control::FaultsReport report;
   *report.mutable_faults() = faults_;
   report.mutable_faults()->set_clock_offset_nanos(
@@ -78,7 +78,7 @@ control::FaultsReport FaultState::Report() {
 }
 
 CallPlan FaultState::PlanCall() {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   CallPlan plan;
   ++calls_total_;
   plan.hold =

@@ -7,11 +7,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proto/control.pb.h"
 #include "runtime/clock.h"
 #include "runtime/random.h"
+#include "runtime/sync.h"
 
 namespace saludo::services {
 
@@ -58,7 +58,7 @@ class FaultState {
  private:
   runtime::Clock* const clock_;
   const absl::Duration startup_offset_;
-  absl::Mutex mu_;
+  runtime::Mutex mu_;
   control::Faults faults_ ABSL_GUARDED_BY(mu_);
   absl::Duration hang_until_ ABSL_GUARDED_BY(mu_);  // on clock_->Monotonic()
   runtime::Random random_ ABSL_GUARDED_BY(mu_);

@@ -13,12 +13,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/live/cli.h"
 #include "runtime/live/grpc_server.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
+#include "runtime/sync.h"
 #include "services/clock_discipline.h"
 #include "services/clock_service.h"
 #include "services/control_service.h"
@@ -64,11 +64,11 @@ int main(int argc, char** argv) {
   const uint64_t seed =
       absl::GetFlag(FLAGS_seed) != 0 ? absl::GetFlag(FLAGS_seed) : id;
   services::FaultState faults(&clock, seed);
-  absl::Mutex log_mu;
+  saludo::runtime::Mutex log_mu;
   services::CallLog log;
   if (absl::GetFlag(FLAGS_log_calls)) {
     log = [&log_mu](const std::string& line) {
-      absl::MutexLock lock(&log_mu);
+      saludo::runtime::MutexLock lock(&log_mu);
       std::printf("%s\n", line.c_str());
       std::fflush(stdout);
     };

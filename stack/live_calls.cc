@@ -2,9 +2,9 @@
 
 #include <utility>
 
-#include "absl/synchronization/notification.h"
 #include "runtime/live/grpc_channel.h"
 #include "runtime/live/system_clock.h"
+#include "runtime/sync.h"
 #include "runtime/typed_rpc.h"
 #include "services/control_service.h"
 
@@ -18,7 +18,7 @@ absl::StatusOr<control::FaultsReport> CallControl(const std::string& target,
   runtime::live::GrpcChannel channel(target);
   runtime::CallOptions options;
   options.timeout = absl::Seconds(5);
-  absl::Notification done;
+  runtime::Notification done;
   absl::StatusOr<control::FaultsReport> result;
   runtime::CallUnary<control::FaultsReport>(
       channel, method, request, options,
@@ -41,7 +41,7 @@ std::vector<client::CallRecord> RunLiveBurst(
   runtime::live::SystemClock clock;
   runtime::live::GrpcChannel channel(target);
   client::LoadClient load(&clock, &channel, options);
-  absl::Notification done;
+  runtime::Notification done;
   std::vector<client::CallRecord> records;
   load.Start([&](std::vector<client::CallRecord> all) {
     records = std::move(all);

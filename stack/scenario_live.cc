@@ -9,7 +9,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "client/load_client.h"
 #include "nginx/nginx_process.h"
@@ -17,6 +16,7 @@
 #include "runtime/live/subprocess.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
+#include "runtime/sync.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
 
@@ -30,7 +30,7 @@ struct LiveClient {
   absl::Duration start;
   std::unique_ptr<runtime::live::GrpcChannel> channel;
   std::unique_ptr<client::LoadClient> loader;
-  absl::Notification done;
+  runtime::Notification done;
   std::vector<client::CallRecord> records;
 };
 

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "client/berkeley.h"
 #include "client/clock_sync.h"
 #include "gtest/gtest.h"
@@ -15,6 +14,7 @@
 #include "runtime/live/subprocess.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
+#include "runtime/sync.h"
 #include "stack/live_stack.h"
 
 namespace saludo {
@@ -55,7 +55,7 @@ class ClockSyncLiveTest : public ::testing::Test {
 
   client::OffsetEstimate Measure(size_t i) {
     client::ClockSampler sampler(&clock_, channels_[i].get(), &timers_);
-    absl::Notification done;
+    runtime::Notification done;
     absl::StatusOr<std::vector<client::ClockSample>> samples;
     sampler.Sample(8, absl::Milliseconds(5), absl::Seconds(2), [&](auto s) {
       samples = std::move(s);
@@ -91,7 +91,7 @@ TEST_F(ClockSyncLiveTest, BerkeleyStepBringsServersTogether) {
   client::BerkeleyOptions options;
   options.allow_step = true;
   client::BerkeleyCoordinator berkeley(&clock_, &timers_, raw, options);
-  absl::Notification done;
+  runtime::Notification done;
   absl::StatusOr<client::BerkeleyRound> round;
   berkeley.RunRound([&](auto r) {
     round = std::move(r);

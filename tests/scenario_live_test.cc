@@ -52,13 +52,22 @@ properties { deadlines {} }
   EXPECT_GE(run.calls.size(), 100u);
   EXPECT_TRUE(run.ok()) << sim::FormatRunSummary(*scenario, run);
   EXPECT_TRUE(run.verdicts[1].skipped);
-  // Some calls were retried after a refusal while server 2 was down.
-  int retried = 0;
+  // nginx saw server 2 go down: a call to it was refused and retried on
+  // server 1, or (when every call nginx had in flight there died with the
+  // process, each a 502, enough for max_fails) ended with 502. Which of the two
+  // depends on how many calls were in flight at the kill (requiring a retry
+  // failed once in three runs under TSan; the log below says which it was).
+  int retried = 0, lost_in_flight = 0;
+  std::string to_server2;
   for (const sim::TwinLogEntry& e : run.nginx_log) {
-    retried +=
-        e.upstream_addr.size() == 2 && e.upstream_addr[0] == "127.0.0.1:3002";
+    if (e.upstream_addr.empty() || e.upstream_addr[0] != "127.0.0.1:3002") {
+      continue;
+    }
+    to_server2 += e.Format() + "\n";
+    retried += e.upstream_addr.size() == 2;
+    lost_in_flight += e.upstream_addr.size() == 1 && e.status == 502;
   }
-  EXPECT_GE(retried, 1);
+  EXPECT_GE(retried + lost_in_flight, 1) << to_server2;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "runtime/live/grpc_status.h"
+#include "runtime/live/tsan_annotations.h"
 
 namespace saludo::runtime::live {
 namespace {
@@ -38,12 +39,21 @@ void GrpcChannel::Call(const std::string& method, std::string request,
     call->context.set_deadline(std::chrono::system_clock::now() +
                                absl::ToChronoNanoseconds(options.timeout));
   }
+  HappensBefore(call);  // the completion runs on a gRPC thread
+  GrpcOwnedScope grpc_owned;
   stub_.UnaryCall(&call->context, method, grpc::StubOptions(), &call->request,
                   &call->reply, [call](grpc::Status status) {
+                    HappensAfter(call);
                     std::string reply;
-                    if (status.ok()) reply = ByteBufferToString(call->reply);
+                    if (status.ok()) {
+                      GrpcOwnedScope grpc_owned;
+                      reply = ByteBufferToString(call->reply);
+                    }
                     CallDone done = std::move(call->done);
-                    delete call;
+                    {
+                      GrpcOwnedScope grpc_owned;
+                      delete call;
+                    }
                     done(FromGrpcStatus(status), std::move(reply));
                   });
 }

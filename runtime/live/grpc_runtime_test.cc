@@ -6,13 +6,14 @@
 
 #include <string>
 
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "runtime/live/grpc_channel.h"
 #include "runtime/live/grpc_server.h"
 #include "runtime/live/grpc_status.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
+#include "runtime/live/tsan_annotations.h"
+#include "runtime/sync.h"
 
 namespace saludo::runtime::live {
 namespace {
@@ -24,7 +25,7 @@ struct Outcome {
 
 Outcome CallAndWait(Channel& channel, const std::string& method,
                     std::string request, CallOptions options = {}) {
-  absl::Notification done;
+  runtime::Notification done;
   Outcome outcome;
   channel.Call(method, std::move(request), options,
                [&](absl::Status status, std::string reply) {
@@ -119,13 +120,18 @@ TEST_F(GrpcRuntimeTest, HugeMetadataIsRefusedWithAStatus) {
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(5));
   grpc::ByteBuffer request = StringToByteBuffer("x"), reply;
-  absl::Notification done;
+  runtime::Notification done;
   grpc::Status status;
-  stub.UnaryCall(&context, "/Echo/echo", grpc::StubOptions(), &request, &reply,
-                 [&](grpc::Status s) {
-                   status = s;
-                   done.Notify();
-                 });
+  HappensBefore(&done);  // gRPC used directly: tell TSan what it orders
+  {
+    GrpcOwnedScope grpc_owned;
+    stub.UnaryCall(&context, "/Echo/echo", grpc::StubOptions(), &request,
+                   &reply, [&](grpc::Status s) {
+                     HappensAfter(&done);
+                     status = s;
+                     done.Notify();
+                   });
+  }
   done.WaitForNotification();
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
@@ -157,30 +163,30 @@ TEST_F(GrpcRuntimeTest, PortInUseIsNamed) {
 TEST(TimerThreadTest, RunsInDeadlineOrderAndCancels) {
   SystemClock clock;
   TimerThread timers(&clock);
-  absl::Mutex mu;
+  runtime::Mutex mu;
   std::string order;
-  absl::Notification done;
+  runtime::Notification done;
   timers.RunAfter(absl::Milliseconds(40), [&] {
-    absl::MutexLock l(&mu);
+    runtime::MutexLock l(&mu);
     order += "c";
     done.Notify();
   });
   timers.RunAfter(absl::Milliseconds(10), [&] {
-    absl::MutexLock l(&mu);
+    runtime::MutexLock l(&mu);
     order += "a";
   });
   TimerId cancelled = timers.RunAfter(absl::Milliseconds(20), [&] {
-    absl::MutexLock l(&mu);
+    runtime::MutexLock l(&mu);
     order += "x";
   });
   timers.RunAfter(absl::Milliseconds(20), [&] {
-    absl::MutexLock l(&mu);
+    runtime::MutexLock l(&mu);
     order += "b";
   });
   EXPECT_TRUE(timers.Cancel(cancelled));
   EXPECT_FALSE(timers.Cancel(cancelled));
   done.WaitForNotification();
-  absl::MutexLock l(&mu);
+  runtime::MutexLock l(&mu);
   EXPECT_EQ(order, "abc");
 }
 

@@ -16,9 +16,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "runtime/check.h"
 #include "runtime/live/grpc_status.h"
+#include "runtime/live/tsan_annotations.h"
+#include "runtime/sync.h"
 
 namespace saludo::runtime::live {
 namespace {
@@ -61,53 +62,68 @@ std::string ExplainBindFailure(const std::string& host, int port) {
 // cancelled first (client gone, deadline, server shutdown).
 class UnaryReactor final : public grpc::ServerGenericBidiReactor {
  public:
-  UnaryReactor(grpc::GenericCallbackServerContext* context,
+  UnaryReactor(grpc::GenericCallbackServerContext* context, std::string method,
                const Handler* handler)
       : context_(context),
+        method_(std::move(method)),
         handler_(handler),
         finish_right_(std::make_shared<FinishRight>()) {
     finish_right_->reactor = this;
+    HappensBefore(this);  // gRPC runs the callbacks below on its threads
     if (handler_ == nullptr) {
-      TryFinish(absl::UnimplementedError(
-                    absl::StrCat("unknown method ", context_->method())),
-                "");
+      TryFinish(
+          absl::UnimplementedError(absl::StrCat("unknown method ", method_)),
+          "");
       return;
     }
+    GrpcOwnedScope grpc_owned;
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
+    HappensAfter(this);
     if (!ok) {
       TryFinish(absl::InvalidArgumentError("the call carried no request"), "");
       return;
     }
-    ServerCall call{context_->method(), context_->peer()};
+    ServerCall call{method_, ""};
+    std::string request;
+    {
+      GrpcOwnedScope grpc_owned;
+      call.peer = context_->peer();
+      request = ByteBufferToString(request_);
+    }
     std::shared_ptr<FinishRight> right = finish_right_;
-    (*handler_)(call, ByteBufferToString(request_),
+    (*handler_)(call, std::move(request),
                 [right](absl::Status status, std::string reply) {
                   FinishRight::Use(*right, std::move(status), std::move(reply));
                 });
   }
 
   void OnCancel() override {
+    HappensAfter(this);
     TryFinish(absl::CancelledError("call cancelled"), "");
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    HappensAfter(this);
+    GrpcOwnedScope grpc_owned;  // gRPC's request/reply buffers and reactor base
+    delete this;
+  }
 
  private:
   // Whoever takes `reactor` first finishes the call; later attempts (a reply
   // after cancellation, a second reply) are dropped. Shared with responders,
   // which may outlive the reactor.
   struct FinishRight {
-    absl::Mutex mu;
+    runtime::Mutex mu;
     UnaryReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
 
     static void Use(FinishRight& right, absl::Status status,
                     std::string reply) {
       UnaryReactor* reactor;
       {
-        absl::MutexLock lock(&right.mu);
+        runtime::MutexLock lock(&right.mu);
         reactor = right.reactor;
         right.reactor = nullptr;
       }
@@ -126,15 +142,19 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
       std::fflush(nullptr);
       std::_Exit(70);
     }
+    HappensBefore(this);  // OnDone follows Finish, on a gRPC thread
+    const grpc::Status grpc_status = ToGrpcStatus(status);
+    GrpcOwnedScope grpc_owned;
     if (status.ok()) {
       reply_ = StringToByteBuffer(reply);
-      StartWriteAndFinish(&reply_, grpc::WriteOptions(), grpc::Status::OK);
+      StartWriteAndFinish(&reply_, grpc::WriteOptions(), grpc_status);
     } else {
-      Finish(ToGrpcStatus(status));
+      Finish(grpc_status);
     }
   }
 
   grpc::GenericCallbackServerContext* const context_;
+  const std::string method_;
   const Handler* const handler_;
   std::shared_ptr<FinishRight> finish_right_;
   grpc::ByteBuffer request_;
@@ -148,8 +168,13 @@ class GrpcServer::Service final : public grpc::CallbackGenericService {
 
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override {
-    auto it = handlers_->find(context->method());
-    return new UnaryReactor(context,
+    std::string method;
+    {
+      GrpcOwnedScope grpc_owned;  // written by gRPC on another thread
+      method = context->method();
+    }
+    auto it = handlers_->find(method);
+    return new UnaryReactor(context, std::move(method),
                             it == handlers_->end() ? nullptr : &it->second);
   }
 

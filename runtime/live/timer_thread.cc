@@ -9,7 +9,7 @@ TimerThread::TimerThread(Clock* clock)
 
 TimerThread::~TimerThread() {
   {
-    absl::MutexLock lock(&mu_);
+    runtime::MutexLock lock(&mu_);
     stopping_ = true;
     changed_.Signal();
   }
@@ -20,7 +20,7 @@ TimerId TimerThread::RunAfter(absl::Duration delay,
                               std::function<void()> callback) {
   const absl::Duration deadline =
       clock_->Monotonic() + std::max(delay, absl::ZeroDuration());
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   const TimerId id = next_id_++;
   pending_.emplace(std::make_pair(deadline, id), std::move(callback));
   deadline_of_.emplace(id, deadline);
@@ -29,7 +29,7 @@ TimerId TimerThread::RunAfter(absl::Duration delay,
 }
 
 bool TimerThread::Cancel(TimerId id) {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   auto it = deadline_of_.find(id);
   if (it == deadline_of_.end()) return false;
   pending_.erase(std::make_pair(it->second, id));
@@ -38,7 +38,7 @@ bool TimerThread::Cancel(TimerId id) {
 }
 
 void TimerThread::Loop() {
-  absl::MutexLock lock(&mu_);
+  runtime::MutexLock lock(&mu_);
   while (!stopping_) {
     if (pending_.empty()) {
       changed_.Wait(&mu_);

@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "runtime/clock.h"
+#include "runtime/sync.h"
 #include "runtime/timers.h"
 
 namespace saludo::runtime::live {
@@ -30,8 +30,8 @@ class TimerThread final : public Timers {
   void Loop();
 
   Clock* const clock_;
-  absl::Mutex mu_;
-  absl::CondVar changed_;
+  runtime::Mutex mu_;
+  runtime::CondVar changed_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   TimerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   // Ordered by (deadline, id): equal deadlines run in the order requested.

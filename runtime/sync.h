@@ -1,0 +1,100 @@
+// Locks for the live code: a mutex, a condition variable and a one-shot
+// notification, built on the C++ standard library.
+//
+// Why not absl::Mutex: the system's Abseil is not built with ThreadSanitizer,
+// so its locks are invisible to TSan (they are atomics and futexes inside an
+// uninstrumented library) and every access they protect looks like a race.
+// std::mutex is pthread underneath, which TSan intercepts. These classes keep
+// Abseil's thread-safety annotations so clang's -Wthread-safety still checks
+// GUARDED_BY. //tests:banned_calls_test keeps absl's locks out of our code.
+//
+// The simulator needs none of this: it is single-threaded.
+#ifndef SALUDO_RUNTIME_SYNC_H_
+#define SALUDO_RUNTIME_SYNC_H_
+
+#include <condition_variable>
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/time/time.h"
+
+namespace saludo::runtime {
+
+// A non-recursive exclusive lock.
+class ABSL_LOCKABLE Mutex {
+ public:
+  Mutex() = default;
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  // REQUIRES: the calling thread does not hold the lock.
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
+  // REQUIRES: the calling thread holds the lock.
+  void Unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
+
+ private:
+  friend class CondVar;
+  std::mutex mu_;
+};
+
+// Holds `mu` for the lifetime of the object.
+class ABSL_SCOPED_LOCKABLE MutexLock {
+ public:
+  explicit MutexLock(Mutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) {
+    mu_->Lock();
+  }
+  ~MutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  MutexLock(const MutexLock&) = delete;
+  MutexLock& operator=(const MutexLock&) = delete;
+
+ private:
+  Mutex* const mu_;
+};
+
+// A condition variable used with Mutex. Wakeups may be spurious: callers
+// re-check their condition in a loop.
+class CondVar {
+ public:
+  // Releases `mu`, waits for a Signal/SignalAll, re-acquires `mu`.
+  // REQUIRES: the calling thread holds `mu`.
+  void Wait(Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();
+  }
+  // As Wait, but returns after at most `timeout` (a non-positive timeout
+  // returns at once, with `mu` still held).
+  // REQUIRES: the calling thread holds `mu`.
+  void WaitWithTimeout(Mutex* mu, absl::Duration timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (timeout <= absl::ZeroDuration()) return;
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout));
+    lock.release();
+  }
+  void Signal() { cv_.notify_one(); }
+  void SignalAll() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable cv_;
+};
+
+// A one-shot event: any number of threads wait until one thread notifies.
+class Notification {
+ public:
+  // REQUIRES: called at most once.
+  void Notify();
+  bool HasBeenNotified() const;
+  void WaitForNotification() const;
+  // Returns whether the notification happened within `timeout`.
+  bool WaitForNotificationWithTimeout(absl::Duration timeout) const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable notified_cv_;
+  bool notified_ = false;  // guarded by mu_
+};
+
+}  // namespace saludo::runtime
+
+#endif  // SALUDO_RUNTIME_SYNC_H_
