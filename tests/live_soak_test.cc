@@ -28,8 +28,22 @@ namespace {
 constexpr int64_t kCalls = 30000;
 constexpr int kConcurrency = 32;
 const absl::Duration kDeadline = absl::Seconds(2);
-constexpr int kMaxFdGrowth = 32;                // descriptors
+constexpr int kMaxFdGrowth = 32;  // descriptors
+#if defined(__SANITIZE_ADDRESS__)
+#define SALUDO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SALUDO_ASAN 1
+#endif
+#endif
+#ifndef SALUDO_ASAN
 constexpr int64_t kMaxRssGrowthKb = 64 * 1024;  // 64 MiB
+#else
+// Under ASan (CI's second pass) freed memory is held in ASan's quarantine (256
+// MiB by default) to catch use after free, so RSS grows by design (74 MiB in
+// one run). The 64 MiB bound is checked in the uninstrumented first pass.
+constexpr int64_t kMaxRssGrowthKb = (64 + 256) * 1024;
+#endif
 
 int OpenFds(pid_t pid) {
   int n = 0;
