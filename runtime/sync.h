@@ -5,8 +5,9 @@
 // so its locks are invisible to TSan (they are atomics and futexes inside an
 // uninstrumented library) and every access they protect looks like a race.
 // std::mutex is pthread underneath, which TSan intercepts. These classes keep
-// Abseil's thread-safety annotations so clang's -Wthread-safety still checks
-// GUARDED_BY. //tests:banned_calls_test keeps absl's locks out of our code.
+// Abseil's thread-safety annotations; clang's -Wthread-safety (an error in
+// --config=clang, so in CI's sanitizer passes) checks GUARDED_BY.
+// //tests:banned_calls_test keeps absl's locks out of our code.
 //
 // The simulator needs none of this: it is single-threaded.
 #ifndef SALUDO_RUNTIME_SYNC_H_
