@@ -18,6 +18,7 @@
 #include "client/load_client.h"
 #include "client/summary.h"
 #include "gtest/gtest.h"
+#include "runtime/live/sanitizers.h"
 #include "runtime/random.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
@@ -29,13 +30,6 @@ constexpr int64_t kCalls = 30000;
 constexpr int kConcurrency = 32;
 const absl::Duration kDeadline = absl::Seconds(2);
 constexpr int kMaxFdGrowth = 32;  // descriptors
-#if defined(__SANITIZE_ADDRESS__)
-#define SALUDO_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SALUDO_ASAN 1
-#endif
-#endif
 #ifndef SALUDO_ASAN
 constexpr int64_t kMaxRssGrowthKb = 64 * 1024;  // 64 MiB
 #else

@@ -8,11 +8,6 @@ scenarios="$root/sim/scenarios"
 tmp="${TEST_TMPDIR:-/tmp}/sim_cli"
 mkdir -p "$tmp"
 fail() { echo "FAIL: $*"; exit 1; }
-# Under --config=tsan the suppressions path is relative to the runfiles root;
-# the tool runs from elsewhere, so make it absolute.
-if [ -n "${TSAN_OPTIONS:-}" ]; then
-  export TSAN_OPTIONS="${TSAN_OPTIONS//suppressions=tests\//suppressions=$root/tests/}"
-fi
 
 out=$("$sim" frobnicate x 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "unknown command 'frobnicate'" <<<"$out" && grep -q "usage:" <<<"$out" \

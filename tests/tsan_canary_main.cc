@@ -1,5 +1,5 @@
 // Two deliberate data races in the places TSan must keep watching despite
-// tests/tsan.supp: a server handler (on a gRPC thread) against the main
+// runtime/live/tsan.supp: a server handler (on a gRPC thread) against the main
 // thread, and a client completion callback (on a gRPC thread) against a timer
 // callback. //tests:tsan_canary_test runs this under TSan and requires both
 // reports: if the suppressions ever hide our own code, the test fails.

@@ -9,19 +9,15 @@
 //    never run concurrently);
 //  - run gRPC's own inline code (stub and reactor operations, reading gRPC's
 //    objects) inside a GrpcOwnedScope, in which TSan ignores memory accesses.
-// Our code outside these scopes stays checked; //tests:tsan_canary_test
-// proves races in handlers and completion callbacks are still reported.
+// The rest is suppressed by runtime/live/tsan.supp, compiled into every binary
+// that links the live runtime. Our code outside these scopes stays checked;
+// //tests:tsan_canary_test proves races in handlers and completion callbacks
+// are still reported.
 // Without TSan all of this compiles to nothing.
 #ifndef SALUDO_RUNTIME_LIVE_TSAN_ANNOTATIONS_H_
 #define SALUDO_RUNTIME_LIVE_TSAN_ANNOTATIONS_H_
 
-#if defined(__SANITIZE_THREAD__)
-#define SALUDO_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SALUDO_TSAN 1
-#endif
-#endif
+#include "runtime/live/sanitizers.h"
 
 #ifdef SALUDO_TSAN
 extern "C" void __tsan_acquire(void* addr);
