@@ -20,6 +20,17 @@ absl::Duration Spread(World& world, const std::vector<NodeId>& servers) {
 
 }  // namespace
 
+SyncCase SymmetricJitterCase() {
+  SyncCase c;
+  c.to_server =
+      Distribution::Uniform(absl::Microseconds(200), absl::Milliseconds(3));
+  c.to_client = c.to_server;
+  c.server_offsets = {absl::Milliseconds(250), -absl::Milliseconds(100),
+                      absl::Seconds(5)};
+  c.server_drift_ppm = {50, -20, 0};
+  return c;
+}
+
 std::vector<SyncEstimate> RunSyncCase(const SyncCase& c) {
   World world(c.seed);
   const NodeId client = world.AddClient("client");

@@ -36,6 +36,10 @@ struct SyncEstimate {
   }
 };
 
+// Experiment 1 of docs/CLOCK_SYNC.md: three servers at +250 ms, -100 ms and
+// +5 s drifting +50/-20/0 ppm, latency uniform 0.2-3 ms each way.
+SyncCase SymmetricJitterCase();
+
 // Samples every server from one client; one estimate per server.
 std::vector<SyncEstimate> RunSyncCase(const SyncCase& c);
 

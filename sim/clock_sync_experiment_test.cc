@@ -6,13 +6,7 @@ namespace saludo::sim {
 namespace {
 
 TEST(ClockSyncExperimentTest, SymmetricLatencyErrorStaysWithinTheBound) {
-  SyncCase c;
-  c.to_server =
-      Distribution::Uniform(absl::Microseconds(200), absl::Milliseconds(3));
-  c.to_client = c.to_server;
-  c.server_offsets = {absl::Milliseconds(250), -absl::Milliseconds(100),
-                      absl::Seconds(5)};
-  c.server_drift_ppm = {50, -20, 0};
+  SyncCase c = SymmetricJitterCase();
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     c.seed = seed;
     for (const SyncEstimate& e : RunSyncCase(c)) {

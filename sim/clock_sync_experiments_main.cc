@@ -32,13 +32,7 @@ int main(int argc, char** argv) {
       "seeds\n");
   std::printf("   %-8s %-10s %14s %14s %14s\n", "server", "method",
               "max |error|", "max bound", "violations");
-  SyncCase c;
-  c.to_server =
-      Distribution::Uniform(absl::Microseconds(200), absl::Milliseconds(3));
-  c.to_client = c.to_server;
-  c.server_offsets = {absl::Milliseconds(250), -absl::Milliseconds(100),
-                      absl::Seconds(5)};
-  c.server_drift_ppm = {50, -20, 0};
+  SyncCase c = SymmetricJitterCase();
   std::vector<absl::Duration> ntp_err(3), ntp_bound(3), cr_err(3), cr_bound(3);
   std::vector<int> ntp_bad(3), cr_bad(3);
   for (uint64_t seed = 1; seed <= 20; ++seed) {

@@ -18,40 +18,39 @@ check() {  # check PATTERN FILE...: prints offending lines (comments ignored)
   return 0
 }
 
+# enforce PATTERN FIXTURE MIN_FILES WHAT FILE...: the check must reject the
+# fixture (so it can fail), see at least MIN_FILES files (so the sources
+# really are its data), and find PATTERN in none of them.
+enforce() {
+  local pattern="$1" fixture="$2" min_files="$3" what="$4" out
+  shift 4
+  if check "$pattern" "$fixture" >/dev/null; then
+    echo "FAIL: the checker did not catch $fixture"; exit 1
+  fi
+  if [ "$#" -lt "$min_files" ]; then
+    echo "FAIL: expected the sources as data, found $# files"; exit 1
+  fi
+  if ! out=$(check "$pattern" "$@"); then
+    echo "FAIL: $what:"
+    echo "$out" | sed "s|$root/||"
+    exit 1
+  fi
+}
+
 root="${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-saludo_sim}"
-fixture="$root/tests/banned_calls_fixture.cc.txt"
-if check "$banned" "$fixture" >/dev/null; then
-  echo "FAIL: the checker did not catch the banned call in $fixture"; exit 1
-fi
 
 mapfile -t files < <(find -L "$root/services" "$root/client" "$root/runtime" "$root/sim" "$root/sim/scenario" \
   -maxdepth 1 \( -name '*.cc' -o -name '*.h' \) ! -name '*_test.cc' | sort)
-if [ "${#files[@]}" -lt 5 ]; then
-  echo "FAIL: expected the sources as data, found ${#files[@]} files"; exit 1
-fi
-if ! out=$(check "$banned" "${files[@]}"); then
-  echo "FAIL: nondeterministic calls outside the runtime seam:"
-  echo "$out" | sed "s|$root/||"
-  exit 1
-fi
+enforce "$banned" "$root/tests/banned_calls_fixture.cc.txt" 5 \
+  "nondeterministic calls outside the runtime seam" "${files[@]}"
 
 # Every C++ file of ours, tests included: locks come from runtime/sync.h, not
 # Abseil's (the system's Abseil is not built with TSan, so its locks would be
 # invisible to the TSan gate; runtime/sync.h says more).
 banned_locks='absl::(Mutex|MutexLock|ReaderMutexLock|WriterMutexLock|CondVar|Notification|BlockingCounter|Barrier)[^_a-zA-Z]|absl/synchronization/'
-lock_fixture="$root/tests/banned_locks_fixture.cc.txt"
-if check "$banned_locks" "$lock_fixture" >/dev/null; then
-  echo "FAIL: the checker did not catch the Abseil lock in $lock_fixture"; exit 1
-fi
 mapfile -t all < <(find -L "$root/services" "$root/client" "$root/runtime" "$root/sim" "$root/stack" \
   "$root/tools" "$root/fuzz" "$root/nginx" "$root/tests" \( -name '*.cc' -o -name '*.h' \) | sort -u)
-if [ "${#all[@]}" -lt 40 ]; then
-  echo "FAIL: expected all C++ sources as data, found ${#all[@]} files"; exit 1
-fi
-if ! out=$(check "$banned_locks" "${all[@]}"); then
-  echo "FAIL: Abseil locks (use runtime/sync.h):"
-  echo "$out" | sed "s|$root/||"
-  exit 1
-fi
+enforce "$banned_locks" "$root/tests/banned_locks_fixture.cc.txt" 40 \
+  "Abseil locks (use runtime/sync.h)" "${all[@]}"
 
 echo "checked ${#files[@]} files: no banned calls; ${#all[@]} files: no Abseil locks"
