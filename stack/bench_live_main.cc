@@ -55,12 +55,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_live: %s\n", files.status().ToString().c_str());
     return 1;
   }
-  stack::LiveStackOptions options;
-  options.server_binary = files->server_binary;
-  options.nginx_config = absl::GetFlag(FLAGS_nginx_config).empty()
-                             ? files->nginx_conf
-                             : absl::GetFlag(FLAGS_nginx_config);
-  options.free_ports = true;
+  stack::LiveStackOptions options = stack::FreePortOptions(*files);
+  if (!absl::GetFlag(FLAGS_nginx_config).empty()) {
+    options.nginx_config = absl::GetFlag(FLAGS_nginx_config);
+  }
   options.control = false;
   auto live = stack::LiveStack::Start(options);
   if (!live.ok()) {

@@ -56,12 +56,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "demo: %s\n", files.status().ToString().c_str());
     return 1;
   }
-  stack::LiveStackOptions options;
-  options.server_binary = files->server_binary;
-  options.nginx_config = files->nginx_conf;
-  options.free_ports = true;
   absl::StatusOr<std::unique_ptr<stack::LiveStack>> live =
-      stack::LiveStack::Start(options);
+      stack::LiveStack::Start(stack::FreePortOptions(*files));
   if (!live.ok()) {
     std::fprintf(stderr, "demo: %s\n",
                  std::string(live.status().message()).c_str());

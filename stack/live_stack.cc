@@ -34,6 +34,14 @@ absl::StatusOr<StackFiles> FindStackFiles(const std::string& argv0) {
   return files;
 }
 
+LiveStackOptions FreePortOptions(const StackFiles& files) {
+  LiveStackOptions options;
+  options.server_binary = files.server_binary;
+  options.nginx_config = files.nginx_conf;
+  options.free_ports = true;
+  return options;
+}
+
 absl::StatusOr<std::unique_ptr<LiveStack>> LiveStack::Start(
     const LiveStackOptions& options) {
   std::unique_ptr<LiveStack> stack(new LiveStack);

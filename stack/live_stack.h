@@ -38,6 +38,10 @@ struct StackFiles {
 // `argv0` is the program's argv[0]; empty inside a test.
 absl::StatusOr<StackFiles> FindStackFiles(const std::string& argv0);
 
+// The usual stack for tests and tools: the shipped server and nginx.conf, two
+// servers, free ports.
+LiveStackOptions FreePortOptions(const StackFiles& files);
+
 class LiveStack {
  public:
   // Starts the servers (each waits until it is listening), then nginx with

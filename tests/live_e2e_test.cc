@@ -28,10 +28,8 @@ stack::StackFiles Files() {
 }
 
 std::unique_ptr<stack::LiveStack> StartStack(const std::string& config) {
-  stack::LiveStackOptions options;
-  options.server_binary = Files().server_binary;
+  stack::LiveStackOptions options = stack::FreePortOptions(Files());
   options.nginx_config = config;
-  options.free_ports = true;
   absl::StatusOr<std::unique_ptr<stack::LiveStack>> live =
       stack::LiveStack::Start(options);
   EXPECT_TRUE(live.ok()) << live.status();

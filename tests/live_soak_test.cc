@@ -64,11 +64,7 @@ int64_t RssKb(pid_t pid) {
 TEST(LiveSoakTest, ChaosThroughNginxEndsEveryCallInTime) {
   auto files = stack::FindStackFiles("");
   ASSERT_TRUE(files.ok()) << files.status();
-  stack::LiveStackOptions options;
-  options.server_binary = files->server_binary;
-  options.nginx_config = files->nginx_conf;
-  options.free_ports = true;
-  auto live = stack::LiveStack::Start(options);
+  auto live = stack::LiveStack::Start(stack::FreePortOptions(*files));
   ASSERT_TRUE(live.ok()) << live.status();
   stack::LiveStack& s = **live;
 

@@ -25,11 +25,7 @@ class SeedNodeClientTest : public ::testing::Test {
     proto_ = runfiles_->Rlocation("saludo_sim/proto/service.proto");
     auto files = stack::FindStackFiles("");
     ASSERT_TRUE(files.ok()) << files.status();
-    stack::LiveStackOptions options;
-    options.server_binary = files->server_binary;
-    options.nginx_config = files->nginx_conf;
-    options.free_ports = true;
-    auto live = stack::LiveStack::Start(options);
+    auto live = stack::LiveStack::Start(stack::FreePortOptions(*files));
     ASSERT_TRUE(live.ok()) << live.status();
     live_ = std::move(*live);
   }
