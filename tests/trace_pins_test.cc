@@ -1,0 +1,206 @@
+// Pins the behaviour of the simulator: the trace hash of every shipped
+// scenario at seeds 1-5 and of the seed-topology runs. A refactoring must
+// leave every hash as it is; a change that moves one on purpose is its own
+// commit that says why, and updates this table (run the test with
+// PRINT_PINS=1 to print the table as measured).
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "sim/scenario/loader.h"
+#include "sim/scenario/runner.h"
+#include "sim/seed_world.h"
+#include "tools/cpp/runfiles/runfiles.h"
+
+namespace saludo {
+namespace {
+
+std::string Runfile(const std::string& path) {
+  std::string error;
+  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
+      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
+  return r->Rlocation("saludo_sim/" + path);
+}
+
+struct Pin {
+  const char* run;
+  uint64_t seed;
+  uint64_t hash;
+};
+
+// Measured on the tree before the scenario-layer redesign.
+constexpr Pin kScenarioPins[] = {
+    {"backup_server", 1, 0x3e8b27a78885082eULL},
+    {"backup_server", 2, 0x3e8b27a78885082eULL},
+    {"backup_server", 3, 0x3e8b27a78885082eULL},
+    {"backup_server", 4, 0x3e8b27a78885082eULL},
+    {"backup_server", 5, 0x3e8b27a78885082eULL},
+    {"clock_skew", 1, 0xdcbbc3be3583cefeULL},
+    {"clock_skew", 2, 0x843fdfb3f54812b2ULL},
+    {"clock_skew", 3, 0xcfae60c7171a216fULL},
+    {"clock_skew", 4, 0xfd101ac3666410c6ULL},
+    {"clock_skew", 5, 0xba25adceeb2210e5ULL},
+    {"crashed_server", 1, 0x412fb4c25419b9f8ULL},
+    {"crashed_server", 2, 0x4b052adda4ce123cULL},
+    {"crashed_server", 3, 0x0e3e61ef99c78b24ULL},
+    {"crashed_server", 4, 0x971c3685ab57bc3aULL},
+    {"crashed_server", 5, 0x8d299b8a832b9423ULL},
+    {"flaky_network", 1, 0xb2a4187a28c5b7efULL},
+    {"flaky_network", 2, 0x2c79ff3d19f09a37ULL},
+    {"flaky_network", 3, 0xe60f8d2248c0b535ULL},
+    {"flaky_network", 4, 0xaf835af1f0611e57ULL},
+    {"flaky_network", 5, 0x219fad1e6fceb6a9ULL},
+    {"hung_server_nginx_conf", 1, 0x776efa50a838918aULL},
+    {"hung_server_nginx_conf", 2, 0x776efa50a838918aULL},
+    {"hung_server_nginx_conf", 3, 0x776efa50a838918aULL},
+    {"hung_server_nginx_conf", 4, 0x776efa50a838918aULL},
+    {"hung_server_nginx_conf", 5, 0x776efa50a838918aULL},
+    {"hung_server_seed_conf", 1, 0xcd7d6c213c5b9f84ULL},
+    {"hung_server_seed_conf", 2, 0xcd7d6c213c5b9f84ULL},
+    {"hung_server_seed_conf", 3, 0xcd7d6c213c5b9f84ULL},
+    {"hung_server_seed_conf", 4, 0xcd7d6c213c5b9f84ULL},
+    {"hung_server_seed_conf", 5, 0xcd7d6c213c5b9f84ULL},
+    {"overload", 1, 0xd838735353c89aefULL},
+    {"overload", 2, 0xd838735353c89aefULL},
+    {"overload", 3, 0xd838735353c89aefULL},
+    {"overload", 4, 0xd838735353c89aefULL},
+    {"overload", 5, 0xd838735353c89aefULL},
+    {"partition", 1, 0x89f7519f6c0913d0ULL},
+    {"partition", 2, 0x89f7519f6c0913d0ULL},
+    {"partition", 3, 0x89f7519f6c0913d0ULL},
+    {"partition", 4, 0x89f7519f6c0913d0ULL},
+    {"partition", 5, 0x89f7519f6c0913d0ULL},
+    {"steady_round_robin", 1, 0xff24a72dd2479862ULL},
+    {"steady_round_robin", 2, 0x465b8a50161a4e4bULL},
+    {"steady_round_robin", 3, 0xfdbe03b2ec9e4dbaULL},
+    {"steady_round_robin", 4, 0x63a5682b8ec75e15ULL},
+    {"steady_round_robin", 5, 0x2a136a6b669a791fULL},
+    {"weighted", 1, 0xebd67f5d633b4f60ULL},
+    {"weighted", 2, 0x80474a4628ded2f2ULL},
+    {"weighted", 3, 0x619928258ff6af1bULL},
+    {"weighted", 4, 0x6e1b2f8727137aa7ULL},
+    {"weighted", 5, 0x7ac4abafe81aed9bULL},
+};
+constexpr Pin kSeedWorldPins[] = {
+    {"nginx_conf", 1, 0xc42018adb76a2db0ULL},
+    {"nginx_conf", 2, 0xc42018adb76a2db0ULL},
+    {"nginx_conf", 3, 0xc42018adb76a2db0ULL},
+    {"nginx_conf", 4, 0xc42018adb76a2db0ULL},
+    {"nginx_conf", 5, 0xc42018adb76a2db0ULL},
+    {"nginx_conf_hung", 1, 0x41a15fbf037e59a0ULL},
+    {"nginx_conf_hung", 2, 0x41a15fbf037e59a0ULL},
+    {"nginx_conf_hung", 3, 0x41a15fbf037e59a0ULL},
+    {"nginx_conf_hung", 4, 0x41a15fbf037e59a0ULL},
+    {"nginx_conf_hung", 5, 0x41a15fbf037e59a0ULL},
+    {"seed_conf_hung", 1, 0xe8a6946c6754b413ULL},
+    {"seed_conf_hung", 2, 0xe8a6946c6754b413ULL},
+    {"seed_conf_hung", 3, 0xe8a6946c6754b413ULL},
+    {"seed_conf_hung", 4, 0xe8a6946c6754b413ULL},
+    {"seed_conf_hung", 5, 0xe8a6946c6754b413ULL},
+    {"lognormal_lossy", 1, 0xd7baaf663dfed907ULL},
+    {"lognormal_lossy", 2, 0x192687993713e41fULL},
+    {"lognormal_lossy", 3, 0x7a4cb63007c1365cULL},
+    {"lognormal_lossy", 4, 0x60902c264bc5ac29ULL},
+    {"lognormal_lossy", 5, 0xed1934808cb8b634ULL},
+};
+
+const char* const kScenarios[] = {
+    "backup_server",
+    "clock_skew",
+    "crashed_server",
+    "flaky_network",
+    "hung_server_nginx_conf",
+    "hung_server_seed_conf",
+    "overload",
+    "partition",
+    "steady_round_robin",
+    "weighted",
+};
+
+bool Printing() { return std::getenv("PRINT_PINS") != nullptr; }
+
+uint64_t Pinned(const Pin* pins, size_t n, const std::string& run,
+                uint64_t seed) {
+  for (size_t i = 0; i < n; ++i) {
+    if (run == pins[i].run && seed == pins[i].seed) return pins[i].hash;
+  }
+  return 0;
+}
+
+TEST(TracePinsTest, EveryShippedScenarioAtSeedsOneToFive) {
+  for (const char* name : kScenarios) {
+    auto s = sim::LoadScenario(
+        Runfile(absl::StrFormat("sim/scenarios/%s.textproto", name)));
+    ASSERT_TRUE(s.ok()) << s.status();
+    for (uint64_t seed = 1; seed <= 5; ++seed) {
+      auto run = sim::RunScenario(*s, seed, /*keep_log=*/false);
+      ASSERT_TRUE(run.ok()) << name << " seed " << seed << ": " << run.status();
+      if (Printing()) {
+        std::printf("    {\"%s\", %llu, 0x%016llxULL},\n", name,
+                    static_cast<unsigned long long>(seed),
+                    static_cast<unsigned long long>(run->trace_hash));
+        continue;
+      }
+      EXPECT_EQ(run->trace_hash,
+                Pinned(kScenarioPins, std::size(kScenarioPins), name, seed))
+          << name << " seed " << seed;
+    }
+  }
+}
+
+struct SeedRun {
+  const char* name;
+  const char* nginx_config;
+  int64_t requests;
+  int concurrency;
+  absl::Duration hang;
+  sim::Distribution latency;
+  double loss;
+};
+
+TEST(TracePinsTest, SeedTopologyRuns) {
+  const SeedRun runs[] = {
+      {"nginx_conf", "nginx/nginx.conf", 200, 4, absl::ZeroDuration(),
+       sim::Distribution::Fixed(absl::Microseconds(50)), 0},
+      {"nginx_conf_hung", "nginx/nginx.conf", 20, 1, absl::Seconds(41),
+       sim::Distribution::Fixed(absl::Microseconds(50)), 0},
+      {"seed_conf_hung", "nginx/seed.conf", 20, 1, absl::Seconds(41),
+       sim::Distribution::Fixed(absl::Microseconds(50)), 0},
+      {"lognormal_lossy", "nginx/nginx.conf", 2000, 16, absl::Milliseconds(50),
+       sim::Distribution::LogNormal(absl::Microseconds(300), 0.8), 0.01},
+  };
+  for (const SeedRun& r : runs) {
+    for (uint64_t seed = 1; seed <= 5; ++seed) {
+      sim::SeedWorldOptions o;
+      o.nginx_config = Runfile(r.nginx_config);
+      o.seed = seed;
+      o.load.requests = r.requests;
+      o.load.concurrency = r.concurrency;
+      o.load.deadline = r.loss > 0 ? absl::Milliseconds(20) : absl::Seconds(5);
+      o.server1_hang = r.hang;
+      o.link.latency = r.latency;
+      o.link.loss = r.loss;
+      auto w = sim::BuildSeedWorld(o);
+      ASSERT_TRUE(w.ok()) << w.status();
+      w->world->Run();
+      const uint64_t hash = w->world->trace_hash();
+      if (Printing()) {
+        std::printf("    {\"%s\", %llu, 0x%016llxULL},\n", r.name,
+                    static_cast<unsigned long long>(seed),
+                    static_cast<unsigned long long>(hash));
+        continue;
+      }
+      EXPECT_EQ(hash,
+                Pinned(kSeedWorldPins, std::size(kSeedWorldPins), r.name, seed))
+          << r.name << " seed " << seed;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace saludo
