@@ -11,7 +11,7 @@
 #include "services/control_service.h"
 #include "services/fault_state.h"
 #include "services/saludo_service.h"
-#include "sim/scenario/loader.h"
+#include "scenario/loader.h"
 
 namespace saludo::fuzz {
 
@@ -29,7 +29,7 @@ void NginxConfig(const uint8_t* data, size_t size) {
 
 void Scenario(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  auto s = sim::LoadScenarioText(text, "/nonexistent-fuzz-dir/fuzz.textproto");
+  auto s = scenario::LoadScenarioText(text, "/nonexistent-fuzz-dir/fuzz.textproto");
   if (!s.ok()) SALUDO_CHECK(!s.status().message().empty());
 }
 

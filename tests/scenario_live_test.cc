@@ -1,15 +1,16 @@
 // A scenario file played against real processes: faults that can be applied
 // live are applied (a crash and a restart through signals and processes),
 // the others are listed as skipped, and the same properties are checked.
-#include "stack/scenario_live.h"
+#include "scenario/live/live_target.h"
 
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "sim/scenario/loader.h"
-#include "sim/scenario/report.h"
+#include "scenario/loader.h"
+#include "scenario/report.h"
+#include "scenario/runner.h"
 #include "stack/live_stack.h"
 
 namespace saludo {
@@ -37,20 +38,21 @@ properties { success_rate { at_least: 0.95 } }
 properties { circuit_breaker {} }
 properties { deadlines {} }
 )";
-  auto scenario = sim::LoadScenarioText(text, dir + "/live_crash.textproto");
+  auto scenario = scenario::LoadScenarioText(text, dir + "/live_crash.textproto");
   ASSERT_TRUE(scenario.ok()) << scenario.status();
-  auto result = stack::RunScenarioLive(*scenario, files->server_binary);
+  scenario::LiveTarget target(files->server_binary);
+  auto result = scenario::RunScenario(*scenario, target);
   ASSERT_TRUE(result.ok()) << result.status();
-  const std::string skipped = absl::StrJoin(result->skipped, "\n");
+  const std::string skipped = absl::StrJoin(result->observed.notes, "\n");
   EXPECT_TRUE(absl::StrContains(skipped, "partition nginx / server1"))
       << skipped;
   EXPECT_TRUE(absl::StrContains(skipped, "clock drift")) << skipped;
   // nginx.conf retries refused connections, so the crash costs at most the
   // call that nginx sent, at the moment of the kill, on a cached keepalive
   // connection it had not yet seen close (502, not retried; observed).
-  const sim::ScenarioRun& run = result->run;
-  EXPECT_GE(run.calls.size(), 100u);
-  EXPECT_TRUE(run.ok()) << sim::FormatRunSummary(*scenario, run);
+  const scenario::ScenarioRun& run = *result;
+  EXPECT_GE(run.observed.calls.size(), 100u);
+  EXPECT_TRUE(run.ok()) << scenario::FormatRunSummary(*scenario, run);
   EXPECT_TRUE(run.verdicts[1].skipped);
   // nginx saw server 2 go down: a call to it was refused and retried on
   // server 1, or (when every call nginx had in flight there died with the
@@ -59,7 +61,7 @@ properties { deadlines {} }
   // failed once in three runs under TSan; the log below says which it was).
   int retried = 0, lost_in_flight = 0;
   std::string to_server2;
-  for (const sim::TwinLogEntry& e : run.nginx_log) {
+  for (const sim::TwinLogEntry& e : run.observed.balancer) {
     if (e.upstream_addr.empty() || e.upstream_addr[0] != "127.0.0.1:3002") {
       continue;
     }

@@ -3,8 +3,8 @@
 # and shrink producing a smaller scenario that still fails.
 set -uo pipefail
 root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
-sim="$root/sim/sim"
-scenarios="$root/sim/scenarios"
+sim="$root/tools/sim_cli/sim"
+scenarios="$root/scenario/scenarios"
 tmp="${TEST_TMPDIR:-/tmp}/sim_cli"
 mkdir -p "$tmp"
 fail() { echo "FAIL: $*"; exit 1; }

@@ -2,7 +2,7 @@
 # The same seed gives the same trace hash in separate processes; different
 # seeds give different hashes; the in-process self-check passes.
 set -euo pipefail
-bin="${TEST_SRCDIR}/${TEST_WORKSPACE}/sim/simulate_seed"
+bin="${TEST_SRCDIR}/${TEST_WORKSPACE}/tools/sim_cli/simulate_seed"
 args=(--requests=2000 --concurrency=16 --deadline=20ms
       --latency=lognormal:300us:0.8 --loss=0.01 --hang_server1=50ms)
 

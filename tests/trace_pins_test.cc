@@ -12,8 +12,8 @@
 
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "sim/scenario/loader.h"
-#include "sim/scenario/runner.h"
+#include "scenario/loader.h"
+#include "scenario/runner.h"
 #include "sim/seed_world.h"
 #include "tools/cpp/runfiles/runfiles.h"
 
@@ -134,19 +134,19 @@ uint64_t Pinned(const Pin* pins, size_t n, const std::string& run,
 
 TEST(TracePinsTest, EveryShippedScenarioAtSeedsOneToFive) {
   for (const char* name : kScenarios) {
-    auto s = sim::LoadScenario(
-        Runfile(absl::StrFormat("sim/scenarios/%s.textproto", name)));
+    auto s = scenario::LoadScenario(
+        Runfile(absl::StrFormat("scenario/scenarios/%s.textproto", name)));
     ASSERT_TRUE(s.ok()) << s.status();
     for (uint64_t seed = 1; seed <= 5; ++seed) {
-      auto run = sim::RunScenario(*s, seed, /*keep_log=*/false);
+      auto run = scenario::RunSimulated(*s, seed, /*keep_log=*/false);
       ASSERT_TRUE(run.ok()) << name << " seed " << seed << ": " << run.status();
       if (Printing()) {
         std::printf("    {\"%s\", %llu, 0x%016llxULL},\n", name,
                     static_cast<unsigned long long>(seed),
-                    static_cast<unsigned long long>(run->trace_hash));
+                    static_cast<unsigned long long>(run->observed.trace_hash));
         continue;
       }
-      EXPECT_EQ(run->trace_hash,
+      EXPECT_EQ(run->observed.trace_hash,
                 Pinned(kScenarioPins, std::size(kScenarioPins), name, seed))
           << name << " seed " << seed;
     }

@@ -26,12 +26,13 @@
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "runtime/live/cli.h"
-#include "sim/scenario/loader.h"
-#include "sim/scenario/report.h"
-#include "sim/scenario/runner.h"
+#include "scenario/live/live_target.h"
+#include "scenario/loader.h"
+#include "scenario/report.h"
+#include "scenario/runner.h"
+#include "scenario/shrink.h"
 #include "sim/trace.h"
 #include "stack/live_stack.h"
-#include "stack/scenario_live.h"
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
 ABSL_FLAG(std::string, json, "", "run: write the JSON report here");
@@ -53,7 +54,7 @@ namespace {
 using namespace saludo;
 
 constexpr char kUsage[] =
-    "Runs scenario files (sim/scenarios/*.textproto) in the simulator.\n"
+    "Runs scenario files (scenario/scenarios/*.textproto) in the simulator.\n"
     "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]\n"
     "       sim check FILE [--seed=N]\n"
@@ -73,26 +74,26 @@ bool WriteFile(const std::string& path, const std::string& content) {
   return static_cast<bool>(out);
 }
 
-std::string Replay(const sim::LoadedScenario& s, uint64_t seed) {
+std::string Replay(const scenario::LoadedScenario& s, uint64_t seed) {
   return absl::StrCat("bazel run //sim -- run ", s.path, " --seed=", seed);
 }
 
-int Run(const sim::LoadedScenario& s, uint64_t seed) {
+int Run(const scenario::LoadedScenario& s, uint64_t seed) {
   const bool trace = !absl::GetFlag(FLAGS_trace).empty();
-  absl::StatusOr<sim::ScenarioRun> run = sim::RunScenario(s, seed, trace);
+  absl::StatusOr<scenario::ScenarioRun> run = scenario::RunSimulated(s, seed, trace);
   if (!run.ok()) {
     std::fprintf(stderr, "sim: %s\n", run.status().ToString().c_str());
     return 1;
   }
-  std::printf("%s", sim::FormatRunSummary(s, *run).c_str());
+  std::printf("%s", scenario::FormatRunSummary(s, *run).c_str());
   if (!absl::GetFlag(FLAGS_json).empty() &&
-      !WriteFile(absl::GetFlag(FLAGS_json), sim::RunToJson(s, *run))) {
+      !WriteFile(absl::GetFlag(FLAGS_json), scenario::RunToJson(s, *run))) {
     std::fprintf(stderr, "sim: cannot write %s\n",
                  absl::GetFlag(FLAGS_json).c_str());
     return 1;
   }
   if (trace &&
-      !WriteFile(absl::GetFlag(FLAGS_trace), sim::RunToChromeTrace(s, *run))) {
+      !WriteFile(absl::GetFlag(FLAGS_trace), scenario::RunToChromeTrace(s, *run))) {
     std::fprintf(stderr, "sim: cannot write %s\n",
                  absl::GetFlag(FLAGS_trace).c_str());
     return 1;
@@ -101,7 +102,7 @@ int Run(const sim::LoadedScenario& s, uint64_t seed) {
   return run->ok() ? 0 : 1;
 }
 
-int Live(const sim::LoadedScenario& s, const std::string& argv0, bool compare,
+int Live(const scenario::LoadedScenario& s, const std::string& argv0, bool compare,
          uint64_t seed) {
   absl::StatusOr<stack::StackFiles> files = stack::FindStackFiles(argv0);
   if (!files.ok()) {
@@ -110,33 +111,31 @@ int Live(const sim::LoadedScenario& s, const std::string& argv0, bool compare,
   }
   std::fprintf(stderr, "playing %s against real processes for %s...\n",
                s.name.c_str(), absl::FormatDuration(s.duration).c_str());
-  absl::StatusOr<stack::LiveScenarioResult> live =
-      stack::RunScenarioLive(s, files->server_binary);
+  scenario::LiveTarget target(files->server_binary);
+  absl::StatusOr<scenario::ScenarioRun> live =
+      scenario::RunScenario(s, target);
   if (!live.ok()) {
     std::fprintf(stderr, "sim: %s\n", live.status().ToString().c_str());
     return 1;
   }
-  std::string live_text = sim::FormatRunSummary(s, live->run);
-  for (const std::string& skipped : live->skipped) {
-    absl::StrAppend(&live_text, "skipped live: ", skipped, "\n");
-  }
+  const std::string live_text = scenario::FormatRunSummary(s, *live);
   if (!compare) {
     std::printf("%s", live_text.c_str());
-    return live->run.ok() ? 0 : 1;
+    return live->ok() ? 0 : 1;
   }
-  absl::StatusOr<sim::ScenarioRun> simulated = sim::RunScenario(s, seed, false);
+  absl::StatusOr<scenario::ScenarioRun> simulated = scenario::RunSimulated(s, seed, false);
   if (!simulated.ok()) {
     std::fprintf(stderr, "sim: %s\n", simulated.status().ToString().c_str());
     return 1;
   }
-  std::printf("%s", sim::SideBySide("live", live_text,
+  std::printf("%s", scenario::SideBySide("live", live_text,
                                     absl::StrCat("simulated (seed ", seed, ")"),
-                                    sim::FormatRunSummary(s, *simulated))
+                                    scenario::FormatRunSummary(s, *simulated))
                         .c_str());
-  return live->run.ok() && simulated->ok() ? 0 : 1;
+  return live->ok() && simulated->ok() ? 0 : 1;
 }
 
-int Sweep(const sim::LoadedScenario& s) {
+int Sweep(const scenario::LoadedScenario& s) {
   int shard_index = absl::GetFlag(FLAGS_shard_index);
   int shard_count = absl::GetFlag(FLAGS_shard_count);
   if (shard_count < 0) {
@@ -166,8 +165,8 @@ int Sweep(const sim::LoadedScenario& s) {
   for (int j = 0; j < jobs; ++j) {
     workers.emplace_back([&] {
       for (size_t k = next++; k < seeds.size(); k = next++) {
-        absl::StatusOr<sim::ScenarioRun> run =
-            sim::RunScenario(s, seeds[k], false);
+        absl::StatusOr<scenario::ScenarioRun> run =
+            scenario::RunSimulated(s, seeds[k], false);
         std::lock_guard<std::mutex> lock(mu);
         if (!run.ok()) {
           errors.push_back(run.status().ToString());
@@ -213,25 +212,25 @@ int Sweep(const sim::LoadedScenario& s) {
   return failed.empty() ? 0 : 1;
 }
 
-int Check(const sim::LoadedScenario& s, uint64_t seed) {
-  absl::StatusOr<sim::ScenarioRun> a = sim::RunScenario(s, seed, true);
-  absl::StatusOr<sim::ScenarioRun> b = sim::RunScenario(s, seed, true);
+int Check(const scenario::LoadedScenario& s, uint64_t seed) {
+  absl::StatusOr<scenario::ScenarioRun> a = scenario::RunSimulated(s, seed, true);
+  absl::StatusOr<scenario::ScenarioRun> b = scenario::RunSimulated(s, seed, true);
   if (!a.ok() || !b.ok()) {
     std::fprintf(stderr, "sim: %s\n",
                  (!a.ok() ? a.status() : b.status()).ToString().c_str());
     return 1;
   }
-  const auto& la = a->world->sim().trace().log();
-  const auto& lb = b->world->sim().trace().log();
+  const auto& la = a->observed.event_log;
+  const auto& lb = b->observed.event_log;
   const int64_t i = sim::FirstDivergence(la, lb);
-  if (i < 0 && a->trace_hash == b->trace_hash) {
+  if (i < 0 && a->observed.trace_hash == b->observed.trace_hash) {
     std::printf(
         "deterministic: %s, seed %llu, %zu events, trace hash %016llx\n",
         s.name.c_str(), static_cast<unsigned long long>(seed), la.size(),
-        static_cast<unsigned long long>(a->trace_hash));
+        static_cast<unsigned long long>(a->observed.trace_hash));
     return 0;
   }
-  const auto& names = a->world->sim().node_names();
+  const auto& names = a->observed.node_names;
   std::printf(
       "NOT deterministic: %s, seed %llu: first divergence at event %lld\n"
       "  run 1: %s\n  run 2: %s\n",
@@ -246,112 +245,17 @@ int Check(const sim::LoadedScenario& s, uint64_t seed) {
   return 1;
 }
 
-// True if the scenario in `proto` (validated as if it were at `path`) still
-// fails for `seed`.
-bool StillFails(const scenario::Scenario& proto, const std::string& path,
-                uint64_t seed, sim::LoadedScenario* loaded) {
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(proto, &text);
-  absl::StatusOr<sim::LoadedScenario> s = sim::LoadScenarioText(text, path);
-  if (!s.ok()) return false;
-  absl::StatusOr<sim::ScenarioRun> run = sim::RunScenario(*s, seed, false);
-  if (!run.ok() || run->ok()) return false;
-  *loaded = *std::move(s);
-  return true;
-}
-
-std::string HalveDuration(const std::string& text) {
-  absl::Duration d;
-  if (!absl::ParseDuration(text, &d)) return text;
-  return absl::FormatDuration(absl::Trunc(d / 2, absl::Milliseconds(1)));
-}
-
-int Shrink(const sim::LoadedScenario& original, uint64_t seed) {
-  sim::LoadedScenario current = original;
-  scenario::Scenario proto = original.proto;
-  {
-    absl::StatusOr<sim::ScenarioRun> run =
-        sim::RunScenario(original, seed, false);
-    if (!run.ok() || run->ok()) {
-      std::fprintf(stderr, "sim: seed %llu does not fail: nothing to shrink\n",
-                   static_cast<unsigned long long>(seed));
-      return 1;
-    }
+int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
+  absl::StatusOr<scenario::ShrinkResult> shrunk =
+      scenario::Shrink(original, seed);
+  if (!shrunk.ok()) {
+    std::fprintf(stderr, "sim: %s\n",
+                 std::string(shrunk.status().message()).c_str());
+    return 1;
   }
-  int steps = 0;
-  bool progress = true;
-  while (progress) {
-    progress = false;
-    // Drop one fault.
-    for (int i = 0; i < proto.faults_size(); ++i) {
-      scenario::Scenario candidate = proto;
-      candidate.mutable_faults()->DeleteSubrange(i, 1);
-      if (StillFails(candidate, original.path, seed, &current)) {
-        proto = candidate;
-        progress = true;
-        ++steps;
-        std::printf("dropped fault %d\n", i);
-        break;
-      }
-    }
-    if (progress) continue;
-    // Drop one property (keeping at least one failing).
-    for (int i = 0; proto.properties_size() > 1 && i < proto.properties_size();
-         ++i) {
-      scenario::Scenario candidate = proto;
-      candidate.mutable_properties()->DeleteSubrange(i, 1);
-      if (StillFails(candidate, original.path, seed, &current)) {
-        proto = candidate;
-        progress = true;
-        ++steps;
-        std::printf("dropped property %d\n", i);
-        break;
-      }
-    }
-    if (progress) continue;
-    // Halve the duration (scenario and loads).
-    {
-      scenario::Scenario candidate = proto;
-      candidate.set_duration(HalveDuration(proto.duration()));
-      for (auto& c : *candidate.mutable_topology()->mutable_clients()) {
-        c.mutable_load()->set_duration(HalveDuration(c.load().duration()));
-      }
-      if (candidate.duration() != proto.duration() &&
-          StillFails(candidate, original.path, seed, &current)) {
-        proto = candidate;
-        progress = true;
-        ++steps;
-        std::printf("halved the duration to %s\n", proto.duration().c_str());
-        continue;
-      }
-    }
-    // Lower the load.
-    {
-      scenario::Scenario candidate = proto;
-      bool changed = false;
-      for (auto& c : *candidate.mutable_topology()->mutable_clients()) {
-        auto* load = c.mutable_load();
-        if (load->has_open_loop() && load->open_loop().calls_per_second() > 1) {
-          load->mutable_open_loop()->set_calls_per_second(
-              std::max(1.0, load->open_loop().calls_per_second() / 2));
-          changed = true;
-        } else if (load->has_closed_loop() &&
-                   load->closed_loop().concurrency() > 1) {
-          load->mutable_closed_loop()->set_concurrency(
-              load->closed_loop().concurrency() / 2);
-          changed = true;
-        }
-      }
-      if (changed && StillFails(candidate, original.path, seed, &current)) {
-        proto = candidate;
-        progress = true;
-        ++steps;
-        std::printf("halved the load\n");
-      }
-    }
-  }
+  for (const std::string& step : shrunk->steps) std::printf("%s\n", step.c_str());
   std::string text;
-  google::protobuf::TextFormat::PrintToString(proto, &text);
+  google::protobuf::TextFormat::PrintToString(shrunk->proto, &text);
   std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty()) {
     out = original.path;
@@ -360,15 +264,15 @@ int Shrink(const sim::LoadedScenario& original, uint64_t seed) {
           ".shrunk.textproto";
   }
   const std::string header = absl::StrCat(
-      "# Shrunk from ", original.path, " (seed ", seed, ", ", steps,
-      " steps); it still fails:\n#   bazel run //sim -- run ", out,
-      " --seed=", seed, "\n");
+      "# Shrunk from ", original.path, " (seed ", seed, ", ",
+      shrunk->steps.size(), " steps); it still fails:\n#   bazel run //sim -- run ",
+      out, " --seed=", seed, "\n");
   if (!WriteFile(out, header + text)) {
     std::fprintf(stderr, "sim: cannot write %s\n", out.c_str());
     return 1;
   }
   std::printf("wrote %s (%d faults, duration %s)\n", out.c_str(),
-              proto.faults_size(), proto.duration().c_str());
+              shrunk->proto.faults_size(), shrunk->proto.duration().c_str());
   return 0;
 }
 
@@ -384,14 +288,14 @@ int main(int argc, char** argv) {
       command != "shrink" && command != "live" && command != "compare") {
     runtime::live::UsageError("unknown command '" + command + "'");
   }
-  absl::StatusOr<sim::LoadedScenario> scenario =
-      sim::LoadScenario(UserPath(args[1]));
+  absl::StatusOr<scenario::LoadedScenario> scenario =
+      scenario::LoadScenario(UserPath(args[1]));
   if (!scenario.ok()) {
     std::fprintf(stderr, "sim: %s\n",
                  std::string(scenario.status().message()).c_str());
     return 2;
   }
-  sim::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_max_duration));
+  scenario::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_max_duration));
   const uint64_t seed = absl::GetFlag(FLAGS_seed) != 0
                             ? absl::GetFlag(FLAGS_seed)
                             : scenario->default_seed;
@@ -402,5 +306,5 @@ int main(int argc, char** argv) {
   if (command == "compare") return Live(*scenario, argv[0], true, seed);
   if (absl::GetFlag(FLAGS_seed) == 0)
     runtime::live::UsageError("shrink needs --seed");
-  return Shrink(*scenario, seed);
+  return ShrinkCommand(*scenario, seed);
 }

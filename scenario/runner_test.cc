@@ -1,39 +1,41 @@
-#include "sim/scenario/runner.h"
+#include "scenario/runner.h"
 
 #include <memory>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "sim/scenario/report.h"
+#include "scenario/loader.h"
+#include "scenario/report.h"
+#include "scenario/sim_target.h"
 #include "tools/cpp/runfiles/runfiles.h"
 
-namespace saludo::sim {
+namespace saludo::scenario {
 namespace {
 
-std::string Scenario(const std::string& name) {
+std::string ScenarioFile(const std::string& name) {
   std::string error;
   std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
       bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  return r->Rlocation("saludo_sim/sim/scenarios/" + name + ".textproto");
+  return r->Rlocation("saludo_sim/scenario/scenarios/" + name + ".textproto");
 }
 
 TEST(ScenarioRunnerTest, SteadyRoundRobinHoldsAndIsDeterministic) {
-  auto s = LoadScenario(Scenario("steady_round_robin"));
+  auto s = LoadScenario(ScenarioFile("steady_round_robin"));
   ASSERT_TRUE(s.ok()) << s.status();
-  auto a = RunScenario(*s, 3, false);
-  auto b = RunScenario(*s, 3, false);
+  auto a = RunSimulated(*s, 3, false);
+  auto b = RunSimulated(*s, 3, false);
   ASSERT_TRUE(a.ok());
   EXPECT_TRUE(a->ok());
-  EXPECT_EQ(a->calls.size(), 6000u);
-  EXPECT_EQ(a->trace_hash, b->trace_hash);
-  EXPECT_NE(a->trace_hash, RunScenario(*s, 4, false)->trace_hash);
+  EXPECT_EQ(a->observed.calls.size(), 6000u);
+  EXPECT_EQ(a->observed.trace_hash, b->observed.trace_hash);
+  EXPECT_NE(a->observed.trace_hash, RunSimulated(*s, 4, false)->observed.trace_hash);
 }
 
 TEST(ScenarioRunnerTest, AViolatedBoundIsReportedWithTheFirstOffendingCall) {
-  auto s = LoadScenario(Scenario("hung_server_nginx_conf"));
+  auto s = LoadScenario(ScenarioFile("hung_server_nginx_conf"));
   ASSERT_TRUE(s.ok());
   s->properties[1].at_least = 1.0;  // demand perfection
-  auto run = RunScenario(*s, 1, false);
+  auto run = RunSimulated(*s, 1, false);
   ASSERT_TRUE(run.ok());
   EXPECT_FALSE(run->ok());
   const Verdict& v = run->verdicts[1];
@@ -50,29 +52,30 @@ TEST(ScenarioRunnerTest, AViolatedBoundIsReportedWithTheFirstOffendingCall) {
 }
 
 TEST(ScenarioRunnerTest, CircuitBreakerCheckCatchesCallsInsideFailTimeout) {
-  auto s = LoadScenario(Scenario("hung_server_nginx_conf"));
+  auto s = LoadScenario(ScenarioFile("hung_server_nginx_conf"));
   ASSERT_TRUE(s.ok());
-  auto run = RunScenario(*s, 1, false);
+  auto run = RunSimulated(*s, 1, false);
   ASSERT_TRUE(run.ok());
   EXPECT_TRUE(run->verdicts[0].holds) << run->verdicts[0].measured;
   // Forge an attempt inside the open window: the check must see it.
-  ASSERT_FALSE(run->nginx_log.empty());
-  TwinLogEntry forged;
+  ASSERT_FALSE(run->observed.balancer.empty());
+  sim::TwinLogEntry forged;
   forged.upstream_addr = {"127.0.0.1:3001"};
   forged.upstream_status = {200};
   forged.attempt_at = {absl::Seconds(5)};
   forged.attempt_end = {absl::Seconds(5)};
-  run->nginx_log.push_back(forged);
-  std::vector<Verdict> v = CheckProperties(*s, *run);
+  run->observed.balancer.push_back(forged);
+  SimulatedTarget target(1, false);
+  std::vector<Verdict> v = CheckRun(*s, *run, target);
   EXPECT_FALSE(v[0].holds);
   EXPECT_TRUE(absl::StrContains(v[0].first_violation, "at 5s"))
       << v[0].first_violation;
 }
 
 TEST(ScenarioRunnerTest, ChromeTraceHasTracksSpansAndFaultMarkers) {
-  auto s = LoadScenario(Scenario("crashed_server"));
+  auto s = LoadScenario(ScenarioFile("crashed_server"));
   ASSERT_TRUE(s.ok());
-  auto run = RunScenario(*s, 1, /*keep_log=*/true);
+  auto run = RunSimulated(*s, 1, /*keep_log=*/true);
   ASSERT_TRUE(run.ok());
   const std::string trace = RunToChromeTrace(*s, *run);
   EXPECT_TRUE(absl::StrContains(trace, "\"name\":\"process_name\""))
@@ -82,5 +85,26 @@ TEST(ScenarioRunnerTest, ChromeTraceHasTracksSpansAndFaultMarkers) {
   EXPECT_TRUE(absl::StrContains(trace, "attempt → server2"));
 }
 
+TEST(ScenarioRunnerTest, APropertyWithoutItsEvidenceIsSkippedWithTheReason) {
+  auto s = LoadScenario(ScenarioFile("hung_server_nginx_conf"));
+  ASSERT_TRUE(s.ok());
+  auto run = RunSimulated(*s, 1, false);
+  ASSERT_TRUE(run.ok());
+  // A target that records calls and nginx's log but not attempt times.
+  const CheckInput in{*s, run->observed, run->label, run->seed};
+  std::vector<Verdict> v =
+      CheckProperties(in, kCallRecords | kBalancerLog | kServerClocks,
+                      [](uint32_t missing) {
+                        return missing == kAttemptTimes ? "no attempt times"
+                                                        : "other";
+                      });
+  ASSERT_EQ(v.size(), s->properties.size());
+  EXPECT_EQ(s->properties[0].kind, Property::kCircuitBreaker);
+  EXPECT_TRUE(v[0].skipped);
+  EXPECT_EQ(v[0].measured, "not checked: no attempt times");
+  EXPECT_EQ(v[0].property, s->properties[0].label);
+  for (size_t i = 1; i < v.size(); ++i) EXPECT_FALSE(v[i].skipped);
+}
+
 }  // namespace
-}  // namespace saludo::sim
+}  // namespace saludo::scenario

@@ -13,7 +13,7 @@ def sim_test(name, scenario, seeds = 100, shard_count = 1, first_seed = 1, **kwa
     """
     native.sh_test(
         name = name,
-        srcs = ["//sim:sim_test_runner.sh"],
+        srcs = ["//scenario:sim_test_runner.sh"],
         args = [
             "$(rootpath %s)" % scenario,
             "--seeds=%d" % seeds,
@@ -21,8 +21,8 @@ def sim_test(name, scenario, seeds = 100, shard_count = 1, first_seed = 1, **kwa
         ],
         data = [
             scenario,
-            "//sim",
-            "//sim/scenarios",
+            "//tools/sim_cli:sim",
+            "//scenario/scenarios",
             "//nginx:configs",
         ],
         shard_count = shard_count,

@@ -4,4 +4,4 @@ set -euo pipefail
 [ -n "${TEST_SHARD_STATUS_FILE:-}" ] && touch "$TEST_SHARD_STATUS_FILE"
 scenario="$1"; shift
 cd "${TEST_SRCDIR}/${TEST_WORKSPACE}"
-exec sim/sim sweep "$scenario" --jobs=1 "$@"
+exec tools/sim_cli/sim sweep "$scenario" --jobs=1 "$@"

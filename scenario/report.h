@@ -1,17 +1,18 @@
 // What a scenario run amounted to, for people (text), for programs (JSON) and
 // for timeline viewers (Chrome trace-event JSON, opens in Perfetto).
-#ifndef SALUDO_SIM_SCENARIO_REPORT_H_
-#define SALUDO_SIM_SCENARIO_REPORT_H_
+#ifndef SALUDO_SCENARIO_REPORT_H_
+#define SALUDO_SCENARIO_REPORT_H_
 
 #include <string>
 
-#include "sim/scenario/loader.h"
-#include "sim/scenario/runner.h"
+#include "scenario/model.h"
+#include "scenario/runner.h"
 
-namespace saludo::sim {
+namespace saludo::scenario {
 
 // Per-backend counts over time, status counts, latency percentiles, the
-// verdicts, the trace hash, and what the twin does not model.
+// verdicts, the run's notes (what was skipped, what the twin does not
+// model) and the trace hash when the run has one.
 std::string FormatRunSummary(const LoadedScenario& scenario,
                              const ScenarioRun& run);
 
@@ -23,10 +24,10 @@ std::string SideBySide(const std::string& left_title, const std::string& left,
 std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run);
 
 // Each call as spans on client, nginx and backend tracks; faults as instant
-// markers. REQUIRES: the run kept its event log.
+// markers. REQUIRES: the run kept its event log (observed.event_log).
 std::string RunToChromeTrace(const LoadedScenario& scenario,
                              const ScenarioRun& run);
 
-}  // namespace saludo::sim
+}  // namespace saludo::scenario
 
-#endif  // SALUDO_SIM_SCENARIO_REPORT_H_
+#endif  // SALUDO_SCENARIO_REPORT_H_

@@ -14,13 +14,13 @@
 #include "absl/time/time.h"
 #include "client/summary.h"
 #include "runtime/live/cli.h"
-#include "sim/scenario/loader.h"
-#include "sim/scenario/report.h"
-#include "sim/scenario/runner.h"
+#include "scenario/live/live_target.h"
+#include "scenario/loader.h"
+#include "scenario/report.h"
+#include "scenario/runner.h"
 #include "sim/seed_world.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
-#include "stack/scenario_live.h"
 
 ABSL_FLAG(int64_t, requests, 20, "calls in the balanced burst");
 ABSL_FLAG(int, concurrency, 1, "calls in flight in the balanced burst");
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   }
   world->world->Run();
   std::printf("%s",
-              sim::SideBySide("live (real nginx)",
+              scenario::SideBySide("live (real nginx)",
                               client::FormatSummary(client::Summarize(records)),
                               absl::StrCat("simulated (seed ", simulated.seed,
                                            ", nginx twin)"),
@@ -108,24 +108,26 @@ int main(int argc, char** argv) {
   const std::string path =
       files->nginx_conf.substr(0,
                                files->nginx_conf.rfind("/nginx/nginx.conf")) +
-      "/sim/scenarios/hung_server_nginx_conf.textproto";
-  absl::StatusOr<sim::LoadedScenario> scenario = sim::LoadScenario(path);
+      "/scenario/scenarios/hung_server_nginx_conf.textproto";
+  absl::StatusOr<scenario::LoadedScenario> scenario =
+      scenario::LoadScenario(path);
   if (!scenario.ok()) {
     std::fprintf(stderr, "demo: %s\n", scenario.status().ToString().c_str());
     return 1;
   }
-  sim::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_hung_seconds));
+  scenario::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_hung_seconds));
   std::printf(
       "\n== the seed's hung server "
-      "(sim/scenarios/hung_server_nginx_conf.textproto,"
+      "(scenario/scenarios/hung_server_nginx_conf.textproto,"
       " first %s):\n   servidor 1 answers only after 41 s; live and "
       "simulated\n",
       absl::FormatDuration(scenario->duration).c_str());
   std::fflush(stdout);
-  absl::StatusOr<stack::LiveScenarioResult> played =
-      stack::RunScenarioLive(*scenario, files->server_binary);
-  absl::StatusOr<sim::ScenarioRun> hung_sim =
-      sim::RunScenario(*scenario, absl::GetFlag(FLAGS_seed), false);
+  scenario::LiveTarget target(files->server_binary);
+  absl::StatusOr<scenario::ScenarioRun> played =
+      scenario::RunScenario(*scenario, target);
+  absl::StatusOr<scenario::ScenarioRun> hung_sim =
+      scenario::RunSimulated(*scenario, absl::GetFlag(FLAGS_seed), false);
   if (!played.ok() || !hung_sim.ok()) {
     std::fprintf(stderr, "demo: %s\n",
                  (!played.ok() ? played.status() : hung_sim.status())
@@ -133,11 +135,11 @@ int main(int argc, char** argv) {
                      .c_str());
     return 1;
   }
-  std::printf("%s", sim::SideBySide(
-                        "live", sim::FormatRunSummary(*scenario, played->run),
+  std::printf("%s", scenario::SideBySide(
+                        "live", scenario::FormatRunSummary(*scenario, *played),
                         absl::StrCat("simulated (seed ",
                                      absl::GetFlag(FLAGS_seed), ")"),
-                        sim::FormatRunSummary(*scenario, *hung_sim))
+                        scenario::FormatRunSummary(*scenario, *hung_sim))
                         .c_str());
   std::printf(
       "nginx 1.22 never retries a gRPC call once it was sent: the hung server "

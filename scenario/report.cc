@@ -1,4 +1,4 @@
-#include "sim/scenario/report.h"
+#include "scenario/report.h"
 
 #include <algorithm>
 #include <map>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "client/summary.h"
 
-namespace saludo::sim {
+namespace saludo::scenario {
 namespace {
 
 std::string JsonString(absl::string_view s) {
@@ -42,7 +42,7 @@ std::string JsonString(absl::string_view s) {
 
 std::vector<client::CallRecord> Records(const ScenarioRun& run) {
   std::vector<client::CallRecord> r;
-  for (const ScenarioCall& c : run.calls) r.push_back(c.record);
+  for (const ScenarioCall& c : run.observed.calls) r.push_back(c.record);
   return r;
 }
 
@@ -66,15 +66,7 @@ std::string SideBySide(const std::string& left_title, const std::string& left,
 
 std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
   std::string out = absl::StrCat("scenario: ", s.name, " (", s.path, ")\n");
-  if (run.world != nullptr) {
-    absl::StrAppend(&out, "seed ", run.seed, ", simulated ",
-                    absl::FormatDuration(run.simulated), "\n");
-  } else {
-    absl::StrAppend(
-        &out, "live run, ",
-        absl::FormatDuration(absl::Trunc(run.simulated, absl::Milliseconds(1))),
-        " of real time\n");
-  }
+  absl::StrAppend(&out, run.observed.where, "\n");
   std::vector<client::CallRecord> records = Records(run);
   if (!records.empty()) {
     absl::StrAppend(&out, client::FormatSummary(client::Summarize(records)));
@@ -85,7 +77,7 @@ std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
   const int kBuckets = 10;
   const absl::Duration width = s.duration / kBuckets;
   std::map<int, std::vector<int64_t>> per_server;
-  for (const ScenarioCall& c : run.calls) {
+  for (const ScenarioCall& c : run.observed.calls) {
     if (!c.record.status.ok()) continue;
     auto& row = per_server[c.record.server_id];
     row.resize(kBuckets);
@@ -110,16 +102,12 @@ std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
       absl::StrAppend(&out, "         ", v.first_violation, "\n");
     }
   }
-  if (!s.nginx.unmodeled.empty() && run.world != nullptr) {
-    std::vector<std::string> names;
-    for (const std::string& u : s.nginx.unmodeled)
-      names.push_back(u.substr(0, u.find(' ')));
-    absl::StrAppend(&out, "not modelled by the nginx twin (", names.size(),
-                    ", see --json): ", absl::StrJoin(names, " "), "\n");
+  for (const std::string& note : run.observed.notes) {
+    absl::StrAppend(&out, note, "\n");
   }
-  if (run.world != nullptr) {
-    absl::StrAppend(&out,
-                    absl::StrFormat("trace hash %016x\n", run.trace_hash));
+  if (run.observed.has_trace_hash) {
+    absl::StrAppend(
+        &out, absl::StrFormat("trace hash %016x\n", run.observed.trace_hash));
   }
   return out;
 }
@@ -130,11 +118,18 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
   std::string out = "{\n";
   absl::StrAppend(&out, "  \"scenario\": ", JsonString(s.name), ",\n");
   absl::StrAppend(&out, "  \"file\": ", JsonString(s.path), ",\n");
+  absl::StrAppend(&out, "  \"run\": ", JsonString(run.label), ",\n");
+  absl::StrAppend(&out, "  \"where\": ", JsonString(run.observed.where),
+                  ",\n");
   absl::StrAppend(&out, "  \"seed\": ", run.seed, ",\n");
-  absl::StrAppend(&out, "  \"trace_hash\": \"",
-                  absl::StrFormat("%016x", run.trace_hash), "\",\n");
-  absl::StrAppend(&out, "  \"simulated_seconds\": ",
-                  absl::ToDoubleSeconds(run.simulated), ",\n");
+  if (run.observed.has_trace_hash) {
+    absl::StrAppend(&out, "  \"trace_hash\": \"",
+                    absl::StrFormat("%016x", run.observed.trace_hash),
+                    "\",\n");
+  }
+  std::vector<std::string> notes;
+  for (const std::string& n : run.observed.notes) notes.push_back(JsonString(n));
+  absl::StrAppend(&out, "  \"notes\": [", absl::StrJoin(notes, ", "), "],\n");
   absl::StrAppend(&out, "  \"calls\": ", sum.calls,
                   ",\n  \"failed\": ", sum.failed, ",\n");
   std::vector<std::string> servers, statuses;
@@ -177,7 +172,7 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
 
 std::string RunToChromeTrace(const LoadedScenario& s, const ScenarioRun& run) {
   // Tracks: one "process" per node; calls as complete events ("X").
-  const auto& names = run.world->sim().node_names();
+  const auto& names = run.observed.node_names;
   std::vector<std::string> events;
   for (size_t i = 0; i < names.size(); ++i) {
     events.push_back(
@@ -185,20 +180,20 @@ std::string RunToChromeTrace(const LoadedScenario& s, const ScenarioRun& run) {
                      ",\"args\":{\"name\":", JsonString(names[i]), "}}"));
   }
   // Pair call starts with their ends from the event log.
-  std::map<uint64_t, const TraceEvent*> starts;
-  for (const TraceEvent& e : run.world->sim().trace().log()) {
+  std::map<uint64_t, const sim::TraceEvent*> starts;
+  for (const sim::TraceEvent& e : run.observed.event_log) {
     const double ts = e.time_ns / 1000.0;
     switch (e.kind) {
-      case EventKind::kCallStart:
-      case EventKind::kConnect:
-      case EventKind::kRequestDelivered:
-        if (e.kind != EventKind::kRequestDelivered) starts[e.call] = &e;
+      case sim::EventKind::kCallStart:
+      case sim::EventKind::kConnect:
+      case sim::EventKind::kRequestDelivered:
+        if (e.kind != sim::EventKind::kRequestDelivered) starts[e.call] = &e;
         break;
-      case EventKind::kCallDone: {
+      case sim::EventKind::kCallDone: {
         auto it = starts.find(e.call);
         if (it == starts.end()) break;
-        const TraceEvent& b = *it->second;
-        const bool proxy = b.kind == EventKind::kConnect;
+        const sim::TraceEvent& b = *it->second;
+        const bool proxy = b.kind == sim::EventKind::kConnect;
         events.push_back(absl::StrFormat(
             "{\"name\":%s,\"cat\":\"call\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%."
             "3f,"
@@ -213,21 +208,21 @@ std::string RunToChromeTrace(const LoadedScenario& s, const ScenarioRun& run) {
         starts.erase(it);
         break;
       }
-      case EventKind::kFault:
-      case EventKind::kClock:
-      case EventKind::kCrash:
-      case EventKind::kRestart:
-      case EventKind::kPause:
-      case EventKind::kResume:
+      case sim::EventKind::kFault:
+      case sim::EventKind::kClock:
+      case sim::EventKind::kCrash:
+      case sim::EventKind::kRestart:
+      case sim::EventKind::kPause:
+      case sim::EventKind::kResume:
         events.push_back(absl::StrFormat(
             "{\"name\":%s,\"cat\":\"fault\",\"ph\":\"i\",\"s\":\"p\",\"ts\":%."
             "3f,"
             "\"pid\":%d,\"tid\":0}",
-            JsonString(absl::StrCat(EventKindName(e.kind),
+            JsonString(absl::StrCat(sim::EventKindName(e.kind),
                                     e.detail.empty() ? "" : " " + e.detail)),
             ts, e.node));
         break;
-      case EventKind::kReplySent:
+      case sim::EventKind::kReplySent:
         events.push_back(absl::StrFormat(
             "{\"name\":\"reply\",\"cat\":\"server\",\"ph\":\"i\",\"s\":\"t\","
             "\"ts\":%.3f,"
@@ -244,4 +239,4 @@ std::string RunToChromeTrace(const LoadedScenario& s, const ScenarioRun& run) {
       absl::StrJoin(events, ",\n"), "\n]}\n");
 }
 
-}  // namespace saludo::sim
+}  // namespace saludo::scenario

@@ -1,4 +1,4 @@
-#include "sim/scenario/loader.h"
+#include "scenario/loader.h"
 
 #include <memory>
 #include <string>
@@ -7,16 +7,16 @@
 #include "gtest/gtest.h"
 #include "tools/cpp/runfiles/runfiles.h"
 
-namespace saludo::sim {
+namespace saludo::scenario {
 namespace {
 
-// A scenario file placed in sim/scenarios/ (so its nginx path resolves).
+// A scenario file placed in scenario/scenarios/ (so its nginx path resolves).
 std::string ScenarioDir() {
   std::string error;
   std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
       bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
   std::string steady =
-      r->Rlocation("saludo_sim/sim/scenarios/steady_round_robin.textproto");
+      r->Rlocation("saludo_sim/scenario/scenarios/steady_round_robin.textproto");
   return steady.substr(0, steady.rfind('/'));
 }
 
@@ -146,4 +146,4 @@ TEST(ScenarioLoaderTest, BadValuesAndMissingParts) {
 }
 
 }  // namespace
-}  // namespace saludo::sim
+}  // namespace saludo::scenario

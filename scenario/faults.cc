@@ -1,0 +1,291 @@
+#include "scenario/faults.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "runtime/check.h"
+#include "services/fault_state.h"
+
+namespace saludo::scenario {
+namespace {
+
+using absl::FormatDuration;
+
+absl::Status NoFields(const Validator&, const FieldPath&, const Fault&,
+                      ScenarioFault*) {
+  return absl::OkStatus();
+}
+
+// A duration a service or node holds for, bounded like the control service
+// bounds it (services::kMaxFaultDuration).
+absl::Status Bounded(const Validator& v, const FieldPath& at,
+                     const std::string& text, absl::Duration* out) {
+  if (auto s = v.Duration(at, text, out, true); !s.ok()) return s;
+  if (*out > services::kMaxFaultDuration) {
+    return v.Error(at, absl::StrCat("at most ",
+                                    FormatDuration(services::kMaxFaultDuration),
+                                    ", got ", text));
+  }
+  return absl::OkStatus();
+}
+
+// Clock shifts within a year, as the control service accepts them.
+absl::Status Shift(const Validator& v, const FieldPath& at,
+                   const std::string& text, absl::Duration* out) {
+  if (auto s = v.SignedDuration(at, text, out); !s.ok()) return s;
+  if (absl::AbsDuration(*out) > absl::Hours(24 * 366)) {
+    return v.Error(at, absl::StrCat("expected at most a year either way, got ",
+                                    text));
+  }
+  return absl::OkStatus();
+}
+
+const std::vector<FaultKind>& Table() {
+  static const std::vector<FaultKind> kinds = {
+      {Fault::kCrash, "crash", false, NoFields,
+       [](const ScenarioFault&) { return std::string("crash"); },
+       [](const ScenarioFault& f, Target& t) { return t.Crash(f.node, f.at); }},
+      {Fault::kRestart, "restart", false, NoFields,
+       [](const ScenarioFault&) { return std::string("restart"); },
+       [](const ScenarioFault& f, Target& t) {
+         return t.Restart(f.node, f.at);
+       }},
+      {Fault::kPause, "pause", false,
+       [](const Validator& v, const FieldPath& at, const Fault& p,
+          ScenarioFault* out) {
+         return Bounded(v, Sub(at, "duration"), p.pause().duration(),
+                        &out->duration);
+       },
+       [](const ScenarioFault& f) {
+         return "pause " + FormatDuration(f.duration);
+       },
+       [](const ScenarioFault& f, Target& t) {
+         return t.Pause(f.node, f.at, f.duration);
+       }},
+      {Fault::kHang, "hang", true,
+       [](const Validator& v, const FieldPath& at, const Fault& p,
+          ScenarioFault* out) {
+         return Bounded(v, Sub(at, "duration"), p.hang().duration(),
+                        &out->duration);
+       },
+       [](const ScenarioFault& f) {
+         return "hang " + FormatDuration(f.duration);
+       },
+       [](const ScenarioFault& f, Target& t) {
+         return t.Hang(f.node, f.at, f.duration);
+       }},
+      {Fault::kSlow, "slow", true,
+       [](const Validator& v, const FieldPath& at, const Fault& p,
+          ScenarioFault* out) {
+         return Bounded(v, Sub(at, "delay"), p.slow().delay(), &out->delay);
+       },
+       [](const ScenarioFault& f) { return "slow " + FormatDuration(f.delay); },
+       [](const ScenarioFault& f, Target& t) {
+         return t.Slow(f.node, f.at, f.delay);
+       }},
+      {Fault::kErrors, "errors", true,
+       [](const Validator& v, const FieldPath& at, const Fault& p,
+          ScenarioFault* out) {
+         if (!ParseStatusCode(p.errors().code(), &out->code)) {
+           return v.Error(at, absl::StrCat("code \"", p.errors().code(),
+                                           "\": expected a gRPC status name "
+                                           "such as UNAVAILABLE or INTERNAL"));
+         }
+         if (!(p.errors().rate() > 0 && p.errors().rate() <= 1)) {
+           return v.Error(at, "rate must be in (0, 1]");
+         }
+         out->rate = p.errors().rate();
+         return absl::OkStatus();
+       },
+       [](const ScenarioFault& f) {
+         return absl::StrCat("errors ", absl::StatusCodeToString(f.code),
+                             " rate ", f.rate);
+       },
+       [](const ScenarioFault& f, Target& t) {
+         return t.Errors(f.node, f.at, f.code, f.rate);
+       }},
+      {Fault::kClockOffset, "clock_offset", false,
+       [](const Validator& v, const FieldPath& at, const Fault& p,
+          ScenarioFault* out) {
+         return Shift(v, at, p.clock_offset().by(), &out->shift);
+       },
+       [](const ScenarioFault& f) {
+         return "clock offset " + FormatDuration(f.shift);
+       },
+       [](const ScenarioFault& f, Target& t) {
+         return t.ClockOffset(f.node, f.at, f.shift);
+       }},
+      {Fault::kClockDrift, "clock_drift", false,
+       [](const Validator& v, const FieldPath& at, const Fault& p,
+          ScenarioFault* out) {
+         if (!(p.clock_drift().ppm() > -1e6 && p.clock_drift().ppm() <= 1e6)) {
+           return v.Error(at, "ppm must be in (-1000000, 1000000]");
+         }
+         out->ppm = p.clock_drift().ppm();
+         return absl::OkStatus();
+       },
+       [](const ScenarioFault& f) {
+         return absl::StrCat("clock drift ", f.ppm, " ppm");
+       },
+       [](const ScenarioFault& f, Target& t) {
+         return t.ClockDrift(f.node, f.at,
+                             static_cast<int64_t>(std::llround(f.ppm * 1000)));
+       }},
+      {Fault::kClockJump, "clock_jump", false,
+       [](const Validator& v, const FieldPath& at, const Fault& p,
+          ScenarioFault* out) {
+         return Shift(v, at, p.clock_jump().by(), &out->shift);
+       },
+       [](const ScenarioFault& f) {
+         return "clock jump " + FormatDuration(f.shift);
+       },
+       [](const ScenarioFault& f, Target& t) {
+         return t.ClockJump(f.node, f.at, f.shift);
+       }},
+      {Fault::kClearFaults, "clear_faults", true, NoFields,
+       [](const ScenarioFault&) { return std::string("clear faults"); },
+       [](const ScenarioFault& f, Target& t) {
+         return t.ClearFaults(f.node, f.at);
+       }},
+  };
+  return kinds;
+}
+
+std::string KindNames(bool backends_only) {
+  std::vector<std::string> names;
+  for (const FaultKind& k : Table()) {
+    if (!backends_only || k.backends_only) names.push_back(k.name);
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// Reads faults[i] (not yet checked against the rest of the timeline).
+absl::Status LoadFault(const Validator& v, int i,
+                       const std::set<std::string>& nodes,
+                       const std::set<std::string>& backends,
+                       LoadedScenario* out) {
+  const Fault& f = out->proto.faults(i);
+  const FieldPath at = {{"faults", i}};
+  ScenarioFault fault;
+  fault.node = f.node();
+  fault.kind = f.kind_case();
+  if (auto st = v.Duration(Sub(at, "at"), f.at(), &fault.at, true); !st.ok())
+    return st;
+  if (fault.at > out->duration) {
+    return v.Error(Sub(at, "at"),
+                   absl::StrCat("after the end of the scenario (",
+                                FormatDuration(out->duration), ")"));
+  }
+  if (!nodes.count(f.node())) {
+    return v.Error(Sub(at, "node"),
+                   absl::StrCat("unknown node \"", f.node(),
+                                "\": expected one of ",
+                                absl::StrJoin(nodes, ", ")));
+  }
+  if (f.kind_case() == Fault::KIND_NOT_SET) {
+    return v.Error(at, "expected one of " + KindNames(false));
+  }
+  const FaultKind& kind = FaultKindOf(f.kind_case());
+  if (auto st = kind.parse(v, Sub(at, kind.name), f, &fault); !st.ok())
+    return st;
+  if (kind.backends_only && !backends.count(f.node())) {
+    return v.Error(Sub(at, "node"),
+                   absl::StrCat("\"", f.node(), "\" is not a backend: ",
+                                KindNames(true), " apply to backends only"));
+  }
+  out->faults.push_back(fault);
+  return absl::OkStatus();
+}
+
+// The timeline as a whole, per node in time order. `order` is the faults'
+// indexes sorted by time (stable).
+absl::Status CheckTimeline(const Validator& v, const LoadedScenario& s,
+                           const std::vector<size_t>& order) {
+  std::map<std::string, bool> down;
+  std::map<std::string, absl::Duration> paused_until;
+  std::map<std::tuple<std::string, int, int64_t>, size_t> same;
+  for (size_t k : order) {
+    const ScenarioFault& f = s.faults[k];
+    const FieldPath at = {{"faults", static_cast<int>(k)}};
+    auto key = std::make_tuple(f.node, static_cast<int>(f.kind),
+                               absl::ToInt64Nanoseconds(f.at));
+    if (auto it = same.find(key); it != same.end()) {
+      return v.Error(at, absl::StrCat("contradicts faults[", it->second,
+                                      "]: the same kind of fault on the same "
+                                      "node at the same time"));
+    }
+    same[key] = k;
+    const bool is_down = down[f.node];
+    if (f.kind == Fault::kCrash && is_down) {
+      return v.Error(at, absl::StrCat(f.node, " is already down at ",
+                                      FormatDuration(f.at),
+                                      ": restart it first"));
+    }
+    if (f.kind == Fault::kRestart && !is_down) {
+      return v.Error(at, absl::StrCat(f.node, " is not down at ",
+                                      FormatDuration(f.at),
+                                      ": expected a crash before the restart"));
+    }
+    if (f.kind == Fault::kCrash || f.kind == Fault::kPause) {
+      auto p = paused_until.find(f.node);
+      if (p != paused_until.end() && f.at < p->second) {
+        return v.Error(
+            at, absl::StrCat(f.node, " is paused until ",
+                             FormatDuration(p->second), ": a pause and a ",
+                             f.kind == Fault::kCrash ? "crash" : "pause",
+                             " cannot overlap"));
+      }
+    }
+    if (f.kind == Fault::kCrash) down[f.node] = true;
+    if (f.kind == Fault::kRestart) down[f.node] = false;
+    if (f.kind == Fault::kPause) paused_until[f.node] = f.at + f.duration;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const std::vector<FaultKind>& FaultKinds() { return Table(); }
+
+const FaultKind& FaultKindOf(Fault::KindCase kind) {
+  for (const FaultKind& k : Table()) {
+    if (k.kind == kind) return k;
+  }
+  SALUDO_CHECK(false && "fault kind missing from the table");
+  return Table().front();
+}
+
+std::string ScenarioFault::Describe() const {
+  const std::string what =
+      kind == Fault::KIND_NOT_SET ? "?" : FaultKindOf(kind).describe(*this);
+  return absl::StrCat(FormatDuration(at), " ", node, ": ", what);
+}
+
+absl::Status LoadFaults(const Validator& v, LoadedScenario* out) {
+  std::set<std::string> nodes = {kNginxNode}, backends;
+  for (const auto& b : out->backends) {
+    nodes.insert(b.name);
+    backends.insert(b.name);
+  }
+  for (const auto& c : out->clients) nodes.insert(c.name);
+  for (int i = 0; i < out->proto.faults_size(); ++i) {
+    if (auto st = LoadFault(v, i, nodes, backends, out); !st.ok()) return st;
+  }
+  std::vector<size_t> order(out->faults.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return out->faults[a].at < out->faults[b].at;
+  });
+  if (auto st = CheckTimeline(v, *out, order); !st.ok()) return st;
+  std::vector<ScenarioFault> sorted;
+  for (size_t k : order) sorted.push_back(out->faults[k]);
+  out->faults = std::move(sorted);
+  return absl::OkStatus();
+}
+
+}  // namespace saludo::scenario

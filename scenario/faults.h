@@ -1,0 +1,45 @@
+// The fault kinds, in one table. Each kind says how it is read from a file
+// (and what is valid), how it is described in reports, and how it is put on
+// a target's timeline (the simulator, or the live stack: a target that
+// cannot apply it answers UNIMPLEMENTED and the run reports it as skipped).
+// Adding a fault kind = a field in proto/scenario.proto's Fault, one entry
+// in faults.cc, a Target operation if no existing one applies it, and tests.
+#ifndef SALUDO_SCENARIO_FAULTS_H_
+#define SALUDO_SCENARIO_FAULTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "scenario/model.h"
+#include "scenario/target.h"
+#include "scenario/validator.h"
+
+namespace saludo::scenario {
+
+struct FaultKind {
+  Fault::KindCase kind;
+  const char* name;    // the field name in a file: "hang"
+  bool backends_only;  // a service fault: the node must be a backend
+  // Reads the kind's own fields (at `at`, e.g. faults[2].hang) into `out`.
+  absl::Status (*parse)(const Validator& v, const FieldPath& at,
+                        const Fault& fault, ScenarioFault* out);
+  // What it does, in words and units: "hang 41s".
+  std::string (*describe)(const ScenarioFault& fault);
+  // Puts it on the target's timeline.
+  absl::Status (*apply)(const ScenarioFault& fault, Target& target);
+};
+
+// Every kind, in the order of proto/scenario.proto.
+const std::vector<FaultKind>& FaultKinds();
+// REQUIRES: `kind` is in the table (not KIND_NOT_SET).
+const FaultKind& FaultKindOf(Fault::KindCase kind);
+
+// Reads and checks the faults section: each fault, then the timeline as a
+// whole (a crash of a node that is down, a restart of one that is up,
+// overlapping pauses, the same kind twice on a node at once). Sorted by time.
+absl::Status LoadFaults(const Validator& v, LoadedScenario* out);
+
+}  // namespace saludo::scenario
+
+#endif  // SALUDO_SCENARIO_FAULTS_H_

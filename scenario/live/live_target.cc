@@ -1,0 +1,345 @@
+#include "scenario/live/live_target.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "client/load_client.h"
+#include "nginx/nginx_process.h"
+#include "runtime/check.h"
+#include "runtime/live/grpc_channel.h"
+#include "runtime/live/subprocess.h"
+#include "runtime/live/system_clock.h"
+#include "runtime/live/timer_thread.h"
+#include "runtime/sync.h"
+#include "stack/live_calls.h"
+#include "stack/live_stack.h"
+
+namespace saludo::scenario {
+
+// One client of the scenario on the live runtime.
+struct LiveClient {
+  std::string name;
+  client::LoadOptions load;
+  std::unique_ptr<runtime::live::GrpcChannel> channel;
+  std::unique_ptr<client::LoadClient> loader;
+  runtime::Notification done;
+  std::vector<client::CallRecord> records;
+};
+
+struct LiveTarget::Clients {
+  runtime::live::SystemClock clock;
+  runtime::live::TimerThread timers{&clock};
+  std::vector<std::unique_ptr<LiveClient>> list;
+};
+
+namespace {
+
+absl::Status Unimplemented(const std::string& why) {
+  return absl::UnimplementedError(why);
+}
+
+}  // namespace
+
+LiveTarget::LiveTarget(std::string server_binary)
+    : server_binary_(std::move(server_binary)),
+      clients_(std::make_unique<Clients>()) {}
+
+LiveTarget::~LiveTarget() {
+  // Clients first (their channels), then nginx, then the servers.
+  clients_.reset();
+  nginx_.reset();
+  stack_.reset();
+}
+
+uint32_t LiveTarget::evidence() const {
+  return kCallRecords | kBalancerLog | kServerClocks;
+}
+
+std::string LiveTarget::WhyMissing(uint32_t missing) const {
+  if (missing & kAttemptTimes) {
+    return "live, nginx's access log does not say when each attempt ran";
+  }
+  return "live runs do not record it";
+}
+
+absl::Status LiveTarget::Build(const LoadedScenario& s) {
+  SALUDO_CHECK(scenario_ == nullptr);  // built once
+  scenario_ = &s;
+  for (size_t i = 1; i <= s.backends.size(); ++i) {
+    const bool found = std::any_of(
+        s.backends.begin(), s.backends.end(),
+        [&](const auto& b) { return b.server_id == static_cast<int>(i); });
+    if (!found) {
+      return absl::InvalidArgumentError(
+          "live runs need backends with server ids 1..n");
+    }
+  }
+  for (const auto& b : s.backends) id_of_[b.name] = b.server_id;
+  stack::LiveStackOptions options;
+  options.server_binary = server_binary_;
+  options.nginx_config = s.nginx_path;
+  options.servers = static_cast<int>(s.backends.size());
+  options.free_ports = true;
+  options.start_nginx = false;
+  absl::StatusOr<std::unique_ptr<stack::LiveStack>> live =
+      stack::LiveStack::Start(options);
+  if (!live.ok()) return live.status();
+  stack_ = *std::move(live);
+  if (absl::Status st = StartNginx(s); !st.ok()) return st;
+  const std::string target =
+      absl::StrCat("127.0.0.1:", nginx_->listen_ports().at(0));
+  for (const auto& c : s.clients) {
+    auto lc = std::make_unique<LiveClient>();
+    lc->name = c.name;
+    lc->load = c.load;
+    lc->channel = std::make_unique<runtime::live::GrpcChannel>(target);
+    LiveClient* raw = lc.get();
+    Clients* clients = clients_.get();
+    actions_.push_back({c.start, [raw, clients] {
+                          raw->loader = std::make_unique<client::LoadClient>(
+                              &clients->clock, raw->channel.get(), raw->load,
+                              &clients->timers);
+                          raw->loader->Start(
+                              [raw](std::vector<client::CallRecord> r) {
+                                raw->records = std::move(r);
+                                raw->done.Notify();
+                              });
+                        }});
+    clients_->list.push_back(std::move(lc));
+  }
+  return absl::OkStatus();
+}
+
+// nginx with the scenario's file, backends and listen ports remapped.
+absl::Status LiveTarget::StartNginx(const LoadedScenario& s) {
+  nginx::NginxOptions options;
+  options.config_path = s.nginx_path;
+  for (const auto& b : s.backends) {
+    int port = 0;
+    const size_t colon = b.address.rfind(':');
+    if (colon == std::string::npos ||
+        !absl::SimpleAtoi(b.address.substr(colon + 1), &port)) {
+      return absl::InvalidArgumentError("backend address without a port: " +
+                                        b.address);
+    }
+    options.port_map[port] = stack_->server_port(b.server_id);
+    address_of_[stack_->server_target(b.server_id)] = b.address;
+  }
+  for (const nginx::ServerBlock& server : s.nginx.servers) {
+    for (int port : server.listen_ports) {
+      absl::StatusOr<int> free = runtime::live::PickFreePort();
+      if (!free.ok()) return free.status();
+      options.port_map[port] = *free;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<nginx::NginxProcess>> nginx =
+      nginx::NginxProcess::Start(options);
+  if (!nginx.ok()) return nginx.status();
+  nginx_ = *std::move(nginx);
+  return absl::OkStatus();
+}
+
+absl::Status LiveTarget::SetLinks(const LoadedScenario& s) {
+  if (!s.has_link_model) return absl::OkStatus();
+  return Unimplemented("loopback is used as it is");
+}
+
+absl::Status LiveTarget::Partition(const std::string&, const std::string&,
+                                   absl::Duration, absl::Duration, bool) {
+  return Unimplemented("needs network namespaces");
+}
+
+absl::StatusOr<int> LiveTarget::Backend(const std::string& node) const {
+  auto it = id_of_.find(node);
+  if (it == id_of_.end()) {
+    return Unimplemented(absl::StrCat("faults on ", node,
+                                      " are not applied live"));
+  }
+  return it->second;
+}
+
+absl::Status LiveTarget::Crash(const std::string& node, absl::Duration at) {
+  absl::StatusOr<int> id = Backend(node);
+  if (!id.ok()) return id.status();
+  actions_.push_back({at, [this, id = *id] {
+                        stack_->KillServer(id);
+                        state_[id] = ServiceState();
+                      }});
+  return absl::OkStatus();
+}
+
+absl::Status LiveTarget::Restart(const std::string& node, absl::Duration at) {
+  absl::StatusOr<int> id = Backend(node);
+  if (!id.ok()) return id.status();
+  actions_.push_back(
+      {at, [this, id = *id] { (void)stack_->RestartServer(id); }});
+  return absl::OkStatus();
+}
+
+absl::Status LiveTarget::Pause(const std::string& node, absl::Duration at,
+                               absl::Duration duration) {
+  absl::StatusOr<int> id = Backend(node);
+  if (!id.ok()) return id.status();
+  actions_.push_back(
+      {at, [this, id = *id] { stack_->SignalServer(id, SIGSTOP); }});
+  actions_.push_back({at + duration, [this, id = *id] {
+                        stack_->SignalServer(id, SIGCONT);
+                      }});
+  return absl::OkStatus();
+}
+
+void LiveTarget::SendFaults(int id) {
+  ServiceState& st = state_[id];
+  control::Faults f = st.faults;
+  const absl::Duration hang = st.hang_until - absl::Now();
+  f.set_hang_nanos(hang > absl::ZeroDuration() ? absl::ToInt64Nanoseconds(hang)
+                                               : 0);
+  f.set_clock_offset_nanos(absl::ToInt64Nanoseconds(st.clock_offset));
+  (void)stack::SetServerFaults(stack_->server_target(id), f);
+}
+
+absl::Status LiveTarget::ChangeService(
+    const std::string& node, absl::Duration at,
+    std::function<void(ServiceState&)> change) {
+  absl::StatusOr<int> id = Backend(node);
+  if (!id.ok()) return id.status();
+  actions_.push_back({at, [this, id = *id, change = std::move(change)] {
+                        change(state_[id]);
+                        SendFaults(id);
+                      }});
+  return absl::OkStatus();
+}
+
+absl::Status LiveTarget::Hang(const std::string& node, absl::Duration at,
+                              absl::Duration duration) {
+  return ChangeService(node, at, [duration](ServiceState& st) {
+    st.hang_until = absl::Now() + duration;
+  });
+}
+
+absl::Status LiveTarget::Slow(const std::string& node, absl::Duration at,
+                              absl::Duration delay) {
+  return ChangeService(node, at, [delay](ServiceState& st) {
+    st.faults.set_reply_delay_nanos(absl::ToInt64Nanoseconds(delay));
+  });
+}
+
+absl::Status LiveTarget::Errors(const std::string& node, absl::Duration at,
+                                absl::StatusCode code, double rate) {
+  return ChangeService(node, at, [code, rate](ServiceState& st) {
+    st.faults.set_error_rate(rate);
+    st.faults.set_error_code(static_cast<int>(code));
+  });
+}
+
+absl::Status LiveTarget::ClearFaults(const std::string& node,
+                                     absl::Duration at) {
+  return ChangeService(node, at, [](ServiceState& st) {
+    const absl::Duration offset = st.clock_offset;
+    st = ServiceState();
+    st.clock_offset = offset;
+  });
+}
+
+absl::Status LiveTarget::ClockOffset(const std::string& node,
+                                     absl::Duration at,
+                                     absl::Duration offset) {
+  return ChangeService(node, at,
+                       [offset](ServiceState& st) { st.clock_offset = offset; });
+}
+
+absl::Status LiveTarget::ClockDrift(const std::string&, absl::Duration,
+                                    int64_t) {
+  return Unimplemented("a live clock cannot be made to drift");
+}
+
+absl::Status LiveTarget::ClockJump(const std::string& node, absl::Duration at,
+                                   absl::Duration delta) {
+  return ChangeService(node, at,
+                       [delta](ServiceState& st) { st.clock_offset += delta; });
+}
+
+// nginx's access log ("$status upstream=... upstream_status=...
+// request_time=..."), with live addresses mapped back to the scenario's.
+std::vector<sim::TwinLogEntry> LiveTarget::ReadAccessLog() const {
+  std::vector<sim::TwinLogEntry> log;
+  for (const std::string& line : nginx_->AccessLogLines()) {
+    sim::TwinLogEntry e;
+    (void)absl::SimpleAtoi(line.substr(0, line.find(' ')), &e.status);
+    const size_t up = line.find("upstream=");
+    const size_t st = line.find(" upstream_status=");
+    const size_t rt = line.find(" request_time=");
+    if (up == std::string::npos || st == std::string::npos ||
+        rt == std::string::npos || st < up + 9 || rt < st + 17) {
+      continue;
+    }
+    for (absl::string_view a :
+         absl::StrSplit(line.substr(up + 9, st - up - 9), ", ")) {
+      auto it = address_of_.find(std::string(a));
+      e.upstream_addr.push_back(it == address_of_.end() ? std::string(a)
+                                                        : it->second);
+    }
+    for (absl::string_view code :
+         absl::StrSplit(line.substr(st + 17, rt - st - 17), ", ")) {
+      int value = 0;
+      (void)absl::SimpleAtoi(code, &value);
+      e.upstream_status.push_back(value);
+    }
+    log.push_back(e);
+  }
+  return log;
+}
+
+absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
+  SALUDO_CHECK(scenario_ != nullptr);  // Build ran
+  std::stable_sort(
+      actions_.begin(), actions_.end(),
+      [](const Action& a, const Action& b) { return a.at < b.at; });
+  const absl::Time start = absl::Now();
+  for (const Action& a : actions_) {
+    const absl::Duration wait = start + a.at - absl::Now();
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    a.run();
+  }
+  // Calls end within their deadline; allow for slow process start-up.
+  for (auto& c : clients_->list) {
+    c->done.WaitForNotificationWithTimeout(start + until + absl::Seconds(4) -
+                                           absl::Now());
+  }
+  for (const auto& [name, id] : id_of_) {
+    if (stack_->ServerRunning(id)) stack_->SignalServer(id, SIGCONT);
+  }
+  Observations o;
+  o.where = absl::StrCat(
+      "live run, ",
+      absl::FormatDuration(absl::Trunc(absl::Now() - start,
+                                       absl::Milliseconds(1))),
+      " of real time");
+  for (auto& c : clients_->list) {
+    if (!c->done.HasBeenNotified()) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("client ", c->name, " did not finish its calls"));
+    }
+    for (const client::CallRecord& r : c->records) {
+      ScenarioCall call{c->name, r, c->load.deadline};
+      // Live monotonic readings: make them relative to the scenario's start.
+      call.record.started = r.started_wall - start;
+      o.calls.push_back(call);
+    }
+  }
+  std::stable_sort(o.calls.begin(), o.calls.end(),
+                   [](const ScenarioCall& a, const ScenarioCall& b) {
+                     return a.record.started < b.record.started;
+                   });
+  o.balancer = ReadAccessLog();
+  nginx_->Stop();
+  return o;
+}
+
+}  // namespace saludo::scenario

@@ -1,0 +1,102 @@
+// Real processes as a scenario target: the Saludo servers (with their
+// control service), real nginx running the scenario's configuration (ports
+// remapped), and the client code on the live runtime. Faults are applied at
+// their times through the control service and process signals. What cannot
+// be applied live (network latency, loss and partitions, clock drift, faults
+// on nginx or the clients) is UNIMPLEMENTED with its reason, which the
+// runner reports as skipped; nginx's access log says which backend each
+// attempt went to but not when, so properties needing attempt times are
+// SKIPPED. Runs in real time; no trace hash.
+#ifndef SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
+#define SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proto/control.pb.h"
+#include "scenario/target.h"
+
+namespace saludo::stack {
+class LiveStack;
+}
+namespace saludo::nginx {
+class NginxProcess;
+}
+
+namespace saludo::scenario {
+
+class LiveTarget final : public Target {
+ public:
+  // `server_binary`: the Saludo server (//services:saludo_server).
+  explicit LiveTarget(std::string server_binary);
+  ~LiveTarget() override;
+
+  std::string label() const override { return "live"; }
+  uint32_t evidence() const override;
+  std::string WhyMissing(uint32_t missing) const override;
+  // REQUIRES: backends have server ids 1..n.
+  absl::Status Build(const LoadedScenario& scenario) override;
+  absl::Status SetLinks(const LoadedScenario& scenario) override;
+  absl::Status Partition(const std::string& a, const std::string& b,
+                         absl::Duration at, absl::Duration duration,
+                         bool one_way) override;
+  absl::Status Crash(const std::string& node, absl::Duration at) override;
+  absl::Status Restart(const std::string& node, absl::Duration at) override;
+  absl::Status Pause(const std::string& node, absl::Duration at,
+                     absl::Duration duration) override;
+  absl::Status Hang(const std::string& node, absl::Duration at,
+                    absl::Duration duration) override;
+  absl::Status Slow(const std::string& node, absl::Duration at,
+                    absl::Duration delay) override;
+  absl::Status Errors(const std::string& node, absl::Duration at,
+                      absl::StatusCode code, double rate) override;
+  absl::Status ClearFaults(const std::string& node, absl::Duration at) override;
+  absl::Status ClockOffset(const std::string& node, absl::Duration at,
+                           absl::Duration offset) override;
+  absl::Status ClockDrift(const std::string& node, absl::Duration at,
+                          int64_t drift_ppb) override;
+  absl::Status ClockJump(const std::string& node, absl::Duration at,
+                         absl::Duration delta) override;
+  absl::StatusOr<Observations> Run(absl::Duration until) override;
+
+ private:
+  // A backend's service faults as this target last set them (the control
+  // service sets them as a whole, so a new fault must not clear the others).
+  struct ServiceState {
+    control::Faults faults;
+    absl::Time hang_until = absl::InfinitePast();
+    absl::Duration clock_offset = absl::ZeroDuration();
+  };
+  struct Action {
+    absl::Duration at;
+    std::function<void()> run;
+  };
+
+  // The server id of backend `node`, or UNIMPLEMENTED (not a backend).
+  absl::StatusOr<int> Backend(const std::string& node) const;
+  // Schedules a change of backend `node`'s service faults.
+  absl::Status ChangeService(const std::string& node, absl::Duration at,
+                             std::function<void(ServiceState&)> change);
+  void SendFaults(int id);
+  absl::Status StartNginx(const LoadedScenario& s);
+  std::vector<sim::TwinLogEntry> ReadAccessLog() const;
+
+  struct Clients;  // the live clock, timers and the scenario's clients
+
+  const std::string server_binary_;
+  std::unique_ptr<Clients> clients_;
+  const LoadedScenario* scenario_ = nullptr;
+  std::unique_ptr<stack::LiveStack> stack_;
+  std::unique_ptr<nginx::NginxProcess> nginx_;
+  std::map<std::string, int> id_of_;                 // backend -> server id
+  std::map<std::string, std::string> address_of_;    // live -> scenario
+  std::map<int, ServiceState> state_;
+  std::vector<Action> actions_;
+};
+
+}  // namespace saludo::scenario
+
+#endif  // SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_

@@ -1,0 +1,291 @@
+#include "scenario/loader.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "scenario/faults.h"
+#include "scenario/properties.h"
+#include "scenario/validator.h"
+
+namespace saludo::scenario {
+namespace {
+
+using google::protobuf::TextFormat;
+
+// Limits of what a scenario may ask for (a typo, not a test, beyond them).
+constexpr absl::Duration kMaxScenarioDuration = absl::Hours(24);
+constexpr int kMaxConcurrency = 100000;
+constexpr double kMaxCallsPerSecond = 1e6;
+
+class Collector : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit Collector(std::string path) : path_(std::move(path)) {}
+  void AddError(int line, int column, const std::string& message) override {
+    if (first_.empty()) {
+      first_ =
+          absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message);
+    }
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string path_;
+  std::string first_;
+};
+
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// A positive duration of at most kMaxScenarioDuration.
+absl::Status Span(const Validator& v, const FieldPath& at,
+                  const std::string& text, absl::Duration* out, bool required,
+                  absl::Duration fallback = absl::ZeroDuration()) {
+  if (auto st = v.Duration(at, text, out, required, fallback); !st.ok())
+    return st;
+  if (*out <= absl::ZeroDuration()) return v.Error(at, "must be positive");
+  if (*out > kMaxScenarioDuration) {
+    return v.Error(at, absl::StrCat("at most ",
+                                    absl::FormatDuration(kMaxScenarioDuration),
+                                    ", got ", text));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadHeader(const Validator& v, LoadedScenario* out) {
+  const Scenario& s = out->proto;
+  out->name = s.name().empty() ? out->path : s.name();
+  out->default_seed = s.default_seed() == 0 ? 1 : s.default_seed();
+  return Span(v, {{"duration", -1}}, s.duration(), &out->duration, true);
+}
+
+// The nginx file the balancer runs, and that its upstreams name only
+// backends of the scenario.
+absl::Status LoadNginx(const Validator& v, const std::set<std::string>& addrs,
+                       LoadedScenario* out) {
+  const Topology& t = out->proto.topology();
+  const FieldPath at = {{"topology", -1}, {"nginx_config", -1}};
+  if (t.nginx_config().empty()) {
+    return v.Error(at,
+                   "missing: the nginx configuration the twin runs, relative "
+                   "to this file");
+  }
+  out->nginx_path = t.nginx_config()[0] == '/'
+                        ? t.nginx_config()
+                        : DirectoryOf(out->path) + "/" + t.nginx_config();
+  absl::StatusOr<nginx::TwinConfig> nginx =
+      nginx::LoadTwinConfig(out->nginx_path);
+  if (!nginx.ok()) return v.Error(at, std::string(nginx.status().message()));
+  out->nginx = *std::move(nginx);
+  for (const auto& [name, up] : out->nginx.upstreams) {
+    for (const nginx::UpstreamPeer& p : up.peers) {
+      if (addrs.count(p.address)) continue;
+      return v.Error({{"topology", -1}, {"backends", -1}},
+                     absl::StrCat("the nginx upstream \"", name,
+                                  "\" has server ", p.address, " (",
+                                  nginx::FormatLocation(p.where),
+                                  ") but no backend has that address"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadBackends(const Validator& v, std::set<std::string>* nodes,
+                          LoadedScenario* out) {
+  const Topology& t = out->proto.topology();
+  if (t.backends().empty()) {
+    return v.Error({{"topology", -1}}, "expected at least one backend");
+  }
+  std::set<std::string> addresses;
+  std::set<int> ids;
+  for (int i = 0; i < t.backends_size(); ++i) {
+    const Backend& b = t.backends(i);
+    const FieldPath at = {{"topology", -1}, {"backends", i}};
+    if (b.name().empty() || !nodes->insert(b.name()).second) {
+      return v.Error(at,
+                     "expected a unique, non-empty name (\"nginx\" is taken)");
+    }
+    if (b.server_id() < 1 || b.server_id() > 10000 ||
+        !ids.insert(b.server_id()).second) {
+      return v.Error(at, "expected a unique server_id in [1, 10000]");
+    }
+    if (b.address().empty() || !addresses.insert(b.address()).second) {
+      return v.Error(at,
+                     "expected a unique address as written in the nginx "
+                     "upstream, e.g. \"127.0.0.1:3001\"");
+    }
+    out->backends.push_back({b.name(), b.server_id(), b.address()});
+  }
+  return LoadNginx(v, addresses, out);
+}
+
+// The kind of load (closed or open loop) and its rate.
+absl::Status LoadLoopKind(const Validator& v, const FieldPath& at,
+                          const Load& l, client::LoadOptions* out) {
+  switch (l.kind_case()) {
+    case Load::kClosedLoop:
+      if (l.closed_loop().concurrency() < 1 ||
+          l.closed_loop().concurrency() > kMaxConcurrency) {
+        return v.Error(Sub(at, "closed_loop"),
+                       absl::StrCat("concurrency must be in [1, ",
+                                    kMaxConcurrency, "]"));
+      }
+      out->concurrency = l.closed_loop().concurrency();
+      return absl::OkStatus();
+    case Load::kOpenLoop:
+      if (!(l.open_loop().calls_per_second() > 0 &&
+            l.open_loop().calls_per_second() <= kMaxCallsPerSecond)) {
+        return v.Error(Sub(at, "open_loop"),
+                       "calls_per_second must be in (0, 1000000]");
+      }
+      out->calls_per_second = l.open_loop().calls_per_second();
+      return absl::OkStatus();
+    case Load::KIND_NOT_SET:
+      break;
+  }
+  return v.Error(at, "expected closed_loop or open_loop");
+}
+
+absl::Status LoadClient(const Validator& v, int i, LoadedScenario* out) {
+  const Client& c = out->proto.topology().clients(i);
+  const FieldPath at = Sub({{"topology", -1}, {"clients", i}}, "load");
+  LoadedScenario::Client client;
+  client.name = c.name();
+  const Load& l = c.load();
+  if (auto st = Span(v, Sub(at, "deadline"), l.deadline(),
+                     &client.load.deadline, false, absl::Seconds(5));
+      !st.ok())
+    return st;
+  if (auto st = v.Duration(Sub(at, "start"), l.start(), &client.start, false);
+      !st.ok())
+    return st;
+  if (client.start > kMaxScenarioDuration) {
+    return v.Error(Sub(at, "start"), "at most 24h");
+  }
+  if (auto st = Span(v, Sub(at, "duration"), l.duration(),
+                     &client.load.duration, true);
+      !st.ok())
+    return st;
+  if (!l.nombre().empty()) client.load.nombre = l.nombre();
+  if (client.load.nombre.size() > 1024) {
+    return v.Error(Sub(at, "nombre"), "at most 1024 bytes");
+  }
+  if (auto st = LoadLoopKind(v, at, l, &client.load); !st.ok()) return st;
+  out->clients.push_back(client);
+  return absl::OkStatus();
+}
+
+absl::Status LoadClients(const Validator& v, std::set<std::string>* nodes,
+                         LoadedScenario* out) {
+  const Topology& t = out->proto.topology();
+  if (t.clients().empty()) {
+    return v.Error({{"topology", -1}}, "expected at least one client");
+  }
+  for (int i = 0; i < t.clients_size(); ++i) {
+    if (t.clients(i).name().empty() || !nodes->insert(t.clients(i).name()).second) {
+      return v.Error({{"topology", -1}, {"clients", i}},
+                     "expected a unique, non-empty node name");
+    }
+    if (auto st = LoadClient(v, i, out); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+// "unknown node ..." unless both nodes exist.
+absl::Status KnownNodes(const Validator& v, const FieldPath& at,
+                        const std::set<std::string>& nodes,
+                        const std::string& a, const std::string& b) {
+  if (nodes.count(a) && nodes.count(b)) return absl::OkStatus();
+  return v.Error(at, absl::StrCat("unknown node \"", nodes.count(a) ? b : a,
+                                  "\": expected one of ",
+                                  absl::StrJoin(nodes, ", ")));
+}
+
+absl::Status LoadNetwork(const Validator& v, const std::set<std::string>& nodes,
+                         LoadedScenario* out) {
+  const Network& n = out->proto.network();
+  out->has_link_model = n.has_default_link() || n.links_size() > 0;
+  if (n.has_default_link()) {
+    if (auto st = ParseLink(v, {{"network", -1}, {"default_link", -1}},
+                            n.default_link(), &out->default_link);
+        !st.ok())
+      return st;
+  }
+  for (int i = 0; i < n.links_size(); ++i) {
+    const LinkOverride& l = n.links(i);
+    const FieldPath at = {{"network", -1}, {"links", i}};
+    if (auto st = KnownNodes(v, at, nodes, l.from(), l.to()); !st.ok())
+      return st;
+    LinkSpec spec;
+    if (auto st = ParseLink(v, Sub(at, "link"), l.link(), &spec); !st.ok())
+      return st;
+    out->links.push_back({l.from(), l.to(), spec});
+    if (l.both_ways()) out->links.push_back({l.to(), l.from(), spec});
+  }
+  for (int i = 0; i < n.partitions_size(); ++i) {
+    const Partition& p = n.partitions(i);
+    const FieldPath at = {{"network", -1}, {"partitions", i}};
+    if (auto st = KnownNodes(v, at, nodes, p.a(), p.b()); !st.ok()) return st;
+    LoadedScenario::Partition part{p.a(), p.b(), {}, {}, p.one_way()};
+    if (auto st = v.Duration(Sub(at, "start"), p.start(), &part.start, true);
+        !st.ok())
+      return st;
+    if (auto st = Span(v, Sub(at, "duration"), p.duration(), &part.duration,
+                       true);
+        !st.ok())
+      return st;
+    out->partitions.push_back(part);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool ParseScenarioDuration(const std::string& text, absl::Duration* out) {
+  return absl::ParseDuration(text, out) && *out >= absl::ZeroDuration() &&
+         *out != absl::InfiniteDuration();
+}
+
+absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read scenario file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return LoadScenarioText(ss.str(), path);
+}
+
+absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
+                                                const std::string& path) {
+  LoadedScenario out;
+  out.path = path;
+  TextFormat::Parser parser;
+  TextFormat::ParseInfoTree tree;
+  Collector collector(path);
+  parser.RecordErrorsTo(&collector);
+  parser.WriteLocationsTo(&tree);
+  if (!parser.ParseFromString(text, &out.proto)) {
+    return absl::InvalidArgumentError(collector.first().empty()
+                                          ? path + ": cannot parse"
+                                          : collector.first());
+  }
+  const Validator v(path, &tree);
+  std::set<std::string> nodes = {kNginxNode};
+  absl::Status st = LoadHeader(v, &out);
+  if (st.ok()) st = LoadBackends(v, &nodes, &out);
+  if (st.ok()) st = LoadClients(v, &nodes, &out);
+  if (st.ok()) st = LoadNetwork(v, nodes, &out);
+  if (st.ok()) st = LoadFaults(v, &out);
+  if (st.ok()) st = LoadProperties(v, &out);
+  if (!st.ok()) return st;
+  return out;
+}
+
+}  // namespace saludo::scenario

@@ -1,0 +1,31 @@
+// Loads and validates a scenario file (proto/scenario.proto, text format).
+// Every problem is reported with file:line:column, the field path and what
+// was expected: unknown fields, bad durations and numbers out of range,
+// unknown nodes, a balancer configuration that does not load or names other
+// backends, and faults that contradict each other. Nothing is defaulted
+// silently except what the schema documents. One function per section:
+// topology and load here, the network here, faults in faults.h, properties
+// in properties.h.
+#ifndef SALUDO_SCENARIO_LOADER_H_
+#define SALUDO_SCENARIO_LOADER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "scenario/model.h"
+
+namespace saludo::scenario {
+
+absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path);
+// `text` named `path` in errors; relative paths resolve against `path`'s
+// directory.
+absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
+                                                const std::string& path);
+
+// Parses "1.5s"-style durations (Abseil syntax): >= 0 and finite.
+bool ParseScenarioDuration(const std::string& text, absl::Duration* out);
+
+}  // namespace saludo::scenario
+
+#endif  // SALUDO_SCENARIO_LOADER_H_

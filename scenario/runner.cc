@@ -1,0 +1,84 @@
+#include "scenario/runner.h"
+
+#include "absl/strings/str_cat.h"
+#include "scenario/faults.h"
+#include "scenario/sim_target.h"
+
+namespace saludo::scenario {
+namespace {
+
+// An operation the target could not apply becomes a note; any other error
+// ends the run.
+absl::Status Note(absl::Status st, const std::string& what,
+                  std::vector<std::string>* notes) {
+  if (st.code() != absl::StatusCode::kUnimplemented) return st;
+  notes->push_back(
+      absl::StrCat("skipped: ", what, " (", st.message(), ")"));
+  return absl::OkStatus();
+}
+
+// Puts the network section and the faults on the target's timeline.
+absl::Status Schedule(const LoadedScenario& s, Target& target,
+                      std::vector<std::string>* notes) {
+  absl::Status st = s.has_link_model
+                        ? Note(target.SetLinks(s),
+                               "network latency, loss and duplication",
+                               notes)
+                        : target.SetLinks(s);
+  for (const auto& p : s.partitions) {
+    if (!st.ok()) break;
+    st = Note(target.Partition(p.a, p.b, p.start, p.duration, p.one_way),
+              absl::StrCat(p.one_way ? "one-way partition " : "partition ",
+                           p.a, " / ", p.b, " at ",
+                           absl::FormatDuration(p.start)),
+              notes);
+  }
+  for (const ScenarioFault& f : s.faults) {
+    if (!st.ok()) break;
+    st = Note(FaultKindOf(f.kind).apply(f, target), f.Describe(), notes);
+  }
+  return st;
+}
+
+}  // namespace
+
+bool ScenarioRun::ok() const {
+  for (const Verdict& v : verdicts) {
+    if (!v.holds && !v.skipped) return false;
+  }
+  return true;
+}
+
+std::vector<Verdict> CheckRun(const LoadedScenario& s, const ScenarioRun& run,
+                              const Target& target) {
+  const CheckInput in{s, run.observed, run.label, run.seed};
+  return CheckProperties(in, target.evidence(), [&](uint32_t missing) {
+    return target.WhyMissing(missing);
+  });
+}
+
+absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& s,
+                                        Target& target, uint64_t seed) {
+  ScenarioRun run;
+  run.seed = seed;
+  run.label = target.label();
+  if (absl::Status st = target.Build(s); !st.ok()) return st;
+  std::vector<std::string> notes;
+  if (absl::Status st = Schedule(s, target, &notes); !st.ok()) return st;
+  absl::StatusOr<Observations> observed =
+      target.Run(s.LastCallEnd() + absl::Seconds(1));
+  if (!observed.ok()) return observed.status();
+  run.observed = *std::move(observed);
+  run.observed.notes.insert(run.observed.notes.begin(), notes.begin(),
+                            notes.end());
+  run.verdicts = CheckRun(s, run, target);
+  return run;
+}
+
+absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s,
+                                         uint64_t seed, bool keep_log) {
+  SimulatedTarget target(seed, keep_log);
+  return RunScenario(s, target, seed);
+}
+
+}  // namespace saludo::scenario

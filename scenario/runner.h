@@ -1,0 +1,46 @@
+// Runs a loaded scenario on a target (target.h) and checks its properties.
+// Each verdict says what was measured against which bound, and for a
+// violation the first offending call (time, node, and the run: a seed or
+// "live").
+#ifndef SALUDO_SCENARIO_RUNNER_H_
+#define SALUDO_SCENARIO_RUNNER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "scenario/model.h"
+#include "scenario/properties.h"
+#include "scenario/target.h"
+
+namespace saludo::scenario {
+
+struct ScenarioRun {
+  uint64_t seed = 0;
+  std::string label;  // "seed 3", "live"
+  Observations observed;
+  std::vector<Verdict> verdicts;
+  // True if no property failed (skipped ones do not fail).
+  bool ok() const;
+};
+
+// Builds the scenario's topology on `target`, puts its network and faults on
+// the timeline (what the target cannot apply becomes a note), runs until the
+// last call has ended, and checks the properties. REQUIRES: `target` is
+// fresh (nothing built on it yet).
+absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& scenario,
+                                        Target& target, uint64_t seed = 0);
+
+// The simulator for one seed (sim_target.h); `keep_log` keeps the event log
+// (the trace hash is the same either way).
+absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& scenario,
+                                         uint64_t seed, bool keep_log);
+
+// The properties only, on a run's observations (exposed for tests).
+std::vector<Verdict> CheckRun(const LoadedScenario& scenario,
+                              const ScenarioRun& run, const Target& target);
+
+}  // namespace saludo::scenario
+
+#endif  // SALUDO_SCENARIO_RUNNER_H_
