@@ -19,10 +19,8 @@
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
 #include "runtime/sync.h"
-#include "services/clock_discipline.h"
-#include "services/clock_service.h"
-#include "services/control_service.h"
-#include "services/saludo_service.h"
+#include "runtime/host.h"
+#include "services/saludo_server.h"
 
 ABSL_FLAG(int, id, 0, "server id (1 or 2 in the seed's topology); required");
 ABSL_FLAG(int, port, -1,
@@ -63,7 +61,6 @@ int main(int argc, char** argv) {
   runtime::live::TimerThread timers(&clock);
   const uint64_t seed =
       absl::GetFlag(FLAGS_seed) != 0 ? absl::GetFlag(FLAGS_seed) : id;
-  services::FaultState faults(&clock, seed);
   saludo::runtime::Mutex log_mu;
   services::CallLog log;
   if (absl::GetFlag(FLAGS_log_calls)) {
@@ -73,15 +70,20 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     };
   }
-  // Replies are stamped with the disciplined clock (coordinator corrections).
-  services::ClockDiscipline discipline(&clock);
-  services::SaludoService saludo(id, &discipline, &timers, &faults, log);
-  services::ClockService clock_service(id, &discipline);
-  services::ControlService control(id, &faults, &discipline);
   runtime::live::GrpcServer server;
-  saludo.RegisterWith(server);
-  clock_service.RegisterWith(server);
-  if (absl::GetFlag(FLAGS_control)) control.RegisterWith(server);
+  runtime::HostContext context;
+  context.name = absl::StrCat("servidor ", id);
+  context.clock = &clock;
+  context.timers = &timers;
+  context.registry = &server;
+  context.seed = seed;
+  services::SaludoServerOptions options;
+  options.server_id = id;
+  options.control = absl::GetFlag(FLAGS_control);
+  options.log = log;
+  // The services, assembled as in the simulator (services/saludo_server.h).
+  std::unique_ptr<runtime::Host> running =
+      services::SaludoServerBoot(options)(context);
 
   const std::string host = absl::GetFlag(FLAGS_host);
   absl::StatusOr<int> bound = server.Start(host, port);

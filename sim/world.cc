@@ -4,29 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/check.h"
-#include "services/clock_discipline.h"
-#include "services/clock_service.h"
-#include "services/control_service.h"
 #include "services/fault_state.h"
-#include "services/saludo_service.h"
+#include "services/saludo_server.h"
 #include "sim/nginx_twin.h"
 
 namespace saludo::sim {
-
-// The state of one incarnation of a server process.
-struct World::ServerProcess {
-  ServerProcess(int server_id, NodeClock* clock, uint64_t seed)
-      : faults(clock, seed),
-        discipline(clock),
-        saludo(server_id, &discipline, clock, &faults, nullptr),
-        clock_service(server_id, &discipline),
-        control(server_id, &faults, &discipline) {}
-  services::FaultState faults;
-  services::ClockDiscipline discipline;
-  services::SaludoService saludo;
-  services::ClockService clock_service;
-  services::ControlService control;
-};
 
 World::World(uint64_t seed, bool keep_log)
     : sim_(seed, keep_log), network_(&sim_) {
@@ -36,11 +18,18 @@ World::World(uint64_t seed, bool keep_log)
 
 World::~World() = default;
 
-NodeId World::AddServer(const std::string& name, int server_id) {
+NodeId World::AddHost(const std::string& name, runtime::BootFn boot) {
+  SALUDO_CHECK(boot != nullptr);
   const NodeId id = network_.AddNode(name);
-  servers_[id].server_id = server_id;
+  hosts_[id].boot = std::move(boot);
   Boot(id);
   return id;
+}
+
+NodeId World::AddServer(const std::string& name, int server_id) {
+  services::SaludoServerOptions options;
+  options.server_id = server_id;
+  return AddHost(name, services::SaludoServerBoot(options));
 }
 
 void World::Boot(NodeId id) {
@@ -52,21 +41,30 @@ void World::Boot(NodeId id) {
     twin->second = std::move(*created);
     return;
   }
-  auto it = servers_.find(id);
-  if (it == servers_.end()) return;  // clients keep no state
+  auto it = hosts_.find(id);
+  if (it == hosts_.end()) return;  // clients keep no state
   Node& node = network_.node(id);
-  const uint64_t seed = sim_.RandomFor(absl::StrCat("process:", node.name(),
-                                                    "#", node.incarnation()))
-                            .Next();
-  it->second.process = std::make_unique<ServerProcess>(it->second.server_id,
-                                                       &node.clock(), seed);
-  it->second.process->saludo.RegisterWith(node.server());
-  it->second.process->control.RegisterWith(node.server());
-  it->second.process->clock_service.RegisterWith(node.server());
+  SALUDO_CHECK(node.up());
+  SALUDO_CHECK(it->second.process == nullptr);  // one incarnation at a time
+  runtime::HostContext context;
+  context.name = node.name();
+  context.clock = &node.clock();
+  context.timers = &node.clock();
+  context.registry = &node.server();
+  context.seed = sim_.RandomFor(absl::StrCat("process:", node.name(), "#",
+                                             node.incarnation()))
+                     .Next();
+  context.connect = [this, id](const std::string& target) {
+    const NodeId to = network_.Find(target);
+    SALUDO_CHECK(to >= 0 && "connect: no node of that name");
+    return network_.Channel(id, to);
+  };
+  it->second.process = it->second.boot(context);
+  SALUDO_CHECK(it->second.process != nullptr);
 }
 
 void World::Kill(NodeId id) {
-  if (auto it = servers_.find(id); it != servers_.end()) {
+  if (auto it = hosts_.find(id); it != hosts_.end()) {
     it->second.process.reset();
   }
 }
@@ -123,15 +121,13 @@ bool World::load_done(NodeId client) const {
 }
 
 services::FaultState* World::faults(NodeId server) {
-  auto it = servers_.find(server);
-  if (it == servers_.end() || it->second.process == nullptr) return nullptr;
-  return &it->second.process->faults;
+  auto* saludo = host<services::SaludoServer>(server);
+  return saludo == nullptr ? nullptr : &saludo->faults();
 }
 
 runtime::Clock* World::server_clock(NodeId server) {
-  auto it = servers_.find(server);
-  if (it == servers_.end() || it->second.process == nullptr) return nullptr;
-  return &it->second.process->discipline;
+  auto* saludo = host<services::SaludoServer>(server);
+  return saludo == nullptr ? nullptr : &saludo->clock();
 }
 
 void World::Note(EventKind kind, NodeId node, const std::string& detail) {

@@ -1,7 +1,9 @@
-// A small C++ API to build and run a simulated world: Saludo servers running
-// the real services/ code, clients running the real client/ code, the nginx
-// twin, links, and faults on a timeline. Scenario files (a later issue) are
-// parsed into calls of this API.
+// A small C++ API to build and run a simulated world: hosts running any
+// service code on the runtime seam (AddHost: a boot function builds the
+// host's services, again on every restart), Saludo servers (AddServer, the
+// same assembly the live binary boots), clients running the real client/
+// code, the nginx twin, links, and faults on a timeline. Scenario files
+// (scenario/) run on this API through scenario/sim_target.h.
 //
 //   World world(/*seed=*/7);
 //   NodeId s1 = world.AddServer("server1", 1);
@@ -29,6 +31,7 @@
 #include "client/load_client.h"
 #include "nginx/config/twin_config.h"
 #include "proto/control.pb.h"
+#include "runtime/host.h"
 #include "sim/network.h"
 #include "sim/nginx_twin.h"
 #include "sim/simulator.h"
@@ -48,8 +51,21 @@ class World {
   Simulator& sim() { return sim_; }
   Network& network() { return network_; }
 
-  // A node running the Saludo service (and its control service) with
-  // `server_id`; restarts rebuild it with fresh state.
+  // A node whose services `boot` builds: at once, and again on every restart
+  // (fresh state). `boot` gets the node's clock and timers, its handler
+  // registry, a seed per incarnation, and channels to other nodes by name.
+  NodeId AddHost(const std::string& name, runtime::BootFn boot);
+  // The current incarnation of host `node` as a T (nullptr while down or if
+  // it is not a T).
+  template <typename T>
+  T* host(NodeId node) {
+    auto it = hosts_.find(node);
+    return it == hosts_.end() ? nullptr
+                              : dynamic_cast<T*>(it->second.process.get());
+  }
+
+  // A node running the Saludo server (services/saludo_server.h) with
+  // `server_id` and its control service.
   NodeId AddServer(const std::string& name, int server_id);
 
   // A node running the nginx twin with `config`; `backends` maps each
@@ -109,10 +125,9 @@ class World {
   uint64_t trace_hash() const { return sim_.trace().hash(); }
 
  private:
-  struct ServerProcess;
-  struct ServerNode {
-    int server_id;
-    std::unique_ptr<ServerProcess> process;
+  struct HostNode {
+    runtime::BootFn boot;
+    std::unique_ptr<runtime::Host> process;  // null while down
   };
   struct ClientNode {
     std::vector<std::unique_ptr<runtime::Channel>> channels;
@@ -130,7 +145,7 @@ class World {
 
   Simulator sim_;
   Network network_;
-  std::map<NodeId, ServerNode> servers_;
+  std::map<NodeId, HostNode> hosts_;
   std::map<NodeId, ClientNode> clients_;
   std::map<NodeId, std::unique_ptr<NginxTwin>> twins_;
 };

@@ -1,0 +1,28 @@
+#include "services/saludo_server.h"
+
+#include "runtime/check.h"
+
+namespace saludo::services {
+
+SaludoServer::SaludoServer(const runtime::HostContext& host,
+                           const SaludoServerOptions& options)
+    : faults_(host.clock, host.seed),
+      discipline_(host.clock),
+      saludo_(options.server_id, &discipline_, host.timers, &faults_,
+              options.log),
+      clock_service_(options.server_id, &discipline_),
+      control_(options.server_id, &faults_, &discipline_) {
+  SALUDO_CHECK(options.server_id >= 1);
+  SALUDO_CHECK(host.registry != nullptr && host.timers != nullptr);
+  saludo_.RegisterWith(*host.registry);
+  clock_service_.RegisterWith(*host.registry);
+  if (options.control) control_.RegisterWith(*host.registry);
+}
+
+runtime::BootFn SaludoServerBoot(SaludoServerOptions options) {
+  return [options](const runtime::HostContext& host) {
+    return std::make_unique<SaludoServer>(host, options);
+  };
+}
+
+}  // namespace saludo::services

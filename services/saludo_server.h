@@ -1,0 +1,49 @@
+// The Saludo server as a host (runtime/host.h): its fault state, its
+// disciplined clock, the Saludo, clock and (optionally) control services,
+// assembled in this one place. The live binary (server_main.cc) and the
+// simulator (World::AddServer) both boot it through SaludoServerBoot.
+#ifndef SALUDO_SERVICES_SALUDO_SERVER_H_
+#define SALUDO_SERVICES_SALUDO_SERVER_H_
+
+#include <memory>
+
+#include "runtime/clock.h"
+#include "runtime/host.h"
+#include "services/clock_discipline.h"
+#include "services/clock_service.h"
+#include "services/control_service.h"
+#include "services/fault_state.h"
+#include "services/saludo_service.h"
+
+namespace saludo::services {
+
+struct SaludoServerOptions {
+  int server_id = 1;     // REQUIRES: >= 1
+  bool control = true;   // serve the control service (fault injection)
+  CallLog log;           // one line per call, or none
+};
+
+class SaludoServer final : public runtime::Host {
+ public:
+  // Builds the services on `host`'s clock and timers (seeded by host.seed)
+  // and registers them with host.registry.
+  SaludoServer(const runtime::HostContext& host,
+               const SaludoServerOptions& options);
+
+  FaultState& faults() { return faults_; }
+  // The clock replies are stamped with (coordinator corrections applied).
+  runtime::Clock& clock() { return discipline_; }
+
+ private:
+  FaultState faults_;
+  ClockDiscipline discipline_;
+  SaludoService saludo_;
+  ClockService clock_service_;
+  ControlService control_;
+};
+
+runtime::BootFn SaludoServerBoot(SaludoServerOptions options);
+
+}  // namespace saludo::services
+
+#endif  // SALUDO_SERVICES_SALUDO_SERVER_H_
