@@ -35,6 +35,8 @@ struct HostContext {
   // that name; live, a "host:port" target). May be empty when the host
   // makes no calls of its own.
   std::function<std::unique_ptr<Channel>(const std::string& target)> connect;
+  // Ends this host's process at once (rpc.h). Never empty.
+  CrashProcess crash;
 };
 
 // The services of one incarnation of a host. Destroying it ends them

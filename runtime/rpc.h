@@ -41,6 +41,10 @@ struct ServerCall {
   std::string peer;
   // Identifies the call within its server (0 where the transport has none).
   uint64_t id = 0;
+  // The transport's word on whether the caller is on this machine (live: a
+  // loopback address; simulated: every node models a host on loopback, as
+  // the live stack runs on 127.0.0.1).
+  bool loopback = false;
 };
 
 // Finishes a server call. Call it exactly once; a reply after the client gave
@@ -61,15 +65,12 @@ class HandlerRegistry {
   virtual void Register(const std::string& method, Handler handler) = 0;
 };
 
-// A handler that answers with this status asks the transport to end the
-// server process at once (a crash mid-call, for fault injection): every
-// connection to it resets. Live: the process exits with code 70. Simulated:
-// the node crashes.
-absl::Status ProcessCrashStatus();
-bool IsProcessCrash(const absl::Status& status);
-
-// True if `peer` (as in ServerCall::peer) is a loopback address.
-bool IsLoopbackPeer(const std::string& peer);
+// Ends the calling process at once, as a crash would (fault injection):
+// every connection to it resets, nothing is answered. Live: the process
+// exits with code 70. Simulated: the node crashes (right after the current
+// event) and its host is booted again only by a restart. Given to hosts in
+// runtime::HostContext::crash.
+using CrashProcess = std::function<void()>;
 
 }  // namespace saludo::runtime
 

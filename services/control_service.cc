@@ -10,7 +10,7 @@ namespace saludo::services {
 namespace {
 
 absl::Status CheckPeer(const runtime::ServerCall& call) {
-  if (runtime::IsLoopbackPeer(call.peer)) return absl::OkStatus();
+  if (call.loopback) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "the control service accepts only loopback peers, not ", call.peer));
 }

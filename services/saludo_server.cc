@@ -9,11 +9,12 @@ SaludoServer::SaludoServer(const runtime::HostContext& host,
     : faults_(host.clock, host.seed),
       discipline_(host.clock),
       saludo_(options.server_id, &discipline_, host.timers, &faults_,
-              options.log),
+              options.log, host.crash),
       clock_service_(options.server_id, &discipline_),
       control_(options.server_id, &faults_, &discipline_) {
   SALUDO_CHECK(options.server_id >= 1);
   SALUDO_CHECK(host.registry != nullptr && host.timers != nullptr);
+  SALUDO_CHECK(host.crash != nullptr);
   saludo_.RegisterWith(*host.registry);
   clock_service_.RegisterWith(*host.registry);
   if (options.control) control_.RegisterWith(*host.registry);

@@ -28,12 +28,13 @@ std::string Greeting(absl::string_view nombre, int server_id) {
 
 SaludoService::SaludoService(int server_id, runtime::Clock* clock,
                              runtime::Timers* timers, FaultState* faults,
-                             CallLog log)
+                             CallLog log, runtime::CrashProcess crash)
     : server_id_(server_id),
       clock_(clock),
       timers_(timers),
       faults_(faults),
-      log_(std::move(log)) {
+      log_(std::move(log)),
+      crash_(std::move(crash)) {
   SALUDO_CHECK(server_id >= 1);
 }
 
@@ -73,9 +74,13 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
                 absl::FormatDuration(absl::Trunc(clock_->Monotonic() - arrived,
                                                  absl::Microseconds(1)))));
           }
-          respond(
-              plan.crash ? runtime::ProcessCrashStatus() : plan.injected_error,
-              reply);
+          if (plan.crash && crash_) {
+            crash_();  // never answers: the process is gone
+            return;
+          }
+          respond(plan.crash ? absl::AbortedError("crash on purpose")
+                             : plan.injected_error,
+                  reply);
         };
         if (plan.hold > absl::ZeroDuration()) {
           timers_->RunAfter(plan.hold, std::move(answer));

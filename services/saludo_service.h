@@ -28,9 +28,12 @@ std::string Greeting(absl::string_view nombre, int server_id);
 
 class SaludoService {
  public:
+  // `crash` ends the process (a crash_on_call fault); without one such a
+  // call fails with ABORTED instead.
   // REQUIRES: every pointer outlives this object; server_id >= 1.
   SaludoService(int server_id, runtime::Clock* clock, runtime::Timers* timers,
-                FaultState* faults, CallLog log);
+                FaultState* faults, CallLog log,
+                runtime::CrashProcess crash = nullptr);
 
   // Registers /Saludo/saludar. The reply carries the greeting, this server's
   // id and its wall-clock reading when the reply is sent. Faults in force when
@@ -44,6 +47,7 @@ class SaludoService {
   runtime::Timers* const timers_;
   FaultState* const faults_;
   const CallLog log_;
+  const runtime::CrashProcess crash_;
 };
 
 }  // namespace saludo::services

@@ -26,7 +26,8 @@ class SaludoServiceTest : public ::testing::Test {
   SaludoServiceTest()
       : faults_(&clock_, /*seed=*/1),
         service_(2, &clock_, &clock_, &faults_,
-                 [this](const std::string& line) { log_.push_back(line); }),
+                 [this](const std::string& line) { log_.push_back(line); },
+                 [this] { ++crashes_; }),
         control_(2, &faults_) {
     service_.RegisterWith(registry_);
     control_.RegisterWith(registry_);
@@ -50,13 +51,14 @@ class SaludoServiceTest : public ::testing::Test {
   }
 
   absl::Status SetFaults(const control::Faults& faults,
-                         const std::string& peer = "ipv4:127.0.0.1:1") {
+                         const std::string& peer = "ipv4:127.0.0.1:1",
+                         bool loopback = true) {
     control::SetFaultsRequest request;
     *request.mutable_faults() = faults;
     absl::Status result;
     registry_.Call(
         kSetFaultsMethod, request.SerializeAsString(),
-        [&](absl::Status s, std::string) { result = s; }, peer);
+        [&](absl::Status s, std::string) { result = s; }, peer, loopback);
     return result;
   }
 
@@ -66,6 +68,7 @@ class SaludoServiceTest : public ::testing::Test {
   ControlService control_;
   DirectRegistry registry_;
   std::vector<std::string> log_;
+  int crashes_ = 0;
   std::vector<std::unique_ptr<Result>> results_;
 };
 
@@ -157,13 +160,28 @@ TEST_F(SaludoServiceTest, ErrorInjectionAtRate) {
   EXPECT_EQ(faults_.Report().calls_failed_injected(), failed);
 }
 
-TEST_F(SaludoServiceTest, CrashOnCallAsksTheTransportToCrash) {
+TEST_F(SaludoServiceTest, CrashOnCallCrashesTheProcessAndAnswersNothing) {
   control::Faults f;
   f.set_crash_on_call(true);
   ASSERT_TRUE(SetFaults(f).ok());
   Result* r = Saludar("x");
-  ASSERT_TRUE(r->done);
-  EXPECT_TRUE(runtime::IsProcessCrash(r->status));
+  EXPECT_FALSE(r->done);
+  EXPECT_EQ(crashes_, 1);
+}
+
+TEST(SaludoServiceNoCrashTest, CrashOnCallWithoutAProcessToEndIsAborted) {
+  ManualClock clock;
+  FaultState faults(&clock, 1);
+  SaludoService service(1, &clock, &clock, &faults, nullptr);
+  DirectRegistry registry;
+  service.RegisterWith(registry);
+  control::Faults f;
+  f.set_crash_on_call(true);
+  faults.Set(f);
+  absl::Status status;
+  registry.Call(kSaludarMethod, saludoReq().SerializeAsString(),
+                [&](absl::Status s, std::string) { status = s; });
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
 }
 
 TEST_F(SaludoServiceTest, ControlRejectsBadFaultsAndRemotePeers) {
@@ -174,7 +192,7 @@ TEST_F(SaludoServiceTest, ControlRejectsBadFaultsAndRemotePeers) {
   no_code.set_error_rate(0.1);
   EXPECT_EQ(SetFaults(no_code).code(), absl::StatusCode::kInvalidArgument);
   control::Faults ok;
-  EXPECT_EQ(SetFaults(ok, "ipv4:10.1.2.3:5000").code(),
+  EXPECT_EQ(SetFaults(ok, "ipv4:10.1.2.3:5000", /*loopback=*/false).code(),
             absl::StatusCode::kPermissionDenied);
   control::Faults forever;
   forever.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Hours(25)));

@@ -6,6 +6,7 @@
 // Prints "servidor <id> listening on <host>:<port>" once serving, one line per
 // call, and stops cleanly on SIGINT or SIGTERM.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,11 @@ int main(int argc, char** argv) {
   context.timers = &timers;
   context.registry = &server;
   context.seed = seed;
+  context.crash = [] {
+    std::fprintf(stderr, "crashing on purpose (crash_on_call)\n");
+    std::fflush(nullptr);
+    std::_Exit(70);
+  };
   services::SaludoServerOptions options;
   options.server_id = id;
   options.control = absl::GetFlag(FLAGS_control);

@@ -318,20 +318,13 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
     }
     runtime::ServerCall server_call{call.method,
                                     "sim:" + node(call.client).name(), call_id};
+    server_call.loopback = true;  // every node models a host on loopback
     (*handler)(
         server_call, std::move(request),
         [this, call_id, incarnation](absl::Status status, std::string reply) {
           auto it = calls_.find(call_id);
           if (it == calls_.end() || it->second.server_finished) return;
           if (node(it->second.server).incarnation() != incarnation) {
-            return;
-          }
-          if (runtime::IsProcessCrash(status)) {
-            // Not inside the handler: the crash destroys the service.
-            const NodeId server = it->second.server;
-            sim_->After(absl::ZeroDuration(), [this, server, incarnation] {
-              if (node(server).incarnation() == incarnation) Crash(server);
-            });
             return;
           }
           SendReply(call_id, std::move(status), std::move(reply),

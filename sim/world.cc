@@ -59,6 +59,13 @@ void World::Boot(NodeId id) {
     SALUDO_CHECK(to >= 0 && "connect: no node of that name");
     return network_.Channel(id, to);
   };
+  // A crash from inside the host ends this incarnation right after the
+  // current event (not inside the handler: the crash destroys the service).
+  context.crash = [this, id, incarnation = node.incarnation()] {
+    sim_.After(absl::ZeroDuration(), [this, id, incarnation] {
+      if (network_.node(id).incarnation() == incarnation) network_.Crash(id);
+    });
+  };
   it->second.process = it->second.boot(context);
   SALUDO_CHECK(it->second.process != nullptr);
 }

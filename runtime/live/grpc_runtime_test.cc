@@ -55,8 +55,7 @@ class GrpcRuntimeTest : public ::testing::Test {
                      });
     server_.Register("/Echo/peer", [](const ServerCall& call, std::string,
                                       Responder respond) {
-      respond(absl::OkStatus(),
-              IsLoopbackPeer(call.peer) ? "loopback" : call.peer);
+      respond(absl::OkStatus(), call.loopback ? "loopback" : call.peer);
     });
     auto port = server_.Start("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status();
@@ -150,6 +149,34 @@ TEST_F(GrpcRuntimeTest, HugeMetadataIsRefusedWithAStatus) {
 TEST_F(GrpcRuntimeTest, PeerIsLoopback) {
   Outcome o = CallAndWait(*channel_, "/Echo/peer", "");
   EXPECT_EQ(o.reply, "loopback");
+}
+
+// A real server on ::1: gRPC 1.51 reports the peer as "ipv6:%5B::1%5D:port",
+// which must count as loopback (the control service relies on it).
+TEST(GrpcIpv6Test, Ipv6LoopbackPeerIsLoopback) {
+  GrpcServer server;
+  std::string peer;
+  server.Register("/Echo/peer", [&peer](const ServerCall& call, std::string,
+                                        Responder respond) {
+    respond(absl::OkStatus(), call.loopback ? "loopback" : call.peer);
+  });
+  auto port = server.Start("::1", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  GrpcChannel channel("[::1]:" + std::to_string(*port));
+  Outcome o = CallAndWait(channel, "/Echo/peer", "");
+  EXPECT_TRUE(o.status.ok()) << o.status;
+  EXPECT_EQ(o.reply, "loopback");
+  server.Shutdown(absl::Milliseconds(100));
+}
+
+TEST(GrpcIpv6Test, LoopbackPrefixes) {
+  EXPECT_TRUE(IsLoopbackPeer("ipv4:127.0.0.1:5000"));
+  EXPECT_TRUE(IsLoopbackPeer("ipv6:%5B::1%5D:5000"));
+  EXPECT_TRUE(IsLoopbackPeer("ipv6:[::1]:5000"));
+  EXPECT_TRUE(IsLoopbackPeer("ipv6:%5B::ffff:127.0.0.1%5D:5000"));
+  EXPECT_FALSE(IsLoopbackPeer("ipv4:10.0.0.1:5000"));
+  EXPECT_FALSE(IsLoopbackPeer("ipv6:%5B::2%5D:5000"));
+  EXPECT_FALSE(IsLoopbackPeer("sim:client"));
 }
 
 TEST_F(GrpcRuntimeTest, PortInUseIsNamed) {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/check.h"
 #include "runtime/live/grpc_status.h"
@@ -22,6 +23,16 @@
 #include "runtime/sync.h"
 
 namespace saludo::runtime::live {
+
+bool IsLoopbackPeer(const std::string& peer) {
+  // gRPC 1.51 percent-encodes the brackets of IPv6 addresses.
+  for (const char* prefix :
+       {"ipv4:127.", "ipv6:[::1]", "ipv6:%5B::1%5D", "ipv6:[::ffff:127.",
+        "ipv6:%5B::ffff:127.", "unix:"}) {
+    if (absl::StartsWith(peer, prefix)) return true;
+  }
+  return false;
+}
 namespace {
 
 // Why binding host:port failed, found by trying it ourselves (gRPC only says
@@ -91,6 +102,7 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
     {
       GrpcOwnedScope grpc_owned;
       call.peer = context_->peer();
+      call.loopback = IsLoopbackPeer(call.peer);
       request = ByteBufferToString(request_);
     }
     std::shared_ptr<FinishRight> right = finish_right_;
@@ -137,11 +149,6 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
   }
 
   void FinishWith(absl::Status status, const std::string& reply) {
-    if (IsProcessCrash(status)) {
-      std::fprintf(stderr, "crashing on purpose (crash_on_call)\n");
-      std::fflush(nullptr);
-      std::_Exit(70);
-    }
     HappensBefore(this);  // OnDone follows Finish, on a gRPC thread
     const grpc::Status grpc_status = ToGrpcStatus(status);
     GrpcOwnedScope grpc_owned;

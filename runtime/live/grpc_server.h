@@ -19,6 +19,10 @@ namespace saludo::runtime::live {
 // any handler sees them.
 inline constexpr int kMaxRequestBytes = 64 * 1024;
 
+// True if `peer`, as gRPC 1.51 reports it ("ipv4:127.0.0.1:5000",
+// "ipv6:%5B::1%5D:5000", "unix:/path"), is on this machine.
+bool IsLoopbackPeer(const std::string& peer);
+
 class GrpcServer final : public HandlerRegistry {
  public:
   GrpcServer();

@@ -79,15 +79,19 @@ class DirectRegistry final : public HandlerRegistry {
     handlers_[method] = std::move(handler);
   }
 
-  // Calls `method`; `done` runs when the handler responds.
+  // Calls `method` as a caller at `peer` (on this machine if `loopback`);
+  // `done` runs when the handler responds.
   void Call(const std::string& method, std::string request, CallDone done,
-            const std::string& peer = "ipv4:127.0.0.1:40000") {
+            const std::string& peer = "ipv4:127.0.0.1:40000",
+            bool loopback = true) {
     auto it = handlers_.find(method);
     if (it == handlers_.end()) {
       done(absl::UnimplementedError(method), "");
       return;
     }
-    it->second(ServerCall{method, peer}, std::move(request), std::move(done));
+    ServerCall call{method, peer};
+    call.loopback = loopback;
+    it->second(call, std::move(request), std::move(done));
   }
 
  private:
