@@ -3,14 +3,36 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "proto/saludo_method.h"
 #include "proto/service.pb.h"
 #include "runtime/check.h"
-#include "runtime/typed_rpc.h"
-#include "services/saludo_service.h"
 
 namespace saludo::client {
 
+Workload SaludoWorkload(const std::string& nombre) {
+  Workload w;
+  w.method = kSaludarMethod;
+  saludoReq request;
+  request.set_nombre(nombre);
+  w.request = [bytes = request.SerializeAsString()](int64_t) { return bytes; };
+  w.read_reply = [](const std::string& bytes, CallRecord* record) {
+    saludoRes reply;
+    if (!reply.ParseFromString(bytes)) return false;
+    record->server_id = reply.server_id();
+    record->mensaje = std::move(*reply.mutable_mensaje());
+    record->server_time_unix_nanos = reply.server_time_unix_nanos();
+    return true;
+  };
+  return w;
+}
+
 absl::Status ValidateLoadOptions(const LoadOptions& options) {
+  if (options.workload != nullptr &&
+      (options.workload->method.empty() || !options.workload->request ||
+       !options.workload->read_reply)) {
+    return absl::InvalidArgumentError(
+        "a workload needs a method, a request and a reply reader");
+  }
   if (options.duration < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("duration must not be negative");
   }
@@ -38,7 +60,11 @@ LoadClient::LoadClient(runtime::Clock* clock, runtime::Channel* channel,
     : clock_(clock),
       channel_(channel),
       timers_(timers),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      workload_(options_.workload != nullptr
+                    ? options_.workload
+                    : std::make_shared<const Workload>(
+                          SaludoWorkload(options_.nombre))) {
   SALUDO_CHECK(ValidateLoadOptions(options_).ok());
   SALUDO_CHECK(options_.calls_per_second == 0 || timers_ != nullptr);
 }
@@ -120,25 +146,22 @@ void LoadClient::StartNextCall() {
     index = next_index_++;
     records_.emplace_back();
   }
-  saludoReq request;
-  request.set_nombre(options_.nombre);
   runtime::CallOptions call_options;
   call_options.timeout = options_.deadline;
   const absl::Duration started = clock_->Monotonic();
   const absl::Time started_wall = clock_->Now();
-  runtime::CallUnary<saludoRes>(
-      *channel_, services::kSaludarMethod, request, call_options,
+  channel_->Call(
+      workload_->method, workload_->request(index), call_options,
       [this, index, started, started_wall](absl::Status status,
-                                           saludoRes reply) {
+                                           std::string reply) {
         CallRecord record;
         record.index = index;
         record.started = started;
         record.started_wall = started_wall;
         record.latency = clock_->Monotonic() - started;
-        if (status.ok()) {
-          record.server_id = reply.server_id();
-          record.mensaje = std::move(*reply.mutable_mensaje());
-          record.server_time_unix_nanos = reply.server_time_unix_nanos();
+        if (status.ok() && !workload_->read_reply(reply, &record)) {
+          status = absl::InternalError("reply of " + workload_->method +
+                                       " does not parse");
         }
         record.status = std::move(status);
         {

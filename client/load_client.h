@@ -1,11 +1,14 @@
-// The Saludo client logic, on the runtime seam: a burst of saludar calls with a
-// fixed number in flight (closed loop), each with its own deadline. The live
-// client binary and the simulator run this same code.
+// The client logic, on the runtime seam: a burst of calls with a fixed number
+// in flight (closed loop) or at a fixed rate (open loop), each with its own
+// deadline. What a call sends and how its reply is read is a Workload:
+// saludar by default, or any service's (examples/). The live client binary,
+// the live scenario target and the simulator run this same code.
 #ifndef SALUDO_CLIENT_LOAD_CLIENT_H_
 #define SALUDO_CLIENT_LOAD_CLIENT_H_
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,7 +22,24 @@
 
 namespace saludo::client {
 
+struct CallRecord;
+
+// What each call of a load sends, and how its reply is read.
+struct Workload {
+  std::string method;  // e.g. "/Saludo/saludar"
+  // The request bytes of the call with this index (0-based).
+  std::function<std::string(int64_t index)> request;
+  // Reads reply bytes into `record` (server_id, mensaje, server time);
+  // false if they do not parse (the call then counts as INTERNAL).
+  std::function<bool(const std::string& reply, CallRecord* record)> read_reply;
+};
+
+// saludar with `nombre`, the seed's call.
+Workload SaludoWorkload(const std::string& nombre);
+
 struct LoadOptions {
+  // What the calls are; null: saludar with `nombre`.
+  std::shared_ptr<const Workload> workload;
   std::string nombre = "Nombre de testeo";
   // How many calls, unless `duration` is set.
   int64_t requests = 1;
@@ -76,6 +96,7 @@ class LoadClient {
   runtime::Channel* const channel_;
   runtime::Timers* const timers_;
   const LoadOptions options_;
+  const std::shared_ptr<const Workload> workload_;
   absl::Duration started_at_;
   std::function<void(std::vector<CallRecord>)> done_;
   runtime::Mutex mu_;

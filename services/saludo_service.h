@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "proto/saludo_method.h"
 #include "runtime/clock.h"
 #include "runtime/rpc.h"
 #include "runtime/timers.h"
@@ -15,7 +16,7 @@
 
 namespace saludo::services {
 
-inline constexpr char kSaludarMethod[] = "/Saludo/saludar";
+using ::saludo::kSaludarMethod;
 
 // Longer names are refused with INVALID_ARGUMENT.
 inline constexpr size_t kMaxNombreBytes = 1024;
