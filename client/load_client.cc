@@ -150,29 +150,28 @@ void LoadClient::StartNextCall() {
   call_options.timeout = options_.deadline;
   const absl::Duration started = clock_->Monotonic();
   const absl::Time started_wall = clock_->Now();
-  channel_->Call(
-      workload_->method, workload_->request(index), call_options,
-      [this, index, started, started_wall](absl::Status status,
-                                           std::string reply) {
-        CallRecord record;
-        record.index = index;
-        record.started = started;
-        record.started_wall = started_wall;
-        record.latency = clock_->Monotonic() - started;
-        if (status.ok() && !workload_->read_reply(reply, &record)) {
-          status = absl::InternalError("reply of " + workload_->method +
-                                       " does not parse");
-        }
-        record.status = std::move(status);
-        {
-          runtime::MutexLock lock(&mu_);
-          records_[index] = std::move(record);
-          ++completed_;
-          ++active_;  // Enter(), in the same critical section
-        }
-        if (options_.calls_per_second == 0) StartNextCall();
-        Leave();
-      });
+  channel_->Call(workload_->method, workload_->request(index), call_options,
+                 [this, index, started, started_wall](absl::Status status,
+                                                      std::string reply) {
+                   CallRecord record;
+                   record.index = index;
+                   record.started = started;
+                   record.started_wall = started_wall;
+                   record.latency = clock_->Monotonic() - started;
+                   if (status.ok() && !workload_->read_reply(reply, &record)) {
+                     status = absl::InternalError(
+                         "reply of " + workload_->method + " does not parse");
+                   }
+                   record.status = std::move(status);
+                   {
+                     runtime::MutexLock lock(&mu_);
+                     records_[index] = std::move(record);
+                     ++completed_;
+                     ++active_;  // Enter(), in the same critical section
+                   }
+                   if (options_.calls_per_second == 0) StartNextCall();
+                   Leave();
+                 });
 }
 
 }  // namespace saludo::client

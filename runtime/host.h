@@ -24,9 +24,9 @@ namespace saludo::runtime {
 
 // What a boot function receives. Every pointer outlives the host it builds.
 struct HostContext {
-  std::string name;            // the host's name ("server1")
-  Clock* clock = nullptr;      // its clock
-  Timers* timers = nullptr;    // its timers
+  std::string name;                     // the host's name ("server1")
+  Clock* clock = nullptr;               // its clock
+  Timers* timers = nullptr;             // its timers
   HandlerRegistry* registry = nullptr;  // where its services register
   // A seed for the host's own random draws (a new one per incarnation in
   // the simulator; a flag live).

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "runtime/check.h"
+#include "scenario/services.h"
 #include "services/fault_state.h"
 
 namespace saludo::scenario {
@@ -39,8 +40,8 @@ absl::Status Shift(const Validator& v, const FieldPath& at,
                    const std::string& text, absl::Duration* out) {
   if (auto s = v.SignedDuration(at, text, out); !s.ok()) return s;
   if (absl::AbsDuration(*out) > absl::Hours(24 * 366)) {
-    return v.Error(at, absl::StrCat("expected at most a year either way, got ",
-                                    text));
+    return v.Error(
+        at, absl::StrCat("expected at most a year either way, got ", text));
   }
   return absl::OkStatus();
 }
@@ -167,7 +168,7 @@ std::string KindNames(bool backends_only) {
 // Reads faults[i] (not yet checked against the rest of the timeline).
 absl::Status LoadFault(const Validator& v, int i,
                        const std::set<std::string>& nodes,
-                       const std::set<std::string>& backends,
+                       const std::map<std::string, std::string>& backends,
                        LoadedScenario* out) {
   const Fault& f = out->proto.faults(i);
   const FieldPath at = {{"faults", i}};
@@ -182,10 +183,9 @@ absl::Status LoadFault(const Validator& v, int i,
                                 FormatDuration(out->duration), ")"));
   }
   if (!nodes.count(f.node())) {
-    return v.Error(Sub(at, "node"),
-                   absl::StrCat("unknown node \"", f.node(),
-                                "\": expected one of ",
-                                absl::StrJoin(nodes, ", ")));
+    return v.Error(Sub(at, "node"), absl::StrCat("unknown node \"", f.node(),
+                                                 "\": expected one of ",
+                                                 absl::StrJoin(nodes, ", ")));
   }
   if (f.kind_case() == Fault::KIND_NOT_SET) {
     return v.Error(at, "expected one of " + KindNames(false));
@@ -197,6 +197,14 @@ absl::Status LoadFault(const Validator& v, int i,
     return v.Error(Sub(at, "node"),
                    absl::StrCat("\"", f.node(), "\" is not a backend: ",
                                 KindNames(true), " apply to backends only"));
+  }
+  if (kind.backends_only &&
+      !FindServiceKind(backends.at(f.node()))->has_control) {
+    return v.Error(
+        Sub(at, "node"),
+        absl::StrCat("\"", f.node(), "\" runs ", backends.at(f.node()),
+                     ", which has no control service: ", KindNames(true),
+                     " need one"));
   }
   out->faults.push_back(fault);
   return absl::OkStatus();
@@ -222,14 +230,14 @@ absl::Status CheckTimeline(const Validator& v, const LoadedScenario& s,
     same[key] = k;
     const bool is_down = down[f.node];
     if (f.kind == Fault::kCrash && is_down) {
-      return v.Error(at, absl::StrCat(f.node, " is already down at ",
-                                      FormatDuration(f.at),
-                                      ": restart it first"));
+      return v.Error(
+          at, absl::StrCat(f.node, " is already down at ", FormatDuration(f.at),
+                           ": restart it first"));
     }
     if (f.kind == Fault::kRestart && !is_down) {
-      return v.Error(at, absl::StrCat(f.node, " is not down at ",
-                                      FormatDuration(f.at),
-                                      ": expected a crash before the restart"));
+      return v.Error(
+          at, absl::StrCat(f.node, " is not down at ", FormatDuration(f.at),
+                           ": expected a crash before the restart"));
     }
     if (f.kind == Fault::kCrash || f.kind == Fault::kPause) {
       auto p = paused_until.find(f.node);
@@ -267,10 +275,11 @@ std::string ScenarioFault::Describe() const {
 }
 
 absl::Status LoadFaults(const Validator& v, LoadedScenario* out) {
-  std::set<std::string> nodes = {kNginxNode}, backends;
+  std::set<std::string> nodes = {kNginxNode};
+  std::map<std::string, std::string> backends;  // name -> service kind
   for (const auto& b : out->backends) {
     nodes.insert(b.name);
-    backends.insert(b.name);
+    backends[b.name] = b.service;
   }
   for (const auto& c : out->clients) nodes.insert(c.name);
   for (int i = 0; i < out->proto.faults_size(); ++i) {

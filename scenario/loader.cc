@@ -11,6 +11,7 @@
 #include "google/protobuf/text_format.h"
 #include "scenario/faults.h"
 #include "scenario/properties.h"
+#include "scenario/services.h"
 #include "scenario/validator.h"
 
 namespace saludo::scenario {
@@ -40,6 +41,17 @@ class Collector : public google::protobuf::io::ErrorCollector {
   std::string first_;
 };
 
+// The registered service kind `name` ("saludo" when empty).
+absl::Status ServiceOf(const Validator& v, const FieldPath& at,
+                       const std::string& name, std::string* out) {
+  *out = name.empty() ? "saludo" : name;
+  if (FindServiceKind(*out) != nullptr) return absl::OkStatus();
+  return v.Error(
+      at, absl::StrCat("unknown service \"", *out, "\": expected one of ",
+                       absl::StrJoin(ServiceKindNames(), ", "),
+                       " (a binary registers its own kinds)"));
+}
+
 std::string DirectoryOf(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
@@ -53,9 +65,9 @@ absl::Status Span(const Validator& v, const FieldPath& at,
     return st;
   if (*out <= absl::ZeroDuration()) return v.Error(at, "must be positive");
   if (*out > kMaxScenarioDuration) {
-    return v.Error(at, absl::StrCat("at most ",
-                                    absl::FormatDuration(kMaxScenarioDuration),
-                                    ", got ", text));
+    return v.Error(
+        at, absl::StrCat("at most ", absl::FormatDuration(kMaxScenarioDuration),
+                         ", got ", text));
   }
   return absl::OkStatus();
 }
@@ -88,11 +100,11 @@ absl::Status LoadNginx(const Validator& v, const std::set<std::string>& addrs,
   for (const auto& [name, up] : out->nginx.upstreams) {
     for (const nginx::UpstreamPeer& p : up.peers) {
       if (addrs.count(p.address)) continue;
-      return v.Error({{"topology", -1}, {"backends", -1}},
-                     absl::StrCat("the nginx upstream \"", name,
-                                  "\" has server ", p.address, " (",
-                                  nginx::FormatLocation(p.where),
-                                  ") but no backend has that address"));
+      return v.Error(
+          {{"topology", -1}, {"backends", -1}},
+          absl::StrCat("the nginx upstream \"", name, "\" has server ",
+                       p.address, " (", nginx::FormatLocation(p.where),
+                       ") but no backend has that address"));
     }
   }
   return absl::OkStatus();
@@ -122,7 +134,12 @@ absl::Status LoadBackends(const Validator& v, std::set<std::string>* nodes,
                      "expected a unique address as written in the nginx "
                      "upstream, e.g. \"127.0.0.1:3001\"");
     }
-    out->backends.push_back({b.name(), b.server_id(), b.address()});
+    LoadedScenario::Backend backend{b.name(), b.server_id(), b.address()};
+    if (auto st =
+            ServiceOf(v, Sub(at, "service"), b.service(), &backend.service);
+        !st.ok())
+      return st;
+    out->backends.push_back(backend);
   }
   return LoadNginx(v, addresses, out);
 }
@@ -134,9 +151,9 @@ absl::Status LoadLoopKind(const Validator& v, const FieldPath& at,
     case Load::kClosedLoop:
       if (l.closed_loop().concurrency() < 1 ||
           l.closed_loop().concurrency() > kMaxConcurrency) {
-        return v.Error(Sub(at, "closed_loop"),
-                       absl::StrCat("concurrency must be in [1, ",
-                                    kMaxConcurrency, "]"));
+        return v.Error(
+            Sub(at, "closed_loop"),
+            absl::StrCat("concurrency must be in [1, ", kMaxConcurrency, "]"));
       }
       out->concurrency = l.closed_loop().concurrency();
       return absl::OkStatus();
@@ -179,6 +196,11 @@ absl::Status LoadClient(const Validator& v, int i, LoadedScenario* out) {
     return v.Error(Sub(at, "nombre"), "at most 1024 bytes");
   }
   if (auto st = LoadLoopKind(v, at, l, &client.load); !st.ok()) return st;
+  if (auto st = ServiceOf(v, Sub(at, "service"), l.service(), &client.service);
+      !st.ok())
+    return st;
+  client.load.workload = std::make_shared<const client::Workload>(
+      FindServiceKind(client.service)->workload(client.load.nombre));
   out->clients.push_back(client);
   return absl::OkStatus();
 }
@@ -190,7 +212,8 @@ absl::Status LoadClients(const Validator& v, std::set<std::string>* nodes,
     return v.Error({{"topology", -1}}, "expected at least one client");
   }
   for (int i = 0; i < t.clients_size(); ++i) {
-    if (t.clients(i).name().empty() || !nodes->insert(t.clients(i).name()).second) {
+    if (t.clients(i).name().empty() ||
+        !nodes->insert(t.clients(i).name()).second) {
       return v.Error({{"topology", -1}, {"clients", i}},
                      "expected a unique, non-empty node name");
     }
@@ -204,9 +227,9 @@ absl::Status KnownNodes(const Validator& v, const FieldPath& at,
                         const std::set<std::string>& nodes,
                         const std::string& a, const std::string& b) {
   if (nodes.count(a) && nodes.count(b)) return absl::OkStatus();
-  return v.Error(at, absl::StrCat("unknown node \"", nodes.count(a) ? b : a,
-                                  "\": expected one of ",
-                                  absl::StrJoin(nodes, ", ")));
+  return v.Error(
+      at, absl::StrCat("unknown node \"", nodes.count(a) ? b : a,
+                       "\": expected one of ", absl::StrJoin(nodes, ", ")));
 }
 
 absl::Status LoadNetwork(const Validator& v, const std::set<std::string>& nodes,
@@ -238,8 +261,8 @@ absl::Status LoadNetwork(const Validator& v, const std::set<std::string>& nodes,
     if (auto st = v.Duration(Sub(at, "start"), p.start(), &part.start, true);
         !st.ok())
       return st;
-    if (auto st = Span(v, Sub(at, "duration"), p.duration(), &part.duration,
-                       true);
+    if (auto st =
+            Span(v, Sub(at, "duration"), p.duration(), &part.duration, true);
         !st.ok())
       return st;
     out->partitions.push_back(part);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "scenario/services.h"
 #include "tools/cpp/runfiles/runfiles.h"
 
 namespace saludo::scenario {
@@ -15,8 +16,8 @@ std::string ScenarioDir() {
   std::string error;
   std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
       bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  std::string steady =
-      r->Rlocation("saludo_sim/scenario/scenarios/steady_round_robin.textproto");
+  std::string steady = r->Rlocation(
+      "saludo_sim/scenario/scenarios/steady_round_robin.textproto");
   return steady.substr(0, steady.rfind('/'));
 }
 
@@ -143,6 +144,61 @@ TEST(ScenarioLoaderTest, BadValuesAndMissingParts) {
               "cannot read nginx configuration");
   EXPECT_EQ(LoadScenario("/nonexistent.textproto").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST(ScenarioLoaderTest, NumbersOutOfRangeAreRefusedWhereTheyAreRead) {
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" hang { duration: "
+                   "\"25h\" } }\n"),
+              "faults[0].hang.duration", "at most 24h");
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" clock_drift { "
+                   "ppm: 2000000 } }\n"),
+              "faults[0].clock_drift", "ppm must be in");
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" clock_jump { by: "
+                   "\"-400d\" } }\n"),
+              "faults[0].clock_jump", "expected");
+  std::string busy = kGood;
+  busy.replace(busy.find("concurrency: 2"), 14, "concurrency: 200000");
+  ExpectError(Load("", busy), "topology.clients[0].load.closed_loop",
+              "concurrency must be in [1, 100000]");
+  std::string long_run = kGood;
+  long_run.replace(long_run.find("duration: \"10s\""), 15, "duration: \"48h\"");
+  ExpectError(Load("", long_run), "duration", "at most 24h");
+}
+
+// A service kind without a control service, as a user might register one.
+const bool kQuietRegistered = RegisterServiceKind([] {
+  ServiceKind k;
+  k.name = "quiet";
+  k.boot = [](int) -> runtime::BootFn {
+    return [](const runtime::HostContext&) {
+      return std::make_unique<runtime::Host>();
+    };
+  };
+  k.workload = client::SaludoWorkload;
+  return k;
+}());
+
+TEST(ScenarioLoaderTest, ServiceKindsAreCheckedByName) {
+  ASSERT_TRUE(kQuietRegistered);
+  std::string other = kGood;
+  other.replace(other.find("address: \"127.0.0.1:3001\""), 25,
+                "address: \"127.0.0.1:3001\" service: \"nope\"");
+  ExpectError(Load("", other), "topology.backends[0].service",
+              "unknown service \"nope\": expected one of quiet, saludo");
+  std::string quiet = kGood;
+  quiet.replace(quiet.find("address: \"127.0.0.1:3001\""), 25,
+                "address: \"127.0.0.1:3001\" service: \"quiet\"");
+  auto s = LoadScenarioText(quiet, ScenarioDir() + "/t.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->backends[0].service, "quiet");
+  EXPECT_EQ(s->backends[1].service, "saludo");
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" hang { duration: "
+                   "\"1s\" } }\n",
+                   quiet),
+              "faults[0].node", "runs quiet, which has no control service");
+  // A crash needs no control service.
+  EXPECT_TRUE(
+      Load("faults { at: \"1s\" node: \"server1\" crash {} }\n", quiet).ok());
 }
 
 }  // namespace

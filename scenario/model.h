@@ -71,13 +71,15 @@ struct LoadedScenario {
   struct Backend {
     std::string name;
     int server_id;
-    std::string address;  // as written in the nginx upstream
+    std::string address;             // as written in the nginx upstream
+    std::string service = "saludo";  // a registered kind (services.h)
   };
   std::vector<Backend> backends;
   struct Client {
     std::string name;
-    client::LoadOptions load;
+    client::LoadOptions load;  // load.workload is the service's
     absl::Duration start;
+    std::string service = "saludo";
   };
   std::vector<Client> clients;
   bool has_link_model = false;  // the file sets latency, loss or duplication

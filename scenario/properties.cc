@@ -36,9 +36,9 @@ absl::Status ParseBalancedShare(const Validator& v, const FieldPath& at,
     return v.Error(Sub(at, "backends"), "expected backend names");
   }
   for (const std::string& name : b.backends()) {
-    const bool known =
-        std::any_of(s.backends.begin(), s.backends.end(),
-                    [&](const LoadedScenario::Backend& k) { return k.name == name; });
+    const bool known = std::any_of(
+        s.backends.begin(), s.backends.end(),
+        [&](const LoadedScenario::Backend& k) { return k.name == name; });
     if (!known) {
       return v.Error(Sub(at, "backends"),
                      absl::StrCat("unknown backend \"", name, "\""));
@@ -70,9 +70,9 @@ absl::Status ParseBalancedShare(const Validator& v, const FieldPath& at,
                            s.duration);
       !st.ok())
     return st;
-  out->label = absl::StrCat("balanced share of ",
-                            absl::StrJoin(out->backends, ", "), " within ",
-                            out->tolerance);
+  out->label =
+      absl::StrCat("balanced share of ", absl::StrJoin(out->backends, ", "),
+                   " within ", out->tolerance);
   return absl::OkStatus();
 }
 
@@ -215,11 +215,10 @@ absl::Status ParseSuccessRate(const Validator& v, const FieldPath& at,
   out->at_least = p.success_rate().at_least();
   out->client = p.success_rate().client();
   const bool known =
-      out->client.empty() ||
-      std::any_of(s.clients.begin(), s.clients.end(),
-                  [&](const LoadedScenario::Client& c) {
-                    return c.name == out->client;
-                  });
+      out->client.empty() || std::any_of(s.clients.begin(), s.clients.end(),
+                                         [&](const LoadedScenario::Client& c) {
+                                           return c.name == out->client;
+                                         });
   if (!known) {
     return v.Error(Sub(at, "client"),
                    absl::StrCat("unknown client \"", out->client, "\""));
@@ -267,8 +266,8 @@ absl::Status ParseLatencyBound(const Validator& v, const FieldPath& at,
       !st.ok())
     return st;
   out->successful_only = p.latency().successful_only();
-  out->label = absl::StrCat("latency p", out->percentile, " <= ",
-                            absl::FormatDuration(out->at_most));
+  out->label = absl::StrCat("latency p", out->percentile,
+                            " <= ", absl::FormatDuration(out->at_most));
   return absl::OkStatus();
 }
 
@@ -303,8 +302,8 @@ Verdict CheckLatencyBound(const PropertySpec& p, const CheckInput& in) {
 absl::Status ParseDeadlines(const Validator& v, const FieldPath& at,
                             const Property& p, const LoadedScenario&,
                             PropertySpec* out) {
-  if (auto st = v.Duration(Sub(at, "slack"), p.deadlines().slack(),
-                           &out->slack, false, absl::Milliseconds(1));
+  if (auto st = v.Duration(Sub(at, "slack"), p.deadlines().slack(), &out->slack,
+                           false, absl::Milliseconds(1));
       !st.ok())
     return st;
   out->label = "every call completes by its deadline";
@@ -368,8 +367,9 @@ Verdict CheckClockSpread(const PropertySpec& p, const CheckInput& in) {
   const absl::Duration spread =
       offsets.empty() ? absl::ZeroDuration() : absl::Nanoseconds(hi - lo);
   v.holds = !offsets.empty() && spread <= p.at_most;
-  v.measured = absl::StrCat("spread ", Ms(spread), " (median offsets: ",
-                            absl::StrJoin(parts, ", "), ")");
+  v.measured =
+      absl::StrCat("spread ", Ms(spread),
+                   " (median offsets: ", absl::StrJoin(parts, ", "), ")");
   v.bound = absl::StrCat("<= ", Ms(p.at_most));
   if (!v.holds) v.first_violation = in.run_label;
   return v;

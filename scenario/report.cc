@@ -119,16 +119,15 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
   absl::StrAppend(&out, "  \"scenario\": ", JsonString(s.name), ",\n");
   absl::StrAppend(&out, "  \"file\": ", JsonString(s.path), ",\n");
   absl::StrAppend(&out, "  \"run\": ", JsonString(run.label), ",\n");
-  absl::StrAppend(&out, "  \"where\": ", JsonString(run.observed.where),
-                  ",\n");
+  absl::StrAppend(&out, "  \"where\": ", JsonString(run.observed.where), ",\n");
   absl::StrAppend(&out, "  \"seed\": ", run.seed, ",\n");
   if (run.observed.has_trace_hash) {
     absl::StrAppend(&out, "  \"trace_hash\": \"",
-                    absl::StrFormat("%016x", run.observed.trace_hash),
-                    "\",\n");
+                    absl::StrFormat("%016x", run.observed.trace_hash), "\",\n");
   }
   std::vector<std::string> notes;
-  for (const std::string& n : run.observed.notes) notes.push_back(JsonString(n));
+  for (const std::string& n : run.observed.notes)
+    notes.push_back(JsonString(n));
   absl::StrAppend(&out, "  \"notes\": [", absl::StrJoin(notes, ", "), "],\n");
   absl::StrAppend(&out, "  \"calls\": ", sum.calls,
                   ",\n  \"failed\": ", sum.failed, ",\n");

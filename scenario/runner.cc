@@ -12,8 +12,7 @@ namespace {
 absl::Status Note(absl::Status st, const std::string& what,
                   std::vector<std::string>* notes) {
   if (st.code() != absl::StatusCode::kUnimplemented) return st;
-  notes->push_back(
-      absl::StrCat("skipped: ", what, " (", st.message(), ")"));
+  notes->push_back(absl::StrCat("skipped: ", what, " (", st.message(), ")"));
   return absl::OkStatus();
 }
 
@@ -22,15 +21,13 @@ absl::Status Schedule(const LoadedScenario& s, Target& target,
                       std::vector<std::string>* notes) {
   absl::Status st = s.has_link_model
                         ? Note(target.SetLinks(s),
-                               "network latency, loss and duplication",
-                               notes)
+                               "network latency, loss and duplication", notes)
                         : target.SetLinks(s);
   for (const auto& p : s.partitions) {
     if (!st.ok()) break;
     st = Note(target.Partition(p.a, p.b, p.start, p.duration, p.one_way),
-              absl::StrCat(p.one_way ? "one-way partition " : "partition ",
-                           p.a, " / ", p.b, " at ",
-                           absl::FormatDuration(p.start)),
+              absl::StrCat(p.one_way ? "one-way partition " : "partition ", p.a,
+                           " / ", p.b, " at ", absl::FormatDuration(p.start)),
               notes);
   }
   for (const ScenarioFault& f : s.faults) {
@@ -57,8 +54,8 @@ std::vector<Verdict> CheckRun(const LoadedScenario& s, const ScenarioRun& run,
   });
 }
 
-absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& s,
-                                        Target& target, uint64_t seed) {
+absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& s, Target& target,
+                                        uint64_t seed) {
   ScenarioRun run;
   run.seed = seed;
   run.label = target.label();
@@ -75,8 +72,8 @@ absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& s,
   return run;
 }
 
-absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s,
-                                         uint64_t seed, bool keep_log) {
+absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s, uint64_t seed,
+                                         bool keep_log) {
   SimulatedTarget target(seed, keep_log);
   return RunScenario(s, target, seed);
 }

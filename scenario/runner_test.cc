@@ -28,7 +28,8 @@ TEST(ScenarioRunnerTest, SteadyRoundRobinHoldsAndIsDeterministic) {
   EXPECT_TRUE(a->ok());
   EXPECT_EQ(a->observed.calls.size(), 6000u);
   EXPECT_EQ(a->observed.trace_hash, b->observed.trace_hash);
-  EXPECT_NE(a->observed.trace_hash, RunSimulated(*s, 4, false)->observed.trace_hash);
+  EXPECT_NE(a->observed.trace_hash,
+            RunSimulated(*s, 4, false)->observed.trace_hash);
 }
 
 TEST(ScenarioRunnerTest, AViolatedBoundIsReportedWithTheFirstOffendingCall) {
@@ -92,12 +93,10 @@ TEST(ScenarioRunnerTest, APropertyWithoutItsEvidenceIsSkippedWithTheReason) {
   ASSERT_TRUE(run.ok());
   // A target that records calls and nginx's log but not attempt times.
   const CheckInput in{*s, run->observed, run->label, run->seed};
-  std::vector<Verdict> v =
-      CheckProperties(in, kCallRecords | kBalancerLog | kServerClocks,
-                      [](uint32_t missing) {
-                        return missing == kAttemptTimes ? "no attempt times"
-                                                        : "other";
-                      });
+  std::vector<Verdict> v = CheckProperties(
+      in, kCallRecords | kBalancerLog | kServerClocks, [](uint32_t missing) {
+        return missing == kAttemptTimes ? "no attempt times" : "other";
+      });
   ASSERT_EQ(v.size(), s->properties.size());
   EXPECT_EQ(s->properties[0].kind, Property::kCircuitBreaker);
   EXPECT_TRUE(v[0].skipped);

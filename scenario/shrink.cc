@@ -12,8 +12,7 @@ namespace saludo::scenario {
 namespace {
 
 // True if `proto` (validated as if it were at `path`) still fails for `seed`.
-bool StillFails(const Scenario& proto, const std::string& path,
-                uint64_t seed) {
+bool StillFails(const Scenario& proto, const std::string& path, uint64_t seed) {
   std::string text;
   google::protobuf::TextFormat::PrintToString(proto, &text);
   absl::StatusOr<LoadedScenario> s = LoadScenarioText(text, path);
@@ -40,8 +39,8 @@ std::vector<Step> StepsFor(const Scenario& current) {
       return absl::StrCat("dropped fault ", i);
     });
   }
-  for (int i = 0; current.properties_size() > 1 && i < current.properties_size();
-       ++i) {
+  for (int i = 0;
+       current.properties_size() > 1 && i < current.properties_size(); ++i) {
     steps.push_back([i](Scenario* c) {
       c->mutable_properties()->DeleteSubrange(i, 1);
       return absl::StrCat("dropped property ", i);
@@ -54,9 +53,8 @@ std::vector<Step> StepsFor(const Scenario& current) {
       client.mutable_load()->set_duration(
           HalveDuration(client.load().duration()));
     }
-    return c->duration() == before
-               ? ""
-               : "halved the duration to " + c->duration();
+    return c->duration() == before ? ""
+                                   : "halved the duration to " + c->duration();
   });
   steps.push_back([](Scenario* c) -> std::string {
     bool changed = false;
@@ -85,8 +83,8 @@ absl::StatusOr<ShrinkResult> Shrink(const LoadedScenario& original,
   absl::StatusOr<ScenarioRun> first = RunSimulated(original, seed, false);
   if (!first.ok()) return first.status();
   if (first->ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "seed ", seed, " does not fail: nothing to shrink"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("seed ", seed, " does not fail: nothing to shrink"));
   }
   ShrinkResult result;
   result.proto = original.proto;

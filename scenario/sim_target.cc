@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "runtime/check.h"
+#include "scenario/services.h"
 
 namespace saludo::scenario {
 namespace {
@@ -41,7 +42,9 @@ absl::Status SimulatedTarget::Build(const LoadedScenario& s) {
   scenario_ = &s;
   std::map<std::string, sim::NodeId> backends_by_address;
   for (const auto& b : s.backends) {
-    nodes_[b.name] = world_->AddServer(b.name, b.server_id);
+    const ServiceKind* kind = FindServiceKind(b.service);
+    SALUDO_CHECK(kind != nullptr);  // the loader checked
+    nodes_[b.name] = world_->AddHost(b.name, kind->boot(b.server_id));
     backends_by_address[b.address] = nodes_[b.name];
   }
   absl::StatusOr<sim::NodeId> nginx =
@@ -65,10 +68,8 @@ absl::Status SimulatedTarget::SetLinks(const LoadedScenario& s) {
 }
 
 absl::Status SimulatedTarget::Partition(const std::string& a,
-                                        const std::string& b,
-                                        absl::Duration at,
-                                        absl::Duration duration,
-                                        bool one_way) {
+                                        const std::string& b, absl::Duration at,
+                                        absl::Duration duration, bool one_way) {
   world_->PartitionAt(Node(a), Node(b), at, duration, one_way);
   return absl::OkStatus();
 }
@@ -103,9 +104,8 @@ absl::Status SimulatedTarget::Slow(const std::string& node, absl::Duration at,
   return absl::OkStatus();
 }
 
-absl::Status SimulatedTarget::Errors(const std::string& node,
-                                     absl::Duration at, absl::StatusCode code,
-                                     double rate) {
+absl::Status SimulatedTarget::Errors(const std::string& node, absl::Duration at,
+                                     absl::StatusCode code, double rate) {
   world_->ErrorsAt(Node(node), at, code, rate);
   return absl::OkStatus();
 }
@@ -124,8 +124,7 @@ absl::Status SimulatedTarget::ClockOffset(const std::string& node,
 }
 
 absl::Status SimulatedTarget::ClockDrift(const std::string& node,
-                                         absl::Duration at,
-                                         int64_t drift_ppb) {
+                                         absl::Duration at, int64_t drift_ppb) {
   world_->DriftAt(Node(node), at, drift_ppb);
   return absl::OkStatus();
 }
@@ -162,9 +161,9 @@ absl::StatusOr<Observations> SimulatedTarget::Run(absl::Duration until) {
     for (const std::string& u : scenario_->nginx.unmodeled) {
       names.push_back(u.substr(0, u.find(' ')));
     }
-    o.notes.push_back(absl::StrCat("not modelled by the nginx twin (",
-                                   names.size(), ", see --json): ",
-                                   absl::StrJoin(names, " ")));
+    o.notes.push_back(
+        absl::StrCat("not modelled by the nginx twin (", names.size(),
+                     ", see --json): ", absl::StrJoin(names, " ")));
   }
   return o;
 }

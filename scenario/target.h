@@ -25,10 +25,10 @@ namespace saludo::scenario {
 
 // What a property may need to be checked (a bit set).
 enum Evidence : uint32_t {
-  kCallRecords = 1u << 0,    // every client call: status, server, latency
-  kBalancerLog = 1u << 1,    // nginx's access log: attempts and statuses
-  kAttemptTimes = 1u << 2,   // when each balancer attempt began and ended
-  kServerClocks = 1u << 3,   // the servers' clock readings in replies
+  kCallRecords = 1u << 0,   // every client call: status, server, latency
+  kBalancerLog = 1u << 1,   // nginx's access log: attempts and statuses
+  kAttemptTimes = 1u << 2,  // when each balancer attempt began and ended
+  kServerClocks = 1u << 3,  // the servers' clock readings in replies
 };
 
 struct ScenarioCall {

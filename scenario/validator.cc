@@ -34,8 +34,7 @@ absl::Status Validator::Error(const FieldPath& field,
 
 absl::Status Validator::Duration(const FieldPath& field,
                                  const std::string& text, absl::Duration* out,
-                                 bool required,
-                                 absl::Duration fallback) const {
+                                 bool required, absl::Duration fallback) const {
   if (text.empty()) {
     if (required) {
       return Error(field, "missing: expected a duration such as \"1.5s\"");
@@ -68,8 +67,7 @@ void Validator::Locate(const FieldPath& field, int* line, int* column) const {
   const TextFormat::ParseInfoTree* tree = tree_;
   *line = 1;
   *column = 1;
-  for (size_t k = 0; k < field.size() && tree != nullptr && d != nullptr;
-       ++k) {
+  for (size_t k = 0; k < field.size() && tree != nullptr && d != nullptr; ++k) {
     const FieldDescriptor* f = d->FindFieldByName(field[k].first);
     if (f == nullptr) return;
     const int index = f->is_repeated() ? std::max(field[k].second, 0) : -1;
@@ -129,8 +127,8 @@ absl::Status ParseLatency(const Validator& v, const FieldPath& at,
       *out = Distribution::Exponential(a);
       return absl::OkStatus();
     case Latency::kLognormal:
-      if (auto s =
-              v.Duration(Sub(at, "lognormal"), l.lognormal().median(), &a, true);
+      if (auto s = v.Duration(Sub(at, "lognormal"), l.lognormal().median(), &a,
+                              true);
           !s.ok())
         return s;
       if (!(l.lognormal().sigma() >= 0 && l.lognormal().sigma() <= 100)) {
@@ -155,10 +153,11 @@ absl::Status ParseLatency(const Validator& v, const FieldPath& at,
                  "lognormal, pareto");
 }
 
-absl::Status ParseLink(const Validator& v, const FieldPath& at,
-                       const Link& l, LinkSpec* out) {
+absl::Status ParseLink(const Validator& v, const FieldPath& at, const Link& l,
+                       LinkSpec* out) {
   if (l.has_latency()) {
-    if (auto s = ParseLatency(v, Sub(at, "latency"), l.latency(), &out->latency);
+    if (auto s =
+            ParseLatency(v, Sub(at, "latency"), l.latency(), &out->latency);
         !s.ok())
       return s;
   }

@@ -18,9 +18,9 @@
 namespace saludo::services {
 
 struct SaludoServerOptions {
-  int server_id = 1;     // REQUIRES: >= 1
-  bool control = true;   // serve the control service (fault injection)
-  CallLog log;           // one line per call, or none
+  int server_id = 1;    // REQUIRES: >= 1
+  bool control = true;  // serve the control service (fault injection)
+  CallLog log;          // one line per call, or none
 };
 
 class SaludoServer final : public runtime::Host {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "tools/cpp/runfiles/runfiles.h"
 
 namespace saludo::stack {
@@ -84,12 +85,27 @@ LiveStack::~LiveStack() {
   std::filesystem::remove_all(log_dir_, ec);
 }
 
+ServerCommand LiveStack::CommandFor(int id) const {
+  if (auto it = options_.commands.find(id); it != options_.commands.end()) {
+    return it->second;
+  }
+  ServerCommand saludo;
+  saludo.argv = {options_.server_binary, "--id={id}", "--port={port}",
+                 absl::StrCat("--log_calls=", options_.log_calls)};
+  if (options_.control) saludo.argv.push_back("--control");
+  saludo.ready = "servidor {id} listening on";
+  return saludo;
+}
+
 absl::Status LiveStack::StartServer(int id) {
+  const ServerCommand command = CommandFor(id);
+  auto fill = [&](const std::string& text) {
+    return absl::StrReplaceAll(
+        text, {{"{id}", absl::StrCat(id)},
+               {"{port}", absl::StrCat(server_ports_.at(id))}});
+  };
   runtime::live::SpawnOptions spawn;
-  spawn.argv = {options_.server_binary, absl::StrCat("--id=", id),
-                absl::StrCat("--port=", server_ports_.at(id)),
-                absl::StrCat("--log_calls=", options_.log_calls)};
-  if (options_.control) spawn.argv.push_back("--control");
+  for (const std::string& arg : command.argv) spawn.argv.push_back(fill(arg));
   spawn.stdout_path = absl::StrCat(log_dir_, "/server", id, ".out");
   spawn.stderr_path = spawn.stdout_path;
   // A restart must not mistake the last incarnation's "listening" line for
@@ -100,19 +116,23 @@ absl::Status LiveStack::StartServer(int id) {
   if (!child.ok()) return child.status();
   servers_[id] = std::move(*child);
   absl::StatusOr<std::string> ready = runtime::live::WaitForLine(
-      spawn.stdout_path, absl::StrCat("servidor ", id, " listening on"),
-      absl::Seconds(10));
+      spawn.stdout_path, fill(command.ready), absl::Seconds(10));
   if (!ready.ok()) {
     return absl::UnavailableError(
         absl::StrCat("server ", id, " did not start: ", ServerOutput(id)));
   }
-  // "servidor N listening on HOST:PORT[ (control enabled)]"
+  // "<ready> HOST:PORT[ more text]"
   const std::string line = *ready;
-  const size_t colon = line.rfind(':');
+  const std::string ready_text = fill(command.ready);
+  size_t start = line.find(ready_text);
+  start = start == std::string::npos ? 0 : start + ready_text.size();
+  while (start < line.size() && line[start] == ' ') ++start;
+  const std::string address = line.substr(start, line.find(' ', start) - start);
+  const size_t colon = address.rfind(':');
   int port = 0;
   if (colon == std::string::npos ||
-      !absl::SimpleAtoi(
-          line.substr(colon + 1, line.find(' ', colon) - colon - 1), &port)) {
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 ||
+      port > 65535) {
     return absl::InternalError("cannot read the port in: " + line);
   }
   server_ports_[id] = port;  // a restart reuses it

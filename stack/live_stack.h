@@ -19,6 +19,15 @@ namespace saludo::stack {
 inline constexpr int kSeedNginxPort = 3005;
 inline constexpr int kSeedServerBasePort = 3000;  // server N on 3000 + N
 
+// How to start one server: its argv, with "{id}" and "{port}" filled in
+// (port 0 asks for a free one), and the start of the line it prints once
+// listening ("{id}" filled in), which must end in HOST:PORT, optionally
+// followed by a space and more text.
+struct ServerCommand {
+  std::vector<std::string> argv;
+  std::string ready;
+};
+
 struct LiveStackOptions {
   std::string server_binary;  // path of //services:saludo_server
   std::string nginx_config;   // path of the nginx configuration
@@ -27,6 +36,9 @@ struct LiveStackOptions {
   bool control = true;      // start servers with --control
   bool log_calls = false;
   bool start_nginx = true;  // false: only the servers (nginx() is unusable)
+  // Server id -> how to start it; ids without one run the Saludo server
+  // (server_binary, with --control and --log_calls as above).
+  std::map<int, ServerCommand> commands;
 };
 
 // Paths of the stack's files in the runfiles of the running binary or test.
@@ -72,6 +84,7 @@ class LiveStack {
  private:
   LiveStack() = default;
   absl::Status StartServer(int id);
+  ServerCommand CommandFor(int id) const;
 
   LiveStackOptions options_;
   std::string log_dir_;

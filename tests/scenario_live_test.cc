@@ -40,7 +40,9 @@ properties { deadlines {} }
 )";
   auto scenario = scenario::LoadScenarioText(text, dir + "/live_crash.textproto");
   ASSERT_TRUE(scenario.ok()) << scenario.status();
-  scenario::LiveTarget target(files->server_binary);
+  auto locate = scenario::RunfilesLocator("");
+  ASSERT_TRUE(locate.ok()) << locate.status();
+  scenario::LiveTarget target(*locate);
   auto result = scenario::RunScenario(*scenario, target);
   ASSERT_TRUE(result.ok()) << result.status();
   const std::string skipped = absl::StrJoin(result->observed.notes, "\n");

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -17,8 +18,10 @@
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
 #include "runtime/sync.h"
+#include "scenario/services.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
+#include "tools/cpp/runfiles/runfiles.h"
 
 namespace saludo::scenario {
 
@@ -46,9 +49,22 @@ absl::Status Unimplemented(const std::string& why) {
 
 }  // namespace
 
-LiveTarget::LiveTarget(std::string server_binary)
-    : server_binary_(std::move(server_binary)),
-      clients_(std::make_unique<Clients>()) {}
+absl::StatusOr<Locate> RunfilesLocator(const std::string& argv0) {
+  using bazel::tools::cpp::runfiles::Runfiles;
+  std::string error;
+  std::shared_ptr<Runfiles> runfiles(argv0.empty()
+                                         ? Runfiles::CreateForTest(&error)
+                                         : Runfiles::Create(argv0, &error));
+  if (runfiles == nullptr) {
+    return absl::NotFoundError("cannot find runfiles: " + error);
+  }
+  return Locate([runfiles](const std::string& path) {
+    return runfiles->Rlocation(path);
+  });
+}
+
+LiveTarget::LiveTarget(Locate locate)
+    : locate_(std::move(locate)), clients_(std::make_unique<Clients>()) {}
 
 LiveTarget::~LiveTarget() {
   // Clients first (their channels), then nginx, then the servers.
@@ -80,9 +96,25 @@ absl::Status LiveTarget::Build(const LoadedScenario& s) {
           "live runs need backends with server ids 1..n");
     }
   }
-  for (const auto& b : s.backends) id_of_[b.name] = b.server_id;
   stack::LiveStackOptions options;
-  options.server_binary = server_binary_;
+  for (const auto& b : s.backends) {
+    id_of_[b.name] = b.server_id;
+    const ServiceKind* kind = FindServiceKind(b.service);
+    SALUDO_CHECK(kind != nullptr);  // the loader checked
+    has_control_[b.server_id] = kind->has_control;
+    const std::string binary =
+        kind->live_binary.empty() ? "" : locate_(kind->live_binary);
+    if (binary.empty() || !std::filesystem::exists(binary)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "service ", b.service, " cannot run live: no server binary ",
+          kind->live_binary, " in this program's runfiles"));
+    }
+    stack::ServerCommand& command = options.commands[b.server_id];
+    command.argv = {binary};
+    command.argv.insert(command.argv.end(), kind->live_args.begin(),
+                        kind->live_args.end());
+    command.ready = kind->live_ready;
+  }
   options.nginx_config = s.nginx_path;
   options.servers = static_cast<int>(s.backends.size());
   options.free_ports = true;
@@ -158,8 +190,8 @@ absl::Status LiveTarget::Partition(const std::string&, const std::string&,
 absl::StatusOr<int> LiveTarget::Backend(const std::string& node) const {
   auto it = id_of_.find(node);
   if (it == id_of_.end()) {
-    return Unimplemented(absl::StrCat("faults on ", node,
-                                      " are not applied live"));
+    return Unimplemented(
+        absl::StrCat("faults on ", node, " are not applied live"));
   }
   return it->second;
 }
@@ -188,9 +220,8 @@ absl::Status LiveTarget::Pause(const std::string& node, absl::Duration at,
   if (!id.ok()) return id.status();
   actions_.push_back(
       {at, [this, id = *id] { stack_->SignalServer(id, SIGSTOP); }});
-  actions_.push_back({at + duration, [this, id = *id] {
-                        stack_->SignalServer(id, SIGCONT);
-                      }});
+  actions_.push_back(
+      {at + duration, [this, id = *id] { stack_->SignalServer(id, SIGCONT); }});
   return absl::OkStatus();
 }
 
@@ -209,6 +240,11 @@ absl::Status LiveTarget::ChangeService(
     std::function<void(ServiceState&)> change) {
   absl::StatusOr<int> id = Backend(node);
   if (!id.ok()) return id.status();
+  if (!has_control_.at(*id)) {
+    return Unimplemented(absl::StrCat(node,
+                                      "'s service has no control "
+                                      "service"));
+  }
   actions_.push_back({at, [this, id = *id, change = std::move(change)] {
                         change(state_[id]);
                         SendFaults(id);
@@ -247,11 +283,10 @@ absl::Status LiveTarget::ClearFaults(const std::string& node,
   });
 }
 
-absl::Status LiveTarget::ClockOffset(const std::string& node,
-                                     absl::Duration at,
+absl::Status LiveTarget::ClockOffset(const std::string& node, absl::Duration at,
                                      absl::Duration offset) {
-  return ChangeService(node, at,
-                       [offset](ServiceState& st) { st.clock_offset = offset; });
+  return ChangeService(
+      node, at, [offset](ServiceState& st) { st.clock_offset = offset; });
 }
 
 absl::Status LiveTarget::ClockDrift(const std::string&, absl::Duration,
@@ -316,11 +351,10 @@ absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
     if (stack_->ServerRunning(id)) stack_->SignalServer(id, SIGCONT);
   }
   Observations o;
-  o.where = absl::StrCat(
-      "live run, ",
-      absl::FormatDuration(absl::Trunc(absl::Now() - start,
-                                       absl::Milliseconds(1))),
-      " of real time");
+  o.where = absl::StrCat("live run, ",
+                         absl::FormatDuration(absl::Trunc(
+                             absl::Now() - start, absl::Milliseconds(1))),
+                         " of real time");
   for (auto& c : clients_->list) {
     if (!c->done.HasBeenNotified()) {
       return absl::DeadlineExceededError(

@@ -1,12 +1,12 @@
-// Real processes as a scenario target: the Saludo servers (with their
-// control service), real nginx running the scenario's configuration (ports
-// remapped), and the client code on the live runtime. Faults are applied at
-// their times through the control service and process signals. What cannot
-// be applied live (network latency, loss and partitions, clock drift, faults
-// on nginx or the clients) is UNIMPLEMENTED with its reason, which the
-// runner reports as skipped; nginx's access log says which backend each
-// attempt went to but not when, so properties needing attempt times are
-// SKIPPED. Runs in real time; no trace hash.
+// Real processes as a scenario target: each backend's server binary (its
+// service kind says which, scenario/services.h), real nginx running the
+// scenario's configuration (ports remapped), and the client code on the live
+// runtime. Faults are applied at their times through the control service and
+// process signals. What cannot be applied live (network latency, loss and
+// partitions, clock drift, faults on nginx or the clients) is UNIMPLEMENTED
+// with its reason, which the runner reports as skipped; nginx's access log says
+// which backend each attempt went to but not when, so properties needing
+// attempt times are SKIPPED. Runs in real time; no trace hash.
 #ifndef SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
 #define SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
 
@@ -28,16 +28,24 @@ class NginxProcess;
 
 namespace saludo::scenario {
 
+// Turns a runfiles path ("saludo_sim/services/saludo_server") into a path
+// on disk.
+using Locate = std::function<std::string(const std::string& runfile)>;
+
+// The runfiles of the program started as `argv0` (empty inside a test).
+absl::StatusOr<Locate> RunfilesLocator(const std::string& argv0);
+
 class LiveTarget final : public Target {
  public:
-  // `server_binary`: the Saludo server (//services:saludo_server).
-  explicit LiveTarget(std::string server_binary);
+  // `locate` finds the services' server binaries.
+  explicit LiveTarget(Locate locate);
   ~LiveTarget() override;
 
   std::string label() const override { return "live"; }
   uint32_t evidence() const override;
   std::string WhyMissing(uint32_t missing) const override;
-  // REQUIRES: backends have server ids 1..n.
+  // REQUIRES: backends have server ids 1..n; their service kinds have a
+  // live binary.
   absl::Status Build(const LoadedScenario& scenario) override;
   absl::Status SetLinks(const LoadedScenario& scenario) override;
   absl::Status Partition(const std::string& a, const std::string& b,
@@ -86,13 +94,14 @@ class LiveTarget final : public Target {
 
   struct Clients;  // the live clock, timers and the scenario's clients
 
-  const std::string server_binary_;
+  const Locate locate_;
   std::unique_ptr<Clients> clients_;
   const LoadedScenario* scenario_ = nullptr;
   std::unique_ptr<stack::LiveStack> stack_;
   std::unique_ptr<nginx::NginxProcess> nginx_;
-  std::map<std::string, int> id_of_;                 // backend -> server id
-  std::map<std::string, std::string> address_of_;    // live -> scenario
+  std::map<std::string, int> id_of_;               // backend -> server id
+  std::map<int, bool> has_control_;                // server id -> ...
+  std::map<std::string, std::string> address_of_;  // live -> scenario
   std::map<int, ServiceState> state_;
   std::vector<Action> actions_;
 };

@@ -123,7 +123,12 @@ int main(int argc, char** argv) {
       "simulated\n",
       absl::FormatDuration(scenario->duration).c_str());
   std::fflush(stdout);
-  scenario::LiveTarget target(files->server_binary);
+  absl::StatusOr<scenario::Locate> locate = scenario::RunfilesLocator(argv[0]);
+  if (!locate.ok()) {
+    std::fprintf(stderr, "demo: %s\n", locate.status().ToString().c_str());
+    return 1;
+  }
+  scenario::LiveTarget target(*locate);
   absl::StatusOr<scenario::ScenarioRun> played =
       scenario::RunScenario(*scenario, target);
   absl::StatusOr<scenario::ScenarioRun> hung_sim =

@@ -32,7 +32,6 @@
 #include "scenario/runner.h"
 #include "scenario/shrink.h"
 #include "sim/trace.h"
-#include "stack/live_stack.h"
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
 ABSL_FLAG(std::string, json, "", "run: write the JSON report here");
@@ -104,14 +103,14 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
 
 int Live(const scenario::LoadedScenario& s, const std::string& argv0, bool compare,
          uint64_t seed) {
-  absl::StatusOr<stack::StackFiles> files = stack::FindStackFiles(argv0);
-  if (!files.ok()) {
-    std::fprintf(stderr, "sim: %s\n", files.status().ToString().c_str());
+  absl::StatusOr<scenario::Locate> locate = scenario::RunfilesLocator(argv0);
+  if (!locate.ok()) {
+    std::fprintf(stderr, "sim: %s\n", locate.status().ToString().c_str());
     return 1;
   }
   std::fprintf(stderr, "playing %s against real processes for %s...\n",
                s.name.c_str(), absl::FormatDuration(s.duration).c_str());
-  scenario::LiveTarget target(files->server_binary);
+  scenario::LiveTarget target(*locate);
   absl::StatusOr<scenario::ScenarioRun> live =
       scenario::RunScenario(s, target);
   if (!live.ok()) {
