@@ -39,7 +39,7 @@ enforce() {
 
 root="${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-saludo_sim}"
 
-mapfile -t files < <(find -L "$root/services" "$root/client" "$root/runtime" "$root/sim" "$root/scenario" \
+mapfile -t files < <(find -L "$root/services" "$root/client" "$root/runtime" "$root/sim" "$root/scenario" "$root/examples/counter" \
   -maxdepth 1 \( -name '*.cc' -o -name '*.h' \) ! -name '*_test.cc' | sort)
 enforce "$banned" "$root/tests/banned_calls_fixture.cc.txt" 5 \
   "nondeterministic calls outside the runtime seam" "${files[@]}"
@@ -49,7 +49,7 @@ enforce "$banned" "$root/tests/banned_calls_fixture.cc.txt" 5 \
 # invisible to the TSan gate; runtime/sync.h says more).
 banned_locks='absl::(Mutex|MutexLock|ReaderMutexLock|WriterMutexLock|CondVar|Notification|BlockingCounter|Barrier)[^_a-zA-Z]|absl/synchronization/'
 mapfile -t all < <(find -L "$root/services" "$root/client" "$root/runtime" "$root/sim" "$root/scenario" "$root/stack" \
-  "$root/tools" "$root/fuzz" "$root/nginx" "$root/tests" \( -name '*.cc' -o -name '*.h' \) | sort -u)
+  "$root/tools" "$root/examples" "$root/fuzz" "$root/nginx" "$root/tests" \( -name '*.cc' -o -name '*.h' \) | sort -u)
 enforce "$banned_locks" "$root/tests/banned_locks_fixture.cc.txt" 40 \
   "Abseil locks (use runtime/sync.h)" "${all[@]}"
 
