@@ -1,6 +1,6 @@
 // The simulator's nginx: a twin of nginx 1.22's gRPC proxying, configured by
 // the same file the live stack runs. It reproduces (see
-// ../shared/docs/nginx-upstream-model.md, whose section numbers are cited in
+// docs/NGINX_UPSTREAM.md, whose section numbers are cited in
 // nginx_twin.cc): smooth weighted round robin with nginx's tie-breaking,
 // max_fails/fail_timeout accounting on nginx's whole-second clock with its
 // probe rule, effective-weight decay and recovery, backup and down servers,

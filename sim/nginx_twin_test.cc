@@ -1,4 +1,4 @@
-// The twin against the behaviour nginx-upstream-model.md specifies (and the
+// The twin against the behaviour docs/NGINX_UPSTREAM.md specifies (and the
 // live table at its top), with the real services behind it.
 #include "sim/nginx_twin.h"
 

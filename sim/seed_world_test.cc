@@ -80,7 +80,7 @@ TEST(SeedWorldTest, HungServerAsNginxConfHandlesIt) {
   o.server1_hang = absl::Seconds(41);
   SeedWorld w = *BuildSeedWorld(o);
   w.world->Run();
-  // The live table of nginx-upstream-model.md: 504 (mapped to UNAVAILABLE),
+  // The live table of docs/NGINX_UPSTREAM.md: 504 (mapped to UNAVAILABLE),
   // server 2, 504, then server 2 while server 1 is out for fail_timeout.
   std::string order;
   for (const auto& r : w.world->records(w.client)) {

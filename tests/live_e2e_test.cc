@@ -1,5 +1,5 @@
 // End to end through real nginx 1.22 and real server processes on free
-// loopback ports: what nginx-upstream-model.md says nginx does, observed.
+// loopback ports: what docs/NGINX_UPSTREAM.md says nginx does, observed.
 #include <string>
 #include <vector>
 
@@ -98,7 +98,7 @@ TEST(LiveE2eTest, HungServerGivesUnavailableAfterReadTimeoutAndIsSkipped) {
   hang.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(41)));
   ASSERT_TRUE(stack::SetServerFaults(live->server_target(1), hang).ok());
   std::vector<CallRecord> records = Serial(*live, 6);
-  // The table of nginx-upstream-model.md: calls 1 and 3 hit the hung server
+  // The table of docs/NGINX_UPSTREAM.md: calls 1 and 3 hit the hung server
   // and fail at grpc_read_timeout (no retry once sent); then max_fails=2 takes
   // it out.
   const std::vector<int> expected_server = {0, 2, 0, 2, 2, 2};
