@@ -177,7 +177,7 @@ void Network::SendRequest(uint64_t call_id, const std::string& request) {
     sim_->After(latency,
                 [this, call_id, request] { DeliverRequest(call_id, request); });
   }
-  if (sent == 0) calls_.at(call_id).server_finished = true;
+  if (sent == 0) FinishServer(calls_.at(call_id));
 }
 
 void Network::SetCancelHandler(uint64_t server_call_id,
@@ -188,7 +188,7 @@ void Network::SetCancelHandler(uint64_t server_call_id,
 
 void Network::SendCancel(uint64_t call_id) {
   Call& call = calls_.at(call_id);
-  if (call.server_finished || !call.arrived) return;
+  if (!Serving(call)) return;
   absl::Duration latency;
   if (!Transmit(call.client, call.server, &latency)) return;
   const NodeId server = call.server;
@@ -196,7 +196,7 @@ void Network::SendCancel(uint64_t call_id) {
   sim_->After(latency, [this, call_id, server, incarnation] {
     node(server).Execute([this, call_id, incarnation] {
       auto it = calls_.find(call_id);
-      if (it == calls_.end() || it->second.server_finished) return;
+      if (it == calls_.end() || ServerFinished(it->second)) return;
       if (node(it->second.server).incarnation() != incarnation) return;
       sim_->Record(MakeEvent(EventKind::kCancel, it->second.server,
                              it->second.client, call_id));
@@ -215,6 +215,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
                                AttemptObserver observer) {
   const uint64_t id = ++next_call_id_;
   Call& call = calls_[id];
+  call.kind = Kind::kAttempt;
   call.client = from;
   call.server = to;
   call.client_incarnation = node(from).incarnation();
@@ -226,7 +227,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   auto connected = [this, id, from, request = std::move(request)] {
     node(from).Execute([this, id, request] {
       auto it = calls_.find(id);
-      if (it == calls_.end() || it->second.client_done) return;
+      if (it == calls_.end() || ClientDone(it->second)) return;
       if (node(it->second.client).incarnation() !=
           it->second.client_incarnation) {
         return;
@@ -236,7 +237,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
       if (it->second.observer->connected) it->second.observer->connected();
       // The observer may have abandoned the attempt.
       it = calls_.find(id);
-      if (it == calls_.end() || it->second.client_done) return;
+      if (it == calls_.end() || ClientDone(it->second)) return;
       SendRequest(id, request);
     });
   };
@@ -247,7 +248,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   absl::Duration syn_latency;
   if (!Transmit(from, to, &syn_latency)) {
     sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, id));
-    calls_.at(id).server_finished = true;
+    FinishServer(calls_.at(id));
     return id;
   }
   sim_->After(syn_latency, [this, id, from, to,
@@ -263,7 +264,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
     absl::Duration ack_latency;
     if (!Transmit(to, from, &ack_latency)) {
       sim_->Record(MakeEvent(EventKind::kReplyDropped, to, from, id));
-      it->second.server_finished = true;
+      FinishServer(it->second);
       EraseIfFinished(it);
       return;
     }
@@ -274,8 +275,8 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
 
 void Network::AbandonAttempt(uint64_t attempt_id) {
   auto it = calls_.find(attempt_id);
-  if (it == calls_.end() || it->second.client_done) return;
-  it->second.client_done = true;
+  if (it == calls_.end() || ClientDone(it->second)) return;
+  FinishClient(it->second);
   sim_->Record(MakeEvent(EventKind::kAbandon, it->second.client,
                          it->second.server, attempt_id));
   SendCancel(attempt_id);
@@ -288,17 +289,16 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
   Call& call = it->second;
   Node& server = node(call.server);
   if (!server.up()) {
-    if (call.server_finished) return;  // a duplicate of a refused request
+    if (ServerFinished(call)) return;  // a duplicate of a refused request
     // An attempt's connection was established: the peer crashed since.
-    const bool established = call.observer != nullptr;
+    const bool established = call.kind == Kind::kAttempt;
     sim_->Record(
         MakeEvent(established ? EventKind::kReset : EventKind::kRefused,
                   call.server, call.client, call_id));
     SendFailure(call_id, established ? Failure::kReset : Failure::kRefused);
     return;
   }
-  call.arrived = true;
-  call.server_incarnation = server.incarnation();
+  Arrive(call, server.incarnation());
   const uint64_t incarnation = server.incarnation();
   server.Execute([this, call_id, incarnation,
                   request = std::move(request)]() mutable {
@@ -311,6 +311,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
                            call.client, call_id, 0, call.request_hash));
     const runtime::Handler* handler = server.server().Find(call.method);
     if (handler == nullptr) {
+      if (ServerFinished(call)) return;  // a duplicate: answered already
       SendReply(call_id,
                 absl::UnimplementedError("unknown method " + call.method), "",
                 EventKind::kReplySent);
@@ -323,7 +324,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
         server_call, std::move(request),
         [this, call_id, incarnation](absl::Status status, std::string reply) {
           auto it = calls_.find(call_id);
-          if (it == calls_.end() || it->second.server_finished) return;
+          if (it == calls_.end() || ServerFinished(it->second)) return;
           if (node(it->second.server).incarnation() != incarnation) {
             return;
           }
@@ -336,7 +337,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
 void Network::SendReply(uint64_t call_id, absl::Status status,
                         std::string reply, EventKind sent_kind) {
   Call& call = calls_.at(call_id);
-  call.server_finished = true;
+  FinishServer(call);
   call.on_cancel = nullptr;
   const uint64_t reply_hash = HashBytes(reply);
   sim_->Record(MakeEvent(sent_kind, call.server, call.client, call_id,
@@ -361,7 +362,7 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
 
 void Network::SendFailure(uint64_t call_id, Failure failure) {
   Call& call = calls_.at(call_id);
-  call.server_finished = true;
+  FinishServer(call);
   call.on_cancel = nullptr;
   absl::Duration latency;
   if (!Transmit(call.server, call.client, &latency)) {
@@ -373,14 +374,14 @@ void Network::SendFailure(uint64_t call_id, Failure failure) {
     node(client).Execute([this, call_id, failure] {
       auto it = calls_.find(call_id);
       if (it == calls_.end()) return;
-      if (it->second.observer != nullptr) {
+      if (it->second.kind == Kind::kAttempt) {
         Call& call = it->second;
-        if (call.client_done ||
+        if (ClientDone(call) ||
             node(call.client).incarnation() != call.client_incarnation) {
           EraseIfFinished(it);
           return;
         }
-        call.client_done = true;
+        FinishClient(call);
         std::unique_ptr<AttemptObserver> observer = std::move(call.observer);
         EraseIfFinished(it);
         if (failure == Failure::kRefused) {
@@ -404,19 +405,19 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
   Call& call = it->second;
-  if (call.client_done) {
+  if (ClientDone(call)) {
     EraseIfFinished(it);
     return;
   }
   if (node(call.client).incarnation() != call.client_incarnation) return;
-  call.client_done = true;
+  FinishClient(call);
   if (call.deadline_timer != 0) {
     node(call.client).clock().Cancel(call.deadline_timer);
   }
   sim_->Record(MakeEvent(EventKind::kCallDone, call.client, call.server,
                          call_id, static_cast<int32_t>(status.code()),
                          reply_hash));
-  if (call.observer != nullptr) {
+  if (call.kind == Kind::kAttempt) {
     std::unique_ptr<AttemptObserver> observer = std::move(call.observer);
     EraseIfFinished(it);
     if (observer->replied)
@@ -424,7 +425,7 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
     return;
   }
   if (status.code() == absl::StatusCode::kDeadlineExceeded &&
-      !call.server_finished) {
+      !ServerFinished(call)) {
     SendCancel(call_id);
   }
   runtime::CallDone done = std::move(call.done);
@@ -434,7 +435,26 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
 
 void Network::EraseIfFinished(std::map<uint64_t, Call>::iterator it) {
   if (it == calls_.end()) return;
-  if (it->second.client_done && it->second.server_finished) calls_.erase(it);
+  if (ClientDone(it->second) && ServerFinished(it->second)) calls_.erase(it);
+}
+
+void Network::Arrive(Call& call, uint64_t server_incarnation) {
+  if (call.server_side == ServerSide::kTravelling) {
+    call.server_side = ServerSide::kServing;
+  }
+  call.server_incarnation = server_incarnation;
+}
+
+void Network::FinishServer(Call& call) {
+  SALUDO_CHECK(call.server_side != ServerSide::kFinished);
+  call.server_side = ServerSide::kFinished;
+}
+
+void Network::FinishClient(Call& call) {
+  SALUDO_CHECK(call.client_side == ClientSide::kWaiting);
+  // An attempt reports to its observer exactly once, while it waits.
+  SALUDO_CHECK(call.kind == Kind::kCall || call.observer != nullptr);
+  call.client_side = ClientSide::kDone;
 }
 
 void Network::Crash(NodeId id) {
@@ -451,8 +471,9 @@ void Network::Crash(NodeId id) {
   std::vector<uint64_t> reset;
   for (auto it = calls_.begin(); it != calls_.end();) {
     Call& call = it->second;
-    if (call.client == id) call.client_done = true;
-    if (call.server == id && call.arrived && !call.server_finished &&
+    // The caller is gone: nothing will ever complete for it.
+    if (call.client == id) call.client_side = ClientSide::kDone;
+    if (call.server == id && Serving(call) &&
         call.server_incarnation == old_incarnation) {
       reset.push_back(it->first);
     }

@@ -156,14 +156,30 @@ class Network {
   size_t calls_in_flight() const { return calls_.size(); }
 
  private:
+  // A call, or a proxy's attempt, as two sides with explicit states. Every
+  // change goes through one of the transition functions below, which check
+  // the state it leaves.
+  enum class Kind : uint8_t {
+    kCall,     // a Channel's call: completes with a status
+    kAttempt,  // a proxy's attempt: reports to its AttemptObserver
+  };
+  enum class ServerSide : uint8_t {
+    kTravelling,  // the request (or the SYN) is on its way
+    kServing,     // it reached a live server; a handler has it
+    kFinished,    // replied, refused, reset, or every copy lost
+  };
+  enum class ClientSide : uint8_t {
+    kWaiting,  // the caller waits for an outcome
+    kDone,     // completed, gave up, or the caller crashed
+  };
   struct Call {
+    Kind kind = Kind::kCall;
     NodeId client;
     NodeId server;
     uint64_t client_incarnation;
     uint64_t server_incarnation = 0;  // set when the request arrives
-    bool arrived = false;             // the request reached a live server
-    bool server_finished = false;     // replied, refused, reset or lost
-    bool client_done = false;         // completed, or the client crashed
+    ServerSide server_side = ServerSide::kTravelling;
+    ClientSide client_side = ClientSide::kWaiting;
     runtime::TimerId deadline_timer = 0;
     std::string method;
     uint64_t request_hash = 0;  // hashed once, recorded at start and arrival
@@ -193,6 +209,22 @@ class Network {
   // The caller gave up: tell the server side.
   void SendCancel(uint64_t call_id);
   void EraseIfFinished(std::map<uint64_t, Call>::iterator it);
+  // Transitions. Arrive: travelling -> serving (a duplicate may arrive again
+  // in any state; it is served again and its answer dropped).
+  static void Arrive(Call& call, uint64_t server_incarnation);
+  // Any -> finished (a second finish is a bug).
+  static void FinishServer(Call& call);
+  // Waiting -> done.
+  static void FinishClient(Call& call);
+  static bool Serving(const Call& call) {
+    return call.server_side == ServerSide::kServing;
+  }
+  static bool ServerFinished(const Call& call) {
+    return call.server_side == ServerSide::kFinished;
+  }
+  static bool ClientDone(const Call& call) {
+    return call.client_side == ClientSide::kDone;
+  }
   runtime::Random& LinkRandom(NodeId from, NodeId to);
 
   Simulator* const sim_;
