@@ -46,120 +46,120 @@ absl::Status Shift(const Validator& v, const FieldPath& at,
   return absl::OkStatus();
 }
 
-const std::vector<FaultKind>& Table() {
-  static const std::vector<FaultKind> kinds = {
-      {Fault::kCrash, "crash", false, NoFields,
-       [](const ScenarioFault&) { return std::string("crash"); },
-       [](const ScenarioFault& f, Target& t) { return t.Crash(f.node, f.at); }},
-      {Fault::kRestart, "restart", false, NoFields,
-       [](const ScenarioFault&) { return std::string("restart"); },
-       [](const ScenarioFault& f, Target& t) {
-         return t.Restart(f.node, f.at);
-       }},
-      {Fault::kPause, "pause", false,
-       [](const Validator& v, const FieldPath& at, const Fault& p,
-          ScenarioFault* out) {
-         return Bounded(v, Sub(at, "duration"), p.pause().duration(),
-                        &out->duration);
-       },
-       [](const ScenarioFault& f) {
-         return "pause " + FormatDuration(f.duration);
-       },
-       [](const ScenarioFault& f, Target& t) {
-         return t.Pause(f.node, f.at, f.duration);
-       }},
-      {Fault::kHang, "hang", true,
-       [](const Validator& v, const FieldPath& at, const Fault& p,
-          ScenarioFault* out) {
-         return Bounded(v, Sub(at, "duration"), p.hang().duration(),
-                        &out->duration);
-       },
-       [](const ScenarioFault& f) {
-         return "hang " + FormatDuration(f.duration);
-       },
-       [](const ScenarioFault& f, Target& t) {
-         return t.Hang(f.node, f.at, f.duration);
-       }},
-      {Fault::kSlow, "slow", true,
-       [](const Validator& v, const FieldPath& at, const Fault& p,
-          ScenarioFault* out) {
-         return Bounded(v, Sub(at, "delay"), p.slow().delay(), &out->delay);
-       },
-       [](const ScenarioFault& f) { return "slow " + FormatDuration(f.delay); },
-       [](const ScenarioFault& f, Target& t) {
-         return t.Slow(f.node, f.at, f.delay);
-       }},
-      {Fault::kErrors, "errors", true,
-       [](const Validator& v, const FieldPath& at, const Fault& p,
-          ScenarioFault* out) {
-         if (!ParseStatusCode(p.errors().code(), &out->code)) {
-           return v.Error(at, absl::StrCat("code \"", p.errors().code(),
-                                           "\": expected a gRPC status name "
-                                           "such as UNAVAILABLE or INTERNAL"));
-         }
-         if (!(p.errors().rate() > 0 && p.errors().rate() <= 1)) {
-           return v.Error(at, "rate must be in (0, 1]");
-         }
-         out->rate = p.errors().rate();
-         return absl::OkStatus();
-       },
-       [](const ScenarioFault& f) {
-         return absl::StrCat("errors ", absl::StatusCodeToString(f.code),
-                             " rate ", f.rate);
-       },
-       [](const ScenarioFault& f, Target& t) {
-         return t.Errors(f.node, f.at, f.code, f.rate);
-       }},
-      {Fault::kClockOffset, "clock_offset", false,
-       [](const Validator& v, const FieldPath& at, const Fault& p,
-          ScenarioFault* out) {
-         return Shift(v, at, p.clock_offset().by(), &out->shift);
-       },
-       [](const ScenarioFault& f) {
-         return "clock offset " + FormatDuration(f.shift);
-       },
-       [](const ScenarioFault& f, Target& t) {
-         return t.ClockOffset(f.node, f.at, f.shift);
-       }},
-      {Fault::kClockDrift, "clock_drift", false,
-       [](const Validator& v, const FieldPath& at, const Fault& p,
-          ScenarioFault* out) {
-         if (!(p.clock_drift().ppm() > -1e6 && p.clock_drift().ppm() <= 1e6)) {
-           return v.Error(at, "ppm must be in (-1000000, 1000000]");
-         }
-         out->ppm = p.clock_drift().ppm();
-         return absl::OkStatus();
-       },
-       [](const ScenarioFault& f) {
-         return absl::StrCat("clock drift ", f.ppm, " ppm");
-       },
-       [](const ScenarioFault& f, Target& t) {
-         return t.ClockDrift(f.node, f.at,
-                             static_cast<int64_t>(std::llround(f.ppm * 1000)));
-       }},
-      {Fault::kClockJump, "clock_jump", false,
-       [](const Validator& v, const FieldPath& at, const Fault& p,
-          ScenarioFault* out) {
-         return Shift(v, at, p.clock_jump().by(), &out->shift);
-       },
-       [](const ScenarioFault& f) {
-         return "clock jump " + FormatDuration(f.shift);
-       },
-       [](const ScenarioFault& f, Target& t) {
-         return t.ClockJump(f.node, f.at, f.shift);
-       }},
-      {Fault::kClearFaults, "clear_faults", true, NoFields,
-       [](const ScenarioFault&) { return std::string("clear faults"); },
-       [](const ScenarioFault& f, Target& t) {
-         return t.ClearFaults(f.node, f.at);
-       }},
-  };
-  return kinds;
-}
+// The table. Captureless lambdas are plain functions: the array is
+// initialised before any code runs.
+const FaultKind kKinds[] = {
+    {Fault::kCrash, "crash", false, NoFields,
+     [](const ScenarioFault&) { return std::string("crash"); },
+     [](const ScenarioFault& f, Target& t) { return t.Crash(f.node, f.at); }},
+    {Fault::kRestart, "restart", false, NoFields,
+     [](const ScenarioFault&) { return std::string("restart"); },
+     [](const ScenarioFault& f, Target& t) {
+       return t.Restart(f.node, f.at);
+     }},
+    {Fault::kPause, "pause", false,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       return Bounded(v, Sub(at, "duration"), p.pause().duration(),
+                      &out->duration);
+     },
+     [](const ScenarioFault& f) {
+       return "pause " + FormatDuration(f.duration);
+     },
+     [](const ScenarioFault& f, Target& t) {
+       return t.Pause(f.node, f.at, f.duration);
+     }},
+    {Fault::kHang, "hang", true,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       return Bounded(v, Sub(at, "duration"), p.hang().duration(),
+                      &out->duration);
+     },
+     [](const ScenarioFault& f) {
+       return "hang " + FormatDuration(f.duration);
+     },
+     [](const ScenarioFault& f, Target& t) {
+       return t.Hang(f.node, f.at, f.duration);
+     }},
+    {Fault::kSlow, "slow", true,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       return Bounded(v, Sub(at, "delay"), p.slow().delay(), &out->delay);
+     },
+     [](const ScenarioFault& f) { return "slow " + FormatDuration(f.delay); },
+     [](const ScenarioFault& f, Target& t) {
+       return t.Slow(f.node, f.at, f.delay);
+     }},
+    {Fault::kErrors, "errors", true,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       if (!ParseStatusCode(p.errors().code(), &out->code)) {
+         return v.Error(at, absl::StrCat("code \"", p.errors().code(),
+                                         "\": expected a gRPC status name "
+                                         "such as UNAVAILABLE or INTERNAL"));
+       }
+       if (!(p.errors().rate() > 0 && p.errors().rate() <= 1)) {
+         return v.Error(at, "rate must be in (0, 1]");
+       }
+       out->rate = p.errors().rate();
+       return absl::OkStatus();
+     },
+     [](const ScenarioFault& f) {
+       return absl::StrCat("errors ", absl::StatusCodeToString(f.code),
+                           " rate ", f.rate);
+     },
+     [](const ScenarioFault& f, Target& t) {
+       return t.Errors(f.node, f.at, f.code, f.rate);
+     }},
+    {Fault::kClockOffset, "clock_offset", false,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       return Shift(v, at, p.clock_offset().by(), &out->shift);
+     },
+     [](const ScenarioFault& f) {
+       return "clock offset " + FormatDuration(f.shift);
+     },
+     [](const ScenarioFault& f, Target& t) {
+       return t.ClockOffset(f.node, f.at, f.shift);
+     }},
+    {Fault::kClockDrift, "clock_drift", false,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       if (!(p.clock_drift().ppm() > -1e6 && p.clock_drift().ppm() <= 1e6)) {
+         return v.Error(at, "ppm must be in (-1000000, 1000000]");
+       }
+       out->ppm = p.clock_drift().ppm();
+       return absl::OkStatus();
+     },
+     [](const ScenarioFault& f) {
+       return absl::StrCat("clock drift ", f.ppm, " ppm");
+     },
+     [](const ScenarioFault& f, Target& t) {
+       return t.ClockDrift(f.node, f.at,
+                           static_cast<int64_t>(std::llround(f.ppm * 1000)));
+     }},
+    {Fault::kClockJump, "clock_jump", false,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       return Shift(v, at, p.clock_jump().by(), &out->shift);
+     },
+     [](const ScenarioFault& f) {
+       return "clock jump " + FormatDuration(f.shift);
+     },
+     [](const ScenarioFault& f, Target& t) {
+       return t.ClockJump(f.node, f.at, f.shift);
+     }},
+    {Fault::kClearFaults, "clear_faults", true, NoFields,
+     [](const ScenarioFault&) { return std::string("clear faults"); },
+     [](const ScenarioFault& f, Target& t) {
+       return t.ClearFaults(f.node, f.at);
+     }},
+};
+
 
 std::string KindNames(bool backends_only) {
   std::vector<std::string> names;
-  for (const FaultKind& k : Table()) {
+  for (const FaultKind& k : kKinds) {
     if (!backends_only || k.backends_only) names.push_back(k.name);
   }
   return absl::StrJoin(names, ", ");
@@ -258,14 +258,14 @@ absl::Status CheckTimeline(const Validator& v, const LoadedScenario& s,
 
 }  // namespace
 
-const std::vector<FaultKind>& FaultKinds() { return Table(); }
+absl::Span<const FaultKind> FaultKinds() { return kKinds; }
 
 const FaultKind& FaultKindOf(Fault::KindCase kind) {
-  for (const FaultKind& k : Table()) {
+  for (const FaultKind& k : kKinds) {
     if (k.kind == kind) return k;
   }
   SALUDO_CHECK(false && "fault kind missing from the table");
-  return Table().front();
+  return kKinds[0];
 }
 
 std::string ScenarioFault::Describe() const {

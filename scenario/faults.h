@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "scenario/model.h"
 #include "scenario/target.h"
 #include "scenario/validator.h"
@@ -31,7 +32,7 @@ struct FaultKind {
 };
 
 // Every kind, in the order of proto/scenario.proto.
-const std::vector<FaultKind>& FaultKinds();
+absl::Span<const FaultKind> FaultKinds();
 // REQUIRES: `kind` is in the table (not KIND_NOT_SET).
 const FaultKind& FaultKindOf(Fault::KindCase kind);
 

@@ -80,6 +80,17 @@ struct NginxTwin::Peer {
   int64_t fail_timeout_s;
 
   bool Full() const { return conf->max_conns > 0 && conns >= conf->max_conns; }
+  // What holds between any two events (rr's invariants): the effective
+  // weight within [0, weight], connections counted within max_conns, the
+  // last check never before the last failure.
+  void CheckInvariants() const {
+    SALUDO_CHECK(weight >= 1);
+    SALUDO_CHECK(effective_weight >= 0 && effective_weight <= weight);
+    SALUDO_CHECK(conns >= 0);
+    SALUDO_CHECK(conf->max_conns == 0 || conns <= conf->max_conns);
+    SALUDO_CHECK(fails >= 0);
+    SALUDO_CHECK(accessed <= checked);
+  }
   // rr:546-563: max_fails reached and fail_timeout not yet over.
   bool Failed(int64_t now) const {
     return conf->max_fails > 0 && fails >= conf->max_fails &&
@@ -274,6 +285,7 @@ NginxTwin::Peer* NginxTwin::PickRoundRobin(Request& req, PeerSet& set) {
     }
   }
   if (best == nullptr) return nullptr;
+  SALUDO_CHECK(!req.tried[best_index] && total >= 0);
   req.tried[best_index] = true;
   best->current_weight -= total;
   if (now - best->checked > best->fail_timeout_s) best->checked = now;
@@ -444,8 +456,10 @@ size_t PeerAtWeight(const std::vector<NginxTwin::Peer>& peers, uint64_t w) {
 }  // namespace
 
 NginxTwin::Peer* NginxTwin::Pick(Request& req) {
+  SALUDO_CHECK(req.peer == nullptr && !req.done);  // one attempt at a time
   while (true) {
     PeerSet& set = *req.set;
+    SALUDO_CHECK(req.tried.size() == set.peers.size());
     Peer* peer = nullptr;
     if (set.single) {
       // rr:449-460: a single server ignores fails and weights.
@@ -469,7 +483,9 @@ NginxTwin::Peer* NginxTwin::Pick(Request& req) {
       }
     }
     if (peer != nullptr) {
+      SALUDO_CHECK(!peer->conf->down && !peer->Full());  // rr:546-563
       ++peer->conns;
+      peer->CheckInvariants();
       return peer;
     }
     // rr:487-511: fall back to the backups, with a fresh `tried`.
@@ -484,6 +500,7 @@ NginxTwin::Peer* NginxTwin::Pick(Request& req) {
 
 void NginxTwin::Release(Request& req, Peer* peer, bool failed) {
   // Section 2, rr:599-670.
+  SALUDO_CHECK(peer->conns > 0);  // released once per pick
   --peer->conns;
   if (req.set->single) {
     req.tries = 0;
@@ -502,6 +519,7 @@ void NginxTwin::Release(Request& req, Peer* peer, bool failed) {
     peer->fails = 0;
   }
   if (req.tries > 0) --req.tries;
+  peer->CheckInvariants();
 }
 
 void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
@@ -518,18 +536,35 @@ void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
   req->log.upstream_addr.push_back(peer->conf->address);
   req->log.attempt_at.push_back(sim_->now());
   NodeClock& clock = network_->node(self_).clock();
+  const bool reuse = TakeIdleConnection(*req->upstream, peer);
+  std::weak_ptr<Request> weak = req;
+  req->attempt = network_->StartAttempt(self_, peer->node, req->method,
+                                        req->bytes, reuse, ObserverFor(weak));
+  if (!reuse) {
+    // up:1648-1650: the connect timer.
+    req->timer = clock.RunAfter(req->route->connect_timeout, [this, weak] {
+      if (std::shared_ptr<Request> req = weak.lock()) {
+        network_->AbandonAttempt(req->attempt);
+        OnFailure(req, Failure::kTimeout);
+      }
+    });
+  }
+}
+
+bool NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
   // Section 6: a cached idle connection to this peer skips the handshake.
-  bool reuse = false;
-  auto& idle = req->upstream->idle;
+  auto& idle = upstream.idle;
   for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
     if (it->first != peer) continue;
     const Node& backend = network_->node(peer->node);
     const bool alive = backend.up() && backend.incarnation() == it->second;
     idle.erase(std::next(it).base());
-    if (alive) reuse = true;  // a dead one was closed when its peer died
-    break;
+    return alive;  // a dead one was closed when its peer died
   }
-  std::weak_ptr<Request> weak = req;
+  return false;
+}
+
+Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
   Network::AttemptObserver observer;
   observer.connected = [this, weak] {
     std::shared_ptr<Request> req = weak.lock();
@@ -573,17 +608,7 @@ void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
     Log(req, 200);
     req->respond(std::move(status), std::move(reply));
   };
-  req->attempt = network_->StartAttempt(self_, peer->node, req->method,
-                                        req->bytes, reuse, std::move(observer));
-  if (!reuse) {
-    // up:1648-1650: the connect timer.
-    req->timer = clock.RunAfter(req->route->connect_timeout, [this, weak] {
-      if (std::shared_ptr<Request> req = weak.lock()) {
-        network_->AbandonAttempt(req->attempt);
-        OnFailure(req, Failure::kTimeout);
-      }
-    });
-  }
+  return observer;
 }
 
 void NginxTwin::OnFailure(const std::shared_ptr<Request>& req,
@@ -610,6 +635,7 @@ void NginxTwin::OnFailure(const std::shared_ptr<Request>& req,
 }
 
 void NginxTwin::Finish(const std::shared_ptr<Request>& req, int http_status) {
+  SALUDO_CHECK(!req->done && req->peer == nullptr);  // answered once, released
   req->done = true;
   auto page = req->route->error_pages.find(http_status);
   if (page != req->route->error_pages.end() && page->second.grpc_status >= 0) {
@@ -628,6 +654,10 @@ void NginxTwin::Finish(const std::shared_ptr<Request>& req, int http_status) {
 }
 
 void NginxTwin::Log(const std::shared_ptr<Request>& req, int status) {
+  // One status per attempt that ended; every attempt began with an address.
+  SALUDO_CHECK(req->log.attempt_end.size() <= req->log.attempt_at.size());
+  SALUDO_CHECK(req->log.upstream_status.size() <= req->log.upstream_addr.size());
+  SALUDO_CHECK(in_flight_.count(req->id) == 1);
   req->log.status = status;
   req->log.request_time =
       network_->node(self_).clock().Monotonic() - req->start;

@@ -75,6 +75,11 @@ class NginxTwin {
             nginx::TwinConfig config);
   void Handle(const runtime::ServerCall& call, std::string request,
               runtime::Responder respond);
+  // Takes the newest idle connection to `peer` from the cache; true if it
+  // is still alive (a dead one is dropped: it closed when its peer died).
+  bool TakeIdleConnection(UpstreamState& upstream, Peer* peer);
+  // What an attempt of `weak` reports to: connected, refused/reset, replied.
+  Network::AttemptObserver ObserverFor(std::weak_ptr<Request> weak);
   void Attempt(const std::shared_ptr<Request>& req);
   void OnFailure(const std::shared_ptr<Request>& req, Failure failure);
   void Finish(const std::shared_ptr<Request>& req, int http_status);

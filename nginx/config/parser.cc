@@ -45,40 +45,55 @@ class Lexer {
     }
     t.kind = Token::kWord;
     if (c == '"' || c == '\'') {
-      const char quote = c;
-      Advance();
-      while (true) {
-        if (pos_ >= text_.size()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              FormatLocation(t.where), ": unterminated ",
-              quote == '"' ? "\"" : "'", " string: expected a closing ",
-              std::string(1, quote)));
-        }
-        char d = text_[pos_];
-        if (d == '\\' && pos_ + 1 < text_.size()) {
-          Advance();
-          d = text_[pos_];
-          if (d == 'n') d = '\n';
-          if (d == 't') d = '\t';
-          if (d == 'r') d = '\r';
-          t.text.push_back(d);
-          Advance();
-          continue;
-        }
-        Advance();
-        if (d == quote) break;
-        t.text.push_back(d);
-      }
-      // nginx requires a separator after a quoted string.
-      if (pos_ < text_.size() && !IsSeparator(text_[pos_])) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(file_, ":", line_, ":", column_, ": unexpected \"",
-                         std::string(1, text_[pos_]),
-                         "\" after a quoted string: expected a space, \";\", "
-                         "\"{\" or \"}\""));
-      }
+      if (absl::Status st = ReadQuoted(&t); !st.ok()) return st;
       return t;
     }
+    ReadBare(&t);
+    return t;
+  }
+
+ private:
+  // A quoted word: escapes \n, \t, \r and \<c>; a separator must follow.
+  absl::Status ReadQuoted(Token* token) {
+    Token& t = *token;
+    const char quote = text_[pos_];
+    Advance();
+    while (true) {
+      if (pos_ >= text_.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            FormatLocation(t.where), ": unterminated ",
+            quote == '"' ? "\"" : "'", " string: expected a closing ",
+            std::string(1, quote)));
+      }
+      char d = text_[pos_];
+      if (d == '\\' && pos_ + 1 < text_.size()) {
+        Advance();
+        d = text_[pos_];
+        if (d == 'n') d = '\n';
+        if (d == 't') d = '\t';
+        if (d == 'r') d = '\r';
+        t.text.push_back(d);
+        Advance();
+        continue;
+      }
+      Advance();
+      if (d == quote) break;
+      t.text.push_back(d);
+    }
+    // nginx requires a separator after a quoted string.
+    if (pos_ < text_.size() && !IsSeparator(text_[pos_])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_, ":", line_, ":", column_, ": unexpected \"",
+                       std::string(1, text_[pos_]),
+                       "\" after a quoted string: expected a space, \";\", "
+                       "\"{\" or \"}\""));
+    }
+    return absl::OkStatus();
+  }
+
+  // An unquoted word; `${var}` keeps its braces, \<c> escapes c.
+  void ReadBare(Token* token) {
+    Token& t = *token;
     while (pos_ < text_.size()) {
       char d = text_[pos_];
       if (std::isspace(static_cast<unsigned char>(d)) || d == ';' || d == '{' ||
@@ -104,10 +119,8 @@ class Lexer {
       t.text.push_back(d);
       Advance();
     }
-    return t;
   }
 
- private:
   static bool IsSeparator(char c) {
     return std::isspace(static_cast<unsigned char>(c)) || c == ';' ||
            c == '{' || c == '}';

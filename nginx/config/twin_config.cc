@@ -123,79 +123,93 @@ class Builder {
     if (d.name == "grpc_next_upstream_tries") {
       if (d.args.size() != 1 ||
           !absl::SimpleAtoi(d.args[0], &s->next_upstream_tries) ||
-          s->next_upstream_tries < 0) {
-        return Error(d.where, "grpc_next_upstream_tries takes a number >= 0");
+          s->next_upstream_tries < 0 || s->next_upstream_tries > 10000) {
+        return Error(d.where,
+                     "grpc_next_upstream_tries takes a number in 0..10000");
       }
       return true;
     }
     if (d.name == "grpc_next_upstream") {
-      static const std::map<std::string, uint32_t> kFlags = {
-          {"error", kNextError},
-          {"timeout", kNextTimeout},
-          {"invalid_header", kNextInvalidHeader},
-          {"http_500", kNextHttp500},
-          {"http_502", kNextHttp502},
-          {"http_503", kNextHttp503},
-          {"http_504", kNextHttp504},
-          {"http_403", kNextHttp403},
-          {"http_404", kNextHttp404},
-          {"http_429", kNextHttp429},
-          {"non_idempotent", kNextNonIdempotent}};
-      uint32_t mask = 0;
-      for (size_t i = 0; i < d.args.size(); ++i) {
-        if (d.args[i] == "off") {
-          mask = 0;
-          continue;
-        }
-        auto it = kFlags.find(d.args[i]);
-        if (it == kFlags.end()) {
-          return Error(
-              d.arg_locations[i],
-              absl::StrCat("invalid value \"", d.args[i],
-                           "\" in grpc_next_upstream: expected error, "
-                           "timeout, invalid_header, http_500, http_502, "
-                           "http_503, http_504, http_403, http_404, "
-                           "http_429, non_idempotent or off"));
-        }
-        mask |= it->second;
-      }
-      if (d.args.empty())
-        return Error(d.where, "grpc_next_upstream needs a value");
-      s->next_upstream = mask;
+      if (absl::Status st = NextUpstream(d, s); !st.ok()) return st;
       return true;
     }
     if (d.name == "error_page") {
-      if (d.args.size() < 2) {
-        return Error(d.where, "error_page takes codes and a target");
-      }
-      if (!s->error_pages_set_here) {
-        s->error_pages.clear();  // nginx: error_page at a level replaces all
-        s->error_pages_set_here = true;
-      }
-      std::string target = d.args.back();
-      int override_code = 0;
-      size_t codes_end = d.args.size() - 1;
-      if (codes_end > 0 && absl::StartsWith(d.args[codes_end - 1], "=")) {
-        absl::string_view code = d.args[codes_end - 1];
-        code.remove_prefix(1);
-        if (!code.empty() && !absl::SimpleAtoi(code, &override_code)) {
-          return Error(d.arg_locations[codes_end - 1],
-                       "invalid response code in error_page");
-        }
-        --codes_end;
-      }
-      for (size_t i = 0; i < codes_end; ++i) {
-        int code = 0;
-        if (!absl::SimpleAtoi(d.args[i], &code) || code < 300 || code > 599) {
-          return Error(d.arg_locations[i],
-                       absl::StrCat("invalid code \"", d.args[i],
-                                    "\" in error_page: expected 300..599"));
-        }
-        s->error_pages[code] = {target, override_code};
-      }
+      if (absl::Status st = ErrorPage(d, s); !st.ok()) return st;
       return true;
     }
     return false;
+  }
+
+  // grpc_next_upstream: the failures nginx may retry (a mask).
+  absl::Status NextUpstream(const Directive& d, Inherited* s) {
+    static const std::map<std::string, uint32_t> kFlags = {
+        {"error", kNextError},
+        {"timeout", kNextTimeout},
+        {"invalid_header", kNextInvalidHeader},
+        {"http_500", kNextHttp500},
+        {"http_502", kNextHttp502},
+        {"http_503", kNextHttp503},
+        {"http_504", kNextHttp504},
+        {"http_403", kNextHttp403},
+        {"http_404", kNextHttp404},
+        {"http_429", kNextHttp429},
+        {"non_idempotent", kNextNonIdempotent}};
+    uint32_t mask = 0;
+    for (size_t i = 0; i < d.args.size(); ++i) {
+      if (d.args[i] == "off") {
+        mask = 0;
+        continue;
+      }
+      auto it = kFlags.find(d.args[i]);
+      if (it == kFlags.end()) {
+        return Error(
+            d.arg_locations[i],
+            absl::StrCat("invalid value \"", d.args[i],
+                         "\" in grpc_next_upstream: expected error, "
+                         "timeout, invalid_header, http_500, http_502, "
+                         "http_503, http_504, http_403, http_404, "
+                         "http_429, non_idempotent or off"));
+      }
+      mask |= it->second;
+    }
+    if (d.args.empty())
+      return Error(d.where, "grpc_next_upstream needs a value");
+    s->next_upstream = mask;
+    return absl::OkStatus();
+  }
+
+  // error_page CODE... [=NEW] TARGET; a level's first one replaces the
+  // inherited pages.
+  absl::Status ErrorPage(const Directive& d, Inherited* s) {
+    if (d.args.size() < 2) {
+      return Error(d.where, "error_page takes codes and a target");
+    }
+    if (!s->error_pages_set_here) {
+      s->error_pages.clear();  // nginx: error_page at a level replaces all
+      s->error_pages_set_here = true;
+    }
+    std::string target = d.args.back();
+    int override_code = 0;
+    size_t codes_end = d.args.size() - 1;
+    if (codes_end > 0 && absl::StartsWith(d.args[codes_end - 1], "=")) {
+      absl::string_view code = d.args[codes_end - 1];
+      code.remove_prefix(1);
+      if (!code.empty() && !absl::SimpleAtoi(code, &override_code)) {
+        return Error(d.arg_locations[codes_end - 1],
+                     "invalid response code in error_page: expected 100..599");
+      }
+      --codes_end;
+    }
+    for (size_t i = 0; i < codes_end; ++i) {
+      int code = 0;
+      if (!absl::SimpleAtoi(d.args[i], &code) || code < 300 || code > 599) {
+        return Error(d.arg_locations[i],
+                     absl::StrCat("invalid code \"", d.args[i],
+                                  "\" in error_page: expected 300..599"));
+      }
+      s->error_pages[code] = {target, override_code};
+    }
+    return absl::OkStatus();
   }
 
   absl::Status UpstreamBlock(const Directive& d) {
@@ -313,17 +327,7 @@ class Builder {
       if (!handled.ok()) return handled.status();
       if (*handled) continue;
       if (x.name == "listen") {
-        if (x.args.empty()) return Error(x.where, "listen needs an address");
-        const std::string& addr = x.args[0];
-        const size_t colon = addr.rfind(':');
-        int port = 0;
-        if (!absl::SimpleAtoi(
-                colon == std::string::npos ? addr : addr.substr(colon + 1),
-                &port)) {
-          return Error(x.arg_locations[0],
-                       "cannot read the port of \"" + addr + "\"");
-        }
-        server.listen_ports.push_back(port);
+        if (absl::Status st = Listen(x, &server); !st.ok()) return st;
       } else if (x.name == "location") {
         if (x.args.empty()) return Error(x.where, "location needs a path");
         if (absl::StartsWith(x.args.back(), "@")) {
@@ -336,56 +340,92 @@ class Builder {
       }
     }
     for (const Directive* loc : locations) {
-      Inherited local = settings;
-      local.error_pages_set_here = false;
-      std::string pass;
-      for (const Directive& x : loc->block) {
-        absl::StatusOr<bool> handled = Setting(x, &local);
-        if (!handled.ok()) return handled.status();
-        if (*handled) continue;
-        if (x.name == "grpc_pass") {
-          if (x.args.size() != 1)
-            return Error(x.where, "grpc_pass takes one address");
-          pass = x.args[0];
-          if (absl::StartsWith(pass, "grpcs://")) {
-            return Error(x.where,
-                         "grpcs:// (TLS to the backends) is not modeled");
-          }
-          if (!absl::StartsWith(pass, "grpc://")) {
-            return Error(x.arg_locations[0],
-                         "expected grpc://UPSTREAM or grpc://HOST:PORT");
-          }
-          pass = pass.substr(7);
-        } else {
-          Unmodeled(x);
-        }
+      if (absl::Status st = Location(*loc, settings, named_locations, &server);
+          !st.ok()) {
+        return st;
       }
-      if (pass.empty()) continue;  // not a gRPC location
-      GrpcRoute route;
-      route.location = loc->args.back();
-      route.upstream = pass;
-      route.connect_timeout = local.connect_timeout;
-      route.send_timeout = local.send_timeout;
-      route.read_timeout = local.read_timeout;
-      route.next_upstream = local.next_upstream;
-      route.next_upstream_tries = local.next_upstream_tries;
-      route.next_upstream_timeout = local.next_upstream_timeout;
-      for (const auto& [code, target] : local.error_pages) {
-        ErrorAnswer answer;
-        answer.http_status = target.second != 0 ? target.second : code;
-        auto named = named_locations.find(target.first);
-        if (named != named_locations.end()) {
-          ReadErrorLocation(*named->second, &answer);
-        } else {
-          config_.unmodeled.push_back(
-              absl::StrCat("error_page target ", target.first,
-                           " (only named locations are modeled)"));
-        }
-        route.error_pages[code] = answer;
-      }
-      server.routes.push_back(std::move(route));
     }
     config_.servers.push_back(std::move(server));
+    return absl::OkStatus();
+  }
+
+  // listen [ADDRESS:]PORT ...
+  absl::Status Listen(const Directive& x, ServerBlock* server) {
+    if (x.args.empty()) return Error(x.where, "listen needs an address");
+    const std::string& addr = x.args[0];
+    const size_t colon = addr.rfind(':');
+    int port = 0;
+    if (!absl::SimpleAtoi(
+            colon == std::string::npos ? addr : addr.substr(colon + 1),
+            &port) ||
+        port < 1 || port > 65535) {
+      return Error(x.arg_locations[0],
+                   "cannot read the port (1..65535) of \"" + addr + "\"");
+    }
+    server->listen_ports.push_back(port);
+    return absl::OkStatus();
+  }
+
+  // The grpc_pass of a location ("" if none): grpc://UPSTREAM or HOST:PORT.
+  absl::StatusOr<std::string> GrpcPass(const Directive& x) {
+    if (x.args.size() != 1)
+      return Error(x.where, "grpc_pass takes one address");
+    const std::string& pass = x.args[0];
+    if (absl::StartsWith(pass, "grpcs://")) {
+      return Error(x.where, "grpcs:// (TLS to the backends) is not modeled");
+    }
+    if (!absl::StartsWith(pass, "grpc://")) {
+      return Error(x.arg_locations[0],
+                   "expected grpc://UPSTREAM or grpc://HOST:PORT");
+    }
+    return pass.substr(7);
+  }
+
+  // A location with grpc_pass becomes a route with its settings and error
+  // pages; other locations are not gRPC (skipped).
+  absl::Status Location(
+      const Directive& loc, const Inherited& settings,
+      const std::map<std::string, const Directive*>& named_locations,
+      ServerBlock* server) {
+    Inherited local = settings;
+    local.error_pages_set_here = false;
+    std::string pass;
+    for (const Directive& x : loc.block) {
+      absl::StatusOr<bool> handled = Setting(x, &local);
+      if (!handled.ok()) return handled.status();
+      if (*handled) continue;
+      if (x.name != "grpc_pass") {
+        Unmodeled(x);
+        continue;
+      }
+      absl::StatusOr<std::string> target = GrpcPass(x);
+      if (!target.ok()) return target.status();
+      pass = *target;
+    }
+    if (pass.empty()) return absl::OkStatus();  // not a gRPC location
+    GrpcRoute route;
+    route.location = loc.args.back();
+    route.upstream = pass;
+    route.connect_timeout = local.connect_timeout;
+    route.send_timeout = local.send_timeout;
+    route.read_timeout = local.read_timeout;
+    route.next_upstream = local.next_upstream;
+    route.next_upstream_tries = local.next_upstream_tries;
+    route.next_upstream_timeout = local.next_upstream_timeout;
+    for (const auto& [code, target] : local.error_pages) {
+      ErrorAnswer answer;
+      answer.http_status = target.second != 0 ? target.second : code;
+      auto named = named_locations.find(target.first);
+      if (named != named_locations.end()) {
+        ReadErrorLocation(*named->second, &answer);
+      } else {
+        config_.unmodeled.push_back(
+            absl::StrCat("error_page target ", target.first,
+                         " (only named locations are modeled)"));
+      }
+      route.error_pages[code] = answer;
+    }
+    server->routes.push_back(std::move(route));
     return absl::OkStatus();
   }
 

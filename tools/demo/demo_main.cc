@@ -38,26 +38,12 @@ void PrintRecords(const std::vector<saludo::client::CallRecord>& records) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Part 1: a burst through the live stack, then the same burst simulated.
+int BurstLiveAndSimulated(const saludo::stack::StackFiles& files,
+                          const saludo::client::LoadOptions& burst) {
   using namespace saludo;
-  runtime::live::ParseFlagsOrExit(
-      argc, argv,
-      "Demo: 2 servers behind nginx, a burst live and simulated, then the "
-      "seed's hung server.\n"
-      "usage: demo [--requests=N] [--concurrency=C] [--seed=N]");
-  client::LoadOptions burst;
-  burst.requests = absl::GetFlag(FLAGS_requests);
-  burst.concurrency = absl::GetFlag(FLAGS_concurrency);
-  if (absl::Status s = client::ValidateLoadOptions(burst); !s.ok()) {
-    runtime::live::UsageError(std::string(s.message()));
-  }
-  absl::StatusOr<stack::StackFiles> files = stack::FindStackFiles(argv[0]);
-  if (!files.ok()) {
-    std::fprintf(stderr, "demo: %s\n", files.status().ToString().c_str());
-    return 1;
-  }
   absl::StatusOr<std::unique_ptr<stack::LiveStack>> live =
-      stack::LiveStack::Start(stack::FreePortOptions(*files));
+      stack::LiveStack::Start(stack::FreePortOptions(files));
   if (!live.ok()) {
     std::fprintf(stderr, "demo: %s\n",
                  std::string(live.status().message()).c_str());
@@ -69,18 +55,16 @@ int main(int argc, char** argv) {
       "(nginx/nginx.conf)\n",
       stack.server_target(1).c_str(), stack.server_target(2).c_str(),
       stack.nginx_target().c_str());
-
   std::printf(
       "\n== %lld calls through nginx (concurrency %d), live and simulated\n",
       static_cast<long long>(burst.requests), burst.concurrency);
   std::vector<client::CallRecord> records =
       stack::RunLiveBurst(stack.nginx_target(), burst);
   if (burst.requests <= 10) PrintRecords(records);
-
   // The same client code and burst in virtual time, through the nginx twin
   // running the same nginx.conf.
   sim::SeedWorldOptions simulated;
-  simulated.nginx_config = files->nginx_conf;
+  simulated.nginx_config = files.nginx_conf;
   simulated.seed = absl::GetFlag(FLAGS_seed);
   simulated.load = burst;
   simulated.link.latency =
@@ -92,27 +76,35 @@ int main(int argc, char** argv) {
   }
   world->world->Run();
   std::printf("%s",
-              scenario::SideBySide("live (real nginx)",
-                              client::FormatSummary(client::Summarize(records)),
-                              absl::StrCat("simulated (seed ", simulated.seed,
-                                           ", nginx twin)"),
-                              client::FormatSummary(client::Summarize(
-                                  world->world->records(world->client))))
+              scenario::SideBySide(
+                  "live (real nginx)",
+                  client::FormatSummary(client::Summarize(records)),
+                  absl::StrCat("simulated (seed ", simulated.seed,
+                               ", nginx twin)"),
+                  client::FormatSummary(client::Summarize(
+                      world->world->records(world->client))))
                   .c_str());
   std::printf("simulated links: %s one way; trace hash %016llx\n",
               simulated.link.latency.ToString().c_str(),
               static_cast<unsigned long long>(world->world->trace_hash()));
+  return 0;
+}
 
-  // The seed's hung server as a scenario file, played live and simulated.
-  live->reset();  // free the stack's processes; the scenario starts its own
+// Part 2: the seed's hung server as a scenario file, live and simulated.
+int HungServerScenario(const saludo::stack::StackFiles& files,
+                       const char* argv0) {
+  using namespace saludo;
   const std::string path =
-      files->nginx_conf.substr(0,
-                               files->nginx_conf.rfind("/nginx/nginx.conf")) +
+      files.nginx_conf.substr(0, files.nginx_conf.rfind("/nginx/nginx.conf")) +
       "/scenario/scenarios/hung_server_nginx_conf.textproto";
   absl::StatusOr<scenario::LoadedScenario> scenario =
       scenario::LoadScenario(path);
-  if (!scenario.ok()) {
-    std::fprintf(stderr, "demo: %s\n", scenario.status().ToString().c_str());
+  absl::StatusOr<scenario::Locate> locate = scenario::RunfilesLocator(argv0);
+  if (!scenario.ok() || !locate.ok()) {
+    std::fprintf(stderr, "demo: %s\n",
+                 (!scenario.ok() ? scenario.status() : locate.status())
+                     .ToString()
+                     .c_str());
     return 1;
   }
   scenario::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_hung_seconds));
@@ -123,11 +115,6 @@ int main(int argc, char** argv) {
       "simulated\n",
       absl::FormatDuration(scenario->duration).c_str());
   std::fflush(stdout);
-  absl::StatusOr<scenario::Locate> locate = scenario::RunfilesLocator(argv[0]);
-  if (!locate.ok()) {
-    std::fprintf(stderr, "demo: %s\n", locate.status().ToString().c_str());
-    return 1;
-  }
   scenario::LiveTarget target(*locate);
   absl::StatusOr<scenario::ScenarioRun> played =
       scenario::RunScenario(*scenario, target);
@@ -151,4 +138,34 @@ int main(int argc, char** argv) {
       "costs the calls routed to it before max_fails takes it out, and one per "
       "probe after each fail_timeout.\n");
   return 0;
+}
+
+int main(int argc, char** argv) {
+  using namespace saludo;
+  runtime::live::ParseFlagsOrExit(
+      argc, argv,
+      "Demo: 2 servers behind nginx, a burst live and simulated, then the "
+      "seed's hung server.\n"
+      "usage: demo [--requests=N] [--concurrency=C] [--seed=N]");
+  client::LoadOptions burst;
+  burst.requests = absl::GetFlag(FLAGS_requests);
+  burst.concurrency = absl::GetFlag(FLAGS_concurrency);
+  if (absl::Status s = client::ValidateLoadOptions(burst); !s.ok()) {
+    runtime::live::UsageError(std::string(s.message()));
+  }
+  if (burst.requests > 1000000 || burst.concurrency > 10000) {
+    runtime::live::UsageError(
+        "--requests must be at most 1000000 and --concurrency at most 10000");
+  }
+  const absl::Duration hung = absl::GetFlag(FLAGS_hung_seconds);
+  if (hung <= absl::ZeroDuration() || hung > absl::Minutes(10)) {
+    runtime::live::UsageError("--hung_seconds must be in (0, 10m]");
+  }
+  absl::StatusOr<stack::StackFiles> files = stack::FindStackFiles(argv[0]);
+  if (!files.ok()) {
+    std::fprintf(stderr, "demo: %s\n", files.status().ToString().c_str());
+    return 1;
+  }
+  if (int rc = BurstLiveAndSimulated(*files, burst); rc != 0) return rc;
+  return HungServerScenario(*files, argv[0]);
 }

@@ -17,14 +17,7 @@ std::string Ms(absl::Duration d) {
   return absl::StrFormat("%+.3f ms", absl::ToDoubleMilliseconds(d));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  saludo::runtime::live::ParseFlagsOrExit(
-      argc, argv,
-      "Clock-sync experiments in the simulator.\nusage: "
-      "clock_sync_experiments");
-
+void SymmetricJitter() {
   std::printf(
       "1. Symmetric jittery latency (uniform 0.2-3 ms each way), offsets +250 "
       "ms, "
@@ -56,7 +49,9 @@ int main(int argc, char** argv) {
     std::printf("   %-8zu %-10s %14s %14s %14d\n", i + 1, "cristian",
                 Ms(cr_err[i]).c_str(), Ms(cr_bound[i]).c_str(), cr_bad[i]);
   }
+}
 
+void AsymmetricLatency() {
   std::printf(
       "\n2. Asymmetric latency (fixed): the error is half the asymmetry\n");
   std::printf("   %-12s %-12s %14s %14s\n", "to server", "to client",
@@ -73,7 +68,9 @@ int main(int argc, char** argv) {
                 absl::StrFormat("%d ms", back).c_str(),
                 Ms(e.ntp_error()).c_str(), Ms(e.ntp.error_bound).c_str());
   }
+}
 
+void DriftBetweenSyncs() {
   std::printf(
       "\n3. Drift between syncs: error of an estimate taken at t=0, later\n");
   std::printf("   %-10s %12s %12s %12s %12s\n", "drift", "10 s", "60 s",
@@ -86,7 +83,9 @@ int main(int argc, char** argv) {
                 absl::StrFormat("%g ppm", ppm).c_str(), Ms(e[0]).c_str(),
                 Ms(e[1]).c_str(), Ms(e[2]).c_str(), Ms(e[3]).c_str());
   }
+}
 
+void BerkeleyRounds() {
   std::printf(
       "\n4. Berkeley rounds: spread of the servers' clocks before each round "
       "and at "
@@ -104,5 +103,18 @@ int main(int argc, char** argv) {
     for (absl::Duration d : o.spread) std::printf(" %12s", Ms(d).c_str());
     std::printf("   went backward: %s\n", o.went_backward ? "yes" : "no");
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  saludo::runtime::live::ParseFlagsOrExit(
+      argc, argv,
+      "Clock-sync experiments in the simulator.\nusage: "
+      "clock_sync_experiments");
+  SymmetricJitter();
+  AsymmetricLatency();
+  DriftBetweenSyncs();
+  BerkeleyRounds();
   return 0;
 }

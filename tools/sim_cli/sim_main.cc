@@ -39,7 +39,7 @@ ABSL_FLAG(std::string, trace, "",
           "run: write a Chrome trace-event JSON here (open in Perfetto)");
 ABSL_FLAG(int64_t, seeds, 100, "sweep: how many seeds");
 ABSL_FLAG(uint64_t, first_seed, 1, "sweep: the first seed");
-ABSL_FLAG(int, jobs, 0, "sweep: threads (default: all cores)");
+ABSL_FLAG(int, jobs, 0, "sweep: threads, 0..256 (0: all cores)");
 ABSL_FLAG(int, shard_index, -1,
           "sweep: run only seeds i with i % shard_count == shard_index "
           "(default: $TEST_SHARD_INDEX)");
@@ -134,7 +134,8 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0, bool compa
   return live->ok() && simulated->ok() ? 0 : 1;
 }
 
-int Sweep(const scenario::LoadedScenario& s) {
+// The seeds of this shard (--shard_* or Bazel's test sharding variables).
+std::vector<uint64_t> SweepSeeds() {
   int shard_index = absl::GetFlag(FLAGS_shard_index);
   int shard_count = absl::GetFlag(FLAGS_shard_count);
   if (shard_count < 0) {
@@ -146,69 +147,87 @@ int Sweep(const scenario::LoadedScenario& s) {
   if (shard_count < 1 || shard_index < 0 || shard_index >= shard_count) {
     runtime::live::UsageError("--shard_index must be in [0, --shard_count)");
   }
-  if (absl::GetFlag(FLAGS_seeds) < 1)
-    runtime::live::UsageError("--seeds must be >= 1");
-  std::vector<uint64_t> seeds;
-  for (int64_t i = 0; i < absl::GetFlag(FLAGS_seeds); ++i) {
-    if (i % shard_count == shard_index)
-      seeds.push_back(absl::GetFlag(FLAGS_first_seed) + i);
+  const int64_t n = absl::GetFlag(FLAGS_seeds);
+  if (n < 1 || n > 100000000) {
+    runtime::live::UsageError("--seeds must be in [1, 100000000]");
   }
-  int jobs = absl::GetFlag(FLAGS_jobs);
-  if (jobs <= 0) jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<uint64_t> seeds;
+  for (int64_t i = 0; i < n; ++i) {
+    if (i % shard_count == shard_index) {
+      seeds.push_back(absl::GetFlag(FLAGS_first_seed) + i);
+    }
+  }
+  return seeds;
+}
+
+// What the sweep's workers share.
+struct SweepState {
   std::atomic<size_t> next{0}, done{0};
   std::mutex mu;
-  std::vector<uint64_t> failed;
-  std::vector<std::string> errors;
-  const absl::Time start = absl::Now();
-  std::vector<std::thread> workers;
-  for (int j = 0; j < jobs; ++j) {
-    workers.emplace_back([&] {
-      for (size_t k = next++; k < seeds.size(); k = next++) {
-        absl::StatusOr<scenario::ScenarioRun> run =
-            scenario::RunSimulated(s, seeds[k], false);
-        std::lock_guard<std::mutex> lock(mu);
-        if (!run.ok()) {
-          errors.push_back(run.status().ToString());
-          failed.push_back(seeds[k]);
-        } else if (!run->ok()) {
-          failed.push_back(seeds[k]);
-        }
-        ++done;
-      }
-    });
+  std::vector<uint64_t> failed;  // guarded by mu
+  std::vector<std::string> errors;  // guarded by mu
+};
+
+void SweepWorker(const scenario::LoadedScenario& s,
+                 const std::vector<uint64_t>& seeds, SweepState* st) {
+  for (size_t k = st->next++; k < seeds.size(); k = st->next++) {
+    absl::StatusOr<scenario::ScenarioRun> run =
+        scenario::RunSimulated(s, seeds[k], false);
+    std::lock_guard<std::mutex> lock(st->mu);
+    if (!run.ok()) st->errors.push_back(run.status().ToString());
+    if (!run.ok() || !run->ok()) st->failed.push_back(seeds[k]);
+    ++st->done;
   }
+}
+
+// A progress line on stderr every 200 ms until every seed ran.
+void ShowProgress(size_t total, absl::Time start, SweepState* st) {
   const bool tty = isatty(fileno(stderr));
-  while (done < seeds.size()) {
+  while (st->done < total) {
     absl::SleepFor(absl::Milliseconds(200));
     const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-    const size_t d = done;
+    const size_t d = st->done;
     size_t f;
     {
-      std::lock_guard<std::mutex> lock(mu);
-      f = failed.size();
+      std::lock_guard<std::mutex> lock(st->mu);
+      f = st->failed.size();
     }
     const double rate = elapsed > 0 ? d / elapsed : 0;
     std::fprintf(
         stderr, "%sseeds %zu/%zu, %zu failing, %.1f seeds/s, ETA %.0fs%s",
-        tty ? "\r" : "", d, seeds.size(), f, rate,
-        rate > 0 ? (seeds.size() - d) / rate : 0.0, tty ? "   " : "\n");
+        tty ? "\r" : "", d, total, f, rate,
+        rate > 0 ? (total - d) / rate : 0.0, tty ? "   " : "\n");
   }
-  for (auto& w : workers) w.join();
   if (tty) std::fprintf(stderr, "\n");
-  std::sort(failed.begin(), failed.end());
+}
+
+int Sweep(const scenario::LoadedScenario& s) {
+  const std::vector<uint64_t> seeds = SweepSeeds();
+  int jobs = absl::GetFlag(FLAGS_jobs);
+  if (jobs < 0 || jobs > 256) runtime::live::UsageError("--jobs must be in [0, 256]");
+  if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
+  SweepState st;
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> workers;
+  for (int j = 0; j < jobs; ++j) {
+    workers.emplace_back([&] { SweepWorker(s, seeds, &st); });
+  }
+  ShowProgress(seeds.size(), start, &st);
+  for (auto& w : workers) w.join();
+  std::sort(st.failed.begin(), st.failed.end());
   std::printf("%s: %zu seeds in %s (%d jobs): %zu passed, %zu failed\n",
               s.name.c_str(), seeds.size(),
               absl::FormatDuration(
                   absl::Trunc(absl::Now() - start, absl::Milliseconds(10)))
                   .c_str(),
-              jobs, seeds.size() - failed.size(), failed.size());
-  for (const std::string& e : errors) std::printf("error: %s\n", e.c_str());
-  for (size_t i = 0; i < failed.size() && i < 20; ++i) {
+              jobs, seeds.size() - st.failed.size(), st.failed.size());
+  for (const std::string& e : st.errors) std::printf("error: %s\n", e.c_str());
+  for (size_t i = 0; i < st.failed.size() && i < 20; ++i) {
     std::printf("failed seed %llu: replay with: %s\n",
-                static_cast<unsigned long long>(failed[i]),
-                Replay(s, failed[i]).c_str());
+                static_cast<unsigned long long>(st.failed[i]),
+                Replay(s, st.failed[i]).c_str());
   }
-  return failed.empty() ? 0 : 1;
+  return st.failed.empty() ? 0 : 1;
 }
 
 int Check(const scenario::LoadedScenario& s, uint64_t seed) {

@@ -75,34 +75,29 @@ bool ParseLatency(const std::string& text, Distribution* out) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  using namespace saludo;
-  runtime::live::ParseFlagsOrExit(
-      argc, argv,
-      "Simulates the seed's topology (2 servers, the nginx twin, client).\n"
-      "usage: simulate_seed [--seed=N] [--requests=N] [--concurrency=C] "
-      "[--deadline=D] [--hang_server1=D] [--latency=KIND:ARGS] [--loss=P] "
-      "[--nginx_config=FILE|seed] [--log] [--access_log] [--check]");
-  sim::SeedWorldOptions options;
-  {
-    std::string error;
-    std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> runfiles(
-        bazel::tools::cpp::runfiles::Runfiles::Create(argv[0], &error));
-    const std::string flag = absl::GetFlag(FLAGS_nginx_config);
-    if (flag.empty() || flag == "seed") {
-      if (runfiles == nullptr) {
-        std::fprintf(stderr, "simulate_seed: %s\n", error.c_str());
-        return 1;
-      }
-      options.nginx_config =
-          runfiles->Rlocation(flag.empty() ? "saludo_sim/nginx/nginx.conf"
-                                           : "saludo_sim/nginx/seed.conf");
-    } else {
-      const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
-      options.nginx_config =
-          flag[0] == '/' || wd == nullptr ? flag : std::string(wd) + "/" + flag;
-    }
+// The nginx file: --nginx_config, or a shipped one from the runfiles.
+std::string NginxConfigPath(const char* argv0) {
+  const std::string flag = absl::GetFlag(FLAGS_nginx_config);
+  if (!flag.empty() && flag != "seed") {
+    const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
+    return flag[0] == '/' || wd == nullptr ? flag : std::string(wd) + "/" + flag;
   }
+  std::string error;
+  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> runfiles(
+      bazel::tools::cpp::runfiles::Runfiles::Create(argv0, &error));
+  if (runfiles == nullptr) {
+    std::fprintf(stderr, "simulate_seed: %s\n", error.c_str());
+    std::exit(1);
+  }
+  return runfiles->Rlocation(flag.empty() ? "saludo_sim/nginx/nginx.conf"
+                                          : "saludo_sim/nginx/seed.conf");
+}
+
+// The world's options from the flags, each checked (usage and exit 2).
+saludo::sim::SeedWorldOptions OptionsFromFlags(const char* argv0) {
+  using namespace saludo;
+  sim::SeedWorldOptions options;
+  options.nginx_config = NginxConfigPath(argv0);
   options.seed = absl::GetFlag(FLAGS_seed);
   options.load.requests = absl::GetFlag(FLAGS_requests);
   options.load.concurrency = absl::GetFlag(FLAGS_concurrency);
@@ -112,48 +107,57 @@ int main(int argc, char** argv) {
   if (absl::Status s = client::ValidateLoadOptions(options.load); !s.ok()) {
     runtime::live::UsageError(std::string(s.message()));
   }
+  if (options.load.requests > 100000000 || options.load.concurrency > 100000) {
+    runtime::live::UsageError(
+        "--requests must be at most 100000000 and --concurrency at most "
+        "100000");
+  }
+  if (options.server1_hang < absl::ZeroDuration() ||
+      options.server1_hang > absl::Hours(24)) {
+    runtime::live::UsageError("--hang_server1 must be in [0, 24h]");
+  }
   if (!ParseLatency(absl::GetFlag(FLAGS_latency), &options.link.latency)) {
     runtime::live::UsageError("bad --latency '" + absl::GetFlag(FLAGS_latency) +
                               "'");
   }
-  if (options.link.loss < 0 || options.link.loss > 1) {
+  if (!(options.link.loss >= 0 && options.link.loss <= 1)) {
     runtime::live::UsageError("--loss must be in [0, 1]");
   }
-  if (absl::GetFlag(FLAGS_check)) {
-    options.keep_log = true;
-    if (absl::Status s = sim::BuildSeedWorld(options).status(); !s.ok()) {
-      std::fprintf(stderr, "simulate_seed: %s\n",
-                   std::string(s.message()).c_str());
-      return 1;
-    }
-    sim::DeterminismReport r = sim::CheckDeterminism([&] {
-      sim::SeedWorld w = *sim::BuildSeedWorld(options);
-      w.world->Run();
-      return std::move(w.world);
-    });
-    if (r.deterministic) {
-      std::printf("deterministic: seed %llu, %llu events, trace hash %016llx\n",
-                  static_cast<unsigned long long>(options.seed),
-                  static_cast<unsigned long long>(r.events),
-                  static_cast<unsigned long long>(r.hash_first));
-      return 0;
-    }
-    std::printf(
-        "NOT deterministic: first divergence at event %lld\n  run 1: %s\n  run "
-        "2: %s\n",
-        static_cast<long long>(r.first_divergence), r.first_event.c_str(),
-        r.second_event.c_str());
+  return options;
+}
+
+// --check: the world twice, compared event by event.
+int CheckCommand(saludo::sim::SeedWorldOptions options) {
+  using namespace saludo;
+  options.keep_log = true;
+  if (absl::Status s = sim::BuildSeedWorld(options).status(); !s.ok()) {
+    std::fprintf(stderr, "simulate_seed: %s\n", std::string(s.message()).c_str());
     return 1;
   }
-  options.keep_log = absl::GetFlag(FLAGS_log);
-  absl::StatusOr<sim::SeedWorld> built = sim::BuildSeedWorld(options);
-  if (!built.ok()) {
-    std::fprintf(stderr, "simulate_seed: %s\n",
-                 std::string(built.status().message()).c_str());
-    return 1;
+  sim::DeterminismReport r = sim::CheckDeterminism([&] {
+    sim::SeedWorld w = *sim::BuildSeedWorld(options);
+    w.world->Run();
+    return std::move(w.world);
+  });
+  if (r.deterministic) {
+    std::printf("deterministic: seed %llu, %llu events, trace hash %016llx\n",
+                static_cast<unsigned long long>(options.seed),
+                static_cast<unsigned long long>(r.events),
+                static_cast<unsigned long long>(r.hash_first));
+    return 0;
   }
-  sim::SeedWorld& w = *built;
-  w.world->Run();
+  std::printf(
+      "NOT deterministic: first divergence at event %lld\n  run 1: %s\n  run "
+      "2: %s\n",
+      static_cast<long long>(r.first_divergence), r.first_event.c_str(),
+      r.second_event.c_str());
+  return 1;
+}
+
+// The event log and access log when asked, the calls, the summary.
+void PrintRun(saludo::sim::SeedWorld& w,
+              const saludo::sim::SeedWorldOptions& options) {
+  using namespace saludo;
   if (options.keep_log) {
     for (const sim::TraceEvent& e : w.world->sim().trace().log()) {
       std::printf("%s\n",
@@ -181,5 +185,26 @@ int main(int argc, char** argv) {
               absl::FormatDuration(w.world->sim().now()).c_str(),
               static_cast<unsigned long long>(options.seed),
               static_cast<unsigned long long>(w.world->trace_hash()));
+}
+
+int main(int argc, char** argv) {
+  using namespace saludo;
+  runtime::live::ParseFlagsOrExit(
+      argc, argv,
+      "Simulates the seed's topology (2 servers, the nginx twin, client).\n"
+      "usage: simulate_seed [--seed=N] [--requests=N] [--concurrency=C] "
+      "[--deadline=D] [--hang_server1=D] [--latency=KIND:ARGS] [--loss=P] "
+      "[--nginx_config=FILE|seed] [--log] [--access_log] [--check]");
+  sim::SeedWorldOptions options = OptionsFromFlags(argv[0]);
+  if (absl::GetFlag(FLAGS_check)) return CheckCommand(options);
+  options.keep_log = absl::GetFlag(FLAGS_log);
+  absl::StatusOr<sim::SeedWorld> built = sim::BuildSeedWorld(options);
+  if (!built.ok()) {
+    std::fprintf(stderr, "simulate_seed: %s\n",
+                 std::string(built.status().message()).c_str());
+    return 1;
+  }
+  built->world->Run();
+  PrintRun(*built, options);
   return 0;
 }
