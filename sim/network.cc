@@ -47,8 +47,7 @@ void SimServer::Clear() {
 }
 
 Node::Node(Simulator* sim, NodeId id, std::string name, absl::Time wall_epoch)
-    : sim_(sim),
-      id_(id),
+    : id_(id),
       name_(std::move(name)),
       clock_(sim, wall_epoch,
              [this](std::function<void()> work) { Execute(std::move(work)); }) {

@@ -70,7 +70,6 @@ class Node {
 
  private:
   friend class Network;
-  Simulator* const sim_;
   const NodeId id_;
   const std::string name_;
   NodeClock clock_;

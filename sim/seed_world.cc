@@ -24,7 +24,7 @@ absl::StatusOr<SeedWorld> BuildSeedWorld(const SeedWorldOptions& options) {
     world.HangAt(w.server1, absl::ZeroDuration(), options.server1_hang);
   }
   world.StartLoad(w.client, w.balancer, options.load);
-  return std::move(w);
+  return w;
 }
 
 DeterminismReport CheckDeterminism(

@@ -54,7 +54,7 @@ int64_t RssKb(pid_t pid) {
   while (std::getline(in, line)) {
     if (line.rfind("VmRSS:", 0) == 0) {
       int64_t kb = 0;
-      absl::SimpleAtoi(line.substr(6, line.size() - 9), &kb);
+      (void)absl::SimpleAtoi(line.substr(6, line.size() - 9), &kb);
       return kb;
     }
   }

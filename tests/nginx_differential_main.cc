@@ -40,7 +40,6 @@ namespace saludo {
 namespace {
 
 constexpr int kMaxServers = 4;
-const absl::Duration kReadTimeout = absl::Milliseconds(300);
 const absl::Duration kSlowDelay = absl::Milliseconds(100);
 const absl::Duration kHang = absl::Seconds(30);
 
@@ -413,7 +412,7 @@ int TimeClass(absl::Duration latency, absl::Duration read_timeout) {
 }
 
 // Compares; returns the differences (empty if the same).
-std::vector<std::string> Compare(const Case& c,
+std::vector<std::string> Compare(const Case& /*c*/,
                                  const std::vector<CallOutcome>& live,
                                  const std::vector<CallOutcome>& twin,
                                  absl::Duration read_timeout) {

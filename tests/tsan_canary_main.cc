@@ -46,7 +46,7 @@ int Run() {
     timer_ran.Notify();
   });
   channel.Call("/Canary/race", "", CallOptions{},
-               [&](absl::Status status, std::string reply) {
+               [&](absl::Status, std::string) {
                  RacyCompletionWrite();
                  done.Notify();
                });

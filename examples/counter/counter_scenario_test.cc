@@ -21,7 +21,9 @@ namespace {
 int64_t TotalOf(const client::CallRecord& r) {
   std::vector<std::string> words = absl::StrSplit(r.mensaje, ' ');
   int64_t total = -1;
-  if (words.size() == 4) EXPECT_TRUE(absl::SimpleAtoi(words[1], &total));
+  if (words.size() == 4) {
+    EXPECT_TRUE(absl::SimpleAtoi(words[1], &total));
+  }
   return total;
 }
 

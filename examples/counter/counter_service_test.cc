@@ -23,7 +23,9 @@ Answer Add(runtime::testing::DirectRegistry& registry, int64_t amount,
   registry.Call(kAddMethod, request.SerializeAsString(),
                 [&a](absl::Status s, std::string bytes) {
                   a.status = s;
-                  if (s.ok()) EXPECT_TRUE(a.reply.ParseFromString(bytes));
+                  if (s.ok()) {
+                    EXPECT_TRUE(a.reply.ParseFromString(bytes));
+                  }
                 });
   return a;
 }

@@ -417,7 +417,10 @@ class Builder {
       answer.http_status = target.second != 0 ? target.second : code;
       auto named = named_locations.find(target.first);
       if (named != named_locations.end()) {
-        ReadErrorLocation(*named->second, &answer);
+        if (absl::Status st = ReadErrorLocation(*named->second, &answer);
+            !st.ok()) {
+          return st;
+        }
       } else {
         config_.unmodeled.push_back(
             absl::StrCat("error_page target ", target.first,
@@ -431,19 +434,25 @@ class Builder {
 
   // A named location that answers itself: `add_header grpc-status N`,
   // `add_header grpc-message "..."`, `return CODE`.
-  void ReadErrorLocation(const Directive& loc, ErrorAnswer* answer) {
+  absl::Status ReadErrorLocation(const Directive& loc, ErrorAnswer* answer) {
     for (const Directive& x : loc.block) {
       if (x.name == "add_header" && x.args.size() >= 2) {
         const std::string header = absl::AsciiStrToLower(x.args[0]);
-        if (header == "grpc-status") {
-          absl::SimpleAtoi(x.args[1], &answer->grpc_status);
-        } else if (header == "grpc-message") {
-          answer->grpc_message = x.args[1];
+        if (header == "grpc-status" &&
+            (!absl::SimpleAtoi(x.args[1], &answer->grpc_status) ||
+             answer->grpc_status < 0 || answer->grpc_status > 16)) {
+          return Error(x.arg_locations[1],
+                       "grpc-status must be a gRPC status code, 0..16");
         }
+        if (header == "grpc-message") answer->grpc_message = x.args[1];
       } else if (x.name == "return" && !x.args.empty()) {
-        absl::SimpleAtoi(x.args[0], &answer->http_status);
+        if (!absl::SimpleAtoi(x.args[0], &answer->http_status) ||
+            answer->http_status < 100 || answer->http_status > 599) {
+          return Error(x.arg_locations[0], "return takes a code, 100..599");
+        }
       }
     }
+    return absl::OkStatus();
   }
 
   TwinConfig config_;

@@ -39,7 +39,7 @@ Outcome CallAndWait(Channel& channel, const std::string& method,
 class GrpcRuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.Register("/Echo/echo", [](const ServerCall& call,
+    server_.Register("/Echo/echo", [](const ServerCall&,
                                       std::string request, Responder respond) {
       respond(absl::OkStatus(), "echo:" + request);
     });
@@ -155,9 +155,8 @@ TEST_F(GrpcRuntimeTest, PeerIsLoopback) {
 // which must count as loopback (the control service relies on it).
 TEST(GrpcIpv6Test, Ipv6LoopbackPeerIsLoopback) {
   GrpcServer server;
-  std::string peer;
-  server.Register("/Echo/peer", [&peer](const ServerCall& call, std::string,
-                                        Responder respond) {
+  server.Register("/Echo/peer", [](const ServerCall& call, std::string,
+                                  Responder respond) {
     respond(absl::OkStatus(), call.loopback ? "loopback" : call.peer);
   });
   auto port = server.Start("::1", 0);
