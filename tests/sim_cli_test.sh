@@ -15,6 +15,10 @@ out=$("$sim" frobnicate x 2>&1); rc=$?
 
 out=$("$sim" run "$scenarios/steady_round_robin.textproto" --bogus 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "unknown flag --bogus" <<<"$out" || fail "bad flag: rc=$rc $out"
+out=$("$sim" sweep "$scenarios/weighted.textproto" --jobs=999 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--jobs must be in \[0, 256\]" <<<"$out" || fail "--jobs: rc=$rc $out"
+out=$("$sim" sweep "$scenarios/weighted.textproto" --seeds=0 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--seeds must be in" <<<"$out" || fail "--seeds: rc=$rc $out"
 
 # A malformed scenario next to the shipped ones (so relative paths work).
 mkdir -p "$tmp/sim"; cp -rL "$scenarios" "$tmp/sim/scenarios"; chmod -R u+w "$tmp/sim"

@@ -112,6 +112,28 @@ TEST(TwinConfigTest, BadInputIsNamedWithItsPlace) {
       std::string::npos);
 }
 
+TEST(TwinConfigTest, NumbersOutOfRangeAreNamedWithTheirPlace) {
+  const std::string location =
+      "http { upstream u { server a:1; } server { listen 1; location / {\n"
+      "grpc_pass grpc://u; error_page 502 = @e; }\n";
+  auto message = [](const std::string& text) {
+    return std::string(FromText(text).status().message());
+  };
+  EXPECT_EQ(message(location +
+                    "location @e { add_header grpc-status 99 always; } } }"),
+            "t.conf:3:37: grpc-status must be a gRPC status code, 0..16");
+  EXPECT_EQ(message(location + "location @e { return 7; } } }"),
+            "t.conf:3:22: return takes a code, 100..599");
+  EXPECT_NE(message("http { server { listen 70000; } }")
+                .find("cannot read the port (1..65535)"),
+            std::string::npos);
+  EXPECT_NE(message("http { server { location / { grpc_next_upstream_tries "
+                    "99999; } } }")
+                .find("0..10000"),
+            std::string::npos);
+  EXPECT_TRUE(FromText(location + "location @e { return 204; } } }").ok());
+}
+
 TEST(TwinConfigTest, NginxDurations) {
   absl::Duration d;
   ASSERT_TRUE(ParseNginxDuration("1m30s", &d));
