@@ -121,7 +121,7 @@ TEST(TwinConfigTest, NumbersOutOfRangeAreNamedWithTheirPlace) {
   };
   EXPECT_EQ(message(location +
                     "location @e { add_header grpc-status 99 always; } } }"),
-            "t.conf:3:37: grpc-status must be a gRPC status code, 0..16");
+            "t.conf:3:38: grpc-status must be a gRPC status code, 0..16");
   EXPECT_EQ(message(location + "location @e { return 7; } } }"),
             "t.conf:3:22: return takes a code, 100..599");
   EXPECT_NE(message("http { server { listen 70000; } }")
