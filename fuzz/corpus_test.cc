@@ -11,16 +11,14 @@
 
 #include "fuzz/targets.h"
 #include "gtest/gtest.h"
-#include "tools/cpp/runfiles/runfiles.h"
+#include "runtime/testing/runfile.h"
 
 namespace saludo::fuzz {
 namespace {
 
 std::vector<std::string> Files(const std::string& corpus) {
-  std::string error;
-  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
-      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  const std::string dir = r->Rlocation("saludo_sim/fuzz/corpus/" + corpus);
+  const std::string dir =
+      runtime::testing::Runfile("fuzz/corpus/" + corpus);
   std::vector<std::string> files;
   if (DIR* d = opendir(dir.c_str())) {
     while (dirent* e = readdir(d)) {

@@ -6,18 +6,15 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "scenario/services.h"
-#include "tools/cpp/runfiles/runfiles.h"
+#include "runtime/testing/runfile.h"
 
 namespace saludo::scenario {
 namespace {
 
 // A scenario file placed in scenario/scenarios/ (so its nginx path resolves).
 std::string ScenarioDir() {
-  std::string error;
-  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
-      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  std::string steady = r->Rlocation(
-      "saludo_sim/scenario/scenarios/steady_round_robin.textproto");
+  const std::string steady = runtime::testing::Runfile(
+      "scenario/scenarios/steady_round_robin.textproto");
   return steady.substr(0, steady.rfind('/'));
 }
 

@@ -7,16 +7,14 @@
 #include "scenario/loader.h"
 #include "scenario/report.h"
 #include "scenario/sim_target.h"
-#include "tools/cpp/runfiles/runfiles.h"
+#include "runtime/testing/runfile.h"
 
 namespace saludo::scenario {
 namespace {
 
 std::string ScenarioFile(const std::string& name) {
-  std::string error;
-  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
-      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  return r->Rlocation("saludo_sim/scenario/scenarios/" + name + ".textproto");
+  return runtime::testing::Runfile("scenario/scenarios/" + name +
+                                   ".textproto");
 }
 
 TEST(ScenarioRunnerTest, SteadyRoundRobinHoldsAndIsDeterministic) {

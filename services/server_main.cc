@@ -6,7 +6,6 @@
 // Prints "servidor <id> listening on <host>:<port>" once serving, one line per
 // call, and stops cleanly on SIGINT or SIGTERM.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -15,12 +14,13 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "runtime/host.h"
 #include "runtime/live/cli.h"
 #include "runtime/live/grpc_server.h"
+#include "runtime/live/live_host.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
 #include "runtime/sync.h"
-#include "runtime/host.h"
 #include "services/saludo_server.h"
 
 ABSL_FLAG(int, id, 0, "server id (1 or 2 in the seed's topology); required");
@@ -72,17 +72,8 @@ int main(int argc, char** argv) {
     };
   }
   runtime::live::GrpcServer server;
-  runtime::HostContext context;
-  context.name = absl::StrCat("servidor ", id);
-  context.clock = &clock;
-  context.timers = &timers;
-  context.registry = &server;
-  context.seed = seed;
-  context.crash = [] {
-    std::fprintf(stderr, "crashing on purpose (crash_on_call)\n");
-    std::fflush(nullptr);
-    std::_Exit(70);
-  };
+  const runtime::HostContext context = runtime::live::LiveHostContext(
+      absl::StrCat("servidor ", id), &clock, &timers, &server, seed);
   services::SaludoServerOptions options;
   options.server_id = id;
   options.control = absl::GetFlag(FLAGS_control);

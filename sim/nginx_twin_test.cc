@@ -14,19 +14,14 @@
 #include "nginx/config/twin_config.h"
 #include "services/fault_state.h"
 #include "sim/world.h"
-#include "tools/cpp/runfiles/runfiles.h"
+#include "runtime/testing/runfile.h"
 
 namespace saludo::sim {
 namespace {
 
 using client::CallRecord;
 
-std::string Runfile(const std::string& path) {
-  std::string error;
-  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
-      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  return r->Rlocation("saludo_sim/" + path);
-}
+using ::saludo::runtime::testing::Runfile;
 
 nginx::TwinConfig ConfigFromText(const std::string& text) {
   auto top = nginx::ParseConfigText(text, "test.conf", ".");

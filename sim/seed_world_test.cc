@@ -3,16 +3,13 @@
 #include <memory>
 
 #include "gtest/gtest.h"
-#include "tools/cpp/runfiles/runfiles.h"
+#include "runtime/testing/runfile.h"
 
 namespace saludo::sim {
 namespace {
 
 std::string NginxConf() {
-  std::string error;
-  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
-      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  return r->Rlocation("saludo_sim/nginx/nginx.conf");
+  return runtime::testing::Runfile("nginx/nginx.conf");
 }
 
 SeedWorldOptions Options(uint64_t seed) {

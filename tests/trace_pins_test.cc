@@ -15,17 +15,12 @@
 #include "scenario/loader.h"
 #include "scenario/runner.h"
 #include "sim/seed_world.h"
-#include "tools/cpp/runfiles/runfiles.h"
+#include "runtime/testing/runfile.h"
 
 namespace saludo {
 namespace {
 
-std::string Runfile(const std::string& path) {
-  std::string error;
-  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
-      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  return r->Rlocation("saludo_sim/" + path);
-}
+using runtime::testing::Runfile;
 
 struct Pin {
   const char* run;

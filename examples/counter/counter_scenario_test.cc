@@ -12,7 +12,7 @@
 #include "scenario/runner.h"
 #include "scenario/services.h"
 #include "sim/world.h"
-#include "tools/cpp/runfiles/runfiles.h"
+#include "runtime/testing/runfile.h"
 
 namespace saludo::counter {
 namespace {
@@ -48,10 +48,7 @@ TEST(CounterWorldTest, AHostRestartsWithFreshState) {
 }
 
 std::string ScenarioFile() {
-  std::string error;
-  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
-      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  return r->Rlocation("saludo_sim/examples/counter/counter.textproto");
+  return runtime::testing::Runfile("examples/counter/counter.textproto");
 }
 
 TEST(CounterScenarioTest, RunsBehindTheTwinAndRestartsFresh) {

@@ -6,7 +6,6 @@
 // Prints "counter <id> listening on <host>:<port>" once serving; stops on
 // SIGINT or SIGTERM.
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -16,6 +15,7 @@
 #include "runtime/host.h"
 #include "runtime/live/cli.h"
 #include "runtime/live/grpc_server.h"
+#include "runtime/live/live_host.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
 
@@ -41,14 +41,10 @@ int main(int argc, char** argv) {
   runtime::live::SystemClock clock;
   runtime::live::TimerThread timers(&clock);
   runtime::live::GrpcServer server;
-  runtime::HostContext context;
-  context.name = absl::StrCat("counter ", id);
-  context.clock = &clock;
-  context.timers = &timers;
-  context.registry = &server;
-  context.seed = static_cast<uint64_t>(id);
-  context.crash = [] { std::_Exit(70); };
-  std::unique_ptr<runtime::Host> host = counter::CounterBoot(id)(context);
+  std::unique_ptr<runtime::Host> host =
+      counter::CounterBoot(id)(runtime::live::LiveHostContext(
+          absl::StrCat("counter ", id), &clock, &timers, &server,
+          static_cast<uint64_t>(id)));
   const std::string address = absl::GetFlag(FLAGS_host);
   absl::StatusOr<int> bound = server.Start(address, port);
   if (!bound.ok()) {

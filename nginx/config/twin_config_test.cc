@@ -3,17 +3,12 @@
 #include <memory>
 
 #include "gtest/gtest.h"
-#include "tools/cpp/runfiles/runfiles.h"
+#include "runtime/testing/runfile.h"
 
 namespace saludo::nginx {
 namespace {
 
-std::string Runfile(const std::string& path) {
-  std::string error;
-  std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> r(
-      bazel::tools::cpp::runfiles::Runfiles::CreateForTest(&error));
-  return r->Rlocation("saludo_sim/" + path);
-}
+using ::saludo::runtime::testing::Runfile;
 
 absl::StatusOr<TwinConfig> FromText(const std::string& text) {
   auto top = ParseConfigText(text, "t.conf", ".");
