@@ -34,7 +34,8 @@ ABSL_FLAG(int, print_each_up_to, 10,
           "print every reply when --requests is at most this");
 ABSL_FLAG(std::string, sync, "",
           "clock sync mode: comma-separated servers (host:port) to estimate "
-          "the clock offset of, instead of calling saludar");
+          "the clock offset of, instead of calling saludar; with --berkeley, "
+          "their control addresses (the servers print them at start)");
 ABSL_FLAG(int, sync_samples, 8, "clock sync: samples per server");
 ABSL_FLAG(bool, berkeley, false,
           "with --sync: also correct the servers' clocks (Berkeley round, "

@@ -1,11 +1,14 @@
 // Sets, clears or shows the faults of one Saludo server started with
-// --control (loopback only).
+// --control. The target is the server's control address, which it prints at
+// start ("(control 127.0.0.1:PORT)"): a loopback-only listener apart from
+// the service's port, so never reachable through nginx.
 //
-//   control --target=127.0.0.1:3001 --hang=41s
-//   control --target=127.0.0.1:3001 --delay=200ms --error_rate=0.1
-//   --error_code=14 control --target=127.0.0.1:3001 --clock_offset=5s control
-//   --target=127.0.0.1:3001 --clear control --target=127.0.0.1:3001 (shows what
-//   is set)
+//   control --target=127.0.0.1:40123 --hang=41s
+//   control --target=127.0.0.1:40123 --delay=200ms --error_rate=0.1
+//           --error_code=14
+//   control --target=127.0.0.1:40123 --clock_offset=5s
+//   control --target=127.0.0.1:40123 --clear
+//   control --target=127.0.0.1:40123            (shows what is set)
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -37,7 +40,7 @@ namespace {
 
 constexpr char kUsage[] =
     "Fault injection on a Saludo server started with --control.\n"
-    "usage: control --target=host:port [--hang=41s] [--delay=D] "
+    "usage: control --target=CONTROL_ADDRESS [--hang=41s] [--delay=D] "
     "[--error_rate=R --error_code=C] [--clock_offset=D] [--clear]";
 
 bool AnyFaultFlag() {

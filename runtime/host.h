@@ -28,6 +28,12 @@ struct HostContext {
   Clock* clock = nullptr;               // its clock
   Timers* timers = nullptr;             // its timers
   HandlerRegistry* registry = nullptr;  // where its services register
+  // Where services that change the host's behaviour register (fault
+  // injection, clock corrections), or null for none. Live: a second
+  // listener bound to loopback only, never the port a balancer forwards to.
+  // Simulated: the node's registry (scenario faults are applied by the
+  // world, not through calls).
+  HandlerRegistry* admin = nullptr;
   // A seed for the host's own random draws (a new one per incarnation in
   // the simulator; a flag live).
   uint64_t seed = 0;

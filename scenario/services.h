@@ -25,10 +25,10 @@ struct ServiceKind {
   // only then do hang, slow, errors and clear_faults apply to them.
   bool has_control = false;
   // Live: the server binary as a runfiles path ("saludo_sim/services/
-  // saludo_server"), its arguments with "{id}" and "{port}" to fill in, and
-  // the start of the line it prints once listening, which must end in
-  // HOST:PORT (optionally followed by a space and more text); "{id}" is
-  // filled in there too.
+  // saludo_server"), its arguments with "{id}", "{port}" and
+  // "{control_port}" to fill in (stack::ServerCommand), and the start of the
+  // line it prints once listening, followed by HOST:PORT (and, with a
+  // control service, "(control HOST:PORT)"); "{id}" is filled in there too.
   std::string live_binary;
   std::vector<std::string> live_args;
   std::string live_ready;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "runtime/check.h"
 
 namespace saludo::services {
@@ -32,15 +33,30 @@ absl::Time ClockDiscipline::Now() {
   return base_->Now() + applied_;
 }
 
-void ClockDiscipline::Adjust(absl::Duration correction, bool step) {
+absl::Status ClockDiscipline::Adjust(absl::Duration correction, bool step) {
   runtime::MutexLock lock(&mu_);
   Advance(base_->Monotonic());
+  if (absl::AbsDuration(correction) > kMaxClockCorrection ||
+      (step && absl::AbsDuration(applied_ + correction) > kMaxClockCorrection)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a clock correction (and the sum of steps) must be within ",
+        absl::FormatDuration(kMaxClockCorrection), ", got ",
+        absl::FormatDuration(correction)));
+  }
   if (step) {
     applied_ += correction;
     pending_ = absl::ZeroDuration();
   } else {
     pending_ = correction;
   }
+  return absl::OkStatus();
+}
+
+void ClockDiscipline::Reset() {
+  runtime::MutexLock lock(&mu_);
+  Advance(base_->Monotonic());
+  applied_ = absl::ZeroDuration();
+  pending_ = absl::ZeroDuration();
 }
 
 absl::Duration ClockDiscipline::Pending() {

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "runtime/clock.h"
 #include "runtime/sync.h"
@@ -16,6 +17,9 @@
 namespace saludo::services {
 
 inline constexpr int64_t kDefaultMaxSlewPpm = 5000;  // 5 ms per second
+// The largest correction a discipline takes (and the largest sum of steps):
+// a coordinator that asks for more is wrong, not the clock.
+inline constexpr absl::Duration kMaxClockCorrection = absl::Hours(24 * 366);
 
 class ClockDiscipline final : public runtime::Clock {
  public:
@@ -34,7 +38,12 @@ class ClockDiscipline final : public runtime::Clock {
   // Adds `correction` to the clock, at once if `step`, else by slewing. Like
   // adjtime(3), a new correction replaces whatever an earlier one had still
   // to absorb: the coordinator measured the clock as it is now.
-  void Adjust(absl::Duration correction, bool step);
+  // INVALID_ARGUMENT, and no change, if |correction| exceeds
+  // kMaxClockCorrection or the steps taken would in total.
+  absl::Status Adjust(absl::Duration correction, bool step);
+
+  // Drops every correction, absorbed or pending: the clock reads its base.
+  void Reset();
 
   // What slewing has still to absorb.
   absl::Duration Pending();

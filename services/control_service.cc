@@ -54,6 +54,9 @@ void ControlService::RegisterWith(runtime::HandlerRegistry& registry) {
           return;
         }
         faults_->Clear();
+        // A coordinator's corrections go too: a bogus AdjustClock is undone
+        // the same way as any fault.
+        if (discipline_ != nullptr) discipline_->Reset();
         respond(absl::OkStatus(), report());
       });
   if (discipline_ != nullptr) {
@@ -66,8 +69,11 @@ void ControlService::RegisterWith(runtime::HandlerRegistry& registry) {
           control::AdjustClockReply reply;
           absl::Status status = CheckPeer(call);
           if (status.ok()) {
-            discipline_->Adjust(absl::Nanoseconds(request.correction_nanos()),
-                                request.allow_step());
+            status = discipline_->Adjust(
+                absl::Nanoseconds(request.correction_nanos()),
+                request.allow_step());
+          }
+          if (status.ok()) {
             reply.set_pending_nanos(
                 absl::ToInt64Nanoseconds(discipline_->Pending()));
             reply.set_server_id(server_id_);

@@ -17,7 +17,10 @@ SaludoServer::SaludoServer(const runtime::HostContext& host,
   SALUDO_CHECK(host.crash != nullptr);
   saludo_.RegisterWith(*host.registry);
   clock_service_.RegisterWith(*host.registry);
-  if (options.control) control_.RegisterWith(*host.registry);
+  if (options.control && host.admin != nullptr) {
+    control_.RegisterWith(*host.admin);
+    if (host.admin != host.registry) clock_service_.RegisterWith(*host.admin);
+  }
 }
 
 runtime::BootFn SaludoServerBoot(SaludoServerOptions options) {

@@ -19,7 +19,10 @@ namespace saludo::services {
 
 struct SaludoServerOptions {
   int server_id = 1;    // REQUIRES: >= 1
-  bool control = true;  // serve the control service (fault injection)
+  // Serve the control service (fault injection, clock corrections) on the
+  // host's admin registry (and the clock service there too, so a Berkeley
+  // coordinator reads and corrects through one address).
+  bool control = true;
   CallLog log;          // one line per call, or none
 };
 

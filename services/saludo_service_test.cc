@@ -7,6 +7,7 @@
 #include "proto/control.pb.h"
 #include "proto/service.pb.h"
 #include "runtime/testing/fakes.h"
+#include "services/clock_discipline.h"
 #include "services/control_service.h"
 
 namespace saludo::services {
@@ -200,6 +201,36 @@ TEST_F(SaludoServiceTest, ControlRejectsBadFaultsAndRemotePeers) {
   control::Faults negative;
   negative.set_reply_delay_nanos(-1);
   EXPECT_EQ(SetFaults(negative).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// AdjustClock is bounded like SetFaults, and ClearFaults undoes corrections.
+TEST(ControlAdjustClockTest, OutOfRangeIsRefusedAndClearFaultsResets) {
+  ManualClock clock;
+  FaultState faults(&clock, 1);
+  ClockDiscipline discipline(&clock);
+  ControlService control(1, &faults, &discipline);
+  DirectRegistry registry;
+  control.RegisterWith(registry);
+  auto adjust = [&](int64_t nanos) {
+    control::AdjustClockRequest request;
+    request.set_correction_nanos(nanos);
+    request.set_allow_step(true);
+    absl::Status status;
+    registry.Call(kAdjustClockMethod, request.SerializeAsString(),
+                  [&](absl::Status s, std::string) { status = s; });
+    return status;
+  };
+  const absl::Time before = discipline.Now();
+  EXPECT_EQ(adjust(INT64_MAX).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(adjust(INT64_MIN).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(discipline.Now(), before);
+  ASSERT_TRUE(adjust(absl::ToInt64Nanoseconds(absl::Hours(1))).ok());
+  EXPECT_EQ(discipline.Now(), before + absl::Hours(1));
+  absl::Status cleared;
+  registry.Call(kClearFaultsMethod, control::Empty().SerializeAsString(),
+                [&](absl::Status s, std::string) { cleared = s; });
+  ASSERT_TRUE(cleared.ok()) << cleared;
+  EXPECT_EQ(discipline.Now(), before);
 }
 
 TEST_F(SaludoServiceTest, ClockOffsetSetAndClearedThroughControl) {

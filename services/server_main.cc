@@ -31,7 +31,10 @@ ABSL_FLAG(std::string, host, "127.0.0.1",
 ABSL_FLAG(absl::Duration, clock_offset, absl::ZeroDuration(),
           "offset added to this server's wall clock, e.g. 5s or -250ms");
 ABSL_FLAG(bool, control, false,
-          "serve the control service (fault injection; loopback peers only)");
+          "serve the control service (fault injection, clock corrections) on "
+          "its own listener, bound to 127.0.0.1 whatever --host says");
+ABSL_FLAG(int, control_port, 0,
+          "with --control: the control listener's port; 0 picks a free one");
 ABSL_FLAG(bool, log_calls, true, "print one line per call");
 ABSL_FLAG(uint64_t, seed, 0, "seed of injected-error draws; default: the id");
 
@@ -40,21 +43,62 @@ namespace {
 constexpr char kUsage[] =
     "Saludo gRPC server (/Saludo/saludar).\n"
     "usage: saludo_server --id=N [--port=P] [--host=H] [--clock_offset=D] "
-    "[--control] [--log_calls=false]";
+    "[--control [--control_port=P]] [--log_calls=false]";
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  saludo::runtime::live::ParseFlagsOrExit(argc, argv, kUsage);
+// The ports from the flags, checked (usage and exit 2 otherwise).
+std::pair<int, int> PortsFromFlags(int id) {
   using saludo::runtime::live::UsageError;
-  const int id = absl::GetFlag(FLAGS_id);
-  if (id < 1) UsageError("--id must be given and at least 1");
   int port = absl::GetFlag(FLAGS_port);
   if (port == -1) port = 3000 + id;
   if (port < 0 || port > 65535) {
     UsageError(absl::StrCat("--port must be in 0..65535, got ", port));
   }
+  const int control_port = absl::GetFlag(FLAGS_control_port);
+  if (control_port < 0 || control_port > 65535) {
+    UsageError(absl::StrCat("--control_port must be in 0..65535, got ",
+                            control_port));
+  }
+  return {port, control_port};
+}
 
+// Starts both listeners (the control one only with --control, always on
+// 127.0.0.1) and prints the ready line; false (after saying why) if a port
+// is taken.
+bool Listen(int id, int port, int control_port,
+            saludo::runtime::live::GrpcServer& server,
+            saludo::runtime::live::GrpcServer* admin) {
+  const std::string host = absl::GetFlag(FLAGS_host);
+  absl::StatusOr<int> bound = server.Start(host, port);
+  if (!bound.ok()) {
+    std::fprintf(stderr, "saludo_server: %s\n",
+                 std::string(bound.status().message()).c_str());
+    return false;
+  }
+  std::string control_text;
+  if (admin != nullptr) {
+    absl::StatusOr<int> admin_port = admin->Start("127.0.0.1", control_port);
+    if (!admin_port.ok()) {
+      std::fprintf(stderr, "saludo_server: control: %s\n",
+                   std::string(admin_port.status().message()).c_str());
+      return false;
+    }
+    control_text = absl::StrCat(" (control 127.0.0.1:", *admin_port, ")");
+  }
+  std::printf("servidor %d listening on %s:%d%s\n", id, host.c_str(), *bound,
+              control_text.c_str());
+  std::fflush(stdout);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  saludo::runtime::live::ParseFlagsOrExit(argc, argv, kUsage);
+  const int id = absl::GetFlag(FLAGS_id);
+  if (id < 1 || id > 10000) {
+    saludo::runtime::live::UsageError("--id must be given, in 1..10000");
+  }
+  const auto [port, control_port] = PortsFromFlags(id);
   saludo::runtime::live::BlockStopSignals();
 
   using namespace saludo;
@@ -72,30 +116,27 @@ int main(int argc, char** argv) {
     };
   }
   runtime::live::GrpcServer server;
+  // The control service listens apart from the service: a balancer
+  // forwards to the service's port and can never reach it.
+  runtime::live::GrpcServer admin;
+  const bool control = absl::GetFlag(FLAGS_control);
   const runtime::HostContext context = runtime::live::LiveHostContext(
-      absl::StrCat("servidor ", id), &clock, &timers, &server, seed);
+      absl::StrCat("servidor ", id), &clock, &timers, &server,
+      control ? &admin : nullptr, seed);
   services::SaludoServerOptions options;
   options.server_id = id;
-  options.control = absl::GetFlag(FLAGS_control);
+  options.control = control;
   options.log = log;
   // The services, assembled as in the simulator (services/saludo_server.h).
   std::unique_ptr<runtime::Host> running =
       services::SaludoServerBoot(options)(context);
-
-  const std::string host = absl::GetFlag(FLAGS_host);
-  absl::StatusOr<int> bound = server.Start(host, port);
-  if (!bound.ok()) {
-    std::fprintf(stderr, "saludo_server: %s\n",
-                 std::string(bound.status().message()).c_str());
+  if (!Listen(id, port, control_port, server, control ? &admin : nullptr)) {
     return 1;
   }
-  std::printf("servidor %d listening on %s:%d%s\n", id, host.c_str(), *bound,
-              absl::GetFlag(FLAGS_control) ? " (control enabled)" : "");
-  std::fflush(stdout);
-
   const int signal_number = runtime::live::WaitForStopSignal();
   std::printf("servidor %d: stopping (signal %d)\n", id, signal_number);
   std::fflush(stdout);
+  if (control) admin.Shutdown(absl::Milliseconds(500));
   server.Shutdown(absl::Milliseconds(500));
   return 0;
 }

@@ -51,6 +51,7 @@ void World::Boot(NodeId id) {
   context.clock = &node.clock();
   context.timers = &node.clock();
   context.registry = &node.server();
+  context.admin = &node.server();
   context.seed = sim_.RandomFor(absl::StrCat("process:", node.name(), "#",
                                              node.incarnation()))
                      .Next();

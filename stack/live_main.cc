@@ -45,11 +45,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf(
-      "servidor 1 on %s, servidor 2 on %s (control enabled)\n"
+      "servidor 1 on %s (control %s), servidor 2 on %s (control %s)\n"
       "nginx on %s (config %s, logs in %s/logs)\n"
       "try: bazel run //client -- --target=%s --requests=4\n"
       "Ctrl-C stops everything.\n",
-      (*live)->server_target(1).c_str(), (*live)->server_target(2).c_str(),
+      (*live)->server_target(1).c_str(), (*live)->control_target(1).c_str(),
+      (*live)->server_target(2).c_str(), (*live)->control_target(2).c_str(),
       (*live)->nginx_target().c_str(), options.nginx_config.c_str(),
       (*live)->nginx().prefix().c_str(), (*live)->nginx_target().c_str());
   std::fflush(stdout);

@@ -85,6 +85,28 @@ LiveStack::~LiveStack() {
   std::filesystem::remove_all(log_dir_, ec);
 }
 
+namespace {
+
+// The port of the HOST:PORT that follows `prefix` in `line`.
+absl::StatusOr<int> PortAfter(const std::string& line,
+                              const std::string& prefix) {
+  size_t start = line.find(prefix);
+  start = start == std::string::npos ? 0 : start + prefix.size();
+  while (start < line.size() && line[start] == ' ') ++start;
+  std::string address = line.substr(start, line.find(' ', start) - start);
+  if (!address.empty() && address.back() == ')') address.pop_back();
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 ||
+      port > 65535) {
+    return absl::InternalError("cannot read the port in: " + line);
+  }
+  return port;
+}
+
+}  // namespace
+
 ServerCommand LiveStack::CommandFor(int id) const {
   if (auto it = options_.commands.find(id); it != options_.commands.end()) {
     return it->second;
@@ -92,7 +114,10 @@ ServerCommand LiveStack::CommandFor(int id) const {
   ServerCommand saludo;
   saludo.argv = {options_.server_binary, "--id={id}", "--port={port}",
                  absl::StrCat("--log_calls=", options_.log_calls)};
-  if (options_.control) saludo.argv.push_back("--control");
+  if (options_.control) {
+    saludo.argv.push_back("--control");
+    saludo.argv.push_back("--control_port={control_port}");
+  }
   saludo.ready = "servidor {id} listening on";
   return saludo;
 }
@@ -102,7 +127,8 @@ absl::Status LiveStack::StartServer(int id) {
   auto fill = [&](const std::string& text) {
     return absl::StrReplaceAll(
         text, {{"{id}", absl::StrCat(id)},
-               {"{port}", absl::StrCat(server_ports_.at(id))}});
+               {"{port}", absl::StrCat(server_ports_.at(id))},
+               {"{control_port}", absl::StrCat(control_ports_[id])}});
   };
   runtime::live::SpawnOptions spawn;
   for (const std::string& arg : command.argv) spawn.argv.push_back(fill(arg));
@@ -121,26 +147,28 @@ absl::Status LiveStack::StartServer(int id) {
     return absl::UnavailableError(
         absl::StrCat("server ", id, " did not start: ", ServerOutput(id)));
   }
-  // "<ready> HOST:PORT[ more text]"
-  const std::string line = *ready;
+  // "<ready> HOST:PORT[ more text][ (control HOST:PORT)]"
   const std::string ready_text = fill(command.ready);
-  size_t start = line.find(ready_text);
-  start = start == std::string::npos ? 0 : start + ready_text.size();
-  while (start < line.size() && line[start] == ' ') ++start;
-  const std::string address = line.substr(start, line.find(' ', start) - start);
-  const size_t colon = address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 ||
-      port > 65535) {
-    return absl::InternalError("cannot read the port in: " + line);
+  absl::StatusOr<int> port = PortAfter(*ready, ready_text);
+  if (!port.ok()) return port.status();
+  server_ports_[id] = *port;  // a restart reuses it
+  if (ready->find("(control ") != std::string::npos) {
+    absl::StatusOr<int> control = PortAfter(*ready, "(control ");
+    if (!control.ok()) return control.status();
+    control_ports_[id] = *control;
   }
-  server_ports_[id] = port;  // a restart reuses it
   return absl::OkStatus();
 }
 
 std::string LiveStack::nginx_target() const {
   return absl::StrCat("127.0.0.1:", nginx_->listen_ports().at(0));
+}
+
+std::string LiveStack::control_target(int id) const {
+  auto it = control_ports_.find(id);
+  return it == control_ports_.end() || it->second == 0
+             ? ""
+             : absl::StrCat("127.0.0.1:", it->second);
 }
 
 std::string LiveStack::server_target(int id) const {

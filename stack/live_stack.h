@@ -19,10 +19,11 @@ namespace saludo::stack {
 inline constexpr int kSeedNginxPort = 3005;
 inline constexpr int kSeedServerBasePort = 3000;  // server N on 3000 + N
 
-// How to start one server: its argv, with "{id}" and "{port}" filled in
-// (port 0 asks for a free one), and the start of the line it prints once
-// listening ("{id}" filled in), which must end in HOST:PORT, optionally
-// followed by a space and more text.
+// How to start one server: its argv, with "{id}", "{port}" and
+// "{control_port}" filled in (0 asks for a free one; a restart gets the
+// ports of the first start), and the start of the line it prints once
+// listening ("{id}" filled in), followed by HOST:PORT and optionally more
+// text, such as "(control HOST:PORT)" for a control listener.
 struct ServerCommand {
   std::vector<std::string> argv;
   std::string ready;
@@ -65,6 +66,9 @@ class LiveStack {
   // "127.0.0.1:<port>" of nginx, and of server `id` (1-based).
   std::string nginx_target() const;
   std::string server_target(int id) const;
+  // "127.0.0.1:<port>" of server `id`'s control listener ("" if it has
+  // none): fault injection and clock corrections, never behind nginx.
+  std::string control_target(int id) const;
   int server_port(int id) const { return server_ports_.at(id); }
   nginx::NginxProcess& nginx() { return *nginx_; }
 
@@ -89,6 +93,7 @@ class LiveStack {
   LiveStackOptions options_;
   std::string log_dir_;
   std::map<int, int> server_ports_;
+  std::map<int, int> control_ports_;  // 0 until the server reports one
   std::map<int, std::unique_ptr<runtime::live::Subprocess>> servers_;
   std::unique_ptr<nginx::NginxProcess> nginx_;
 };

@@ -46,10 +46,14 @@ class ClockSyncLiveTest : public ::testing::Test {
           spawn.stdout_path, absl::StrCat("servidor ", i + 1, " listening on "),
           absl::Seconds(10));
       ASSERT_TRUE(line.ok()) << line.status();
-      // "servidor N listening on 127.0.0.1:PORT (control enabled)"
-      const std::string address = line->substr(line->find(" on ") + 4);
+      // "servidor N listening on 127.0.0.1:PORT (control 127.0.0.1:PORT)":
+      // the control listener serves the clock too, so a Berkeley round
+      // reads and corrects through it.
+      const size_t control = line->find("(control ");
+      ASSERT_NE(control, std::string::npos) << *line;
+      const std::string address = line->substr(control + 9);
       channels_.push_back(std::make_unique<runtime::live::GrpcChannel>(
-          address.substr(0, address.find(' '))));
+          address.substr(0, address.find(')'))));
     }
   }
 

@@ -9,6 +9,10 @@
 #include "client/load_client.h"
 #include "gtest/gtest.h"
 #include "nginx/nginx_process.h"
+#include "proto/control.pb.h"
+#include "runtime/live/grpc_channel.h"
+#include "runtime/sync.h"
+#include "services/control_service.h"
 #include "runtime/live/subprocess.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
@@ -44,11 +48,66 @@ std::vector<CallRecord> Serial(stack::LiveStack& s, int n,
   return stack::RunLiveBurst(s.nginx_target(), options);
 }
 
+// One raw call; its status.
+absl::Status CallAndWait(runtime::Channel& channel, const std::string& method,
+                         const std::string& request) {
+  runtime::Notification done;
+  absl::Status result;
+  runtime::CallOptions options;
+  options.timeout = absl::Seconds(5);
+  channel.Call(method, request, options, [&](absl::Status s, std::string) {
+    result = s;
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
 int CountContaining(const std::vector<std::string>& lines,
                     const std::string& needle) {
   int n = 0;
   for (const std::string& l : lines) n += absl::StrContains(l, needle);
   return n;
+}
+
+// Anything that changes a server's behaviour is out of the balancer's
+// reach: the control service listens on its own loopback port, and nginx
+// forwards only /Saludo/. Every control method through nginx is refused and
+// changes nothing; on the service port it does not exist.
+TEST(LiveE2eTest, ControlIsNeverReachableThroughNginx) {
+  for (const std::string& config : {Files().nginx_conf, Files().seed_conf}) {
+    auto live = StartStack(config);
+    ASSERT_NE(live, nullptr);
+    runtime::live::GrpcChannel via_nginx(live->nginx_target());
+    runtime::live::GrpcChannel service_port(live->server_target(1));
+    control::SetFaultsRequest hang;
+    hang.mutable_faults()->set_hang_nanos(absl::ToInt64Nanoseconds(
+        absl::Seconds(60)));
+    control::AdjustClockRequest adjust;
+    adjust.set_correction_nanos(1000000000);
+    adjust.set_allow_step(true);
+    const std::vector<std::pair<const char*, std::string>> calls = {
+        {services::kSetFaultsMethod, hang.SerializeAsString()},
+        {services::kClearFaultsMethod, ""},
+        {services::kGetFaultsMethod, ""},
+        {services::kAdjustClockMethod, adjust.SerializeAsString()},
+    };
+    for (runtime::live::GrpcChannel* channel : {&via_nginx, &service_port}) {
+      for (const auto& [method, request] : calls) {
+        const absl::Status status = CallAndWait(*channel, method, request);
+        EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented)
+            << method << " via " << (channel == &via_nginx ? "nginx" : "the "
+                                     "service port") << ": " << status;
+      }
+    }
+    // Nothing changed: no fault, and saludar still answers at once.
+    auto report = stack::ClearServerFaults(live->control_target(1));
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->faults().hang_nanos(), 0);
+    for (const CallRecord& r : Serial(*live, 4, absl::Seconds(2))) {
+      EXPECT_TRUE(r.status.ok()) << r.status;
+    }
+  }
 }
 
 TEST(LiveE2eTest, CallsAlternateBetweenServers) {
@@ -96,7 +155,7 @@ TEST(LiveE2eTest, HungServerGivesUnavailableAfterReadTimeoutAndIsSkipped) {
   ASSERT_NE(live, nullptr);
   control::Faults hang;
   hang.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(41)));
-  ASSERT_TRUE(stack::SetServerFaults(live->server_target(1), hang).ok());
+  ASSERT_TRUE(stack::SetServerFaults(live->control_target(1), hang).ok());
   std::vector<CallRecord> records = Serial(*live, 6);
   // The table of docs/NGINX_UPSTREAM.md: calls 1 and 3 hit the hung server
   // and fail at grpc_read_timeout (no retry once sent); then max_fails=2 takes
@@ -123,7 +182,7 @@ TEST(LiveE2eTest, SeedConfigHungServerWhatTheCppClientSees) {
   ASSERT_NE(live, nullptr);
   control::Faults hang;
   hang.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(41)));
-  ASSERT_TRUE(stack::SetServerFaults(live->server_target(1), hang).ok());
+  ASSERT_TRUE(stack::SetServerFaults(live->control_target(1), hang).ok());
   std::vector<CallRecord> records = Serial(*live, 3);
   // nginx's own 504 (HTML body, no grpc-status): the C++ client maps the HTTP
   // status, so it sees UNAVAILABLE with gRPC's generic message (observed with

@@ -114,13 +114,13 @@ TEST(LiveSoakTest, ChaosThroughNginxEndsEveryCallInTime) {
     } else {
       control::Faults f;
       if (!hung) f.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(30)));
-      (void)stack::SetServerFaults(s.server_target(2), f);
+      (void)stack::SetServerFaults(s.control_target(2), f);
       hung ? ++unhangs : ++hangs;
       hung = !hung;
     }
   }
   load_thread.join();
-  (void)stack::ClearServerFaults(s.server_target(2));
+  (void)stack::ClearServerFaults(s.control_target(2));
   if (down) {
     absl::Status restarted = s.RestartServer(1);
     EXPECT_TRUE(restarted.ok()) << restarted;

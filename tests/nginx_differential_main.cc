@@ -260,7 +260,7 @@ class Harness {
       if (!live_->ServerRunning(i)) {
         if (absl::Status s = live_->RestartServer(i); !s.ok()) return s;
       }
-      if (auto r = stack::ClearServerFaults(live_->server_target(i)); !r.ok()) {
+      if (auto r = stack::ClearServerFaults(live_->control_target(i)); !r.ok()) {
         return r.status();
       }
     }
@@ -304,7 +304,7 @@ class Harness {
           continue;
         }
         const control::Faults faults = FaultsFor(b);
-        auto r = stack::SetServerFaults(live_->server_target(id), faults);
+        auto r = stack::SetServerFaults(live_->control_target(id), faults);
         if (!r.ok()) return r.status();
       }
       timeline->call_at.push_back(absl::Now() - timeline->start);

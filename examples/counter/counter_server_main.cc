@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   runtime::live::GrpcServer server;
   std::unique_ptr<runtime::Host> host =
       counter::CounterBoot(id)(runtime::live::LiveHostContext(
-          absl::StrCat("counter ", id), &clock, &timers, &server,
+          absl::StrCat("counter ", id), &clock, &timers, &server, nullptr,
           static_cast<uint64_t>(id)));
   const std::string address = absl::GetFlag(FLAGS_host);
   absl::StatusOr<int> bound = server.Start(address, port);

@@ -10,12 +10,13 @@ namespace saludo::runtime::live {
 
 HostContext LiveHostContext(const std::string& name, SystemClock* clock,
                             TimerThread* timers, GrpcServer* server,
-                            uint64_t seed) {
+                            GrpcServer* admin, uint64_t seed) {
   HostContext context;
   context.name = name;
   context.clock = clock;
   context.timers = timers;
   context.registry = server;
+  context.admin = admin;
   context.seed = seed;
   context.connect = [](const std::string& target) {
     return std::make_unique<GrpcChannel>(target);

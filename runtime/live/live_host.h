@@ -1,5 +1,6 @@
 // A host's context on the live runtime (runtime/host.h): the process's
-// clock and timer thread, its gRPC server as the registry, gRPC channels
+// clock and timer thread, its gRPC server as the registry, a second gRPC
+// server (bound to loopback) as the admin registry or none, gRPC channels
 // for `connect` ("host:port"), and a crash that ends the process with 70.
 #ifndef SALUDO_RUNTIME_LIVE_LIVE_HOST_H_
 #define SALUDO_RUNTIME_LIVE_LIVE_HOST_H_
@@ -17,7 +18,7 @@ namespace saludo::runtime::live {
 // REQUIRES: the pointers outlive the host booted with the context.
 HostContext LiveHostContext(const std::string& name, SystemClock* clock,
                             TimerThread* timers, GrpcServer* server,
-                            uint64_t seed);
+                            GrpcServer* admin, uint64_t seed);
 
 }  // namespace saludo::runtime::live
 

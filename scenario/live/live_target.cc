@@ -232,7 +232,7 @@ void LiveTarget::SendFaults(int id) {
   f.set_hang_nanos(hang > absl::ZeroDuration() ? absl::ToInt64Nanoseconds(hang)
                                                : 0);
   f.set_clock_offset_nanos(absl::ToInt64Nanoseconds(st.clock_offset));
-  (void)stack::SetServerFaults(stack_->server_target(id), f);
+  (void)stack::SetServerFaults(stack_->control_target(id), f);
 }
 
 absl::Status LiveTarget::ChangeService(
