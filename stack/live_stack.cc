@@ -132,6 +132,7 @@ absl::Status LiveStack::StartServer(int id) {
   };
   runtime::live::SpawnOptions spawn;
   for (const std::string& arg : command.argv) spawn.argv.push_back(fill(arg));
+  spawn.death_signal = SIGKILL;  // a paused (SIGSTOPped) server too
   spawn.stdout_path = absl::StrCat(log_dir_, "/server", id, ".out");
   spawn.stderr_path = spawn.stdout_path;
   // A restart must not mistake the last incarnation's "listening" line for

@@ -65,7 +65,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
     return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   }
   if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    prctl(PR_SET_PDEATHSIG, options.death_signal);
     if (getppid() != parent) _exit(125);  // the parent died before prctl
     // Threads of the parent may have blocked signals; the child starts clean.
     sigset_t none;
@@ -79,6 +79,12 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
     if (drop &&
         (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0)) {
       _exit(124);
+    }
+    // Changing the user clears the death signal: arm it again, and check
+    // once more that the parent is still there.
+    if (drop) {
+      prctl(PR_SET_PDEATHSIG, options.death_signal);
+      if (getppid() != parent) _exit(125);
     }
     execv(program.c_str(), argv.data());
     _exit(127);

@@ -1,9 +1,12 @@
 // Child processes for the live stack and live tests: spawn, signal, wait with
-// a bound, and always reap. A child is sent SIGTERM if the thread that spawned
-// it dies (PR_SET_PDEATHSIG), so no process outlives a crashed test.
+// a bound, and always reap. A child gets a signal (SIGTERM, or SIGKILL for
+// children that may be stopped) when the thread that spawned it dies
+// (PR_SET_PDEATHSIG, armed again after a change of user, which clears it), so
+// no process outlives a killed launcher or a crashed test.
 #ifndef SALUDO_RUNTIME_LIVE_SUBPROCESS_H_
 #define SALUDO_RUNTIME_LIVE_SUBPROCESS_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <memory>
@@ -23,6 +26,9 @@ struct SpawnOptions {
   std::string stderr_path;
   // When running as root, run the child as this user (e.g. "nobody").
   std::string user_if_root;
+  // What the child gets when its parent dies. SIGKILL for a child that may
+  // be stopped (SIGSTOP), which would sit on a pending SIGTERM forever.
+  int death_signal = SIGTERM;
 };
 
 class Subprocess {
