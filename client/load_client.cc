@@ -70,6 +70,7 @@ LoadClient::LoadClient(runtime::Clock* clock, runtime::Channel* channel,
 }
 
 bool LoadClient::MoreToStart() {
+  if (stopped_) return false;
   if (options_.duration > absl::ZeroDuration()) {
     return clock_->Monotonic() - started_at_ < options_.duration;
   }
@@ -114,6 +115,15 @@ void LoadClient::Tick() {
                       [this] { Tick(); });
   }
   Leave();
+}
+
+void LoadClient::Stop() {
+  Enter();
+  {
+    runtime::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+  Leave();  // finishes here if nothing is in flight
 }
 
 void LoadClient::Start(std::function<void(std::vector<CallRecord>)> done) {

@@ -82,6 +82,10 @@ class LoadClient {
   // once.
   void Start(std::function<void(std::vector<CallRecord>)> done);
 
+  // Starts no more calls; `done` runs once those in flight complete.
+  // Thread-safe; may be called any time after Start.
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   void StartNextCall();
   void Tick();  // open loop
@@ -104,6 +108,7 @@ class LoadClient {
   int64_t completed_ ABSL_GUARDED_BY(mu_) = 0;
   int active_ ABSL_GUARDED_BY(mu_) = 0;
   bool ticking_ ABSL_GUARDED_BY(mu_) = false;  // open loop
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<CallRecord> records_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -122,6 +122,32 @@ TEST_F(LoadClientTest, OpenLoopStartsAtItsRateWhateverTheReplies) {
   EXPECT_GE(channel_.max_in_flight(), 5);  // 50 ms replies, 10 ms apart
 }
 
+TEST_F(LoadClientTest, StopEndsTheLoadOnceTheCallsInFlightComplete) {
+  control::Faults f;
+  f.set_reply_delay_nanos(absl::ToInt64Nanoseconds(absl::Milliseconds(10)));
+  faults_.Set(f);
+  for (const double rate : {0.0, 100.0}) {
+    LoadOptions options;
+    options.duration = absl::Seconds(10);
+    options.concurrency = 2;
+    options.calls_per_second = rate;
+    LoadClient client(&clock_, &channel_, options, &clock_);
+    std::vector<CallRecord> records;
+    bool done = false;
+    client.Start([&](std::vector<CallRecord> all) {
+      records = std::move(all);
+      done = true;
+    });
+    clock_.Advance(absl::Milliseconds(35));
+    client.Stop();
+    EXPECT_FALSE(done) << rate;  // calls still in flight
+    clock_.Advance(absl::Milliseconds(20));
+    ASSERT_TRUE(done) << rate;
+    EXPECT_LT(records.size(), 10u) << rate;
+    for (const CallRecord& r : records) EXPECT_TRUE(r.status.ok()) << rate;
+  }
+}
+
 TEST(ValidateLoadOptionsTest, RejectsNonsense) {
   LoadOptions o;
   o.requests = 0;

@@ -4,10 +4,12 @@
 // user clears the death signal unless it is armed again).
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -107,6 +109,38 @@ TEST(OrphansTest, KillingTheLauncherTakesEveryChildWithIt) {
   for (pid_t pid : left) kill(pid, SIGKILL);  // leave nothing behind anyway
   EXPECT_TRUE(left.empty()) << left.size() << " children outlived the launcher";
   EXPECT_FALSE(runtime::live::PortAcceptsConnections(nginx_port));
+}
+
+// Ctrl-C during `sim live`: every process stops, the report of what was done
+// is printed, the exit status is 130.
+TEST(OrphansTest, InterruptingSimLiveStopsEverythingAndReports) {
+  runtime::live::SpawnOptions spawn;
+  spawn.argv = {runtime::testing::Runfile("tools/sim_cli/sim"), "live",
+                runtime::testing::Runfile(
+                    "scenario/scenarios/crashed_server.textproto")};
+  spawn.stdout_path = ::testing::TempDir() + "/sim_live.out";
+  spawn.stderr_path = ::testing::TempDir() + "/sim_live.err";
+  auto sim = runtime::live::Subprocess::Spawn(spawn);
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  // Wait until its servers and nginx run (bounded).
+  std::set<pid_t> children;
+  for (int i = 0; i < 100 && children.size() < 3; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    children = Descendants((*sim)->pid());
+  }
+  ASSERT_GE(children.size(), 3u);
+  absl::SleepFor(absl::Seconds(1));  // some calls
+  kill((*sim)->pid(), SIGINT);
+  const std::optional<int> status = (*sim)->Wait(absl::Seconds(30));
+  ASSERT_TRUE(status.has_value()) << "sim live ignored SIGINT";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 130) << *status;
+  const std::string out = runtime::live::ReadFileOrEmpty(spawn.stdout_path);
+  EXPECT_NE(out.find("interrupted after"), std::string::npos) << out;
+  EXPECT_NE(out.find("calls:"), std::string::npos) << out;
+  for (pid_t pid : children) {
+    EXPECT_FALSE(Alive(pid)) << pid;
+    if (Alive(pid)) kill(pid, SIGKILL);
+  }
 }
 
 }  // namespace

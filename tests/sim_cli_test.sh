@@ -17,6 +17,10 @@ out=$("$sim" run "$scenarios/steady_round_robin.textproto" --bogus 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "unknown flag --bogus" <<<"$out" || fail "bad flag: rc=$rc $out"
 out=$("$sim" sweep "$scenarios/weighted.textproto" --jobs=999 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q -- "--jobs must be in \[0, 256\]" <<<"$out" || fail "--jobs: rc=$rc $out"
+out=$("$sim" sweep "$scenarios/weighted.textproto" --json=x.json 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--json does nothing for 'sweep'" <<<"$out" || fail "sweep --json: rc=$rc $out"
+out=$("$sim" run "$scenarios/weighted.textproto" --max_duration=0s 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--max_duration must be positive" <<<"$out" || fail "--max_duration=0: rc=$rc $out"
 out=$("$sim" sweep "$scenarios/weighted.textproto" --seeds=0 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q -- "--seeds must be in" <<<"$out" || fail "--seeds: rc=$rc $out"
 
@@ -64,4 +68,16 @@ out=$("$sim" sweep "$tmp/sim/scenarios/failing.textproto" --seeds=3 --jobs=1 2>/
 
 out=$("$sim" check "$scenarios/flaky_network.textproto" --max_duration=10s 2>&1); rc=$?
 [ $rc -eq 0 ] && grep -q "^deterministic: flaky network, seed 1" <<<"$out" || fail "check: $out"
+# SIGINT during a sweep: it stops promptly and still prints the summary of
+# the seeds done (bounded: the sweep would take hours).
+"$sim" sweep "$scenarios/flaky_network.textproto" --seeds=1000000 --jobs=2 \
+  > "$tmp/sweep.out" 2>/dev/null &
+pid=$!
+sleep 2
+kill -INT "$pid"
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fail "sweep ignored SIGINT for 10 s"; fi
+wait "$pid"; rc=$?
+[ $rc -eq 130 ] && grep -q "interrupted by signal 2 after" "$tmp/sweep.out" \
+  || fail "interrupted sweep: rc=$rc $(cat "$tmp/sweep.out")"
 echo "sim tool: all checks passed"

@@ -331,31 +331,70 @@ std::vector<sim::TwinLogEntry> LiveTarget::ReadAccessLog() const {
   return log;
 }
 
-absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
-  SALUDO_CHECK(scenario_ != nullptr);  // Build ran
+void LiveTarget::Cancel() {
+  if (!cancelled_.HasBeenNotified()) cancelled_.Notify();
+}
+
+size_t LiveTarget::PlayTimeline(absl::Time start) {
   std::stable_sort(
       actions_.begin(), actions_.end(),
       [](const Action& a, const Action& b) { return a.at < b.at; });
-  const absl::Time start = absl::Now();
-  for (const Action& a : actions_) {
-    const absl::Duration wait = start + a.at - absl::Now();
-    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
-    a.run();
+  size_t applied = 0;
+  for (; applied < actions_.size(); ++applied) {
+    const absl::Duration wait = start + actions_[applied].at - absl::Now();
+    if (wait > absl::ZeroDuration() &&
+        cancelled_.WaitForNotificationWithTimeout(wait)) {
+      break;
+    }
+    if (cancelled_.HasBeenNotified()) break;
+    actions_[applied].run();
   }
-  // Calls end within their deadline; allow for slow process start-up.
+  return applied;
+}
+
+bool LiveTarget::WaitForClients(absl::Time limit,
+                                std::vector<sim::TwinLogEntry>* balancer) {
+  bool stopping = false;
   for (auto& c : clients_->list) {
-    c->done.WaitForNotificationWithTimeout(start + until + absl::Seconds(4) -
-                                           absl::Now());
+    if (c->loader == nullptr) continue;  // interrupted before it started
+    while (!c->done.WaitForNotificationWithTimeout(absl::Milliseconds(50)) &&
+           absl::Now() < limit) {
+      if (!cancelled_.HasBeenNotified() || stopping) continue;
+      // No new calls; nginx gone, so the calls in flight end at once.
+      stopping = true;
+      for (auto& other : clients_->list) {
+        if (other->loader != nullptr) other->loader->Stop();
+      }
+      *balancer = ReadAccessLog();
+      nginx_->Stop();
+    }
   }
   for (const auto& [name, id] : id_of_) {
     if (stack_->ServerRunning(id)) stack_->SignalServer(id, SIGCONT);
   }
+  return stopping;
+}
+
+absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
+  SALUDO_CHECK(scenario_ != nullptr);  // Build ran
+  const absl::Time start = absl::Now();
+  const size_t applied = PlayTimeline(start);
+  // Calls end within their deadline; allow for slow process start-up.
+  std::vector<sim::TwinLogEntry> balancer;  // read before nginx stopped
+  const bool stopped =
+      WaitForClients(start + until + absl::Seconds(4), &balancer);
   Observations o;
-  o.where = absl::StrCat("live run, ",
-                         absl::FormatDuration(absl::Trunc(
-                             absl::Now() - start, absl::Milliseconds(1))),
-                         " of real time");
+  const std::string elapsed = absl::FormatDuration(
+      absl::Trunc(absl::Now() - start, absl::Milliseconds(1)));
+  o.where = absl::StrCat("live run, ", elapsed, " of real time");
+  if (cancelled_.HasBeenNotified()) {
+    o.notes.push_back(absl::StrCat(
+        "interrupted after ", elapsed, ": ", applied, " of ", actions_.size(),
+        " timeline actions done (client starts and faults); every process "
+        "stopped"));
+  }
   for (auto& c : clients_->list) {
+    if (c->loader == nullptr) continue;  // interrupted before it started
     if (!c->done.HasBeenNotified()) {
       return absl::DeadlineExceededError(
           absl::StrCat("client ", c->name, " did not finish its calls"));
@@ -371,7 +410,7 @@ absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
                    [](const ScenarioCall& a, const ScenarioCall& b) {
                      return a.record.started < b.record.started;
                    });
-  o.balancer = ReadAccessLog();
+  o.balancer = stopped ? std::move(balancer) : ReadAccessLog();
   nginx_->Stop();
   return o;
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "proto/control.pb.h"
+#include "runtime/sync.h"
 #include "scenario/target.h"
 
 namespace saludo::stack {
@@ -70,6 +71,11 @@ class LiveTarget final : public Target {
                          absl::Duration delta) override;
   absl::StatusOr<Observations> Run(absl::Duration until) override;
 
+  // Ends a Run early (e.g. on SIGINT): no more faults are applied, the
+  // clients start no more calls, and Run returns what was observed so far
+  // with a note saying where it stopped. Thread-safe.
+  void Cancel();
+
  private:
   // A backend's service faults as this target last set them (the control
   // service sets them as a whole, so a new fault must not clear the others).
@@ -91,6 +97,13 @@ class LiveTarget final : public Target {
   void SendFaults(int id);
   absl::Status StartNginx(const LoadedScenario& s);
   std::vector<sim::TwinLogEntry> ReadAccessLog() const;
+  // Applies the timeline's actions at their times from `start`; returns how
+  // many ran before a Cancel.
+  size_t PlayTimeline(absl::Time start);
+  // Waits (until `limit`) for every client to finish; on a Cancel stops
+  // them and nginx (its log saved in `balancer` first) and returns true.
+  bool WaitForClients(absl::Time limit,
+                      std::vector<sim::TwinLogEntry>* balancer);
 
   struct Clients;  // the live clock, timers and the scenario's clients
 
@@ -104,6 +117,7 @@ class LiveTarget final : public Target {
   std::map<std::string, std::string> address_of_;  // live -> scenario
   std::map<int, ServiceState> state_;
   std::vector<Action> actions_;
+  runtime::Notification cancelled_;
 };
 
 }  // namespace saludo::scenario

@@ -9,16 +9,21 @@
 //
 // Each world is single-threaded and deterministic; `sweep` runs independent
 // worlds on several threads (this file is tooling, not simulator code).
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <mutex>
+#include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -79,7 +84,8 @@ std::string Replay(const scenario::LoadedScenario& s, uint64_t seed) {
 
 int Run(const scenario::LoadedScenario& s, uint64_t seed) {
   const bool trace = !absl::GetFlag(FLAGS_trace).empty();
-  absl::StatusOr<scenario::ScenarioRun> run = scenario::RunSimulated(s, seed, trace);
+  absl::StatusOr<scenario::ScenarioRun> run =
+      scenario::RunSimulated(s, seed, trace);
   if (!run.ok()) {
     std::fprintf(stderr, "sim: %s\n", run.status().ToString().c_str());
     return 1;
@@ -91,8 +97,8 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
                  absl::GetFlag(FLAGS_json).c_str());
     return 1;
   }
-  if (trace &&
-      !WriteFile(absl::GetFlag(FLAGS_trace), scenario::RunToChromeTrace(s, *run))) {
+  if (trace && !WriteFile(absl::GetFlag(FLAGS_trace),
+                          scenario::RunToChromeTrace(s, *run))) {
     std::fprintf(stderr, "sim: cannot write %s\n",
                  absl::GetFlag(FLAGS_trace).c_str());
     return 1;
@@ -101,8 +107,8 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
   return run->ok() ? 0 : 1;
 }
 
-int Live(const scenario::LoadedScenario& s, const std::string& argv0, bool compare,
-         uint64_t seed) {
+int Live(const scenario::LoadedScenario& s, const std::string& argv0,
+         bool compare, uint64_t seed) {
   absl::StatusOr<scenario::Locate> locate = scenario::RunfilesLocator(argv0);
   if (!locate.ok()) {
     std::fprintf(stderr, "sim: %s\n", locate.status().ToString().c_str());
@@ -111,31 +117,58 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0, bool compa
   std::fprintf(stderr, "playing %s against real processes for %s...\n",
                s.name.c_str(), absl::FormatDuration(s.duration).c_str());
   scenario::LiveTarget target(*locate);
-  absl::StatusOr<scenario::ScenarioRun> live =
-      scenario::RunScenario(s, target);
+  absl::StatusOr<scenario::ScenarioRun> live;
+  std::atomic<bool> finished{false};
+  std::thread runner([&] {
+    live = scenario::RunScenario(s, target);
+    finished = true;
+  });
+  // Ctrl-C (or SIGTERM): stop every process, then report what was done.
+  const int stop_signal = runtime::live::WaitForStopSignal(
+      absl::Milliseconds(100), [&] { return !finished; });
+  if (stop_signal != 0) {
+    std::fprintf(stderr, "sim: signal %d: stopping every process...\n",
+                 stop_signal);
+    target.Cancel();
+  }
+  runner.join();
   if (!live.ok()) {
     std::fprintf(stderr, "sim: %s\n", live.status().ToString().c_str());
     return 1;
   }
   const std::string live_text = scenario::FormatRunSummary(s, *live);
-  if (!compare) {
+  if (!compare || stop_signal != 0) {
     std::printf("%s", live_text.c_str());
+    if (stop_signal != 0) return 128 + stop_signal;
     return live->ok() ? 0 : 1;
   }
-  absl::StatusOr<scenario::ScenarioRun> simulated = scenario::RunSimulated(s, seed, false);
+  absl::StatusOr<scenario::ScenarioRun> simulated =
+      scenario::RunSimulated(s, seed, false);
   if (!simulated.ok()) {
     std::fprintf(stderr, "sim: %s\n", simulated.status().ToString().c_str());
     return 1;
   }
-  std::printf("%s", scenario::SideBySide("live", live_text,
-                                    absl::StrCat("simulated (seed ", seed, ")"),
-                                    scenario::FormatRunSummary(s, *simulated))
-                        .c_str());
+  std::printf("%s",
+              scenario::SideBySide("live", live_text,
+                                   absl::StrCat("simulated (seed ", seed, ")"),
+                                   scenario::FormatRunSummary(s, *simulated))
+                  .c_str());
   return live->ok() && simulated->ok() ? 0 : 1;
 }
 
-// The seeds of this shard (--shard_* or Bazel's test sharding variables).
-std::vector<uint64_t> SweepSeeds() {
+// The seeds of this shard (--shard_* or Bazel's test sharding variables),
+// generated on demand: seed(k) for k in [0, size).
+struct SeedRange {
+  uint64_t first = 1;
+  int64_t index = 0, count = 1;
+  size_t size = 0;
+  uint64_t seed(size_t k) const {
+    return first + static_cast<uint64_t>(index) +
+           static_cast<uint64_t>(k) * static_cast<uint64_t>(count);
+  }
+};
+
+SeedRange SweepSeeds() {
   int shard_index = absl::GetFlag(FLAGS_shard_index);
   int shard_count = absl::GetFlag(FLAGS_shard_count);
   if (shard_count < 0) {
@@ -148,91 +181,131 @@ std::vector<uint64_t> SweepSeeds() {
     runtime::live::UsageError("--shard_index must be in [0, --shard_count)");
   }
   const int64_t n = absl::GetFlag(FLAGS_seeds);
-  if (n < 1 || n > 100000000) {
-    runtime::live::UsageError("--seeds must be in [1, 100000000]");
+  if (n < 1 || n > 1000000000) {
+    runtime::live::UsageError("--seeds must be in [1, 1000000000]");
   }
-  std::vector<uint64_t> seeds;
-  for (int64_t i = 0; i < n; ++i) {
-    if (i % shard_count == shard_index) {
-      seeds.push_back(absl::GetFlag(FLAGS_first_seed) + i);
-    }
-  }
-  return seeds;
+  SeedRange range;
+  range.first = absl::GetFlag(FLAGS_first_seed);
+  range.index = shard_index;
+  range.count = shard_count;
+  range.size =
+      n > shard_index ? (n - shard_index + shard_count - 1) / shard_count : 0;
+  return range;
 }
 
 // What the sweep's workers share.
 struct SweepState {
+  static constexpr size_t kFailedKept = 1000;  // the rest are counted
   std::atomic<size_t> next{0}, done{0};
+  std::atomic<bool> stop{false};
   std::mutex mu;
-  std::vector<uint64_t> failed;  // guarded by mu
-  std::vector<std::string> errors;  // guarded by mu
+  size_t failed_count = 0;          // guarded by mu
+  std::vector<uint64_t> failed;     // guarded by mu; the first kFailedKept
+  std::vector<std::string> errors;  // guarded by mu; as many
 };
 
-void SweepWorker(const scenario::LoadedScenario& s,
-                 const std::vector<uint64_t>& seeds, SweepState* st) {
-  for (size_t k = st->next++; k < seeds.size(); k = st->next++) {
+void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
+                 SweepState* st) {
+  for (size_t k = st->next++; k < seeds.size && !st->stop; k = st->next++) {
     absl::StatusOr<scenario::ScenarioRun> run =
-        scenario::RunSimulated(s, seeds[k], false);
+        scenario::RunSimulated(s, seeds.seed(k), false);
     std::lock_guard<std::mutex> lock(st->mu);
-    if (!run.ok()) st->errors.push_back(run.status().ToString());
-    if (!run.ok() || !run->ok()) st->failed.push_back(seeds[k]);
+    if (!run.ok() && st->errors.size() < SweepState::kFailedKept) {
+      st->errors.push_back(run.status().ToString());
+    }
+    if (!run.ok() || !run->ok()) {
+      ++st->failed_count;
+      if (st->failed.size() < SweepState::kFailedKept) {
+        st->failed.push_back(seeds.seed(k));
+      }
+    }
     ++st->done;
   }
 }
 
-// A progress line on stderr every 200 ms until every seed ran.
-void ShowProgress(size_t total, absl::Time start, SweepState* st) {
+// A progress line on stderr every 200 ms until every seed ran, or a stop
+// signal (returned; 0 if none).
+int ShowProgress(size_t total, absl::Time start, SweepState* st) {
   const bool tty = isatty(fileno(stderr));
-  while (st->done < total) {
-    absl::SleepFor(absl::Milliseconds(200));
-    const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-    const size_t d = st->done;
-    size_t f;
-    {
-      std::lock_guard<std::mutex> lock(st->mu);
-      f = st->failed.size();
-    }
-    const double rate = elapsed > 0 ? d / elapsed : 0;
-    std::fprintf(
-        stderr, "%sseeds %zu/%zu, %zu failing, %.1f seeds/s, ETA %.0fs%s",
-        tty ? "\r" : "", d, total, f, rate,
-        rate > 0 ? (total - d) / rate : 0.0, tty ? "   " : "\n");
-  }
+  const int signal_number =
+      runtime::live::WaitForStopSignal(absl::Milliseconds(200), [&] {
+        const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+        const size_t d = st->done;
+        size_t f;
+        {
+          std::lock_guard<std::mutex> lock(st->mu);
+          f = st->failed_count;
+        }
+        const double rate = elapsed > 0 ? d / elapsed : 0;
+        std::fprintf(stderr,
+                     "%sseeds %zu/%zu, %zu failing, %.1f seeds/s, ETA %.0fs%s",
+                     tty ? "\r" : "", d, total, f, rate,
+                     rate > 0 ? (total - d) / rate : 0.0, tty ? "   " : "\n");
+        return d < total;
+      });
   if (tty) std::fprintf(stderr, "\n");
+  return signal_number;
+}
+
+// Starts up to `jobs` workers; fewer if the system refuses threads.
+std::vector<std::thread> StartWorkers(int jobs,
+                                      const std::function<void()>& work) {
+  std::vector<std::thread> workers;
+  for (int j = 0; j < jobs; ++j) {
+    try {
+      workers.emplace_back(work);
+    } catch (const std::system_error& e) {
+      std::fprintf(stderr, "sim: could start only %d of %d threads: %s\n", j,
+                   jobs, e.what());
+      break;
+    }
+  }
+  return workers;
 }
 
 int Sweep(const scenario::LoadedScenario& s) {
-  const std::vector<uint64_t> seeds = SweepSeeds();
+  const SeedRange seeds = SweepSeeds();
   int jobs = absl::GetFlag(FLAGS_jobs);
-  if (jobs < 0 || jobs > 256) runtime::live::UsageError("--jobs must be in [0, 256]");
+  if (jobs < 0 || jobs > 256) {
+    runtime::live::UsageError("--jobs must be in [0, 256]");
+  }
   if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
   SweepState st;
   const absl::Time start = absl::Now();
-  std::vector<std::thread> workers;
-  for (int j = 0; j < jobs; ++j) {
-    workers.emplace_back([&] { SweepWorker(s, seeds, &st); });
-  }
-  ShowProgress(seeds.size(), start, &st);
+  std::vector<std::thread> workers =
+      StartWorkers(jobs, [&] { SweepWorker(s, seeds, &st); });
+  if (workers.empty()) return 1;
+  const int stop_signal = ShowProgress(seeds.size, start, &st);
+  st.stop = stop_signal != 0;
   for (auto& w : workers) w.join();
   std::sort(st.failed.begin(), st.failed.end());
-  std::printf("%s: %zu seeds in %s (%d jobs): %zu passed, %zu failed\n",
-              s.name.c_str(), seeds.size(),
+  const size_t done = st.done;
+  std::printf("%s: %zu seeds in %s (%zu jobs): %zu passed, %zu failed%s\n",
+              s.name.c_str(), done,
               absl::FormatDuration(
                   absl::Trunc(absl::Now() - start, absl::Milliseconds(10)))
                   .c_str(),
-              jobs, seeds.size() - st.failed.size(), st.failed.size());
+              workers.size(), done - st.failed_count, st.failed_count,
+              stop_signal != 0
+                  ? absl::StrCat(" (interrupted by signal ", stop_signal,
+                                 " after ", done, " of ", seeds.size, ")")
+                        .c_str()
+                  : "");
   for (const std::string& e : st.errors) std::printf("error: %s\n", e.c_str());
   for (size_t i = 0; i < st.failed.size() && i < 20; ++i) {
     std::printf("failed seed %llu: replay with: %s\n",
                 static_cast<unsigned long long>(st.failed[i]),
                 Replay(s, st.failed[i]).c_str());
   }
-  return st.failed.empty() ? 0 : 1;
+  if (stop_signal != 0) return 128 + stop_signal;
+  return st.failed_count == 0 ? 0 : 1;
 }
 
 int Check(const scenario::LoadedScenario& s, uint64_t seed) {
-  absl::StatusOr<scenario::ScenarioRun> a = scenario::RunSimulated(s, seed, true);
-  absl::StatusOr<scenario::ScenarioRun> b = scenario::RunSimulated(s, seed, true);
+  absl::StatusOr<scenario::ScenarioRun> a =
+      scenario::RunSimulated(s, seed, true);
+  absl::StatusOr<scenario::ScenarioRun> b =
+      scenario::RunSimulated(s, seed, true);
   if (!a.ok() || !b.ok()) {
     std::fprintf(stderr, "sim: %s\n",
                  (!a.ok() ? a.status() : b.status()).ToString().c_str());
@@ -271,7 +344,8 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
                  std::string(shrunk.status().message()).c_str());
     return 1;
   }
-  for (const std::string& step : shrunk->steps) std::printf("%s\n", step.c_str());
+  for (const std::string& step : shrunk->steps)
+    std::printf("%s\n", step.c_str());
   std::string text;
   google::protobuf::TextFormat::PrintToString(shrunk->proto, &text);
   std::string out = absl::GetFlag(FLAGS_out);
@@ -281,10 +355,11 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
     out = (dot == std::string::npos ? out : out.substr(0, dot)) +
           ".shrunk.textproto";
   }
-  const std::string header = absl::StrCat(
-      "# Shrunk from ", original.path, " (seed ", seed, ", ",
-      shrunk->steps.size(), " steps); it still fails:\n#   bazel run //sim -- run ",
-      out, " --seed=", seed, "\n");
+  const std::string header =
+      absl::StrCat("# Shrunk from ", original.path, " (seed ", seed, ", ",
+                   shrunk->steps.size(),
+                   " steps); it still fails:\n#   bazel run //sim -- run ", out,
+                   " --seed=", seed, "\n");
   if (!WriteFile(out, header + text)) {
     std::fprintf(stderr, "sim: cannot write %s\n", out.c_str());
     return 1;
@@ -296,16 +371,67 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
 
 }  // namespace
 
+// Which command takes which flag: one table. A flag given to a command
+// that does not take it is refused (it would silently do nothing).
+struct CommandFlags {
+  const char* command;
+  std::vector<const char*> flags;
+};
+const std::vector<CommandFlags>& CommandTable() {
+  static const auto* table = new std::vector<CommandFlags>{
+      {"run", {"seed", "json", "trace", "max_duration"}},
+      {"sweep",
+       {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
+        "max_duration"}},
+      {"check", {"seed", "max_duration"}},
+      {"shrink", {"seed", "out", "max_duration"}},
+      {"live", {"max_duration"}},
+      {"compare", {"seed", "max_duration"}},
+  };
+  return *table;
+}
+
+// Exits with usage (2) unless `command` exists and takes every flag given.
+void CheckCommandFlags(const std::string& command) {
+  const CommandFlags* entry = nullptr;
+  std::set<std::string> all;
+  for (const CommandFlags& c : CommandTable()) {
+    if (command == c.command) entry = &c;
+    all.insert(c.flags.begin(), c.flags.end());
+  }
+  if (entry == nullptr) {
+    runtime::live::UsageError("unknown command '" + command + "'");
+  }
+  for (const std::string& name : all) {
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    // Given = not at its default (this Abseil keeps "specified" private).
+    if (flag == nullptr || flag->CurrentValue() == flag->DefaultValue()) {
+      continue;
+    }
+    const bool taken = std::find(entry->flags.begin(), entry->flags.end(),
+                                 name) != entry->flags.end();
+    if (!taken) {
+      runtime::live::UsageError(
+          absl::StrCat("--", name, " does nothing for '", command, "'"));
+    }
+  }
+  const absl::Duration max = absl::GetFlag(FLAGS_max_duration);
+  if (max <= absl::ZeroDuration()) {
+    runtime::live::UsageError("--max_duration must be positive");
+  }
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args =
       runtime::live::ParseFlagsOrExit(argc, argv, kUsage, /*max_positional=*/2);
-  if (args.size() != 2)
+  if (args.size() != 2) {
     runtime::live::UsageError("expected a command and a scenario file");
-  const std::string& command = args[0];
-  if (command != "run" && command != "sweep" && command != "check" &&
-      command != "shrink" && command != "live" && command != "compare") {
-    runtime::live::UsageError("unknown command '" + command + "'");
   }
+  const std::string& command = args[0];
+  CheckCommandFlags(command);
+  // Before any thread: sweep, live and compare take SIGINT/SIGTERM
+  // themselves, stop cleanly and print what was done.
+  runtime::live::BlockStopSignals();
   absl::StatusOr<scenario::LoadedScenario> scenario =
       scenario::LoadScenario(UserPath(args[1]));
   if (!scenario.ok()) {
@@ -322,7 +448,8 @@ int main(int argc, char** argv) {
   if (command == "check") return Check(*scenario, seed);
   if (command == "live") return Live(*scenario, argv[0], false, seed);
   if (command == "compare") return Live(*scenario, argv[0], true, seed);
-  if (absl::GetFlag(FLAGS_seed) == 0)
+  if (absl::GetFlag(FLAGS_seed) == 0) {
     runtime::live::UsageError("shrink needs --seed");
+  }
   return ShrinkCommand(*scenario, seed);
 }
