@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "runtime/input_file.h"
 #include "scenario/faults.h"
 #include "scenario/properties.h"
 #include "scenario/services.h"
@@ -278,11 +279,10 @@ bool ParseScenarioDuration(const std::string& text, absl::Duration* out) {
 }
 
 absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read scenario file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return LoadScenarioText(ss.str(), path);
+  absl::StatusOr<std::string> text =
+      runtime::ReadInputFile(path, "scenario file");
+  if (!text.ok()) return text.status();
+  return LoadScenarioText(*text, path);
 }
 
 absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,

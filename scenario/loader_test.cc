@@ -162,6 +162,17 @@ TEST(ScenarioLoaderTest, NumbersOutOfRangeAreRefusedWhereTheyAreRead) {
   ExpectError(Load("", long_run), "duration", "at most 24h");
 }
 
+TEST(ScenarioLoaderTest, PropertiesThatCouldNeverFailAreRefused) {
+  ExpectError(Load("properties { balanced_share { backends: \"server1\" "
+                   "tolerance: 0.1 from: \"5s\" until: \"2s\" } }\n"),
+              "properties[0].balanced_share.until",
+              "the window [5s, 2s) is empty");
+  ExpectError(Load("properties { balanced_share { backends: \"server1\" "
+                   "weights: 0 tolerance: 0.1 } }\n"),
+              "properties[0].balanced_share.weights",
+              "expected a positive weight");
+}
+
 // A service kind without a control service, as a user might register one.
 const bool kQuietRegistered = RegisterServiceKind([] {
   ServiceKind k;

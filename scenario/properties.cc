@@ -70,6 +70,12 @@ absl::Status ParseBalancedShare(const Validator& v, const FieldPath& at,
                            s.duration);
       !st.ok())
     return st;
+  if (out->from >= out->until) {
+    return v.Error(Sub(at, "until"),
+                   absl::StrCat("the window [", absl::FormatDuration(out->from),
+                                ", ", absl::FormatDuration(out->until),
+                                ") is empty: until must be after from"));
+  }
   out->label =
       absl::StrCat("balanced share of ", absl::StrJoin(out->backends, ", "),
                    " within ", out->tolerance);
@@ -117,7 +123,7 @@ Verdict CheckBalancedShare(const PropertySpec& p, const CheckInput& in) {
   }
   if (total == 0) {
     v.holds = false;
-    v.first_violation = "no successful call in the window";
+    v.first_violation = "no calls to measure: no successful call in the window";
   }
   v.measured = absl::StrJoin(measured, ", ");
   v.bound = absl::StrJoin(bound, ", ");
@@ -247,7 +253,7 @@ Verdict CheckSuccessRate(const PropertySpec& p, const CheckInput& in) {
   if (!v.holds) {
     v.first_violation = first_failure != nullptr
                             ? "first failed: " + CallText(*first_failure, in)
-                            : "no calls";
+                            : "no calls to measure";
   }
   return v;
 }
@@ -294,6 +300,11 @@ Verdict CheckLatencyBound(const PropertySpec& p, const CheckInput& in) {
   if (!v.holds && first_slow != nullptr) {
     v.first_violation = "first over the bound: " + CallText(*first_slow, in);
   }
+  if (latencies.empty()) {
+    v.first_violation = p.successful_only
+                            ? "no calls to measure: no call succeeded"
+                            : "no calls to measure";
+  }
   return v;
 }
 
@@ -321,7 +332,8 @@ Verdict CheckDeadlines(const PropertySpec& p, const CheckInput& in) {
       v.first_violation = "first late: " + CallText(c, in);
     }
   }
-  v.holds = late == 0;
+  v.holds = late == 0 && !in.observed.calls.empty();
+  if (in.observed.calls.empty()) v.first_violation = "no calls to measure";
   v.measured = absl::StrCat(late, " calls late; latest completion ",
                             in.observed.calls.empty() ? "-" : Ms(worst),
                             " relative to its deadline");
@@ -371,7 +383,11 @@ Verdict CheckClockSpread(const PropertySpec& p, const CheckInput& in) {
       absl::StrCat("spread ", Ms(spread),
                    " (median offsets: ", absl::StrJoin(parts, ", "), ")");
   v.bound = absl::StrCat("<= ", Ms(p.at_most));
-  if (!v.holds) v.first_violation = in.run_label;
+  if (!v.holds) {
+    v.first_violation = offsets.empty()
+                            ? "no calls to measure: no call succeeded"
+                            : in.run_label;
+  }
   return v;
 }
 

@@ -1,5 +1,7 @@
 #include "scenario/runner.h"
 
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -101,6 +103,29 @@ TEST(ScenarioRunnerTest, APropertyWithoutItsEvidenceIsSkippedWithTheReason) {
   EXPECT_EQ(v[0].measured, "not checked: no attempt times");
   EXPECT_EQ(v[0].property, s->properties[0].label);
   for (size_t i = 1; i < v.size(); ++i) EXPECT_FALSE(v[i].skipped);
+}
+
+TEST(ScenarioRunnerTest, WithNoCallsEveryPropertyFailsSayingSo) {
+  const std::string path = ScenarioFile("clock_skew");
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  text +=
+      "properties { success_rate { at_least: 0.5 } }\n"
+      "properties { latency { percentile: 99 at_most: \"1s\" } }\n"
+      "properties { deadlines {} }\n";
+  auto s = LoadScenarioText(text, path);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->properties.size(), 5u);
+  auto run = RunSimulated(*s, 1, false);
+  ASSERT_TRUE(run.ok());
+  run->observed.calls.clear();  // as if no call had been made
+  SimulatedTarget target(1, false);
+  for (const Verdict& v : CheckRun(*s, *run, target)) {
+    EXPECT_FALSE(v.holds) << v.property;
+    EXPECT_TRUE(absl::StrContains(v.first_violation, "no calls to measure"))
+        << v.property << ": " << v.first_violation;
+  }
 }
 
 }  // namespace

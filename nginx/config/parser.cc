@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/input_file.h"
 
 namespace saludo::nginx {
 namespace {
@@ -276,14 +277,10 @@ class Parser {
 absl::StatusOr<std::vector<Directive>> ParseFileAt(const std::string& path,
                                                    const std::string& dir,
                                                    int depth) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError("cannot read nginx configuration " + path);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  Parser parser(text, path, dir, depth);
+  absl::StatusOr<std::string> text =
+      runtime::ReadInputFile(path, "nginx configuration");
+  if (!text.ok()) return text.status();
+  Parser parser(*text, path, dir, depth);
   return parser.ParseBlock(false, SourceLocation{path, 1, 1});
 }
 

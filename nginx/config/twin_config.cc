@@ -56,6 +56,16 @@ class Builder {
           "worker_processes other than 1 (balancing state is per worker; "
           "the twin models one worker)");
     }
+    bool any_route = false;
+    for (const ServerBlock& server : config_.servers) {
+      any_route = any_route || !server.routes.empty();
+    }
+    if (!any_route) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          config_.path, ": no server block has a location with grpc_pass, so nginx "
+          "would answer every call with 404 (is this the right file?",
+          top.empty() ? " It is empty." : "", ")"));
+    }
     // Every grpc_pass must name an upstream or an address.
     for (ServerBlock& server : config_.servers) {
       for (GrpcRoute& route : server.routes) {

@@ -129,6 +129,24 @@ TEST(TwinConfigTest, NumbersOutOfRangeAreNamedWithTheirPlace) {
   EXPECT_TRUE(FromText(location + "location @e { return 204; } } }").ok());
 }
 
+TEST(TwinConfigTest, AConfigThatProxiesNothingIsRefused) {
+  EXPECT_NE(std::string(FromText("").status().message())
+                .find("no server block has a location with grpc_pass, so "
+                      "nginx would answer every call with 404 (is this the "
+                      "right file? It is empty.)"),
+            std::string::npos);
+  EXPECT_NE(std::string(FromText("http { server { listen 1; location / { "
+                                 "return 200; } } }")
+                            .status()
+                            .message())
+                .find("no server block has a location with grpc_pass"),
+            std::string::npos);
+  auto dir = LoadTwinConfig(::testing::TempDir());
+  EXPECT_NE(std::string(dir.status().message()).find("it is a directory"),
+            std::string::npos)
+      << dir.status();
+}
+
 TEST(TwinConfigTest, NginxDurations) {
   absl::Duration d;
   ASSERT_TRUE(ParseNginxDuration("1m30s", &d));
