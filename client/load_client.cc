@@ -43,6 +43,9 @@ absl::Status ValidateLoadOptions(const LoadOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("requests must be at least 1, got ", options.requests));
   }
+  if (options.max_calls < 0) {
+    return absl::InvalidArgumentError("max_calls must not be negative");
+  }
   if (options.concurrency < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "concurrency must be at least 1, got ", options.concurrency));
@@ -71,6 +74,9 @@ LoadClient::LoadClient(runtime::Clock* clock, runtime::Channel* channel,
 
 bool LoadClient::MoreToStart() {
   if (stopped_) return false;
+  if (options_.max_calls > 0 && next_index_ >= options_.max_calls) {
+    return false;
+  }
   if (options_.duration > absl::ZeroDuration()) {
     return clock_->Monotonic() - started_at_ < options_.duration;
   }

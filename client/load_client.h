@@ -52,6 +52,9 @@ struct LoadOptions {
   absl::Duration duration = absl::ZeroDuration();
   // Per call, on the client's clock.
   absl::Duration deadline = absl::Seconds(5);
+  // If > 0: never start more calls than this (a guard on what a load can
+  // cost; a scenario sets it).
+  int64_t max_calls = 0;
 };
 
 // The outcome of one call.

@@ -1,11 +1,14 @@
 #include "scenario/loader.h"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -271,6 +274,54 @@ absl::Status LoadNetwork(const Validator& v, const std::set<std::string>& nodes,
   return absl::OkStatus();
 }
 
+// The shortest one-way latency any link can draw.
+absl::Duration ShortestHop(const LoadedScenario& s) {
+  absl::Duration shortest = s.default_link.latency.Lower();
+  for (const auto& l : s.links) {
+    shortest = std::min(shortest, l.link.latency.Lower());
+  }
+  return shortest;
+}
+
+// How many calls a client can start at most (-1: no bound can be computed,
+// a closed loop over links whose latency can be 0).
+double CallBound(const LoadedScenario::Client& c, absl::Duration hop) {
+  const double seconds = absl::ToDoubleSeconds(c.load.duration);
+  if (c.load.calls_per_second > 0) {
+    return std::ceil(c.load.calls_per_second * seconds);
+  }
+  // A call takes at least a round trip to nginx (which may answer itself).
+  const absl::Duration round_trip = 2 * hop;
+  if (round_trip <= absl::ZeroDuration()) return -1;
+  return c.load.concurrency *
+         (std::ceil(seconds / absl::ToDoubleSeconds(round_trip)) + 1);
+}
+
+// The scenario's calls, bounded up front ("this scenario would start ...");
+// every load also gets the limit as a guard.
+absl::Status CheckCallBudget(const Validator& v, LoadedScenario* out) {
+  const absl::Duration hop = ShortestHop(*out);
+  double total = 0;
+  int biggest = 0;
+  double biggest_bound = -1;
+  for (size_t i = 0; i < out->clients.size(); ++i) {
+    out->clients[i].load.max_calls = kMaxCallsPerRun;
+    const double bound = CallBound(out->clients[i], hop);
+    if (bound < 0) continue;
+    total += bound;
+    if (bound > biggest_bound) {
+      biggest_bound = bound;
+      biggest = static_cast<int>(i);
+    }
+  }
+  if (total <= kMaxCallsPerRun) return absl::OkStatus();
+  return v.Error(
+      {{"topology", -1}, {"clients", biggest}, {"load", -1}},
+      absl::StrFormat("this scenario would start up to %.0f calls; the limit "
+                      "is %d (lower the rate, the concurrency or the duration)",
+                      total, kMaxCallsPerRun));
+}
+
 }  // namespace
 
 bool ParseScenarioDuration(const std::string& text, absl::Duration* out) {
@@ -305,6 +356,7 @@ absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
   if (st.ok()) st = LoadBackends(v, &nodes, &out);
   if (st.ok()) st = LoadClients(v, &nodes, &out);
   if (st.ok()) st = LoadNetwork(v, nodes, &out);
+  if (st.ok()) st = CheckCallBudget(v, &out);
   if (st.ok()) st = LoadFaults(v, &out);
   if (st.ok()) st = LoadProperties(v, &out);
   if (!st.ok()) return st;

@@ -162,6 +162,55 @@ TEST(ScenarioLoaderTest, NumbersOutOfRangeAreRefusedWhereTheyAreRead) {
   ExpectError(Load("", long_run), "duration", "at most 24h");
 }
 
+TEST(ScenarioLoaderTest, ValuesThatUsedToCrashTheSimulatorAreRefused) {
+  for (const char* rate : {"1e12", "inf", "nan", "-1"}) {
+    std::string text = kGood;
+    text.replace(text.find("closed_loop { concurrency: 2 }"), 30,
+                 std::string("open_loop { calls_per_second: ") + rate + " }");
+    ExpectError(Load("", text), "topology.clients[0].load.open_loop",
+                "calls_per_second must be in (0, 1000000]");
+  }
+  for (const char* ppm : {"inf", "1e300", "-inf", "nan"}) {
+    ExpectError(Load(std::string("faults { at: \"1s\" node: \"server1\" "
+                                 "clock_drift { ppm: ") +
+                     ppm + " } }\n"),
+                "faults[0].clock_drift", "ppm must be in");
+  }
+  std::string max_int = kGood;
+  max_int.replace(max_int.find("concurrency: 2"), 14,
+                  "concurrency: 2147483647");
+  ExpectError(Load("", max_int), "topology.clients[0].load.closed_loop",
+              "concurrency must be in [1, 100000]");
+}
+
+TEST(ScenarioLoaderTest, TheCallsAScenarioWouldStartAreBoundedUpFront) {
+  const std::string busy = R"(name: "t"
+duration: "24h"
+topology {
+  nginx_config: "../../nginx/nginx.conf"
+  backends { name: "server1" server_id: 1 address: "127.0.0.1:3001" }
+  backends { name: "server2" server_id: 2 address: "127.0.0.1:3002" }
+  clients { name: "client" load { open_loop { calls_per_second: 1000000 } duration: "24h" } }
+}
+)";
+  ExpectError(Load("", busy), "topology.clients[0].load",
+              "this scenario would start up to 86400000000 calls; the limit "
+              "is 2000000");
+  std::string closed = kGood;
+  closed.replace(closed.find("concurrency: 2"), 14, "concurrency: 100000");
+  ExpectError(Load("", closed), "topology.clients[0].load",
+              "this scenario would start up to");
+  // A closed loop whose links can take no time cannot be bounded up front:
+  // it is accepted, and every load carries the limit as a guard.
+  auto s = LoadScenarioText(
+      std::string(kGood) +
+          "network { default_link { latency { lognormal { median: \"1ms\" "
+          "sigma: 1 } } } }\n",
+      ScenarioDir() + "/t.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->clients[0].load.max_calls, kMaxCallsPerRun);
+}
+
 TEST(ScenarioLoaderTest, PropertiesThatCouldNeverFailAreRefused) {
   ExpectError(Load("properties { balanced_share { backends: \"server1\" "
                    "tolerance: 0.1 from: \"5s\" until: \"2s\" } }\n"),

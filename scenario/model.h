@@ -21,6 +21,10 @@ namespace saludo::scenario {
 // The balancer's node name in every scenario.
 inline constexpr char kNginxNode[] = "nginx";
 
+// The most calls one run of a scenario may start (all clients together):
+// checked at load where it can be computed, and a guard on every load.
+inline constexpr int64_t kMaxCallsPerRun = 2000000;
+
 struct LinkSpec {
   sim::Distribution latency = sim::Distribution::Fixed(absl::Microseconds(50));
   double loss = 0;       // in [0, 1]

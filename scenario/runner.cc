@@ -1,5 +1,7 @@
 #include "scenario/runner.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "scenario/faults.h"
 #include "scenario/sim_target.h"
@@ -68,6 +70,16 @@ absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& s, Target& target,
   run.observed = *std::move(observed);
   run.observed.notes.insert(run.observed.notes.begin(), notes.begin(),
                             notes.end());
+  for (const auto& c : s.clients) {
+    const int64_t calls = std::count_if(
+        run.observed.calls.begin(), run.observed.calls.end(),
+        [&](const ScenarioCall& call) { return call.client == c.name; });
+    if (c.load.max_calls > 0 && calls >= c.load.max_calls) {
+      run.observed.notes.push_back(absl::StrCat(
+          "client ", c.name, " stopped at the limit of ", c.load.max_calls,
+          " calls: a closed loop over links that can take no time at all"));
+    }
+  }
   run.verdicts = CheckRun(s, run, target);
   return run;
 }

@@ -105,6 +105,18 @@ TEST(ScenarioRunnerTest, APropertyWithoutItsEvidenceIsSkippedWithTheReason) {
   for (size_t i = 1; i < v.size(); ++i) EXPECT_FALSE(v[i].skipped);
 }
 
+TEST(ScenarioRunnerTest, ALoadStoppedByTheCallLimitIsReported) {
+  auto s = LoadScenario(ScenarioFile("steady_round_robin"));
+  ASSERT_TRUE(s.ok());
+  s->clients[0].load.max_calls = 10;  // as kMaxCallsPerRun would
+  auto run = RunSimulated(*s, 1, false);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->observed.calls.size(), 10u);
+  const std::string text = FormatRunSummary(*s, *run);
+  EXPECT_TRUE(absl::StrContains(text, "stopped at the limit of 10 calls"))
+      << text;
+}
+
 TEST(ScenarioRunnerTest, WithNoCallsEveryPropertyFailsSayingSo) {
   const std::string path = ScenarioFile("clock_skew");
   std::ifstream in(path);

@@ -91,6 +91,27 @@ absl::Duration Distribution::Sample(runtime::Random& random) const {
   return absl::Nanoseconds(std::llround(seconds * 1e9));
 }
 
+absl::Duration Distribution::Lower() const {
+  double seconds = 0;
+  switch (kind_) {
+    case Kind::kFixed:
+    case Kind::kUniform:
+    case Kind::kPareto:
+      seconds = a_;
+      break;
+    case Kind::kNormal:
+      seconds = c_;
+      break;
+    case Kind::kExponential:
+      seconds = b_;
+      break;
+    case Kind::kLogNormal:
+      seconds = 0;
+      break;
+  }
+  return absl::Nanoseconds(std::llround(std::max(seconds, 0.0) * 1e9));
+}
+
 double Distribution::MeanSeconds() const {
   switch (kind_) {
     case Kind::kFixed:

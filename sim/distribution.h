@@ -49,6 +49,10 @@ class Distribution {
   // The mean in theory (infinite for Pareto with alpha <= 1).
   double MeanSeconds() const;
 
+  // The smallest draw there can be (zero when draws come arbitrarily close
+  // to it, as for a log-normal).
+  absl::Duration Lower() const;
+
   Kind kind() const { return kind_; }
   // e.g. "uniform(1ms, 3ms)".
   std::string ToString() const;
