@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -34,13 +35,11 @@ std::string NginxBinary(const NginxOptions& options) {
 // Creates prefix/{conf,logs,tmp} with the rendered configuration, owned by
 // the user nginx will run as.
 absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
-                                       std::string* rendered) {
-  std::string text = ReadFileOrEmpty(options.config_path);
-  if (text.empty()) {
-    return absl::NotFoundError("cannot read nginx configuration " +
-                               options.config_path);
-  }
-  *rendered = RemapPorts(text, options.port_map);
+                                       RenderedConfig* rendered) {
+  absl::StatusOr<RenderedConfig> config =
+      RenderConfig(options.config_path, options.port_map);
+  if (!config.ok()) return config.status();
+  *rendered = *std::move(config);
   char tmpl[] = "/tmp/saludo-nginx-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
   const std::string prefix = tmpl;
@@ -50,7 +49,7 @@ absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
   }
   {
     std::ofstream out(fs::path(prefix) / "conf" / "nginx.conf");
-    out << *rendered;
+    out << rendered->text;
   }
   if (geteuid() == 0) {
     if (passwd* pw = getpwnam(kUnprivilegedUser); pw != nullptr) {
@@ -66,6 +65,21 @@ absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
   }
   chmod(prefix.c_str(), 0755);
   return prefix;
+}
+
+// Every port nginx will listen on must be free now; "port N is already in
+// use" otherwise, before anything starts.
+absl::Status PortsFree(const NginxOptions& options,
+                       const std::vector<int>& ports) {
+  for (int port : ports) {
+    if (runtime::live::PortAcceptsConnections(port)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "port ", port, " is already in use (another process accepts "
+          "connections on it); nginx (", options.config_path,
+          ") cannot listen there"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::vector<std::string> NginxArgv(const NginxOptions& options,
@@ -125,26 +139,110 @@ absl::StatusOr<std::map<int, int>> ParsePortMap(absl::string_view text) {
   return map;
 }
 
-std::vector<int> ListenPorts(absl::string_view config) {
-  std::vector<int> ports;
-  for (absl::string_view line : absl::StrSplit(config, '\n')) {
-    line = absl::StripAsciiWhitespace(line);
-    if (!absl::ConsumePrefix(&line, "listen")) continue;
-    if (line.empty() || !std::isspace(static_cast<unsigned char>(line[0]))) {
+namespace {
+
+// An argument as nginx reads it back: bare when it can be, else quoted with
+// " and \ escaped (nginx decodes \\ and \" in quoted strings).
+std::string QuoteArg(const std::string& arg) {
+  bool bare = !arg.empty();
+  for (char c : arg) {
+    bare = bare && !std::isspace(static_cast<unsigned char>(c)) && c != ';' &&
+           c != '{' && c != '}' && c != '"' && c != '\'' && c != '\\' &&
+           c != '#';
+  }
+  if (bare) return arg;
+  std::string out = "\"";
+  for (char c : arg) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
       continue;
     }
-    line = absl::StripAsciiWhitespace(line);
-    absl::string_view address = line.substr(0, line.find_first_of(" \t;"));
-    absl::string_view port_text = address.substr(address.rfind(':') + 1);
-    if (address.rfind(':') == absl::string_view::npos) port_text = address;
-    int port = 0;
-    if (absl::SimpleAtoi(port_text, &port)) ports.push_back(port);
+    out.push_back(c);
   }
-  return ports;
+  return out + "\"";
 }
 
+// A port written bare ("listen 3005") or after a colon, remapped.
+std::string RemapArg(const std::string& arg, const std::map<int, int>& map) {
+  int port = 0;
+  if (absl::SimpleAtoi(arg, &port)) {
+    if (auto it = map.find(port); it != map.end()) {
+      return absl::StrCat(it->second);
+    }
+  }
+  return RemapPorts(arg, map);
+}
+
+void Render(const std::vector<Directive>& block, int depth,
+            const std::map<int, int>& map, bool in_server,
+            RenderedConfig* out) {
+  const std::string indent(depth * 4, ' ');
+  for (const Directive& d : block) {
+    std::string line = indent + d.name;
+    for (size_t i = 0; i < d.args.size(); ++i) {
+      const std::string arg = RemapArg(d.args[i], map);
+      absl::StrAppend(&line, " ", QuoteArg(arg));
+      int port = 0;
+      const std::string port_text = arg.substr(arg.rfind(':') + 1);
+      if (in_server && d.name == "listen" && i == 0 &&
+          absl::SimpleAtoi(port_text, &port)) {
+        out->listen_ports.push_back(port);
+      }
+    }
+    out->text += line + (d.has_block ? " {\n" : ";\n");
+    out->origin.push_back(d.where);
+    if (!d.has_block) continue;
+    Render(d.block, depth + 1, map, in_server || d.name == "server", out);
+    out->text += indent + "}\n";
+    out->origin.push_back(d.where);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<RenderedConfig> RenderConfig(
+    const std::string& path, const std::map<int, int>& port_map) {
+  absl::StatusOr<std::vector<Directive>> top = ParseConfigFile(path);
+  if (!top.ok()) return top.status();
+  RenderedConfig rendered;
+  rendered.text = absl::StrCat("# ", path, ", as rendered for this prefix\n");
+  rendered.origin.push_back(SourceLocation{path, 1, 1});
+  Render(*top, 0, port_map, false, &rendered);
+  return rendered;
+}
+
+namespace {
+
+// nginx names the rendered copy ("in /tmp/saludo-nginx-X/conf/nginx.conf:12");
+// say the user's file and line instead.
+std::string UserLocations(std::string message, const std::string& prefix,
+                          const RenderedConfig& rendered) {
+  const std::string copy = prefix + "/conf/nginx.conf:";
+  for (size_t at = message.find(copy); at != std::string::npos;
+       at = message.find(copy, at)) {
+    size_t end = at + copy.size();
+    while (end < message.size() && std::isdigit(message[end])) ++end;
+    int line = 0;
+    if (!absl::SimpleAtoi(message.substr(at + copy.size(), end - at - copy.size()),
+                          &line) ||
+        line < 1 || line > static_cast<int>(rendered.origin.size())) {
+      at = end;
+      continue;
+    }
+    const SourceLocation& where = rendered.origin[line - 1];
+    const std::string user = absl::StrCat(where.file, ":", where.line);
+    message.replace(at, end - at, user);
+    at += user.size();
+  }
+  return absl::StrReplaceAll(message, {{prefix + "/conf/nginx.conf",
+                                        rendered.origin.front().file}});
+}
+
+}  // namespace
+
 absl::Status ValidateConfig(const NginxOptions& options) {
-  std::string rendered;
+  RenderedConfig rendered;
   absl::StatusOr<std::string> prefix = MakePrefix(options, &rendered);
   if (!prefix.ok()) return prefix.status();
   std::vector<std::string> argv = NginxArgv(options, *prefix, "daemon off;");
@@ -160,9 +258,11 @@ absl::Status ValidateConfig(const NginxOptions& options) {
   fs::remove_all(*prefix, ec);
   if (!result.ok()) return result.status();
   if (result->exit_code != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("nginx -t rejected ", options.config_path, ":\n",
-                     absl::StripTrailingAsciiWhitespace(result->output)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "nginx -t rejected ", options.config_path, ":\n",
+        UserLocations(
+            std::string(absl::StripTrailingAsciiWhitespace(result->output)),
+            *prefix, rendered)));
   }
   return absl::OkStatus();
 }
@@ -176,13 +276,19 @@ absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
         "$SALUDO_NGINX overrides the path)"));
   }
   if (absl::Status valid = ValidateConfig(options); !valid.ok()) return valid;
-  std::string rendered;
+  RenderedConfig rendered;
   absl::StatusOr<std::string> prefix = MakePrefix(options, &rendered);
   if (!prefix.ok()) return prefix.status();
+  if (absl::Status free = PortsFree(options, rendered.listen_ports);
+      !free.ok()) {
+    std::error_code ec;
+    fs::remove_all(*prefix, ec);
+    return free;
+  }
   std::unique_ptr<NginxProcess> nginx(new NginxProcess);
   nginx->prefix_ = *prefix;
   nginx->keep_prefix_ = options.keep_prefix;
-  nginx->listen_ports_ = ListenPorts(rendered);
+  nginx->listen_ports_ = rendered.listen_ports;
 
   runtime::live::SpawnOptions spawn;
   spawn.argv =
@@ -200,9 +306,11 @@ absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
 
   const absl::Time end = absl::Now() + absl::Seconds(10);
   while (true) {
+    // Ready means *this* nginx listens: a port that accepts connections
+    // could be another process's.
     bool all_up = true;
     for (int port : nginx->listen_ports_) {
-      all_up = all_up && runtime::live::PortAcceptsConnections(port);
+      all_up = all_up && runtime::live::ListensOn(nginx->process_->pid(), port);
     }
     if (all_up && nginx->process_->Running()) break;
     if (!nginx->process_->Running()) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "nginx/config/parser.h"
 #include "runtime/live/subprocess.h"
 
 namespace saludo::nginx {
@@ -24,8 +25,17 @@ std::string RemapPorts(absl::string_view config,
 // names the bad entry.
 absl::StatusOr<std::map<int, int>> ParsePortMap(absl::string_view text);
 
-// The ports of the `listen` directives of a configuration, in order.
-std::vector<int> ListenPorts(absl::string_view config);
+// A configuration as nginx will run it from its temporary prefix: read with
+// the real parser (errors name the user's file:line), includes inlined (a
+// relative include works however far the prefix is from the user's file),
+// ports remapped, one directive per line; for each line, where it came from.
+struct RenderedConfig {
+  std::string text;
+  std::vector<SourceLocation> origin;  // origin[i]: line i + 1 of `text`
+  std::vector<int> listen_ports;       // remapped, in order
+};
+absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
+                                            const std::map<int, int>& port_map);
 
 struct NginxOptions {
   std::string config_path;

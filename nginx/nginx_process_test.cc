@@ -1,5 +1,9 @@
 #include "nginx/nginx_process.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
 #include "gtest/gtest.h"
 
 namespace saludo::nginx {
@@ -15,10 +19,46 @@ TEST(RemapPortsTest, RewritesOnlyMappedWholePorts) {
             "no ports here: 3001");
 }
 
-TEST(ListenPortsTest, FindsPortsOfListenDirectives) {
-  EXPECT_EQ(ListenPorts("  listen 127.0.0.1:3005 http2;\n"
-                        "listen 8080;\n# listen 9;\nlistener 7;\n"),
-            (std::vector<int>{3005, 8080}));
+std::string Write(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::filesystem::create_directories(
+      std::filesystem::path(path).parent_path());
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A `listen` that is not the first token of its line, a relative include,
+// ports remapped in both files, and a regex that keeps its backslashes.
+TEST(RenderConfigTest, ParsesIncludesRemapsAndRemembersWhereLinesCameFrom) {
+  Write("render/conf.d/up.conf",
+        "upstream u { server 127.0.0.1:3001; }\n");
+  const std::string main = Write(
+      "render/main.conf",
+      "events {}\nhttp { include conf.d/*.conf;\n"
+      "  server { listen 127.0.0.1:3005 http2; location ~ ^/a\\d {\n"
+      "    grpc_pass grpc://u; return 200 \"two words\"; } } }\n");
+  auto r = RenderConfig(main, {{3001, 41001}, {3005, 41005}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->listen_ports, (std::vector<int>{41005}));
+  EXPECT_NE(r->text.find("server 127.0.0.1:41001;"), std::string::npos)
+      << r->text;
+  EXPECT_NE(r->text.find("location ~ \"^/a\\\\d\" {"), std::string::npos)
+      << r->text;
+  EXPECT_NE(r->text.find("return 200 \"two words\";"), std::string::npos);
+  // Every line knows its origin: the upstream line is in the included file.
+  const size_t line =
+      std::count(r->text.begin(),
+                 r->text.begin() + r->text.find("upstream u"), '\n');
+  EXPECT_NE(r->origin[line].file.find("conf.d/up.conf"), std::string::npos);
+  EXPECT_EQ(r->origin[line].line, 1);
+}
+
+TEST(RenderConfigTest, ErrorsNameTheUsersFile) {
+  const std::string bad = Write("render/bad.conf", "http { server { ");
+  auto r = RenderConfig(bad, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("render/bad.conf:1:"), std::string::npos)
+      << r.status();
 }
 
 TEST(ParsePortMapTest, ParsesAndRejects) {

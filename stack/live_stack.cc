@@ -142,11 +142,12 @@ absl::Status LiveStack::StartServer(int id) {
       runtime::live::Subprocess::Spawn(spawn);
   if (!child.ok()) return child.status();
   servers_[id] = std::move(*child);
-  absl::StatusOr<std::string> ready = runtime::live::WaitForLine(
-      spawn.stdout_path, fill(command.ready), absl::Seconds(10));
+  absl::StatusOr<std::string> ready =
+      runtime::live::WaitForLine(spawn.stdout_path, fill(command.ready),
+                                 absl::Seconds(10), servers_[id].get());
   if (!ready.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("server ", id, " did not start: ", ServerOutput(id)));
+    return absl::UnavailableError(absl::StrCat(
+        "server ", id, " (", spawn.argv[0], "): ", ready.status().message()));
   }
   // "<ready> HOST:PORT[ more text][ (control HOST:PORT)]"
   const std::string ready_text = fill(command.ready);

@@ -11,6 +11,7 @@
 #include "nginx/nginx_process.h"
 #include "proto/control.pb.h"
 #include "runtime/live/grpc_channel.h"
+#include "runtime/live/grpc_server.h"
 #include "runtime/sync.h"
 #include "services/control_service.h"
 #include "runtime/live/subprocess.h"
@@ -231,7 +232,42 @@ TEST(LiveE2eTest, BrokenConfigIsRejectedWithFileAndLine) {
   absl::Status status = nginx::ValidateConfig(options);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(status.message(), "wieght")) << status;
-  EXPECT_TRUE(absl::StrContains(status.message(), "nginx.conf:3")) << status;
+  // The user's file and line, not the temporary copy nginx was given.
+  EXPECT_TRUE(absl::StrContains(status.message(), path + ":3")) << status;
+  EXPECT_FALSE(absl::StrContains(status.message(), "/tmp/saludo-nginx-"))
+      << status;
+}
+
+// A port another process holds is named at once: nginx is not started (its
+// readiness would have been the other process's), a server that cannot bind
+// is reported with its own words as soon as it exits.
+TEST(LiveE2eTest, ATakenPortIsNamedAtOnce) {
+  runtime::live::GrpcServer squatter;
+  auto port = squatter.Start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  nginx::NginxOptions options;
+  options.config_path = Files().nginx_conf;
+  options.port_map = {{3005, *port}, {3001, 1}, {3002, 2}};
+  auto nginx = nginx::NginxProcess::Start(options);
+  ASSERT_FALSE(nginx.ok());
+  EXPECT_TRUE(absl::StrContains(
+      nginx.status().message(),
+      absl::StrCat("port ", *port, " is already in use")))
+      << nginx.status();
+  stack::LiveStackOptions servers = stack::FreePortOptions(Files());
+  servers.servers = 1;
+  servers.start_nginx = false;
+  servers.commands[1] = {{Files().server_binary, "--id=1",
+                          absl::StrCat("--port=", *port)},
+                         "servidor {id} listening on"};
+  auto live = stack::LiveStack::Start(servers);
+  ASSERT_FALSE(live.ok());
+  const std::string message(live.status().message());
+  EXPECT_TRUE(absl::StrContains(message, "exited at startup: "));
+  EXPECT_TRUE(absl::StrContains(
+      message, absl::StrCat("127.0.0.1:", *port, " is already in use")))
+      << message;
+  squatter.Shutdown(absl::Milliseconds(100));
 }
 
 TEST(LiveE2eTest, MissingNginxBinaryIsNamed) {

@@ -54,7 +54,32 @@ class Lexer {
   }
 
  private:
-  // A quoted word: escapes \n, \t, \r and \<c>; a separator must follow.
+  // The character(s) `\<c>` stands for, as nginx reads them
+  // (ngx_conf_read_token): \" \' \\ \t \r \n are escapes; any other
+  // backslash stays (a regex's \d is \d).
+  static void Unescape(char c, std::string* out) {
+    switch (c) {
+      case '"':
+      case '\'':
+      case '\\':
+        out->push_back(c);
+        return;
+      case 't':
+        out->push_back('\t');
+        return;
+      case 'r':
+        out->push_back('\r');
+        return;
+      case 'n':
+        out->push_back('\n');
+        return;
+      default:
+        out->push_back('\\');
+        out->push_back(c);
+    }
+  }
+
+  // A quoted word (escapes as Unescape says); a separator must follow.
   absl::Status ReadQuoted(Token* token) {
     Token& t = *token;
     const char quote = text_[pos_];
@@ -69,11 +94,7 @@ class Lexer {
       char d = text_[pos_];
       if (d == '\\' && pos_ + 1 < text_.size()) {
         Advance();
-        d = text_[pos_];
-        if (d == 'n') d = '\n';
-        if (d == 't') d = '\t';
-        if (d == 'r') d = '\r';
-        t.text.push_back(d);
+        Unescape(text_[pos_], &t.text);
         Advance();
         continue;
       }
@@ -92,7 +113,8 @@ class Lexer {
     return absl::OkStatus();
   }
 
-  // An unquoted word; `${var}` keeps its braces, \<c> escapes c.
+  // An unquoted word; `${var}` keeps its braces; escapes as Unescape says
+  // (and an escaped separator is part of the word).
   void ReadBare(Token* token) {
     Token& t = *token;
     while (pos_ < text_.size()) {
@@ -115,7 +137,9 @@ class Lexer {
       }
       if (d == '\\' && pos_ + 1 < text_.size()) {
         Advance();
-        d = text_[pos_];
+        Unescape(text_[pos_], &t.text);
+        Advance();
+        continue;
       }
       t.text.push_back(d);
       Advance();

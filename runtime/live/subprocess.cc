@@ -14,13 +14,17 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 namespace saludo::runtime::live {
@@ -182,6 +186,37 @@ absl::StatusOr<int> PickFreePort() {
   return ntohs(addr.sin_port);
 }
 
+bool ListensOn(pid_t pid, int port) {
+  std::set<std::string> inodes;  // of sockets listening on `port`
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::vector<std::string> lines =
+        absl::StrSplit(ReadFileOrEmpty(table), '\n', absl::SkipEmpty());
+    for (size_t i = 1; i < lines.size(); ++i) {
+      std::vector<std::string> f =
+          absl::StrSplit(lines[i], ' ', absl::SkipEmpty());
+      if (f.size() < 10 || f[3] != "0A") continue;  // 0A: LISTEN
+      const size_t colon = f[1].rfind(':');
+      int local_port = 0;
+      if (colon == std::string::npos ||
+          !absl::SimpleHexAtoi(f[1].substr(colon + 1), &local_port) ||
+          local_port != port) {
+        continue;
+      }
+      inodes.insert(f[9]);
+    }
+  }
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator(
+           absl::StrCat("/proc/", pid, "/fd"), ec)) {
+    const std::string target = std::filesystem::read_symlink(fd.path(), ec);
+    if (absl::StartsWith(target, "socket:[") &&
+        inodes.count(target.substr(8, target.size() - 9))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool PortAcceptsConnections(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
@@ -196,11 +231,23 @@ bool PortAcceptsConnections(int port) {
 
 absl::StatusOr<std::string> WaitForLine(const std::string& path,
                                         const std::string& prefix,
-                                        absl::Duration timeout) {
+                                        absl::Duration timeout,
+                                        Subprocess* writer) {
   const absl::Time end = absl::Now() + timeout;
   while (true) {
-    for (absl::string_view line : absl::StrSplit(ReadFileOrEmpty(path), '\n')) {
+    const bool running = writer == nullptr || writer->Running();
+    const std::string text = ReadFileOrEmpty(path);
+    for (absl::string_view line : absl::StrSplit(text, '\n')) {
       if (absl::StartsWith(line, prefix)) return std::string(line);
+    }
+    if (!running) {
+      // Its last words say why (e.g. "127.0.0.1:3001 is already in use").
+      std::vector<absl::string_view> lines =
+          absl::StrSplit(absl::StripTrailingAsciiWhitespace(text), '\n');
+      return absl::FailedPreconditionError(absl::StrCat(
+          "exited at startup: ",
+          lines.empty() || lines.back().empty() ? "(no output)"
+                                                : lines.back()));
     }
     if (absl::Now() >= end) {
       return absl::DeadlineExceededError(

@@ -79,10 +79,17 @@ absl::StatusOr<int> PickFreePort();
 bool PortAcceptsConnections(int port);
 
 // Waits until `path` contains a line starting with `prefix`, up to `timeout`;
-// returns that line. Fails with DEADLINE_EXCEEDED naming the file otherwise.
+// returns that line. Fails with DEADLINE_EXCEEDED naming the file otherwise,
+// or at once with FAILED_PRECONDITION ("exited at startup: <its last line>")
+// if `writer` (the process writing the file, if given) exits first.
 absl::StatusOr<std::string> WaitForLine(const std::string& path,
                                         const std::string& prefix,
-                                        absl::Duration timeout);
+                                        absl::Duration timeout,
+                                        Subprocess* writer = nullptr);
+
+// True if process `pid` holds a socket listening on TCP `port` (so a port
+// that accepts connections is ours, not another process's).
+bool ListensOn(pid_t pid, int port);
 
 // The whole content of a file ("" if missing).
 std::string ReadFileOrEmpty(const std::string& path);
