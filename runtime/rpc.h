@@ -33,6 +33,9 @@ class Channel {
                     const CallOptions& options, CallDone done) = 0;
 };
 
+// What runs when a caller gives up on a call before it was answered.
+using OnCancel = std::function<void()>;
+
 // What a handler knows about the call it serves.
 struct ServerCall {
   std::string method;
@@ -45,6 +48,12 @@ struct ServerCall {
   // loopback address; simulated: every node models a host on loopback, as
   // the live stack runs on 127.0.0.1).
   bool loopback = false;
+  // Registers what runs, once, if the caller gives up (its deadline, a
+  // cancellation, the connection gone) before the call is answered: a
+  // handler that holds a call frees it there. Never runs after the answer;
+  // runs at once if the caller is already gone. Empty when the transport
+  // cannot tell (tests' direct calls).
+  std::function<void(OnCancel)> set_on_cancel = nullptr;
 };
 
 // Finishes a server call. Call it exactly once; a reply after the client gave

@@ -58,10 +58,17 @@ void FaultState::Set(const control::Faults& faults) {
 }
 
 void FaultState::Clear() {
-  runtime::MutexLock lock(&mu_);
-  faults_.Clear();
-  hang_until_ = absl::ZeroDuration();
-  clock_->SetWallOffset(startup_offset_);
+  {
+    runtime::MutexLock lock(&mu_);
+    faults_.Clear();
+    hang_until_ = absl::ZeroDuration();
+    clock_->SetWallOffset(startup_offset_);
+  }
+  if (on_clear_) on_clear_();
+}
+
+void FaultState::SetOnClear(std::function<void()> on_clear) {
+  on_clear_ = std::move(on_clear);
 }
 
 control::FaultsReport FaultState::Report() {
@@ -74,7 +81,14 @@ control::FaultsReport FaultState::Report() {
       std::max(absl::ZeroDuration(), hang_until_ - clock_->Monotonic())));
   report.set_calls_total(calls_total_);
   report.set_calls_failed_injected(calls_failed_injected_);
+  report.set_calls_held(calls_held_);
   return report;
+}
+
+void FaultState::CountHeld(int64_t delta) {
+  runtime::MutexLock lock(&mu_);
+  calls_held_ += delta;
+  SALUDO_CHECK(calls_held_ >= 0);
 }
 
 CallPlan FaultState::PlanCall() {

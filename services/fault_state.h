@@ -4,6 +4,7 @@
 #define SALUDO_SERVICES_FAULT_STATE_H_
 
 #include <cstdint>
+#include <functional>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -47,7 +48,15 @@ class FaultState {
   void Set(const control::Faults& faults);
 
   // Clears every fault; the clock offset returns to its value at startup.
+  // Then runs the on-clear listener, if any (outside the lock).
   void Clear();
+
+  // The service's count of calls it holds now (reported by Report).
+  void CountHeld(int64_t delta);
+
+  // What runs after every Clear (the service answers the calls a hang held).
+  // REQUIRES: set before calls arrive; what it captures outlives this object.
+  void SetOnClear(std::function<void()> on_clear);
 
   // The faults in force, remaining hang and call counters.
   control::FaultsReport Report();
@@ -58,12 +67,14 @@ class FaultState {
  private:
   runtime::Clock* const clock_;
   const absl::Duration startup_offset_;
+  std::function<void()> on_clear_;
   runtime::Mutex mu_;
   control::Faults faults_ ABSL_GUARDED_BY(mu_);
   absl::Duration hang_until_ ABSL_GUARDED_BY(mu_);  // on clock_->Monotonic()
   runtime::Random random_ ABSL_GUARDED_BY(mu_);
   int64_t calls_total_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t calls_failed_injected_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t calls_held_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace saludo::services

@@ -36,6 +36,66 @@ SaludoService::SaludoService(int server_id, runtime::Clock* clock,
       log_(std::move(log)),
       crash_(std::move(crash)) {
   SALUDO_CHECK(server_id >= 1);
+  faults_->SetOnClear([this] { ReleaseAll(); });
+}
+
+SaludoService::~SaludoService() { faults_->SetOnClear(nullptr); }
+
+void SaludoService::Hold(const runtime::ServerCall& call, absl::Duration hold,
+                         std::function<void()> answer) {
+  uint64_t key;
+  {
+    runtime::MutexLock lock(&held_mu_);
+    key = next_held_++;
+    held_[key].answer = std::move(answer);
+  }
+  faults_->CountHeld(+1);
+  const runtime::TimerId timer =
+      timers_->RunAfter(hold, [this, key] { Answer(key); });
+  {
+    runtime::MutexLock lock(&held_mu_);
+    if (auto it = held_.find(key); it != held_.end()) it->second.timer = timer;
+  }
+  if (call.set_on_cancel) call.set_on_cancel([this, key] { Drop(key); });
+}
+
+void SaludoService::Answer(uint64_t key) {
+  std::function<void()> answer;
+  {
+    runtime::MutexLock lock(&held_mu_);
+    auto it = held_.find(key);
+    if (it == held_.end()) return;  // dropped or released already
+    answer = std::move(it->second.answer);
+    held_.erase(it);
+  }
+  faults_->CountHeld(-1);
+  answer();
+}
+
+void SaludoService::Drop(uint64_t key) {
+  runtime::TimerId timer = 0;
+  {
+    runtime::MutexLock lock(&held_mu_);
+    auto it = held_.find(key);
+    if (it == held_.end()) return;
+    timer = it->second.timer;
+    held_.erase(it);  // the answer, its responder and request go now
+  }
+  faults_->CountHeld(-1);
+  if (timer != 0) timers_->Cancel(timer);
+}
+
+void SaludoService::ReleaseAll() {
+  std::map<uint64_t, Held> held;
+  {
+    runtime::MutexLock lock(&held_mu_);
+    held.swap(held_);
+  }
+  faults_->CountHeld(-static_cast<int64_t>(held.size()));
+  for (auto& [key, h] : held) {
+    if (h.timer != 0) timers_->Cancel(h.timer);
+    h.answer();
+  }
 }
 
 void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
@@ -83,7 +143,7 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
                   reply);
         };
         if (plan.hold > absl::ZeroDuration()) {
-          timers_->RunAfter(plan.hold, std::move(answer));
+          Hold(call, plan.hold, std::move(answer));
         } else {
           answer();
         }

@@ -5,12 +5,15 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "proto/saludo_method.h"
 #include "runtime/clock.h"
 #include "runtime/rpc.h"
+#include "runtime/sync.h"
 #include "runtime/timers.h"
 #include "services/fault_state.h"
 
@@ -40,15 +43,32 @@ class SaludoService {
   // id and its wall-clock reading when the reply is sent. Faults in force when
   // the call arrives decide whether it is held (hang, delay) and whether it
   // fails with an injected error.
+  ~SaludoService();
+
   void RegisterWith(runtime::HandlerRegistry& registry);
 
  private:
+  // A held call is answered when its timer fires, dropped (memory and all)
+  // if its caller gives up, and answered at once if the faults are cleared.
+  void Hold(const runtime::ServerCall& call, absl::Duration hold,
+            std::function<void()> answer);
+  void Answer(uint64_t key);  // its timer fired
+  void Drop(uint64_t key);    // its caller gave up
+  void ReleaseAll();          // the faults were cleared
+
   const int server_id_;
   runtime::Clock* const clock_;
   runtime::Timers* const timers_;
   FaultState* const faults_;
   const CallLog log_;
   const runtime::CrashProcess crash_;
+  struct Held {
+    runtime::TimerId timer = 0;
+    std::function<void()> answer;
+  };
+  runtime::Mutex held_mu_;
+  uint64_t next_held_ ABSL_GUARDED_BY(held_mu_) = 0;
+  std::map<uint64_t, Held> held_ ABSL_GUARDED_BY(held_mu_);
 };
 
 }  // namespace saludo::services

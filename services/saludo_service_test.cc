@@ -161,6 +161,22 @@ TEST_F(SaludoServiceTest, ErrorInjectionAtRate) {
   EXPECT_EQ(faults_.Report().calls_failed_injected(), failed);
 }
 
+TEST_F(SaludoServiceTest, ClearingAHangAnswersTheHeldCallsAtOnce) {
+  control::Faults hang;
+  hang.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Hours(24)));
+  ASSERT_TRUE(SetFaults(hang).ok());
+  Result* a = Saludar("a");
+  Result* b = Saludar("b");
+  EXPECT_FALSE(a->done || b->done);
+  EXPECT_EQ(faults_.Report().calls_held(), 2);
+  faults_.Clear();
+  EXPECT_TRUE(a->done && b->done);
+  EXPECT_TRUE(a->status.ok()) << a->status;
+  EXPECT_EQ(faults_.Report().calls_held(), 0);
+  clock_.Advance(absl::Hours(25));  // the cancelled timers never fire
+  EXPECT_EQ(faults_.Report().calls_held(), 0);
+}
+
 TEST_F(SaludoServiceTest, CrashOnCallCrashesTheProcessAndAnswersNothing) {
   control::Faults f;
   f.set_crash_on_call(true);

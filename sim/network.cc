@@ -199,11 +199,13 @@ void Network::SendCancel(uint64_t call_id) {
       if (node(it->second.server).incarnation() != incarnation) return;
       sim_->Record(MakeEvent(EventKind::kCancel, it->second.server,
                              it->second.client, call_id));
-      if (it->second.on_cancel) {
-        std::function<void()> on_cancel = std::move(it->second.on_cancel);
-        it->second.on_cancel = nullptr;
-        on_cancel();
-      }
+      // As gRPC does: the call is over for the server; a later answer goes
+      // nowhere, and whatever held it is told to let go.
+      FinishServer(it->second);
+      std::function<void()> on_cancel = std::move(it->second.on_cancel);
+      it->second.on_cancel = nullptr;
+      EraseIfFinished(it);
+      if (on_cancel) on_cancel();
     });
   });
 }
@@ -319,6 +321,9 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
     runtime::ServerCall server_call{call.method,
                                     "sim:" + node(call.client).name(), call_id};
     server_call.loopback = true;  // every node models a host on loopback
+    server_call.set_on_cancel = [this, call_id](runtime::OnCancel on_cancel) {
+      SetCancelHandler(call_id, std::move(on_cancel));
+    };
     (*handler)(
         server_call, std::move(request),
         [this, call_id, incarnation](absl::Status status, std::string reply) {

@@ -58,6 +58,22 @@ TEST_F(DirectWorldTest,
   EXPECT_EQ(r.latency, absl::Seconds(3));
 }
 
+// A call whose caller gave up is released at once, in the simulator as
+// live: 2,000 calls against a 24 h hang leave nothing held and nothing in
+// flight once their 200 ms deadlines pass (before: every call stayed, with
+// its request, until the hang ended).
+TEST_F(DirectWorldTest, CallsWhoseCallersGaveUpAreReleasedAtOnce) {
+  world_.HangAt(s1_, absl::ZeroDuration(), absl::Hours(24));
+  LoadOptions load = Calls(2000, absl::Milliseconds(200));
+  load.concurrency = 50;
+  world_.StartLoad(client_, s1_, load, absl::Milliseconds(1));
+  world_.Run(absl::Seconds(20));
+  ASSERT_EQ(world_.records(client_).size(), 2000u);
+  EXPECT_EQ(world_.faults(s1_)->Report().calls_held(), 0);
+  EXPECT_EQ(world_.network().calls_in_flight(), 0u);
+  EXPECT_EQ(world_.faults(s1_)->Report().calls_total(), 2000);
+}
+
 TEST(WorldClockTest, DeadlineIsOnTheClientsOwnClock) {
   World world(42, /*keep_log=*/true);
   NodeId s1 = world.AddServer("server1", 1);

@@ -63,4 +63,9 @@ absl::StatusOr<control::FaultsReport> ClearServerFaults(
   return CallControl(target, services::kClearFaultsMethod, control::Empty());
 }
 
+absl::StatusOr<control::FaultsReport> GetServerFaults(
+    const std::string& target) {
+  return CallControl(target, services::kGetFaultsMethod, control::Empty());
+}
+
 }  // namespace saludo::stack

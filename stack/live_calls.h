@@ -20,6 +20,9 @@ absl::StatusOr<control::FaultsReport> SetServerFaults(
     const std::string& target, const control::Faults& faults);
 absl::StatusOr<control::FaultsReport> ClearServerFaults(
     const std::string& target);
+// What the server reports: its faults, counters, and the calls it holds.
+absl::StatusOr<control::FaultsReport> GetServerFaults(
+    const std::string& target);
 
 }  // namespace saludo::stack
 

@@ -111,6 +111,35 @@ TEST(LiveE2eTest, ControlIsNeverReachableThroughNginx) {
   }
 }
 
+// A call whose caller gave up is released at once: 500 calls with 100 ms
+// deadlines against a 24 h hang leave the server holding nothing (before:
+// each stayed, with its request, until the hang ended).
+TEST(LiveE2eTest, CallsWhoseCallersGaveUpAreReleasedAtOnce) {
+  auto live = StartStack(Files().nginx_conf);
+  ASSERT_NE(live, nullptr);
+  control::Faults hang;
+  hang.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Hours(24)));
+  ASSERT_TRUE(stack::SetServerFaults(live->control_target(1), hang).ok());
+  client::LoadOptions options;
+  options.requests = 500;
+  options.concurrency = 50;
+  options.deadline = absl::Milliseconds(100);
+  for (const CallRecord& r :
+       stack::RunLiveBurst(live->server_target(1), options)) {
+    EXPECT_EQ(r.status.code(), absl::StatusCode::kDeadlineExceeded);
+  }
+  // Cancellations reach the server asynchronously: bounded wait.
+  int64_t held = -1;
+  for (int i = 0; i < 50 && held != 0; ++i) {
+    auto report = stack::GetServerFaults(live->control_target(1));
+    ASSERT_TRUE(report.ok()) << report.status();
+    held = report->calls_held();
+    EXPECT_EQ(report->calls_total(), 500);
+    if (held != 0) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(held, 0);
+}
+
 TEST(LiveE2eTest, CallsAlternateBetweenServers) {
   auto live = StartStack(Files().nginx_conf);
   ASSERT_NE(live, nullptr);

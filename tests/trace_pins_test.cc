@@ -12,10 +12,10 @@
 
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "runtime/testing/runfile.h"
 #include "scenario/loader.h"
 #include "scenario/runner.h"
 #include "sim/seed_world.h"
-#include "runtime/testing/runfile.h"
 
 namespace saludo {
 namespace {
@@ -28,7 +28,10 @@ struct Pin {
   uint64_t hash;
 };
 
-// Measured on the tree before the scenario-layer redesign.
+// Measured on the tree before the scenario-layer redesign; then moved once on
+// purpose: a server no longer answers a call whose caller gave up (the
+// cancellation frees it, as gRPC does live), which removes those late replies
+// from the hung, overload and lossy runs.
 constexpr Pin kScenarioPins[] = {
     {"backup_server", 1, 0x3e8b27a78885082eULL},
     {"backup_server", 2, 0x3e8b27a78885082eULL},
@@ -50,21 +53,21 @@ constexpr Pin kScenarioPins[] = {
     {"flaky_network", 3, 0xe60f8d2248c0b535ULL},
     {"flaky_network", 4, 0xaf835af1f0611e57ULL},
     {"flaky_network", 5, 0x219fad1e6fceb6a9ULL},
-    {"hung_server_nginx_conf", 1, 0x776efa50a838918aULL},
-    {"hung_server_nginx_conf", 2, 0x776efa50a838918aULL},
-    {"hung_server_nginx_conf", 3, 0x776efa50a838918aULL},
-    {"hung_server_nginx_conf", 4, 0x776efa50a838918aULL},
-    {"hung_server_nginx_conf", 5, 0x776efa50a838918aULL},
-    {"hung_server_seed_conf", 1, 0xcd7d6c213c5b9f84ULL},
-    {"hung_server_seed_conf", 2, 0xcd7d6c213c5b9f84ULL},
-    {"hung_server_seed_conf", 3, 0xcd7d6c213c5b9f84ULL},
-    {"hung_server_seed_conf", 4, 0xcd7d6c213c5b9f84ULL},
-    {"hung_server_seed_conf", 5, 0xcd7d6c213c5b9f84ULL},
-    {"overload", 1, 0xd838735353c89aefULL},
-    {"overload", 2, 0xd838735353c89aefULL},
-    {"overload", 3, 0xd838735353c89aefULL},
-    {"overload", 4, 0xd838735353c89aefULL},
-    {"overload", 5, 0xd838735353c89aefULL},
+    {"hung_server_nginx_conf", 1, 0x2859d72be22be5ffULL},
+    {"hung_server_nginx_conf", 2, 0x2859d72be22be5ffULL},
+    {"hung_server_nginx_conf", 3, 0x2859d72be22be5ffULL},
+    {"hung_server_nginx_conf", 4, 0x2859d72be22be5ffULL},
+    {"hung_server_nginx_conf", 5, 0x2859d72be22be5ffULL},
+    {"hung_server_seed_conf", 1, 0xbe5e9a993d8db09aULL},
+    {"hung_server_seed_conf", 2, 0xbe5e9a993d8db09aULL},
+    {"hung_server_seed_conf", 3, 0xbe5e9a993d8db09aULL},
+    {"hung_server_seed_conf", 4, 0xbe5e9a993d8db09aULL},
+    {"hung_server_seed_conf", 5, 0xbe5e9a993d8db09aULL},
+    {"overload", 1, 0xe2fe1fd3f6e59ce2ULL},
+    {"overload", 2, 0xe2fe1fd3f6e59ce2ULL},
+    {"overload", 3, 0xe2fe1fd3f6e59ce2ULL},
+    {"overload", 4, 0xe2fe1fd3f6e59ce2ULL},
+    {"overload", 5, 0xe2fe1fd3f6e59ce2ULL},
     {"partition", 1, 0x89f7519f6c0913d0ULL},
     {"partition", 2, 0x89f7519f6c0913d0ULL},
     {"partition", 3, 0x89f7519f6c0913d0ULL},
@@ -87,21 +90,21 @@ constexpr Pin kSeedWorldPins[] = {
     {"nginx_conf", 3, 0xc42018adb76a2db0ULL},
     {"nginx_conf", 4, 0xc42018adb76a2db0ULL},
     {"nginx_conf", 5, 0xc42018adb76a2db0ULL},
-    {"nginx_conf_hung", 1, 0x41a15fbf037e59a0ULL},
-    {"nginx_conf_hung", 2, 0x41a15fbf037e59a0ULL},
-    {"nginx_conf_hung", 3, 0x41a15fbf037e59a0ULL},
-    {"nginx_conf_hung", 4, 0x41a15fbf037e59a0ULL},
-    {"nginx_conf_hung", 5, 0x41a15fbf037e59a0ULL},
-    {"seed_conf_hung", 1, 0xe8a6946c6754b413ULL},
-    {"seed_conf_hung", 2, 0xe8a6946c6754b413ULL},
-    {"seed_conf_hung", 3, 0xe8a6946c6754b413ULL},
-    {"seed_conf_hung", 4, 0xe8a6946c6754b413ULL},
-    {"seed_conf_hung", 5, 0xe8a6946c6754b413ULL},
-    {"lognormal_lossy", 1, 0xd7baaf663dfed907ULL},
-    {"lognormal_lossy", 2, 0x192687993713e41fULL},
-    {"lognormal_lossy", 3, 0x7a4cb63007c1365cULL},
-    {"lognormal_lossy", 4, 0x60902c264bc5ac29ULL},
-    {"lognormal_lossy", 5, 0xed1934808cb8b634ULL},
+    {"nginx_conf_hung", 1, 0xe4436de4a92b0136ULL},
+    {"nginx_conf_hung", 2, 0xe4436de4a92b0136ULL},
+    {"nginx_conf_hung", 3, 0xe4436de4a92b0136ULL},
+    {"nginx_conf_hung", 4, 0xe4436de4a92b0136ULL},
+    {"nginx_conf_hung", 5, 0xe4436de4a92b0136ULL},
+    {"seed_conf_hung", 1, 0xaf7a4d4198fd9d46ULL},
+    {"seed_conf_hung", 2, 0xaf7a4d4198fd9d46ULL},
+    {"seed_conf_hung", 3, 0xaf7a4d4198fd9d46ULL},
+    {"seed_conf_hung", 4, 0xaf7a4d4198fd9d46ULL},
+    {"seed_conf_hung", 5, 0xaf7a4d4198fd9d46ULL},
+    {"lognormal_lossy", 1, 0xdac5b909cd85ea1cULL},
+    {"lognormal_lossy", 2, 0xdf2bee66b4c756a9ULL},
+    {"lognormal_lossy", 3, 0x176253c29bb9ed01ULL},
+    {"lognormal_lossy", 4, 0xb6a5bd60cde69926ULL},
+    {"lognormal_lossy", 5, 0xf5c7853c450f7c47ULL},
 };
 
 const char* const kScenarios[] = {

@@ -106,6 +106,9 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
       request = ByteBufferToString(request_);
     }
     std::shared_ptr<FinishRight> right = finish_right_;
+    call.set_on_cancel = [right](runtime::OnCancel on_cancel) {
+      FinishRight::SetOnCancel(*right, std::move(on_cancel));
+    };
     (*handler_)(call, std::move(request),
                 [right](absl::Status status, std::string reply) {
                   FinishRight::Use(*right, std::move(status), std::move(reply));
@@ -114,7 +117,9 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
 
   void OnCancel() override {
     HappensAfter(this);
+    runtime::OnCancel on_cancel = FinishRight::Cancel(*finish_right_);
     TryFinish(absl::CancelledError("call cancelled"), "");
+    if (on_cancel) on_cancel();  // the handler lets go of what it held
   }
 
   void OnDone() override {
@@ -130,6 +135,28 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
   struct FinishRight {
     runtime::Mutex mu;
     UnaryReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+    bool cancelled ABSL_GUARDED_BY(mu) = false;
+    runtime::OnCancel on_cancel ABSL_GUARDED_BY(mu);
+
+    // The handler's cancellation hook: kept until the call is answered or
+    // cancelled; run at once if it already was cancelled.
+    static void SetOnCancel(FinishRight& right, runtime::OnCancel on_cancel) {
+      {
+        runtime::MutexLock lock(&right.mu);
+        if (!right.cancelled) {
+          if (right.reactor != nullptr) right.on_cancel = std::move(on_cancel);
+          return;
+        }
+      }
+      on_cancel();
+    }
+
+    // Marks the call cancelled; returns the hook to run (outside the lock).
+    static runtime::OnCancel Cancel(FinishRight& right) {
+      runtime::MutexLock lock(&right.mu);
+      right.cancelled = true;
+      return std::move(right.on_cancel);
+    }
 
     static void Use(FinishRight& right, absl::Status status,
                     std::string reply) {
@@ -138,6 +165,7 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
         runtime::MutexLock lock(&right.mu);
         reactor = right.reactor;
         right.reactor = nullptr;
+        right.on_cancel = nullptr;  // answered: never runs
       }
       // The reactor stays alive until Finish completes (OnDone follows it).
       if (reactor != nullptr) reactor->FinishWith(std::move(status), reply);
