@@ -203,6 +203,9 @@ class GrpcServer::Service final : public grpc::CallbackGenericService {
 
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override {
+    // gRPC's threads may predate this server (they are shared between
+    // servers): what Start wrote is ordered before through gRPC.
+    HappensAfter(this);
     std::string method;
     {
       GrpcOwnedScope grpc_owned;  // written by gRPC on another thread
@@ -242,6 +245,7 @@ absl::StatusOr<int> GrpcServer::Start(const std::string& host, int port) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   builder.RegisterCallbackGenericService(service_.get());
+  HappensBefore(service_.get());  // the handlers and the service, for gRPC
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || bound_port == 0) {
     server_.reset();
