@@ -33,6 +33,11 @@ class Channel {
                     const CallOptions& options, CallDone done) = 0;
 };
 
+// A server refuses requests larger than this with RESOURCE_EXHAUSTED before
+// any handler sees them (live: gRPC's maximum receive size; simulated: every
+// host's transport).
+inline constexpr int kMaxRequestBytes = 64 * 1024;
+
 // What runs when a caller gives up on a call before it was answered.
 using OnCancel = std::function<void()>;
 

@@ -310,6 +310,16 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
     if (server.incarnation() != incarnation) return;
     sim_->Record(MakeEvent(EventKind::kRequestDelivered, call.server,
                            call.client, call_id, 0, call.request_hash));
+    const size_t limit = server.server().max_request_bytes();
+    if (limit > 0 && request.size() > limit) {
+      if (ServerFinished(call)) return;  // a duplicate: answered already
+      SendReply(call_id,
+                absl::ResourceExhaustedError(absl::StrCat(
+                    "received message larger than max (", request.size(),
+                    " vs. ", limit, ")")),
+                "", EventKind::kReplySent);
+      return;
+    }
     const runtime::Handler* handler = server.server().Find(call.method);
     if (handler == nullptr) {
       if (ServerFinished(call)) return;  // a duplicate: answered already

@@ -46,10 +46,15 @@ class SimServer final : public runtime::HandlerRegistry {
   // The handler for `method`, or nullptr.
   const runtime::Handler* Find(const std::string& method) const;
   void Clear();
+  // Requests larger than this get RESOURCE_EXHAUSTED from the transport
+  // (0: no limit, as for a proxy).
+  void SetMaxRequestBytes(size_t bytes) { max_request_bytes_ = bytes; }
+  size_t max_request_bytes() const { return max_request_bytes_; }
 
  private:
   std::map<std::string, runtime::Handler> handlers_;
   runtime::Handler fallback_;
+  size_t max_request_bytes_ = 0;
 };
 
 class Node {

@@ -228,6 +228,16 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
     req->respond(GrpcStatusForHttp(404), "");
     return;
   }
+  // client_max_body_size: a larger body (the gRPC frame: 5 bytes and the
+  // message) gets nginx's own 413; no upstream is tried.
+  if (req->route->client_max_body_size > 0 &&
+      static_cast<int64_t>(req->bytes.size()) + 5 >
+          req->route->client_max_body_size) {
+    req->upstream = upstreams_.at(req->route->upstream).get();
+    req->log.upstream_addr.push_back("-");
+    Finish(req, 413);
+    return;
+  }
   req->upstream = upstreams_.at(req->route->upstream).get();
   req->set = &req->upstream->primary;
   req->tried.assign(req->set->peers.size(), false);

@@ -337,5 +337,40 @@ TEST_F(TwinTest, ReentryAfterFailTimeoutIsDelayedBySwrr) {
   EXPECT_EQ(Order(later), "CBCABC") << absl::StrJoin(Log(), "\n");
 }
 
+// The sizes of tests:live_e2e_test's RequestSizesGetAGrpcStatusAtEveryLimit,
+// through the twin on the shipped nginx.conf: the same status and words at
+// each limit (the service's 1 KiB, a host's 64 KiB, nginx's 1 MiB).
+TEST_F(TwinTest, RequestSizesGetWhatRealNginxGives) {
+  auto config = nginx::LoadTwinConfig(Runfile("nginx/nginx.conf"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  Build(*config);
+  struct Case {
+    size_t bytes;
+    absl::StatusCode code;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {2 << 10, absl::StatusCode::kInvalidArgument, "the limit is 1024"},
+      {100 << 10, absl::StatusCode::kResourceExhausted, "larger than max"},
+      {2 << 20, absl::StatusCode::kResourceExhausted,
+       "client_max_body_size (413)"}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    client::LoadOptions o;
+    o.requests = 1;
+    o.nombre = std::string(cases[i].bytes, 'x');
+    world_->StartLoad(client_, nginx_, o, absl::Seconds(i));
+  }
+  world_->Run();
+  const auto& records = world_->records(client_);
+  ASSERT_EQ(records.size(), cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(records[i].status.code(), cases[i].code)
+        << cases[i].bytes << ": " << records[i].status;
+    EXPECT_TRUE(absl::StrContains(records[i].status.message(), cases[i].says))
+        << cases[i].bytes << ": " << records[i].status;
+  }
+  EXPECT_EQ(world_->twin(nginx_)->access_log().back().status, 204);  // 413 page
+}
+
 }  // namespace
 }  // namespace saludo::sim

@@ -52,6 +52,8 @@ void World::Boot(NodeId id) {
   context.timers = &node.clock();
   context.registry = &node.server();
   context.admin = &node.server();
+  // A host's transport refuses what gRPC refuses live.
+  node.server().SetMaxRequestBytes(runtime::kMaxRequestBytes);
   context.seed = sim_.RandomFor(absl::StrCat("process:", node.name(), "#",
                                              node.incarnation()))
                      .Next();

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "nginx/nginx_process.h"
 #include "proto/control.pb.h"
+#include "proto/service.pb.h"
 #include "runtime/live/grpc_channel.h"
 #include "runtime/live/grpc_server.h"
 #include "runtime/sync.h"
@@ -138,6 +139,34 @@ TEST(LiveE2eTest, CallsWhoseCallersGaveUpAreReleasedAtOnce) {
     if (held != 0) absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_EQ(held, 0);
+}
+
+// What a request too large gets, through real nginx: the service's own
+// limit (1 KiB of nombre), gRPC's (64 KiB), nginx's (client_max_body_size,
+// 1 MiB, mapped to RESOURCE_EXHAUSTED by nginx.conf). The twin gives the
+// same (sim:nginx_twin_test, RequestSizesGetWhatRealNginxGives).
+TEST(LiveE2eTest, RequestSizesGetAGrpcStatusAtEveryLimit) {
+  auto live = StartStack(Files().nginx_conf);
+  ASSERT_NE(live, nullptr);
+  runtime::live::GrpcChannel channel(live->nginx_target());
+  struct Case {
+    size_t bytes;
+    absl::StatusCode code;
+    const char* says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {2 << 10, absl::StatusCode::kInvalidArgument, "the limit is 1024"},
+           {100 << 10, absl::StatusCode::kResourceExhausted, "larger than max"},
+           {2 << 20, absl::StatusCode::kResourceExhausted,
+            "client_max_body_size (413)"}}) {
+    saludoReq request;
+    request.set_nombre(std::string(c.bytes, 'x'));
+    const absl::Status status =
+        CallAndWait(channel, "/Saludo/saludar", request.SerializeAsString());
+    EXPECT_EQ(status.code(), c.code) << c.bytes << " bytes: " << status;
+    EXPECT_TRUE(absl::StrContains(status.message(), c.says))
+        << c.bytes << " bytes: " << status;
+  }
 }
 
 TEST(LiveE2eTest, CallsAlternateBetweenServers) {

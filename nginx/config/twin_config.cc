@@ -19,6 +19,7 @@ absl::Status Error(const SourceLocation& where, const std::string& what) {
 
 // Settings that locations inherit from server and http.
 struct Inherited {
+  int64_t client_max_body_size = 1 << 20;  // nginx's default, 1m
   absl::Duration connect_timeout = absl::Seconds(60);
   absl::Duration send_timeout = absl::Seconds(60);
   absl::Duration read_timeout = absl::Seconds(60);
@@ -29,6 +30,36 @@ struct Inherited {
   std::map<int, std::pair<std::string, int>> error_pages;
   bool error_pages_set_here = false;
 };
+
+// nginx's sizes: bytes, or with k/K, m/M, g/G; at most 1g here.
+bool ParseNginxSize(const std::string& text, int64_t* out) {
+  if (text.empty()) return false;
+  int64_t unit = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 'k':
+    case 'K':
+      unit = 1 << 10;
+      break;
+    case 'm':
+    case 'M':
+      unit = 1 << 20;
+      break;
+    case 'g':
+    case 'G':
+      unit = 1 << 30;
+      break;
+    default:
+      break;
+  }
+  if (unit != 1) digits.pop_back();
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(digits, &n) || n < 0 || n > (int64_t{1} << 30) / unit) {
+    return false;
+  }
+  *out = n * unit;
+  return true;
+}
 
 class Builder {
  public:
@@ -129,6 +160,15 @@ class Builder {
     if (d.name == "grpc_read_timeout") return one_duration(&s->read_timeout);
     if (d.name == "grpc_next_upstream_timeout") {
       return one_duration(&s->next_upstream_timeout);
+    }
+    if (d.name == "client_max_body_size") {
+      if (d.args.size() != 1 ||
+          !ParseNginxSize(d.args[0], &s->client_max_body_size)) {
+        return Error(d.where,
+                     "client_max_body_size takes a size such as 1m, 64k or 0 "
+                     "(no limit), at most 1g");
+      }
+      return true;
     }
     if (d.name == "grpc_next_upstream_tries") {
       if (d.args.size() != 1 ||
@@ -422,6 +462,7 @@ class Builder {
     route.next_upstream = local.next_upstream;
     route.next_upstream_tries = local.next_upstream_tries;
     route.next_upstream_timeout = local.next_upstream_timeout;
+    route.client_max_body_size = local.client_max_body_size;
     for (const auto& [code, target] : local.error_pages) {
       ErrorAnswer answer;
       answer.http_status = target.second != 0 ? target.second : code;

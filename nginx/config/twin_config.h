@@ -73,6 +73,8 @@ struct GrpcRoute {
   uint32_t next_upstream = kNextError | kNextTimeout;
   int next_upstream_tries = 0;                                  // 0: no limit
   absl::Duration next_upstream_timeout = absl::ZeroDuration();  // 0: none
+  // A request body larger than this gets nginx's 413 (0: no limit).
+  int64_t client_max_body_size = 1 << 20;
   std::map<int, ErrorAnswer> error_pages;  // by the status nginx generated
 };
 

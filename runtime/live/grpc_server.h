@@ -15,9 +15,7 @@
 
 namespace saludo::runtime::live {
 
-// Requests larger than this are refused by gRPC with RESOURCE_EXHAUSTED before
-// any handler sees them.
-inline constexpr int kMaxRequestBytes = 64 * 1024;
+using runtime::kMaxRequestBytes;
 
 // True if `peer`, as gRPC 1.51 reports it ("ipv4:127.0.0.1:5000",
 // "ipv6:%5B::1%5D:5000", "unix:/path"), is on this machine.
