@@ -46,6 +46,9 @@ void Replay(const std::string& corpus,
 TEST(FuzzCorpusTest, NginxConfig) { Replay("nginx_config", NginxConfig); }
 TEST(FuzzCorpusTest, Scenario) { Replay("scenario", Scenario); }
 TEST(FuzzCorpusTest, SaludoRequest) { Replay("saludo_request", SaludoRequest); }
+TEST(FuzzCorpusTest, ControlRequest) {
+  Replay("control_request", ControlRequest);
+}
 
 }  // namespace
 }  // namespace saludo::fuzz

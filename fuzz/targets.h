@@ -20,6 +20,11 @@ void Scenario(const uint8_t* data, size_t size);
 // handlers) -> a reply or an error status.
 void SaludoRequest(const uint8_t* data, size_t size);
 
+// Control request bytes (the first byte picks SetFaults, GetFaults,
+// ClearFaults or AdjustClock) -> the control service with a disciplined
+// clock -> a status; the clock and the held calls stay sane afterwards.
+void ControlRequest(const uint8_t* data, size_t size);
+
 }  // namespace saludo::fuzz
 
 #endif  // SALUDO_FUZZ_TARGETS_H_
