@@ -40,9 +40,10 @@ absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
       RenderConfig(options.config_path, options.port_map);
   if (!config.ok()) return config.status();
   *rendered = *std::move(config);
-  char tmpl[] = "/tmp/saludo-nginx-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
-  const std::string prefix = tmpl;
+  absl::StatusOr<std::string> dir =
+      runtime::live::MakeOwnedTempDir("saludo-nginx-");
+  if (!dir.ok()) return dir.status();
+  const std::string prefix = *dir;
   std::error_code ec;
   for (const char* dir : {"conf", "logs", "tmp"}) {
     fs::create_directories(fs::path(prefix) / dir, ec);

@@ -47,9 +47,10 @@ absl::StatusOr<std::unique_ptr<LiveStack>> LiveStack::Start(
     const LiveStackOptions& options) {
   std::unique_ptr<LiveStack> stack(new LiveStack);
   stack->options_ = options;
-  char tmpl[] = "/tmp/saludo-stack-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
-  stack->log_dir_ = tmpl;
+  absl::StatusOr<std::string> dir =
+      runtime::live::MakeOwnedTempDir("saludo-stack-");
+  if (!dir.ok()) return dir.status();
+  stack->log_dir_ = *dir;
 
   std::map<int, int> port_map;
   for (int id = 1; id <= options.servers; ++id) {

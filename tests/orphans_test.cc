@@ -58,6 +58,19 @@ std::set<pid_t> Descendants(pid_t root) {
   return found;
 }
 
+// The /tmp/saludo-* directories whose owner.pid is `pid`.
+std::vector<std::string> DirsOwnedBy(pid_t pid) {
+  std::vector<std::string> dirs;
+  for (const auto& e : std::filesystem::directory_iterator("/tmp")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("saludo-", 0) != 0) continue;
+    std::ifstream in(e.path() / "owner.pid");
+    pid_t owner = 0;
+    if (in >> owner && owner == pid) dirs.push_back(e.path().string());
+  }
+  return dirs;
+}
+
 bool Alive(pid_t pid) {
   pid_t parent = 0;
   char state = 0;
@@ -109,6 +122,18 @@ TEST(OrphansTest, KillingTheLauncherTakesEveryChildWithIt) {
   for (pid_t pid : left) kill(pid, SIGKILL);  // leave nothing behind anyway
   EXPECT_TRUE(left.empty()) << left.size() << " children outlived the launcher";
   EXPECT_FALSE(runtime::live::PortAcceptsConnections(nginx_port));
+  // Its temporary directories could not be removed by it; the next launcher
+  // removes them (their owner is dead).
+  const std::vector<std::string> stale = DirsOwnedBy((*launcher)->pid());
+  EXPECT_GE(stale.size(), 2u);  // the stack's logs and nginx's prefix
+  for (const char* prefix : {"saludo-stack-", "saludo-nginx-"}) {
+    auto fresh = runtime::live::MakeOwnedTempDir(prefix);
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    std::filesystem::remove_all(*fresh);
+  }
+  for (const std::string& dir : stale) {
+    EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
+  }
 }
 
 // Ctrl-C during `sim live`: every process stops, the report of what was done

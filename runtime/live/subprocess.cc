@@ -258,6 +258,32 @@ absl::StatusOr<std::string> WaitForLine(const std::string& path,
   }
 }
 
+absl::StatusOr<std::string> MakeOwnedTempDir(const std::string& prefix) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::StartsWith(name, prefix)) continue;
+    int owner = 0;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFileOrEmpty(
+                              (entry.path() / "owner.pid").string())),
+                          &owner) ||
+        owner <= 0) {
+      continue;  // not one of ours, or still being made
+    }
+    if (kill(owner, 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      std::filesystem::remove_all(entry.path(), ignored);
+    }
+  }
+  std::string tmpl = "/tmp/" + prefix + "XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("mkdtemp ", tmpl, ": ", std::strerror(errno)));
+  }
+  std::ofstream(tmpl + "/owner.pid") << getpid() << "\n";
+  return tmpl;
+}
+
 std::string ReadFileOrEmpty(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

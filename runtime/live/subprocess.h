@@ -91,6 +91,11 @@ absl::StatusOr<std::string> WaitForLine(const std::string& path,
 // that accepts connections is ours, not another process's).
 bool ListensOn(pid_t pid, int port);
 
+// A new directory /tmp/<prefix>XXXXXX owned by this process (it holds an
+// "owner.pid" file). First removes every /tmp/<prefix>* directory whose owner
+// is dead: what a launcher killed with SIGKILL could not clean up itself.
+absl::StatusOr<std::string> MakeOwnedTempDir(const std::string& prefix);
+
 // The whole content of a file ("" if missing).
 std::string ReadFileOrEmpty(const std::string& path);
 
