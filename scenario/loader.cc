@@ -13,6 +13,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "runtime/input_file.h"
+#include "scenario/chaos.h"
 #include "scenario/faults.h"
 #include "scenario/properties.h"
 #include "scenario/services.h"
@@ -358,6 +359,7 @@ absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
   if (st.ok()) st = LoadNetwork(v, nodes, &out);
   if (st.ok()) st = CheckCallBudget(v, &out);
   if (st.ok()) st = LoadFaults(v, &out);
+  if (st.ok()) st = LoadChaos(v, &out);
   if (st.ok()) st = LoadProperties(v, &out);
   if (!st.ok()) return st;
   return out;

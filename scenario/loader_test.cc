@@ -37,7 +37,7 @@ TEST(ScenarioLoaderTest, ShippedScenariosLoad) {
   for (const char* name :
        {"steady_round_robin", "hung_server_seed_conf", "hung_server_nginx_conf",
         "crashed_server", "weighted", "backup_server", "clock_skew",
-        "partition", "flaky_network", "overload"}) {
+        "partition", "flaky_network", "overload", "chaos_round_robin"}) {
     auto s = LoadScenario(ScenarioDir() + "/" + name + ".textproto");
     EXPECT_TRUE(s.ok()) << name << ": " << s.status();
   }

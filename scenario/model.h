@@ -64,6 +64,28 @@ struct PropertySpec {
   absl::Duration slack;
 };
 
+// The chaos section, parsed (scenario/chaos.h draws from it).
+struct ChaosSpec {
+  struct Kind {
+    Fault fault;  // the kind and its fixed parameters
+    double per_minute = 0;
+    sim::Distribution duration = sim::Distribution::Fixed(absl::Seconds(1));
+    std::vector<std::string> nodes;  // never empty once loaded
+  };
+  struct Cut {
+    double per_minute = 0;
+    sim::Distribution duration = sim::Distribution::Fixed(absl::Seconds(1));
+    bool one_way = false;
+    std::vector<std::string> backends;  // never empty once loaded
+  };
+  std::vector<Kind> faults;
+  std::vector<Cut> partitions;
+  bool swarm = false;
+  int max_down = 0;  // 0: no limit
+  absl::Duration start, end;
+  bool empty() const { return faults.empty() && partitions.empty(); }
+};
+
 struct LoadedScenario {
   std::string path;
   Scenario proto;
@@ -102,6 +124,7 @@ struct LoadedScenario {
   std::vector<ScenarioFault> faults;  // in time order (stable)
   using Property = PropertySpec;
   std::vector<PropertySpec> properties;
+  ChaosSpec chaos;
 
   // When the last call may still be in flight: the later of the scenario's
   // duration and every load's end, plus the longest deadline.

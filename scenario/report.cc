@@ -102,6 +102,16 @@ std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
       absl::StrAppend(&out, "         ", v.first_violation, "\n");
     }
   }
+  if (!run.drawn.empty()) {
+    absl::StrAppend(&out, "drawn faults (", run.drawn.size(), ", seed ",
+                    run.seed, "; --write_scenario writes them):\n");
+    for (size_t i = 0; i < run.drawn.size() && i < 40; ++i) {
+      absl::StrAppend(&out, "  ", run.drawn[i], "\n");
+    }
+    if (run.drawn.size() > 40) {
+      absl::StrAppend(&out, "  ... and ", run.drawn.size() - 40, " more\n");
+    }
+  }
   for (const std::string& note : run.observed.notes) {
     absl::StrAppend(&out, note, "\n");
   }
@@ -129,6 +139,10 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
   for (const std::string& n : run.observed.notes)
     notes.push_back(JsonString(n));
   absl::StrAppend(&out, "  \"notes\": [", absl::StrJoin(notes, ", "), "],\n");
+  std::vector<std::string> drawn;
+  for (const std::string& d : run.drawn) drawn.push_back(JsonString(d));
+  absl::StrAppend(&out, "  \"drawn_faults\": [", absl::StrJoin(drawn, ", "),
+                  "],\n");
   absl::StrAppend(&out, "  \"calls\": ", sum.calls,
                   ",\n  \"failed\": ", sum.failed, ",\n");
   std::vector<std::string> servers, statuses;

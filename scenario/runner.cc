@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "scenario/chaos.h"
 #include "scenario/faults.h"
+#include "scenario/loader.h"
 #include "scenario/sim_target.h"
 
 namespace saludo::scenario {
@@ -86,8 +89,26 @@ absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& s, Target& target,
 
 absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s, uint64_t seed,
                                          bool keep_log) {
+  if (s.chaos.empty()) {
+    SimulatedTarget target(seed, keep_log);
+    return RunScenario(s, target, seed);
+  }
+  // The drawn timeline, loaded like any file (so `--write_scenario` writes
+  // exactly what runs), cut as `s` was cut (TruncateScenario).
+  DrawnTimeline drawn = DrawChaos(s, seed);
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(drawn.proto, &text);
+  absl::StatusOr<LoadedScenario> fixed = LoadScenarioText(text, s.path);
+  if (!fixed.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "the timeline seed ", seed, " drew does not load (a bug): ",
+        fixed.status().message()));
+  }
+  TruncateScenario(&*fixed, s.duration);
   SimulatedTarget target(seed, keep_log);
-  return RunScenario(s, target, seed);
+  absl::StatusOr<ScenarioRun> run = RunScenario(*fixed, target, seed);
+  if (run.ok()) run->drawn = std::move(drawn.what);
+  return run;
 }
 
 }  // namespace saludo::scenario

@@ -21,6 +21,8 @@ struct ScenarioRun {
   std::string label;  // "seed 3", "live"
   Observations observed;
   std::vector<Verdict> verdicts;
+  // The faults this seed drew from the chaos section, in words, by time.
+  std::vector<std::string> drawn;
   // True if no property failed (skipped ones do not fail).
   bool ok() const;
 };
@@ -33,7 +35,8 @@ absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& scenario,
                                         Target& target, uint64_t seed = 0);
 
 // The simulator for one seed (sim_target.h); `keep_log` keeps the event log
-// (the trace hash is the same either way).
+// (the trace hash is the same either way). A chaos section is drawn first
+// (chaos.h): the run is that of the drawn, fixed timeline.
 absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& scenario,
                                          uint64_t seed, bool keep_log);
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
+#include "scenario/chaos.h"
 #include "scenario/loader.h"
 #include "scenario/runner.h"
 
@@ -87,7 +88,8 @@ absl::StatusOr<ShrinkResult> Shrink(const LoadedScenario& original,
         absl::StrCat("seed ", seed, " does not fail: nothing to shrink"));
   }
   ShrinkResult result;
-  result.proto = original.proto;
+  // A chaos section is shrunk as the timeline this seed drew.
+  result.proto = DrawChaos(original, seed).proto;
   // Take the first step that keeps the failure, then start over; stop when
   // no step does.
   for (bool progress = true; progress;) {

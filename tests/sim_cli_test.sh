@@ -6,7 +6,7 @@ root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
 sim="$root/tools/sim_cli/sim"
 scenarios="$root/scenario/scenarios"
 tmp="${TEST_TMPDIR:-/tmp}/sim_cli"
-mkdir -p "$tmp"
+mkdir -p "$tmp" "$tmp/drawn"
 fail() { echo "FAIL: $*"; exit 1; }
 
 out=$("$sim" frobnicate x 2>&1); rc=$?
@@ -68,6 +68,18 @@ out=$("$sim" sweep "$tmp/sim/scenarios/failing.textproto" --seeds=3 --jobs=1 2>/
 
 out=$("$sim" check "$scenarios/flaky_network.textproto" --max_duration=10s 2>&1); rc=$?
 [ $rc -eq 0 ] && grep -q "^deterministic: flaky network, seed 1" <<<"$out" || fail "check: $out"
+# A chaos seed's drawn timeline, written as a file elsewhere, is the same run.
+out=$("$sim" run "$scenarios/chaos_round_robin.textproto" --seed=9 \
+      --write_scenario="$tmp/drawn/seed9.textproto" 2>&1); rc=$?
+h1=$(sed -n 's/^trace hash //p' <<<"$out")
+grep -q "^drawn faults (" <<<"$out" && [ -n "$h1" ] && [ -f "$tmp/drawn/seed9.textproto" ] \
+  || fail "chaos run: rc=$rc $out"
+grep -q "^chaos" "$tmp/drawn/seed9.textproto" && fail "the written file still has a chaos section"
+h2=$("$sim" run "$tmp/drawn/seed9.textproto" --seed=9 2>&1 | sed -n 's/^trace hash //p')
+[ "$h1" = "$h2" ] || fail "written timeline: trace hash $h2, the chaos run had $h1"
+out=$("$sim" run "$scenarios/chaos_round_robin.textproto" --write_scenario=x --max_duration=5s 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "--write_scenario with --max_duration: rc=$rc"
+
 # SIGINT during a sweep: it stops promptly and still prints the summary of
 # the seeds done (bounded: the sweep would take hours).
 "$sim" sweep "$scenarios/flaky_network.textproto" --seeds=1000000 --jobs=2 \

@@ -38,6 +38,11 @@ constexpr Pin kScenarioPins[] = {
     {"backup_server", 3, 0x3e8b27a78885082eULL},
     {"backup_server", 4, 0x3e8b27a78885082eULL},
     {"backup_server", 5, 0x3e8b27a78885082eULL},
+    {"chaos_round_robin", 1, 0x534029044acb66d1ULL},
+    {"chaos_round_robin", 2, 0x1bd411af8644ac73ULL},
+    {"chaos_round_robin", 3, 0x5c72d251ad014b7bULL},
+    {"chaos_round_robin", 4, 0x8c4d5be842e85bb2ULL},
+    {"chaos_round_robin", 5, 0x7269c405eabc5ca4ULL},
     {"clock_skew", 1, 0xdcbbc3be3583cefeULL},
     {"clock_skew", 2, 0x843fdfb3f54812b2ULL},
     {"clock_skew", 3, 0xcfae60c7171a216fULL},
@@ -109,6 +114,7 @@ constexpr Pin kSeedWorldPins[] = {
 
 const char* const kScenarios[] = {
     "backup_server",
+    "chaos_round_robin",
     "clock_skew",
     "crashed_server",
     "flaky_network",

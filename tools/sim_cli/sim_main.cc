@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -32,6 +33,7 @@
 #include "google/protobuf/text_format.h"
 #include "runtime/live/cli.h"
 #include "scenario/live/live_target.h"
+#include "scenario/chaos.h"
 #include "scenario/loader.h"
 #include "scenario/report.h"
 #include "scenario/runner.h"
@@ -50,6 +52,9 @@ ABSL_FLAG(int, shard_index, -1,
           "(default: $TEST_SHARD_INDEX)");
 ABSL_FLAG(int, shard_count, -1, "sweep: (default: $TEST_TOTAL_SHARDS)");
 ABSL_FLAG(std::string, out, "", "shrink: where to write the minimal scenario");
+ABSL_FLAG(std::string, write_scenario, "",
+          "run: write the timeline this seed drew from the chaos section as a "
+          "fixed-timeline scenario file (it reproduces the same run)");
 ABSL_FLAG(absl::Duration, max_duration, absl::InfiniteDuration(),
           "run/live/compare: cut the scenario at this time");
 
@@ -59,7 +64,8 @@ using namespace saludo;
 
 constexpr char kUsage[] =
     "Runs scenario files (scenario/scenarios/*.textproto) in the simulator.\n"
-    "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]\n"
+    "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH] "
+    "[--write_scenario=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]\n"
     "       sim check FILE [--seed=N]\n"
     "       sim shrink FILE --seed=N [--out=PATH]\n"
@@ -70,6 +76,20 @@ std::string UserPath(const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
   const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
   return wd == nullptr ? path : std::string(wd) + "/" + path;
+}
+
+// A scenario written to `out` names its nginx file relative to where it is
+// written, so it loads from there.
+void RebaseNginxPath(const scenario::LoadedScenario& s, const std::string& out,
+                     scenario::Scenario* proto) {
+  std::error_code ec;
+  const std::filesystem::path nginx =
+      std::filesystem::absolute(s.nginx_path, ec).lexically_normal();
+  const std::filesystem::path dir =
+      std::filesystem::absolute(UserPath(out), ec).parent_path();
+  const std::filesystem::path relative = nginx.lexically_relative(dir);
+  proto->mutable_topology()->set_nginx_config(
+      relative.empty() ? nginx.string() : relative.string());
 }
 
 bool WriteFile(const std::string& path, const std::string& content) {
@@ -102,6 +122,22 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
     std::fprintf(stderr, "sim: cannot write %s\n",
                  absl::GetFlag(FLAGS_trace).c_str());
     return 1;
+  }
+  if (!absl::GetFlag(FLAGS_write_scenario).empty()) {
+    scenario::Scenario drawn = scenario::DrawChaos(s, seed).proto;
+    RebaseNginxPath(s, absl::GetFlag(FLAGS_write_scenario), &drawn);
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(drawn, &text);
+    const std::string header = absl::StrCat(
+        "# The timeline seed ", seed, " drew from ", s.path,
+        "; it reproduces that run (trace hash ",
+        absl::StrFormat("%016x", run->observed.trace_hash), "):\n#   sim run ",
+        absl::GetFlag(FLAGS_write_scenario), " --seed=", seed, "\n");
+    if (!WriteFile(absl::GetFlag(FLAGS_write_scenario), header + text)) {
+      std::fprintf(stderr, "sim: cannot write %s\n",
+                   absl::GetFlag(FLAGS_write_scenario).c_str());
+      return 1;
+    }
   }
   if (!run->ok()) std::printf("replay: %s\n", Replay(s, seed).c_str());
   return run->ok() ? 0 : 1;
@@ -346,8 +382,6 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
   }
   for (const std::string& step : shrunk->steps)
     std::printf("%s\n", step.c_str());
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(shrunk->proto, &text);
   std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty()) {
     out = original.path;
@@ -355,6 +389,9 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
     out = (dot == std::string::npos ? out : out.substr(0, dot)) +
           ".shrunk.textproto";
   }
+  RebaseNginxPath(original, out, &shrunk->proto);
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(shrunk->proto, &text);
   const std::string header =
       absl::StrCat("# Shrunk from ", original.path, " (seed ", seed, ", ",
                    shrunk->steps.size(),
@@ -379,7 +416,7 @@ struct CommandFlags {
 };
 const std::vector<CommandFlags>& CommandTable() {
   static const auto* table = new std::vector<CommandFlags>{
-      {"run", {"seed", "json", "trace", "max_duration"}},
+      {"run", {"seed", "json", "trace", "write_scenario", "max_duration"}},
       {"sweep",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
         "max_duration"}},
@@ -418,6 +455,11 @@ void CheckCommandFlags(const std::string& command) {
   const absl::Duration max = absl::GetFlag(FLAGS_max_duration);
   if (max <= absl::ZeroDuration()) {
     runtime::live::UsageError("--max_duration must be positive");
+  }
+  if (!absl::GetFlag(FLAGS_write_scenario).empty() &&
+      max != absl::InfiniteDuration()) {
+    runtime::live::UsageError(
+        "--write_scenario writes the whole scenario: drop --max_duration");
   }
 }
 
