@@ -61,27 +61,69 @@ absl::Status Rate(const Validator& v, const FieldPath& at, double per_minute,
   return absl::OkStatus();
 }
 
+// The kind's own fields, checked as in `faults` (a length is the drawn
+// duration, not a field).
+absl::Status ParseKind(const Validator& v, const FieldPath& at,
+                       const Fault& fault, ScenarioFault* parsed) {
+  const Fault::KindCase k = fault.kind_case();
+  if (!Drawable(k)) {
+    std::vector<std::string> names;
+    for (const FaultKind& kind : FaultKinds()) {
+      if (Drawable(kind.kind)) names.push_back(kind.name);
+    }
+    return v.Error(at, "expected one of " + absl::StrJoin(names, ", "));
+  }
+  Fault check = fault;
+  if (k == Fault::kPause) check.mutable_pause()->set_duration("0s");
+  if (k == Fault::kHang) check.mutable_hang()->set_duration("0s");
+  if (k == Fault::kLatencySpike) {
+    check.mutable_latency_spike()->set_duration("0s");
+  }
+  if (k == Fault::kLossBurst) check.mutable_loss_burst()->set_duration("0s");
+  const FaultKind& table = FaultKindOf(k);
+  return table.parse(v, Sub(at, table.name), check, parsed);
+}
+
+// The drawn nodes make sense for the kind: not the link's other end (which
+// must exist), and with a control service for a service fault.
+absl::Status CheckNodes(const Validator& v, const FieldPath& at,
+                        const ScenarioFault& parsed, bool backends_only,
+                        const std::vector<std::string>& nodes,
+                        const LoadedScenario& s) {
+  if (!parsed.peer.empty()) {
+    bool known = parsed.peer == kNginxNode;
+    for (const auto& b : s.backends) known |= b.name == parsed.peer;
+    for (const auto& c : s.clients) known |= c.name == parsed.peer;
+    if (!known) {
+      return v.Error(Sub(at, "fault"),
+                     absl::StrCat("unknown peer \"", parsed.peer, "\""));
+    }
+  }
+  for (const std::string& node : nodes) {
+    if (!parsed.peer.empty() && node == parsed.peer) {
+      return v.Error(Sub(at, "nodes"),
+                     absl::StrCat("\"", node, "\" is the link's other end"));
+    }
+    if (!backends_only) continue;
+    const auto b = std::find_if(s.backends.begin(), s.backends.end(),
+                                [&](const auto& x) { return x.name == node; });
+    if (!FindServiceKind(b->service)->has_control) {
+      return v.Error(Sub(at, "nodes"),
+                     absl::StrCat("\"", node, "\" runs ", b->service,
+                                  ", which has no control service"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LoadKind(const Validator& v, int i, const ChaosFault& f,
                       LoadedScenario* out) {
   const FieldPath at = {{"chaos", -1}, {"faults", i}};
   ChaosSpec::Kind kind;
   kind.fault = f.fault();
   const Fault::KindCase k = f.fault().kind_case();
-  if (!Drawable(k)) {
-    return v.Error(Sub(at, "fault"),
-                   "expected one of crash, pause, hang, slow, errors, "
-                   "clock_offset, clock_drift, clock_jump");
-  }
-  // The kind's own fields, checked as in `faults` (a pause's or hang's
-  // length is the drawn duration, not a field).
-  Fault check = f.fault();
-  if (k == Fault::kPause) check.mutable_pause()->set_duration("0s");
-  if (k == Fault::kHang) check.mutable_hang()->set_duration("0s");
   ScenarioFault parsed;
-  const FaultKind& table = FaultKindOf(k);
-  if (auto st = table.parse(v, Sub(Sub(at, "fault"), table.name), check,
-                            &parsed);
-      !st.ok()) {
+  if (auto st = ParseKind(v, Sub(at, "fault"), f.fault(), &parsed); !st.ok()) {
     return st;
   }
   if (auto st = Rate(v, Sub(at, "per_minute"), f.per_minute(),
@@ -99,19 +141,15 @@ absl::Status LoadKind(const Validator& v, int i, const ChaosFault& f,
       return st;
     }
   }
-  if (auto st = Nodes(v, Sub(at, "nodes"), f.nodes(), *out,
-                      table.backends_only, &kind.nodes);
+  const bool backends_only = FaultKindOf(k).backends_only;
+  if (auto st = Nodes(v, Sub(at, "nodes"), f.nodes(), *out, backends_only,
+                      &kind.nodes);
       !st.ok()) {
     return st;
   }
-  for (const std::string& node : kind.nodes) {
-    const auto b = std::find_if(out->backends.begin(), out->backends.end(),
-                                [&](const auto& x) { return x.name == node; });
-    if (table.backends_only && !FindServiceKind(b->service)->has_control) {
-      return v.Error(Sub(at, "nodes"),
-                     absl::StrCat("\"", node, "\" runs ", b->service,
-                                  ", which has no control service"));
-    }
+  if (auto st = CheckNodes(v, at, parsed, backends_only, kind.nodes, *out);
+      !st.ok()) {
+    return st;
   }
   out->chaos.faults.push_back(kind);
   return absl::OkStatus();
@@ -254,6 +292,7 @@ Fault Undo(Fault::KindCase kind) {
   Fault undo;
   switch (kind) {
     case Fault::kCrash:
+    case Fault::kCrashOnCall:
       undo.mutable_restart();
       break;
     case Fault::kSlow:
@@ -278,8 +317,13 @@ void Materialize(const ChaosSpec::Kind& k, const Event& e,
                  std::vector<std::string>* what) {
   const Fault::KindCase kind = k.fault.kind_case();
   Fault* f = AddFault(k.fault, e.at, e.node, out);
-  if (kind == Fault::kPause) f->mutable_pause()->set_duration(FormatDuration(e.length));
-  if (kind == Fault::kHang) f->mutable_hang()->set_duration(FormatDuration(e.length));
+  const std::string length = FormatDuration(e.length);
+  if (kind == Fault::kPause) f->mutable_pause()->set_duration(length);
+  if (kind == Fault::kHang) f->mutable_hang()->set_duration(length);
+  if (kind == Fault::kLatencySpike) {
+    f->mutable_latency_spike()->set_duration(length);
+  }
+  if (kind == Fault::kLossBurst) f->mutable_loss_burst()->set_duration(length);
   std::string text = FormatDuration(e.at) + " " + e.node + ": " +
                      FaultKindOf(kind).name;
   const Fault undo = Undo(kind);
@@ -321,8 +365,8 @@ DrawnTimeline DrawChaos(const LoadedScenario& s, uint64_t seed) {
     const ChaosSpec::Kind& k = s.chaos.faults[e.source];
     const Fault::KindCase kind = k.fault.kind_case();
     if (busy_until[e.node] > e.at) continue;  // down or paused: skip
-    const bool downs = kind == Fault::kCrash || kind == Fault::kPause ||
-                       kind == Fault::kHang;
+    const bool crashes = kind == Fault::kCrash || kind == Fault::kCrashOnCall;
+    const bool downs = crashes || kind == Fault::kPause || kind == Fault::kHang;
     if (downs && s.chaos.max_down > 0) {
       int others = 0;
       for (const auto& [node, until] : down_until) {
@@ -331,9 +375,7 @@ DrawnTimeline DrawChaos(const LoadedScenario& s, uint64_t seed) {
       if (others >= s.chaos.max_down) continue;  // keep enough healthy
     }
     if (downs) down_until[e.node] = e.at + e.length;
-    if (kind == Fault::kCrash || kind == Fault::kPause) {
-      busy_until[e.node] = e.at + e.length;
-    }
+    if (crashes || kind == Fault::kPause) busy_until[e.node] = e.at + e.length;
     Materialize(k, e, s.duration, &drawn.proto, &drawn.what);
   }
   return drawn;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "runtime/testing/runfile.h"
@@ -135,6 +136,36 @@ TEST(ChaosTest, MaxDownIsNeverExceeded) {
       }
     }
   }
+}
+
+// The kinds a link or a call can fail by: drawn, written, reproduced.
+TEST(ChaosTest, LinkAndCallFaultsAreDrawnAndReproduced) {
+  auto s = Load(R"(chaos {
+  faults { fault { latency_spike { latency { fixed: "200ms" } } } per_minute: 6 duration { fixed: "2s" } }
+  faults { fault { loss_burst { loss: 0.5 peer: "client" } } per_minute: 6 duration { fixed: "1s" } nodes: "nginx" }
+  faults { fault { crash_on_call {} } per_minute: 2 duration { fixed: "3s" } }
+}
+properties { deadlines {} }
+)");
+  ASSERT_TRUE(s.ok()) << s.status();
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    auto run = RunSimulated(*s, seed, false);
+    ASSERT_TRUE(run.ok()) << run.status();
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(DrawChaos(*s, seed).proto,
+                                                &text);
+    auto fixed = LoadScenarioText(text, Dir() + "/written.textproto");
+    ASSERT_TRUE(fixed.ok()) << fixed.status() << text;
+    EXPECT_EQ(RunSimulated(*fixed, seed, false)->observed.trace_hash,
+              run->observed.trace_hash);
+    const std::string words = absl::StrJoin(run->drawn, "\n");
+    EXPECT_TRUE(absl::StrContains(words, "latency_spike")) << words;
+    EXPECT_TRUE(absl::StrContains(words, "loss_burst")) << words;
+  }
+  ExpectError("chaos { faults { fault { latency_spike { peer: \"server1\" "
+              "latency { fixed: \"1s\" } } } per_minute: 1 duration { fixed: "
+              "\"1s\" } } }",
+              "chaos.faults[0].nodes", "the link's other end");
 }
 
 TEST(ChaosTest, SwarmEnablesASubsetOfTheKindsPerSeed) {

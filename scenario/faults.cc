@@ -46,6 +46,33 @@ absl::Status Shift(const Validator& v, const FieldPath& at,
   return absl::OkStatus();
 }
 
+// A link fault's own fields (the peer is checked against the nodes later).
+absl::Status ParseLink(const Validator& v, const FieldPath& at,
+                       const LinkFault& l, bool spike, ScenarioFault* out) {
+  out->peer = l.peer().empty() ? kNginxNode : l.peer();
+  out->one_way = l.one_way();
+  if (auto st = Bounded(v, Sub(at, "duration"), l.duration(), &out->duration);
+      !st.ok()) {
+    return st;
+  }
+  if (spike) {
+    if (!l.has_latency()) {
+      return v.Error(Sub(at, "latency"), "missing: the latency meanwhile");
+    }
+    return ParseLatency(v, Sub(at, "latency"), l.latency(), &out->latency);
+  }
+  if (!(l.loss() > 0 && l.loss() <= 1)) {
+    return v.Error(Sub(at, "loss"), "expected a probability in (0, 1]");
+  }
+  out->loss = l.loss();
+  return absl::OkStatus();
+}
+
+std::string LinkWords(const ScenarioFault& f) {
+  return absl::StrCat(f.one_way ? " to " : " with ", f.peer, " for ",
+                      FormatDuration(f.duration));
+}
+
 // The table. Captureless lambdas are plain functions: the array is
 // initialised before any code runs.
 const FaultKind kKinds[] = {
@@ -154,6 +181,39 @@ const FaultKind kKinds[] = {
      [](const ScenarioFault& f, Target& t) {
        return t.ClearFaults(f.node, f.at);
      }},
+    {Fault::kCrashOnCall, "crash_on_call", true, NoFields,
+     [](const ScenarioFault&) { return std::string("crash on its next call"); },
+     [](const ScenarioFault& f, Target& t) {
+       return t.CrashOnCall(f.node, f.at);
+     }},
+    {Fault::kLatencySpike, "latency_spike", false,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       return ParseLink(v, at, p.latency_spike(), true, out);
+     },
+     [](const ScenarioFault& f) {
+       return "latency spike " + f.latency.ToString() + LinkWords(f);
+     },
+     [](const ScenarioFault& f, Target& t) {
+       Target::LinkChange change;
+       change.latency = f.latency;
+       return t.ChangeLink(f.node, f.peer, f.at, f.duration, change,
+                           f.one_way);
+     }},
+    {Fault::kLossBurst, "loss_burst", false,
+     [](const Validator& v, const FieldPath& at, const Fault& p,
+        ScenarioFault* out) {
+       return ParseLink(v, at, p.loss_burst(), false, out);
+     },
+     [](const ScenarioFault& f) {
+       return absl::StrCat("loss burst ", f.loss, LinkWords(f));
+     },
+     [](const ScenarioFault& f, Target& t) {
+       Target::LinkChange change;
+       change.loss = f.loss;
+       return t.ChangeLink(f.node, f.peer, f.at, f.duration, change,
+                           f.one_way);
+     }},
 };
 
 
@@ -193,6 +253,12 @@ absl::Status LoadFault(const Validator& v, int i,
   const FaultKind& kind = FaultKindOf(f.kind_case());
   if (auto st = kind.parse(v, Sub(at, kind.name), f, &fault); !st.ok())
     return st;
+  if ((f.has_latency_spike() || f.has_loss_burst()) &&
+      (!nodes.count(fault.peer) || fault.peer == fault.node)) {
+    return v.Error(Sub(Sub(at, kind.name), "peer"),
+                   absl::StrCat("expected another node than \"", fault.node,
+                                "\": one of ", absl::StrJoin(nodes, ", ")));
+  }
   if (kind.backends_only && !backends.count(f.node())) {
     return v.Error(Sub(at, "node"),
                    absl::StrCat("\"", f.node(), "\" is not a backend: ",
@@ -215,6 +281,8 @@ absl::Status LoadFault(const Validator& v, int i,
 absl::Status CheckTimeline(const Validator& v, const LoadedScenario& s,
                            const std::vector<size_t>& order) {
   std::map<std::string, bool> down;
+  std::map<std::string, bool> may_be_down;  // a crash_on_call since
+
   std::map<std::string, absl::Duration> paused_until;
   std::map<std::tuple<std::string, int, int64_t>, size_t> same;
   for (size_t k : order) {
@@ -234,7 +302,7 @@ absl::Status CheckTimeline(const Validator& v, const LoadedScenario& s,
           at, absl::StrCat(f.node, " is already down at ", FormatDuration(f.at),
                            ": restart it first"));
     }
-    if (f.kind == Fault::kRestart && !is_down) {
+    if (f.kind == Fault::kRestart && !is_down && !may_be_down[f.node]) {
       return v.Error(
           at, absl::StrCat(f.node, " is not down at ", FormatDuration(f.at),
                            ": expected a crash before the restart"));
@@ -250,7 +318,8 @@ absl::Status CheckTimeline(const Validator& v, const LoadedScenario& s,
       }
     }
     if (f.kind == Fault::kCrash) down[f.node] = true;
-    if (f.kind == Fault::kRestart) down[f.node] = false;
+    if (f.kind == Fault::kCrashOnCall) may_be_down[f.node] = true;
+    if (f.kind == Fault::kRestart) down[f.node] = may_be_down[f.node] = false;
     if (f.kind == Fault::kPause) paused_until[f.node] = f.at + f.duration;
   }
   return absl::OkStatus();

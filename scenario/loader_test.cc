@@ -211,6 +211,27 @@ topology {
   EXPECT_EQ(s->clients[0].load.max_calls, kMaxCallsPerRun);
 }
 
+TEST(ScenarioLoaderTest, LinkFaultsAndCrashOnCall) {
+  auto s = Load(
+      "faults { at: \"1s\" node: \"server1\" latency_spike { duration: "
+      "\"2s\" latency { fixed: \"100ms\" } one_way: true } }\n"
+      "faults { at: \"1s\" node: \"client\" loss_burst { peer: \"nginx\" "
+      "duration: \"1s\" loss: 0.3 } }\n"
+      "faults { at: \"2s\" node: \"server2\" crash_on_call {} }\n"
+      "faults { at: \"5s\" node: \"server2\" restart {} }\n");
+  EXPECT_TRUE(s.ok()) << s;
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" latency_spike { "
+                   "peer: \"server1\" duration: \"1s\" latency { fixed: "
+                   "\"1s\" } } }\n"),
+              "faults[0].latency_spike.peer", "another node than");
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" loss_burst { "
+                   "duration: \"1s\" loss: 0 } }\n"),
+              "faults[0].loss_burst.loss", "probability in (0, 1]");
+  ExpectError(Load("faults { at: \"1s\" node: \"server1\" latency_spike { "
+                   "duration: \"1s\" } }\n"),
+              "faults[0].latency_spike.latency", "missing");
+}
+
 TEST(ScenarioLoaderTest, PropertiesThatCouldNeverFailAreRefused) {
   ExpectError(Load("properties { balanced_share { backends: \"server1\" "
                    "tolerance: 0.1 from: \"5s\" until: \"2s\" } }\n"),

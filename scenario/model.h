@@ -43,6 +43,10 @@ struct ScenarioFault {
   double ppm = 0;                                 // clock_drift
   absl::StatusCode code = absl::StatusCode::kOk;  // errors
   double rate = 0;                                // errors
+  std::string peer;                               // latency_spike, loss_burst
+  sim::Distribution latency = sim::Distribution::Fixed(absl::ZeroDuration());
+  double loss = 0;                                // loss_burst
+  bool one_way = false;                           // latency_spike, loss_burst
   // "2s server1: hang 41s"
   std::string Describe() const;
 };

@@ -136,6 +136,25 @@ absl::Status SimulatedTarget::ClockJump(const std::string& node,
   return absl::OkStatus();
 }
 
+absl::Status SimulatedTarget::CrashOnCall(const std::string& node,
+                                          absl::Duration at) {
+  control::Faults f;
+  f.set_crash_on_call(true);
+  world_->SetServiceFaultsAt(Node(node), at, f, "crash on call");
+  return absl::OkStatus();
+}
+
+absl::Status SimulatedTarget::ChangeLink(const std::string& a,
+                                         const std::string& b,
+                                         absl::Duration at,
+                                         absl::Duration duration,
+                                         const LinkChange& change,
+                                         bool one_way) {
+  world_->ChangeLinkAt(Node(a), Node(b), at, duration, change.latency,
+                       change.loss, one_way);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Observations> SimulatedTarget::Run(absl::Duration until) {
   SALUDO_CHECK(scenario_ != nullptr);  // Build ran
   world_->Run(until);

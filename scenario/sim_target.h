@@ -45,6 +45,10 @@ class SimulatedTarget final : public Target {
                           int64_t drift_ppb) override;
   absl::Status ClockJump(const std::string& node, absl::Duration at,
                          absl::Duration delta) override;
+  absl::Status CrashOnCall(const std::string& node, absl::Duration at) override;
+  absl::Status ChangeLink(const std::string& a, const std::string& b,
+                          absl::Duration at, absl::Duration duration,
+                          const LinkChange& change, bool one_way) override;
   absl::StatusOr<Observations> Run(absl::Duration until) override;
 
   // The world (for tests and tools that look inside). REQUIRES: Build ran.

@@ -10,6 +10,7 @@
 #define SALUDO_SCENARIO_TARGET_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,19 @@ class Target {
                                   int64_t drift_ppb) = 0;
   virtual absl::Status ClockJump(const std::string& node, absl::Duration at,
                                  absl::Duration delta) = 0;
+  // The next call `node` answers crashes it (a reset after the request was
+  // sent, as nginx sees it); it stays down until a restart.
+  virtual absl::Status CrashOnCall(const std::string& node,
+                                   absl::Duration at) = 0;
+  // During [at, at + duration) the link from `a` to `b` (and back unless
+  // `one_way`) takes this latency and/or loss instead of its own.
+  struct LinkChange {
+    std::optional<sim::Distribution> latency;
+    std::optional<double> loss;
+  };
+  virtual absl::Status ChangeLink(const std::string& a, const std::string& b,
+                                  absl::Duration at, absl::Duration duration,
+                                  const LinkChange& change, bool one_way) = 0;
 
   // Runs the timeline until every call has ended (`until` is when the last
   // call must have: LoadedScenario::LastCallEnd() plus a margin).

@@ -238,6 +238,34 @@ void World::JumpAt(NodeId node, absl::Duration at, absl::Duration delta) {
   });
 }
 
+void World::ChangeLinkAt(NodeId a, NodeId b, absl::Duration at,
+                         absl::Duration duration,
+                         std::optional<Distribution> latency,
+                         std::optional<double> loss, bool one_way) {
+  sim_.At(at, [this, a, b, duration, latency, loss, one_way] {
+    const LinkModel ab = network_.Link(a, b), ba = network_.Link(b, a);
+    auto changed = [&](LinkModel m) {
+      if (latency) m.latency = *latency;
+      if (loss) m.loss = *loss;
+      return m;
+    };
+    Note(EventKind::kFault, a,
+         absl::StrCat(one_way ? "link to " : "link with ",
+                      network_.node(b).name(), ":",
+                      latency ? " latency " + latency->ToString() : "",
+                      loss ? absl::StrCat(" loss ", *loss) : "", " for ",
+                      absl::FormatDuration(duration)));
+    network_.SetLink(a, b, changed(ab));
+    if (!one_way) network_.SetLink(b, a, changed(ba));
+    sim_.After(duration, [this, a, b, ab, ba, one_way] {
+      Note(EventKind::kFault, a,
+           absl::StrCat("link with ", network_.node(b).name(), " restored"));
+      network_.SetLink(a, b, ab);
+      if (!one_way) network_.SetLink(b, a, ba);
+    });
+  });
+}
+
 void World::PartitionAt(NodeId a, NodeId b, absl::Duration at,
                         absl::Duration duration, bool one_way) {
   network_.AddPartition(a, b, at, at + duration, one_way);

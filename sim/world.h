@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,12 @@ class World {
   void ClockOffsetAt(NodeId node, absl::Duration at, absl::Duration offset);
   void DriftAt(NodeId node, absl::Duration at, int64_t drift_ppb);
   void JumpAt(NodeId node, absl::Duration at, absl::Duration delta);
+  // During [at, at + duration) the link a -> b (and b -> a unless one_way)
+  // takes `latency` and/or `loss` instead of its own; then it is restored.
+  void ChangeLinkAt(NodeId a, NodeId b, absl::Duration at,
+                    absl::Duration duration,
+                    std::optional<Distribution> latency,
+                    std::optional<double> loss, bool one_way);
   // Messages between a and b (only a -> b if one_way) are lost for a while.
   void PartitionAt(NodeId a, NodeId b, absl::Duration at,
                    absl::Duration duration, bool one_way);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "gtest/gtest.h"
+#include "proto/control.pb.h"
 #include "services/fault_state.h"
 
 namespace saludo::sim {
@@ -72,6 +73,45 @@ TEST_F(DirectWorldTest, CallsWhoseCallersGaveUpAreReleasedAtOnce) {
   EXPECT_EQ(world_.faults(s1_)->Report().calls_held(), 0);
   EXPECT_EQ(world_.network().calls_in_flight(), 0u);
   EXPECT_EQ(world_.faults(s1_)->Report().calls_total(), 2000);
+}
+
+// A latency spike or a loss burst holds for its window, then the link's own
+// model is back.
+TEST_F(DirectWorldTest, LinkChangesHoldForTheirWindowOnly) {
+  world_.ChangeLinkAt(client_, s1_, absl::Seconds(1), absl::Seconds(1),
+                      Distribution::Fixed(absl::Milliseconds(50)),
+                      std::nullopt, /*one_way=*/false);
+  world_.ChangeLinkAt(client_, s1_, absl::Seconds(3), absl::Seconds(1),
+                      std::nullopt, 1.0, /*one_way=*/true);
+  for (int i = 0; i < 5; ++i) {
+    world_.StartLoad(client_, s1_, Calls(1, absl::Milliseconds(500)),
+                     absl::Milliseconds(500 + 1000 * i));
+  }
+  world_.Run();
+  const auto& r = world_.records(client_);
+  ASSERT_EQ(r.size(), 5u);
+  EXPECT_EQ(r[0].latency, absl::Milliseconds(2));    // before
+  EXPECT_EQ(r[1].latency, absl::Milliseconds(100));  // during the spike
+  EXPECT_EQ(r[2].latency, absl::Milliseconds(2));    // restored
+  EXPECT_EQ(r[3].status.code(), absl::StatusCode::kDeadlineExceeded);  // lost
+  EXPECT_EQ(r[4].latency, absl::Milliseconds(2));
+}
+
+// crash_on_call: the server crashes while answering its next call (a reset
+// for the caller) and stays down until a restart.
+TEST_F(DirectWorldTest, CrashOnCallFaultCrashesOnTheNextCall) {
+  control::Faults f;
+  f.set_crash_on_call(true);
+  world_.SetServiceFaultsAt(s1_, absl::Seconds(1), f, "crash on call");
+  world_.StartLoad(client_, s1_, Calls(1), absl::Milliseconds(500));
+  world_.StartLoad(client_, s1_, Calls(2), absl::Seconds(2));
+  world_.Run();
+  const auto& r = world_.records(client_);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_TRUE(r[0].status.ok());
+  EXPECT_EQ(r[1].status.code(), absl::StatusCode::kUnavailable);  // reset
+  EXPECT_EQ(r[2].status.code(), absl::StatusCode::kUnavailable);  // refused
+  EXPECT_FALSE(world_.network().node(s1_).up());
 }
 
 TEST(WorldClockTest, DeadlineIsOnTheClientsOwnClock) {

@@ -300,6 +300,19 @@ absl::Status LiveTarget::ClockJump(const std::string& node, absl::Duration at,
                        [delta](ServiceState& st) { st.clock_offset += delta; });
 }
 
+absl::Status LiveTarget::CrashOnCall(const std::string& node,
+                                     absl::Duration at) {
+  return ChangeService(node, at, [](ServiceState& st) {
+    st.faults.set_crash_on_call(true);
+  });
+}
+
+absl::Status LiveTarget::ChangeLink(const std::string&, const std::string&,
+                                    absl::Duration, absl::Duration,
+                                    const LinkChange&, bool) {
+  return Unimplemented("needs network namespaces");
+}
+
 // nginx's access log ("$status upstream=... upstream_status=...
 // request_time=..."), with live addresses mapped back to the scenario's.
 std::vector<sim::TwinLogEntry> LiveTarget::ReadAccessLog() const {
