@@ -168,6 +168,24 @@ properties { deadlines {} }
               "chaos.faults[0].nodes", "the link's other end");
 }
 
+// A failing run's signature names the property and the drawn faults in
+// force when its first offending call started.
+TEST(ChaosTest, FailureSignaturesNameTheFaultsInForce) {
+  auto s = Load(R"(chaos {
+  faults { fault { errors { code: "INTERNAL" rate: 1 } } per_minute: 6 duration { fixed: "5s" } }
+}
+properties { success_rate { at_least: 1 } }
+properties { deadlines {} }
+)");
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto run = RunSimulated(*s, 1, false);
+  ASSERT_TRUE(run.ok()) << run.status();
+  ASSERT_FALSE(run->ok());
+  EXPECT_EQ(FailureSignatures(*run),
+            std::vector<std::string>{"success rate >= 1 [errors]"});
+  EXPECT_EQ(run->verdicts[0].first_at.has_value(), true);
+}
+
 TEST(ChaosTest, SwarmEnablesASubsetOfTheKindsPerSeed) {
   auto s = Load(std::string(kSpace).replace(std::string(kSpace).find("max_down"),
                                             11, "swarm: true"));

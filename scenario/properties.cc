@@ -185,6 +185,7 @@ Verdict CheckCircuitBreaker(const PropertySpec&, const CheckInput& in) {
       for (const AttemptEvent& e : events[peer.address]) {
         if (e.kind == 2) {
           if (e.at > open_from && e.at < open_until && violations++ == 0) {
+            v.first_at = e.at;
             v.first_violation = absl::StrCat(
                 "nginx sent a call to ", peer.address, " at ",
                 absl::FormatDuration(e.at), ", inside its fail_timeout (",
@@ -254,6 +255,7 @@ Verdict CheckSuccessRate(const PropertySpec& p, const CheckInput& in) {
     v.first_violation = first_failure != nullptr
                             ? "first failed: " + CallText(*first_failure, in)
                             : "no calls to measure";
+    if (first_failure != nullptr) v.first_at = first_failure->record.started;
   }
   return v;
 }
@@ -299,6 +301,7 @@ Verdict CheckLatencyBound(const PropertySpec& p, const CheckInput& in) {
   v.bound = absl::StrCat("<= ", Ms(p.at_most));
   if (!v.holds && first_slow != nullptr) {
     v.first_violation = "first over the bound: " + CallText(*first_slow, in);
+    v.first_at = first_slow->record.started;
   }
   if (latencies.empty()) {
     v.first_violation = p.successful_only
@@ -330,6 +333,7 @@ Verdict CheckDeadlines(const PropertySpec& p, const CheckInput& in) {
     worst = std::max(worst, over);
     if (over > p.slack && late++ == 0) {
       v.first_violation = "first late: " + CallText(c, in);
+      v.first_at = c.record.started;
     }
   }
   v.holds = late == 0 && !in.observed.calls.empty();

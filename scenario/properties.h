@@ -6,6 +6,7 @@
 #define SALUDO_SCENARIO_PROPERTIES_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct Verdict {
   std::string measured;
   std::string bound;
   std::string first_violation;  // empty when it holds
+  // When the first offending call started (scenario time), if there is one.
+  std::optional<absl::Duration> first_at;
 };
 
 // What a check sees: the scenario, the observations, and the run's label

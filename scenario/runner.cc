@@ -1,8 +1,10 @@
 #include "scenario/runner.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
 #include "scenario/chaos.h"
 #include "scenario/faults.h"
@@ -107,8 +109,31 @@ absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s, uint64_t seed,
   TruncateScenario(&*fixed, s.duration);
   SimulatedTarget target(seed, keep_log);
   absl::StatusOr<ScenarioRun> run = RunScenario(*fixed, target, seed);
-  if (run.ok()) run->drawn = std::move(drawn.what);
+  if (run.ok()) {
+    run->drawn = std::move(drawn.what);
+    run->drawn_windows = std::move(drawn.windows);
+  }
   return run;
+}
+
+std::vector<std::string> FailureSignatures(const ScenarioRun& run) {
+  std::vector<std::string> signatures;
+  for (const Verdict& v : run.verdicts) {
+    if (v.holds || v.skipped) continue;
+    std::set<std::string> kinds;
+    for (const DrawnWindow& w : run.drawn_windows) {
+      if (v.first_at && w.start <= *v.first_at && *v.first_at < w.end) {
+        kinds.insert(w.kind);
+      }
+    }
+    const std::string context =
+        !v.first_at       ? "no time"
+        : kinds.empty()   ? "no drawn fault"
+                          : absl::StrJoin(kinds, ", ");
+    signatures.push_back(absl::StrCat(v.property, " [", context, "]"));
+  }
+  std::sort(signatures.begin(), signatures.end());
+  return signatures;
 }
 
 }  // namespace saludo::scenario

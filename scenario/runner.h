@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "scenario/chaos.h"
 #include "scenario/model.h"
 #include "scenario/properties.h"
 #include "scenario/target.h"
@@ -21,8 +22,10 @@ struct ScenarioRun {
   std::string label;  // "seed 3", "live"
   Observations observed;
   std::vector<Verdict> verdicts;
-  // The faults this seed drew from the chaos section, in words, by time.
+  // The faults this seed drew from the chaos section, in words, by time,
+  // and when each was in force.
   std::vector<std::string> drawn;
+  std::vector<DrawnWindow> drawn_windows;
   // True if no property failed (skipped ones do not fail).
   bool ok() const;
 };
@@ -39,6 +42,12 @@ absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& scenario,
 // (chaos.h): the run is that of the drawn, fixed timeline.
 absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& scenario,
                                          uint64_t seed, bool keep_log);
+
+// What failed, as signatures a sweep can group seeds by: per failing
+// property, its label and the drawn fault kinds in force when its first
+// offending call started ("success rate >= 0.9 [crash, partition]"), or
+// "[no drawn fault]" / "[no time]". Sorted; empty when the run holds.
+std::vector<std::string> FailureSignatures(const ScenarioRun& run);
 
 // The properties only, on a run's observations (exposed for tests).
 std::vector<Verdict> CheckRun(const LoadedScenario& scenario,

@@ -77,6 +77,13 @@ grep -q "^drawn faults (" <<<"$out" && [ -n "$h1" ] && [ -f "$tmp/drawn/seed9.te
 grep -q "^chaos" "$tmp/drawn/seed9.textproto" && fail "the written file still has a chaos section"
 h2=$("$sim" run "$tmp/drawn/seed9.textproto" --seed=9 2>&1 | sed -n 's/^trace hash //p')
 [ "$h1" = "$h2" ] || fail "written timeline: trace hash $h2, the chaos run had $h1"
+# A sweep of a chaos scenario groups its failures by signature.
+sed -e 's/^properties { circuit_breaker {} }$/properties { success_rate { at_least: 0.99 } }/' \
+    "$tmp/sim/scenarios/chaos_round_robin.textproto" > "$tmp/sim/scenarios/chaos_strict.textproto"
+out=$("$sim" sweep "$tmp/sim/scenarios/chaos_strict.textproto" --seeds=20 --jobs=2 2>/dev/null); rc=$?
+[ $rc -eq 1 ] && grep -q "^failure signatures (" <<<"$out" && \
+  grep -q "success rate >= 0.99 \[" <<<"$out" && grep -q "smallest seed [0-9]* drew: " <<<"$out" \
+  || fail "chaos sweep signatures: rc=$rc $out"
 out=$("$sim" run "$scenarios/chaos_round_robin.textproto" --write_scenario=x --max_duration=5s 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "--write_scenario with --max_duration: rc=$rc"
 

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -238,6 +239,13 @@ struct SweepState {
   size_t failed_count = 0;          // guarded by mu
   std::vector<uint64_t> failed;     // guarded by mu; the first kFailedKept
   std::vector<std::string> errors;  // guarded by mu; as many
+  // Per failure signature: how many seeds, the smallest, what it drew.
+  struct Signature {
+    size_t seeds = 0;
+    uint64_t smallest = UINT64_MAX;
+    std::vector<std::string> drawn;
+  };
+  std::map<std::string, Signature> signatures;  // guarded by mu
 };
 
 void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
@@ -253,6 +261,16 @@ void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
       ++st->failed_count;
       if (st->failed.size() < SweepState::kFailedKept) {
         st->failed.push_back(seeds.seed(k));
+      }
+    }
+    if (run.ok()) {
+      for (const std::string& sig : scenario::FailureSignatures(*run)) {
+        SweepState::Signature& s = st->signatures[sig];
+        ++s.seeds;
+        if (seeds.seed(k) < s.smallest) {
+          s.smallest = seeds.seed(k);
+          s.drawn = run->drawn;
+        }
       }
     }
     ++st->done;
@@ -281,6 +299,34 @@ int ShowProgress(size_t total, absl::Time start, SweepState* st) {
       });
   if (tty) std::fprintf(stderr, "\n");
   return signal_number;
+}
+
+// Distinct failures: per signature, how many seeds, the smallest one, what
+// it drew (in one line) and how to replay it.
+void PrintSignatures(
+    const scenario::LoadedScenario& s,
+    const std::map<std::string, SweepState::Signature>& signatures) {
+  if (signatures.empty()) return;
+  std::printf("failure signatures (%zu): property [drawn faults in force at "
+              "its first offending call]\n",
+              signatures.size());
+  // Most seeds first.
+  std::vector<std::pair<std::string, SweepState::Signature>> sorted(
+      signatures.begin(), signatures.end());
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.second.seeds > b.second.seeds;
+                   });
+  for (const auto& [signature, stat] : sorted) {
+    std::string drawn = absl::StrJoin(stat.drawn, "; ");
+    if (drawn.size() > 300) drawn = drawn.substr(0, 297) + "...";
+    std::printf("  %zu seed%s: %s\n    smallest seed %llu drew: %s\n"
+                "    replay: %s\n",
+                stat.seeds, stat.seeds == 1 ? "" : "s", signature.c_str(),
+                static_cast<unsigned long long>(stat.smallest),
+                drawn.empty() ? "(nothing: a fixed timeline)" : drawn.c_str(),
+                Replay(s, stat.smallest).c_str());
+  }
 }
 
 // Starts up to `jobs` workers; fewer if the system refuses threads.
@@ -333,6 +379,7 @@ int Sweep(const scenario::LoadedScenario& s) {
                 static_cast<unsigned long long>(st.failed[i]),
                 Replay(s, st.failed[i]).c_str());
   }
+  PrintSignatures(s, st.signatures);
   if (stop_signal != 0) return 128 + stop_signal;
   return st.failed_count == 0 ? 0 : 1;
 }
