@@ -183,6 +183,25 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
   return out;
 }
 
+std::string SeedToJsonLine(const LoadedScenario& s, const ScenarioRun& run) {
+  auto list = [](const std::vector<std::string>& items) {
+    std::vector<std::string> quoted;
+    for (const std::string& item : items) quoted.push_back(JsonString(item));
+    return "[" + absl::StrJoin(quoted, ",") + "]";
+  };
+  std::vector<std::string> failed;
+  for (const Verdict& v : run.verdicts) {
+    if (!v.holds && !v.skipped) failed.push_back(v.property);
+  }
+  return absl::StrCat(
+      "{\"scenario\":", JsonString(s.name), ",\"file\":", JsonString(s.path),
+      ",\"seed\":", run.seed, ",\"ok\":", run.ok() ? "true" : "false",
+      ",\"trace_hash\":\"",
+      absl::StrFormat("%016x", run.observed.trace_hash), "\",\"failed\":",
+      list(failed), ",\"signatures\":", list(FailureSignatures(run)),
+      ",\"drawn\":", list(run.drawn), "}");
+}
+
 std::string RunToChromeTrace(const LoadedScenario& s, const ScenarioRun& run) {
   // Tracks: one "process" per node; calls as complete events ("X").
   const auto& names = run.observed.node_names;

@@ -23,6 +23,12 @@ std::string SideBySide(const std::string& left_title, const std::string& left,
 
 std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run);
 
+// One line of JSON for a sweep's seed (no newline): scenario, file, seed, ok,
+// trace_hash, the failing properties, the failure signatures and the drawn
+// faults.
+std::string SeedToJsonLine(const LoadedScenario& scenario,
+                           const ScenarioRun& run);
+
 // Each call as spans on client, nginx and backend tracks; faults as instant
 // markers. REQUIRES: the run kept its event log (observed.event_log).
 std::string RunToChromeTrace(const LoadedScenario& scenario,

@@ -80,7 +80,16 @@ h2=$("$sim" run "$tmp/drawn/seed9.textproto" --seed=9 2>&1 | sed -n 's/^trace ha
 # A sweep of a chaos scenario groups its failures by signature.
 sed -e 's/^properties { circuit_breaker {} }$/properties { success_rate { at_least: 0.99 } }/' \
     "$tmp/sim/scenarios/chaos_round_robin.textproto" > "$tmp/sim/scenarios/chaos_strict.textproto"
-out=$("$sim" sweep "$tmp/sim/scenarios/chaos_strict.textproto" --seeds=20 --jobs=2 2>/dev/null); rc=$?
+out=$("$sim" sweep "$tmp/sim/scenarios/chaos_strict.textproto" --seeds=20 --jobs=2 \
+      --out_json="$tmp/seeds.jsonl" 2>/dev/null); rc=$?
+[ "$(wc -l < "$tmp/seeds.jsonl")" -eq 20 ] && \
+  [ "$(grep -c '^{"scenario":"chaos round robin",.*"seed":[0-9]*,"ok":\(true\|false\),"trace_hash":"[0-9a-f]\{16\}"' "$tmp/seeds.jsonl")" -eq 20 ] && \
+  grep -q '"ok":false,.*"signatures":\["success rate >= 0.99 \[' "$tmp/seeds.jsonl" \
+  || fail "--out_json: $(head -3 "$tmp/seeds.jsonl")"
+if command -v node >/dev/null; then
+  node -e 'require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").forEach(l => JSON.parse(l))' \
+    "$tmp/seeds.jsonl" || fail "--out_json lines are not JSON"
+fi
 [ $rc -eq 1 ] && grep -q "^failure signatures (" <<<"$out" && \
   grep -q "success rate >= 0.99 \[" <<<"$out" && grep -q "smallest seed [0-9]* drew: " <<<"$out" \
   || fail "chaos sweep signatures: rc=$rc $out"

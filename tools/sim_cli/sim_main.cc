@@ -48,6 +48,9 @@ ABSL_FLAG(std::string, trace, "",
 ABSL_FLAG(int64_t, seeds, 100, "sweep: how many seeds");
 ABSL_FLAG(uint64_t, first_seed, 1, "sweep: the first seed");
 ABSL_FLAG(int, jobs, 0, "sweep: threads, 0..256 (0: all cores)");
+ABSL_FLAG(std::string, out_json, "",
+          "sweep: write one JSON line per seed here (seed, ok, trace hash, "
+          "failing properties, signatures, drawn faults), in completion order");
 ABSL_FLAG(int, shard_index, -1,
           "sweep: run only seeds i with i % shard_count == shard_index "
           "(default: $TEST_SHARD_INDEX)");
@@ -67,7 +70,8 @@ constexpr char kUsage[] =
     "Runs scenario files (scenario/scenarios/*.textproto) in the simulator.\n"
     "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH] "
     "[--write_scenario=PATH]\n"
-    "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]\n"
+    "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J] "
+    "[--out_json=PATH]\n"
     "       sim check FILE [--seed=N]\n"
     "       sim shrink FILE --seed=N [--out=PATH]\n"
     "       sim live FILE [--max_duration=D]\n"
@@ -246,6 +250,7 @@ struct SweepState {
     std::vector<std::string> drawn;
   };
   std::map<std::string, Signature> signatures;  // guarded by mu
+  std::ofstream* out_json = nullptr;            // guarded by mu
 };
 
 void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
@@ -262,6 +267,9 @@ void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
       if (st->failed.size() < SweepState::kFailedKept) {
         st->failed.push_back(seeds.seed(k));
       }
+    }
+    if (run.ok() && st->out_json != nullptr) {
+      *st->out_json << scenario::SeedToJsonLine(s, *run) << "\n";
     }
     if (run.ok()) {
       for (const std::string& sig : scenario::FailureSignatures(*run)) {
@@ -353,6 +361,16 @@ int Sweep(const scenario::LoadedScenario& s) {
   }
   if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
   SweepState st;
+  std::ofstream out_json;
+  if (!absl::GetFlag(FLAGS_out_json).empty()) {
+    out_json.open(UserPath(absl::GetFlag(FLAGS_out_json)), std::ios::trunc);
+    if (!out_json) {
+      std::fprintf(stderr, "sim: cannot write %s\n",
+                   absl::GetFlag(FLAGS_out_json).c_str());
+      return 1;
+    }
+    st.out_json = &out_json;
+  }
   const absl::Time start = absl::Now();
   std::vector<std::thread> workers =
       StartWorkers(jobs, [&] { SweepWorker(s, seeds, &st); });
@@ -466,7 +484,7 @@ const std::vector<CommandFlags>& CommandTable() {
       {"run", {"seed", "json", "trace", "write_scenario", "max_duration"}},
       {"sweep",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
-        "max_duration"}},
+        "out_json", "max_duration"}},
       {"check", {"seed", "max_duration"}},
       {"shrink", {"seed", "out", "max_duration"}},
       {"live", {"max_duration"}},
