@@ -143,25 +143,18 @@ absl::StatusOr<std::map<int, int>> ParsePortMap(absl::string_view text) {
 namespace {
 
 // An argument as nginx reads it back: bare when it can be, else quoted with
-// " and \ escaped (nginx decodes \\ and \" in quoted strings).
+// backslash and double quote escaped (nginx decodes both in quoted strings)
+// and a newline written as \n.
 std::string QuoteArg(const std::string& arg) {
-  bool bare = !arg.empty();
-  for (char c : arg) {
-    bare = bare && !std::isspace(static_cast<unsigned char>(c)) && c != ';' &&
-           c != '{' && c != '}' && c != '"' && c != '\'' && c != '\\' &&
-           c != '#';
+  static constexpr char kSpecial[] = " \t\r\n\v\f;{}\"'\\#";
+  if (!arg.empty() && arg.find_first_of(kSpecial) == std::string::npos) {
+    return arg;
   }
-  if (bare) return arg;
-  std::string out = "\"";
-  for (char c : arg) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out + "\"";
+  return absl::StrCat("\"",
+                      absl::StrReplaceAll(arg, {{"\\", "\\\\"},
+                                               {"\"", "\\\""},
+                                               {"\n", "\\n"}}),
+                      "\"");
 }
 
 // A port written bare ("listen 3005") or after a colon, remapped.
