@@ -9,7 +9,6 @@
 #include "absl/strings/str_join.h"
 #include "runtime/random.h"
 #include "scenario/faults.h"
-#include "scenario/services.h"
 
 namespace saludo::scenario {
 namespace {
@@ -81,39 +80,8 @@ absl::Status ParseKind(const Validator& v, const FieldPath& at,
   }
   if (k == Fault::kLossBurst) check.mutable_loss_burst()->set_duration("0s");
   const FaultKind& table = FaultKindOf(k);
+  parsed->kind = k;
   return table.parse(v, Sub(at, table.name), check, parsed);
-}
-
-// The drawn nodes make sense for the kind: not the link's other end (which
-// must exist), and with a control service for a service fault.
-absl::Status CheckNodes(const Validator& v, const FieldPath& at,
-                        const ScenarioFault& parsed, bool backends_only,
-                        const std::vector<std::string>& nodes,
-                        const LoadedScenario& s) {
-  if (!parsed.peer.empty()) {
-    bool known = parsed.peer == kNginxNode;
-    for (const auto& b : s.backends) known |= b.name == parsed.peer;
-    for (const auto& c : s.clients) known |= c.name == parsed.peer;
-    if (!known) {
-      return v.Error(Sub(at, "fault"),
-                     absl::StrCat("unknown peer \"", parsed.peer, "\""));
-    }
-  }
-  for (const std::string& node : nodes) {
-    if (!parsed.peer.empty() && node == parsed.peer) {
-      return v.Error(Sub(at, "nodes"),
-                     absl::StrCat("\"", node, "\" is the link's other end"));
-    }
-    if (!backends_only) continue;
-    const auto b = std::find_if(s.backends.begin(), s.backends.end(),
-                                [&](const auto& x) { return x.name == node; });
-    if (!FindServiceKind(b->service)->has_control) {
-      return v.Error(Sub(at, "nodes"),
-                     absl::StrCat("\"", node, "\" runs ", b->service,
-                                  ", which has no control service"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::Status LoadKind(const Validator& v, int i, const ChaosFault& f,
@@ -147,9 +115,12 @@ absl::Status LoadKind(const Validator& v, int i, const ChaosFault& f,
       !st.ok()) {
     return st;
   }
-  if (auto st = CheckNodes(v, at, parsed, backends_only, kind.nodes, *out);
-      !st.ok()) {
-    return st;
+  for (const std::string& node : kind.nodes) {
+    if (auto st = CheckFaultNode(v, Sub(at, "nodes"), Sub(at, "nodes"), parsed,
+                                 node, *out);
+        !st.ok()) {
+      return st;
+    }
   }
   out->chaos.faults.push_back(kind);
   return absl::OkStatus();

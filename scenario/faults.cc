@@ -228,7 +228,6 @@ std::string KindNames(bool backends_only) {
 // Reads faults[i] (not yet checked against the rest of the timeline).
 absl::Status LoadFault(const Validator& v, int i,
                        const std::set<std::string>& nodes,
-                       const std::map<std::string, std::string>& backends,
                        LoadedScenario* out) {
   const Fault& f = out->proto.faults(i);
   const FieldPath at = {{"faults", i}};
@@ -253,24 +252,10 @@ absl::Status LoadFault(const Validator& v, int i,
   const FaultKind& kind = FaultKindOf(f.kind_case());
   if (auto st = kind.parse(v, Sub(at, kind.name), f, &fault); !st.ok())
     return st;
-  if ((f.has_latency_spike() || f.has_loss_burst()) &&
-      (!nodes.count(fault.peer) || fault.peer == fault.node)) {
-    return v.Error(Sub(Sub(at, kind.name), "peer"),
-                   absl::StrCat("expected another node than \"", fault.node,
-                                "\": one of ", absl::StrJoin(nodes, ", ")));
-  }
-  if (kind.backends_only && !backends.count(f.node())) {
-    return v.Error(Sub(at, "node"),
-                   absl::StrCat("\"", f.node(), "\" is not a backend: ",
-                                KindNames(true), " apply to backends only"));
-  }
-  if (kind.backends_only &&
-      !FindServiceKind(backends.at(f.node()))->has_control) {
-    return v.Error(
-        Sub(at, "node"),
-        absl::StrCat("\"", f.node(), "\" runs ", backends.at(f.node()),
-                     ", which has no control service: ", KindNames(true),
-                     " need one"));
+  if (auto st = CheckFaultNode(v, Sub(Sub(at, kind.name), "peer"),
+                               Sub(at, "node"), fault, f.node(), *out);
+      !st.ok()) {
+    return st;
   }
   out->faults.push_back(fault);
   return absl::OkStatus();
@@ -343,16 +328,44 @@ std::string ScenarioFault::Describe() const {
   return absl::StrCat(FormatDuration(at), " ", node, ": ", what);
 }
 
-absl::Status LoadFaults(const Validator& v, LoadedScenario* out) {
+absl::Status CheckFaultNode(const Validator& v, const FieldPath& peer_at,
+                            const FieldPath& node_at,
+                            const ScenarioFault& fault, const std::string& node,
+                            const LoadedScenario& s) {
   std::set<std::string> nodes = {kNginxNode};
   std::map<std::string, std::string> backends;  // name -> service kind
-  for (const auto& b : out->backends) {
+  for (const auto& b : s.backends) {
     nodes.insert(b.name);
     backends[b.name] = b.service;
   }
+  for (const auto& c : s.clients) nodes.insert(c.name);
+  if (!fault.peer.empty() && (!nodes.count(fault.peer) || fault.peer == node)) {
+    return v.Error(peer_at,
+                   absl::StrCat("the link's other end (\"", fault.peer,
+                                "\") must be another node than \"", node,
+                                "\": one of ", absl::StrJoin(nodes, ", ")));
+  }
+  if (!FaultKindOf(fault.kind).backends_only) return absl::OkStatus();
+  if (!backends.count(node)) {
+    return v.Error(node_at,
+                   absl::StrCat("\"", node, "\" is not a backend: ",
+                                KindNames(true), " apply to backends only"));
+  }
+  if (!FindServiceKind(backends.at(node))->has_control) {
+    return v.Error(node_at,
+                   absl::StrCat("\"", node, "\" runs ", backends.at(node),
+                                ", which has no control service: ",
+                                KindNames(true), " need one"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadFaults(const Validator& v, LoadedScenario* out) {
+  std::set<std::string> nodes = {kNginxNode};
+  for (const auto& b : out->backends) nodes.insert(b.name);
   for (const auto& c : out->clients) nodes.insert(c.name);
   for (int i = 0; i < out->proto.faults_size(); ++i) {
-    if (auto st = LoadFault(v, i, nodes, backends, out); !st.ok()) return st;
+    if (auto st = LoadFault(v, i, nodes, out); !st.ok()) return st;
   }
   std::vector<size_t> order(out->faults.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;

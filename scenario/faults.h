@@ -36,6 +36,15 @@ absl::Span<const FaultKind> FaultKinds();
 // REQUIRES: `kind` is in the table (not KIND_NOT_SET).
 const FaultKind& FaultKindOf(Fault::KindCase kind);
 
+// Whether `node` can take `fault` (its kind and peer already parsed): a link
+// fault's peer is another node of the scenario; a service fault needs a
+// backend whose service has a control service. A peer problem is reported
+// at `peer_at`, a node problem at `node_at`. Shared by `faults` and `chaos`.
+absl::Status CheckFaultNode(const Validator& v, const FieldPath& peer_at,
+                            const FieldPath& node_at,
+                            const ScenarioFault& fault, const std::string& node,
+                            const LoadedScenario& s);
+
 // Reads and checks the faults section: each fault, then the timeline as a
 // whole (a crash of a node that is down, a restart of one that is up,
 // overlapping pauses, the same kind twice on a node at once). Sorted by time.
