@@ -258,6 +258,13 @@ void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
   for (size_t k = st->next++; k < seeds.size && !st->stop; k = st->next++) {
     absl::StatusOr<scenario::ScenarioRun> run =
         scenario::RunSimulated(s, seeds.seed(k), false);
+    // Formatted before the lock: workers only wait for the bookkeeping.
+    std::vector<std::string> signatures;
+    std::string json_line;
+    if (run.ok()) signatures = scenario::FailureSignatures(*run);
+    if (run.ok() && st->out_json != nullptr) {
+      json_line = scenario::SeedToJsonLine(s, *run);
+    }
     std::lock_guard<std::mutex> lock(st->mu);
     if (!run.ok() && st->errors.size() < SweepState::kFailedKept) {
       st->errors.push_back(run.status().ToString());
@@ -268,17 +275,13 @@ void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
         st->failed.push_back(seeds.seed(k));
       }
     }
-    if (run.ok() && st->out_json != nullptr) {
-      *st->out_json << scenario::SeedToJsonLine(s, *run) << "\n";
-    }
-    if (run.ok()) {
-      for (const std::string& sig : scenario::FailureSignatures(*run)) {
-        SweepState::Signature& s = st->signatures[sig];
-        ++s.seeds;
-        if (seeds.seed(k) < s.smallest) {
-          s.smallest = seeds.seed(k);
-          s.drawn = run->drawn;
-        }
+    if (!json_line.empty()) *st->out_json << json_line << "\n";
+    for (const std::string& sig : signatures) {
+      SweepState::Signature& entry = st->signatures[sig];
+      ++entry.seeds;
+      if (seeds.seed(k) < entry.smallest) {
+        entry.smallest = seeds.seed(k);
+        entry.drawn = run->drawn;
       }
     }
     ++st->done;
