@@ -15,9 +15,8 @@ namespace saludo::scenario {
 namespace {
 
 std::string Dir() {
-  const std::string steady = runtime::testing::Runfile(
+  return runtime::testing::RunfileDir(
       "scenario/scenarios/steady_round_robin.textproto");
-  return steady.substr(0, steady.rfind('/'));
 }
 
 const char kBase[] = R"(name: "c"

@@ -13,9 +13,8 @@ namespace {
 
 // A scenario file placed in scenario/scenarios/ (so its nginx path resolves).
 std::string ScenarioDir() {
-  const std::string steady = runtime::testing::Runfile(
+  return runtime::testing::RunfileDir(
       "scenario/scenarios/steady_round_robin.textproto");
-  return steady.substr(0, steady.rfind('/'));
 }
 
 const char kGood[] = R"(name: "t"

@@ -20,6 +20,14 @@ inline std::string Runfile(const std::string& path) {
   return runfiles->Rlocation("saludo_sim/" + path);
 }
 
+// The directory holding runfile `path`, e.g. to place a test's own file
+// next to shipped ones so that its relative paths resolve.
+// REQUIRES: as for Runfile.
+inline std::string RunfileDir(const std::string& path) {
+  const std::string file = Runfile(path);
+  return file.substr(0, file.rfind('/'));
+}
+
 }  // namespace saludo::runtime::testing
 
 #endif  // SALUDO_RUNTIME_TESTING_RUNFILE_H_
