@@ -24,18 +24,28 @@ class LoadClientTest : public ::testing::Test {
     service_.RegisterWith(registry_);
   }
 
+  // What a started load reported: its records, once it is done.
+  struct Outcome {
+    std::vector<CallRecord> records;
+    bool done = false;
+  };
+
+  // Starts `client`; its records land in `*out` when the load ends.
+  static void StartInto(LoadClient& client, Outcome* out) {
+    client.Start([out](std::vector<CallRecord> all) {
+      out->records = std::move(all);
+      out->done = true;
+    });
+  }
+
   std::vector<CallRecord> Run(LoadOptions options,
                               absl::Duration run_for = absl::Minutes(1)) {
     LoadClient client(&clock_, &channel_, options);
-    std::vector<CallRecord> records;
-    bool done = false;
-    client.Start([&](std::vector<CallRecord> all) {
-      records = std::move(all);
-      done = true;
-    });
+    Outcome outcome;
+    StartInto(client, &outcome);
     clock_.Advance(run_for);
-    EXPECT_TRUE(done);
-    return records;
+    EXPECT_TRUE(outcome.done);
+    return outcome.records;
   }
 
   ManualClock clock_;
@@ -109,14 +119,11 @@ TEST_F(LoadClientTest, OpenLoopStartsAtItsRateWhateverTheReplies) {
   options.duration = absl::Seconds(1);
   options.calls_per_second = 100;
   LoadClient client(&clock_, &channel_, options, &clock_);
-  std::vector<CallRecord> records;
-  bool done = false;
-  client.Start([&](std::vector<CallRecord> all) {
-    records = std::move(all);
-    done = true;
-  });
+  Outcome outcome;
+  StartInto(client, &outcome);
   clock_.Advance(absl::Seconds(2));
-  ASSERT_TRUE(done);
+  ASSERT_TRUE(outcome.done);
+  const std::vector<CallRecord>& records = outcome.records;
   EXPECT_EQ(records.size(), 100u);
   EXPECT_EQ(records[1].started - records[0].started, absl::Milliseconds(10));
   EXPECT_GE(channel_.max_in_flight(), 5);  // 50 ms replies, 10 ms apart
@@ -132,19 +139,17 @@ TEST_F(LoadClientTest, StopEndsTheLoadOnceTheCallsInFlightComplete) {
     options.concurrency = 2;
     options.calls_per_second = rate;
     LoadClient client(&clock_, &channel_, options, &clock_);
-    std::vector<CallRecord> records;
-    bool done = false;
-    client.Start([&](std::vector<CallRecord> all) {
-      records = std::move(all);
-      done = true;
-    });
+    Outcome outcome;
+    StartInto(client, &outcome);
     clock_.Advance(absl::Milliseconds(35));
     client.Stop();
-    EXPECT_FALSE(done) << rate;  // calls still in flight
+    EXPECT_FALSE(outcome.done) << rate;  // calls still in flight
     clock_.Advance(absl::Milliseconds(20));
-    ASSERT_TRUE(done) << rate;
-    EXPECT_LT(records.size(), 10u) << rate;
-    for (const CallRecord& r : records) EXPECT_TRUE(r.status.ok()) << rate;
+    ASSERT_TRUE(outcome.done) << rate;
+    EXPECT_LT(outcome.records.size(), 10u) << rate;
+    for (const CallRecord& r : outcome.records) {
+      EXPECT_TRUE(r.status.ok()) << rate;
+    }
   }
 }
 
