@@ -331,9 +331,6 @@ DrawnTimeline DrawChaos(const LoadedScenario& s, uint64_t seed) {
       drawn.what.push_back(absl::StrCat(
           FormatDuration(e.at), " ", cut.one_way ? "one-way " : "",
           "partition nginx / ", e.node, " for ", FormatDuration(e.length)));
-      drawn.windows.push_back(
-          {cut.one_way ? "one-way partition" : "partition", e.at,
-           e.at + e.length});
       continue;
     }
     const ChaosSpec::Kind& k = s.chaos.faults[e.source];
@@ -351,10 +348,6 @@ DrawnTimeline DrawChaos(const LoadedScenario& s, uint64_t seed) {
     if (downs) down_until[e.node] = e.at + e.length;
     if (crashes || kind == Fault::kPause) busy_until[e.node] = e.at + e.length;
     Materialize(k, e, s.duration, &drawn.proto, &drawn.what);
-    // An instant (a clock jump) counts for the second after it.
-    drawn.windows.push_back(
-        {FaultKindOf(kind).name, e.at,
-         e.at + (kind == Fault::kClockJump ? absl::Seconds(1) : e.length)});
   }
   return drawn;
 }

@@ -23,16 +23,9 @@ namespace saludo::scenario {
 // and faults loaded.
 absl::Status LoadChaos(const Validator& v, LoadedScenario* out);
 
-// One drawn fault: its kind ("crash", "partition"...) over [start, end).
-struct DrawnWindow {
-  std::string kind;
-  absl::Duration start, end;
-};
-
 struct DrawnTimeline {
   Scenario proto;                 // the scenario with the drawn faults fixed
   std::vector<std::string> what;  // each drawn fault, in words, by time
-  std::vector<DrawnWindow> windows;  // ... and when it was in force
 };
 
 // The timeline `seed` draws: `scenario`'s file with the drawn faults and

@@ -76,15 +76,17 @@ std::string LinkWords(const ScenarioFault& f) {
 // The table. Captureless lambdas are plain functions: the array is
 // initialised before any code runs.
 const FaultKind kKinds[] = {
-    {Fault::kCrash, "crash", false, NoFields,
+    {Fault::kCrash, "crash", false, Health::kRefuses, Lasts::kUntilRestart,
+     NoFields,
      [](const ScenarioFault&) { return std::string("crash"); },
      [](const ScenarioFault& f, Target& t) { return t.Crash(f.node, f.at); }},
-    {Fault::kRestart, "restart", false, NoFields,
+    {Fault::kRestart, "restart", false, Health::kUnaffected, Lasts::kNothing,
+     NoFields,
      [](const ScenarioFault&) { return std::string("restart"); },
      [](const ScenarioFault& f, Target& t) {
        return t.Restart(f.node, f.at);
      }},
-    {Fault::kPause, "pause", false,
+    {Fault::kPause, "pause", false, Health::kLosesSent, Lasts::kDuration,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        return Bounded(v, Sub(at, "duration"), p.pause().duration(),
@@ -96,7 +98,7 @@ const FaultKind kKinds[] = {
      [](const ScenarioFault& f, Target& t) {
        return t.Pause(f.node, f.at, f.duration);
      }},
-    {Fault::kHang, "hang", true,
+    {Fault::kHang, "hang", true, Health::kLosesSent, Lasts::kDuration,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        return Bounded(v, Sub(at, "duration"), p.hang().duration(),
@@ -108,7 +110,7 @@ const FaultKind kKinds[] = {
      [](const ScenarioFault& f, Target& t) {
        return t.Hang(f.node, f.at, f.duration);
      }},
-    {Fault::kSlow, "slow", true,
+    {Fault::kSlow, "slow", true, Health::kLosesSent, Lasts::kUntilCleared,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        return Bounded(v, Sub(at, "delay"), p.slow().delay(), &out->delay);
@@ -117,7 +119,7 @@ const FaultKind kKinds[] = {
      [](const ScenarioFault& f, Target& t) {
        return t.Slow(f.node, f.at, f.delay);
      }},
-    {Fault::kErrors, "errors", true,
+    {Fault::kErrors, "errors", true, Health::kAnswers, Lasts::kUntilCleared,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        if (!ParseStatusCode(p.errors().code(), &out->code)) {
@@ -138,7 +140,8 @@ const FaultKind kKinds[] = {
      [](const ScenarioFault& f, Target& t) {
        return t.Errors(f.node, f.at, f.code, f.rate);
      }},
-    {Fault::kClockOffset, "clock_offset", false,
+    {Fault::kClockOffset, "clock_offset", false, Health::kUnaffected,
+     Lasts::kUntilNext,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        return Shift(v, at, p.clock_offset().by(), &out->shift);
@@ -149,7 +152,8 @@ const FaultKind kKinds[] = {
      [](const ScenarioFault& f, Target& t) {
        return t.ClockOffset(f.node, f.at, f.shift);
      }},
-    {Fault::kClockDrift, "clock_drift", false,
+    {Fault::kClockDrift, "clock_drift", false, Health::kUnaffected,
+     Lasts::kUntilNext,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        if (!(p.clock_drift().ppm() > -1e6 && p.clock_drift().ppm() <= 1e6)) {
@@ -165,7 +169,8 @@ const FaultKind kKinds[] = {
        return t.ClockDrift(f.node, f.at,
                            static_cast<int64_t>(std::llround(f.ppm * 1000)));
      }},
-    {Fault::kClockJump, "clock_jump", false,
+    {Fault::kClockJump, "clock_jump", false, Health::kUnaffected,
+     Lasts::kOneSecond,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        return Shift(v, at, p.clock_jump().by(), &out->shift);
@@ -176,17 +181,20 @@ const FaultKind kKinds[] = {
      [](const ScenarioFault& f, Target& t) {
        return t.ClockJump(f.node, f.at, f.shift);
      }},
-    {Fault::kClearFaults, "clear_faults", true, NoFields,
+    {Fault::kClearFaults, "clear_faults", true, Health::kUnaffected,
+     Lasts::kNothing, NoFields,
      [](const ScenarioFault&) { return std::string("clear faults"); },
      [](const ScenarioFault& f, Target& t) {
        return t.ClearFaults(f.node, f.at);
      }},
-    {Fault::kCrashOnCall, "crash_on_call", true, NoFields,
+    {Fault::kCrashOnCall, "crash_on_call", true, Health::kLosesSent,
+     Lasts::kUntilRestart, NoFields,
      [](const ScenarioFault&) { return std::string("crash on its next call"); },
      [](const ScenarioFault& f, Target& t) {
        return t.CrashOnCall(f.node, f.at);
      }},
-    {Fault::kLatencySpike, "latency_spike", false,
+    {Fault::kLatencySpike, "latency_spike", false, Health::kLosesSent,
+     Lasts::kDuration,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        return ParseLink(v, at, p.latency_spike(), true, out);
@@ -200,7 +208,8 @@ const FaultKind kKinds[] = {
        return t.ChangeLink(f.node, f.peer, f.at, f.duration, change,
                            f.one_way);
      }},
-    {Fault::kLossBurst, "loss_burst", false,
+    {Fault::kLossBurst, "loss_burst", false, Health::kLosesSent,
+     Lasts::kDuration,
      [](const Validator& v, const FieldPath& at, const Fault& p,
         ScenarioFault* out) {
        return ParseLink(v, at, p.loss_burst(), false, out);
@@ -358,6 +367,55 @@ absl::Status CheckFaultNode(const Validator& v, const FieldPath& peer_at,
                                 KindNames(true), " need one"));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// When the fault at `k` of the (time-sorted) timeline stops being in force.
+absl::Duration WindowEnd(const LoadedScenario& s, size_t k) {
+  const ScenarioFault& f = s.faults[k];
+  const Lasts lasts = FaultKindOf(f.kind).lasts;
+  if (lasts == Lasts::kDuration) return f.at + f.duration;
+  if (lasts == Lasts::kOneSecond) return f.at + absl::Seconds(1);
+  for (size_t j = k + 1; j < s.faults.size(); ++j) {
+    const ScenarioFault& g = s.faults[j];
+    if (g.node != f.node) continue;
+    const bool ends =
+        lasts == Lasts::kUntilRestart ? g.kind == Fault::kRestart
+        : lasts == Lasts::kUntilCleared
+            ? g.kind == Fault::kClearFaults || g.kind == Fault::kCrash ||
+                  g.kind == f.kind
+            : g.kind == f.kind;  // kUntilNext
+    if (ends) return g.at;
+  }
+  return absl::InfiniteDuration();
+}
+
+}  // namespace
+
+std::vector<FaultWindow> FaultWindows(const LoadedScenario& s) {
+  std::vector<FaultWindow> windows;
+  for (size_t k = 0; k < s.faults.size(); ++k) {
+    const ScenarioFault& f = s.faults[k];
+    const FaultKind& kind = FaultKindOf(f.kind);
+    if (kind.lasts == Lasts::kNothing) continue;
+    const bool undoes =
+        (f.kind == Fault::kClockOffset && f.shift == absl::ZeroDuration()) ||
+        (f.kind == Fault::kClockDrift && f.ppm == 0);
+    if (undoes) continue;  // an offset or drift back to zero ends one
+    windows.push_back({kind.name, f.node, f.peer, f.at, WindowEnd(s, k),
+                       kind.health, f.code});
+  }
+  for (const auto& p : s.partitions) {
+    windows.push_back({p.one_way ? "one-way partition" : "partition", p.a, p.b,
+                       p.start, p.start + p.duration, Health::kLosesSent,
+                       absl::StatusCode::kOk});
+  }
+  std::stable_sort(windows.begin(), windows.end(),
+                   [](const FaultWindow& a, const FaultWindow& b) {
+                     return a.start < b.start;
+                   });
+  return windows;
 }
 
 absl::Status LoadFaults(const Validator& v, LoadedScenario* out) {

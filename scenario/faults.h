@@ -18,10 +18,33 @@
 
 namespace saludo::scenario {
 
+// What a fault kind does to a backend's calls, as the availability property
+// (properties.cc) reads it.
+enum class Health {
+  kUnaffected,  // clocks; restart and clear_faults (they end others)
+  kRefuses,     // new connections are refused: nothing was sent, nginx may
+                // try another backend
+  kLosesSent,   // a call sent meanwhile may get no answer; nginx never
+                // retries a gRPC call it sent
+  kAnswers,     // the service answers, with an error: its own answer
+};
+
+// How long a fault is in force once it happens.
+enum class Lasts {
+  kNothing,       // restart, clear_faults: they end other faults
+  kDuration,      // its own duration field
+  kUntilRestart,  // crash, crash_on_call
+  kUntilCleared,  // slow, errors: until clear_faults, a crash or the next
+  kUntilNext,     // clock offset, drift: until the next one (0 ends it)
+  kOneSecond,     // clock_jump: an instant, counted for the second after it
+};
+
 struct FaultKind {
   Fault::KindCase kind;
   const char* name;    // the field name in a file: "hang"
   bool backends_only;  // a service fault: the node must be a backend
+  Health health;
+  Lasts lasts;
   // Reads the kind's own fields (at `at`, e.g. faults[2].hang) into `out`.
   absl::Status (*parse)(const Validator& v, const FieldPath& at,
                         const Fault& fault, ScenarioFault* out);
@@ -44,6 +67,20 @@ absl::Status CheckFaultNode(const Validator& v, const FieldPath& peer_at,
                             const FieldPath& node_at,
                             const ScenarioFault& fault, const std::string& node,
                             const LoadedScenario& s);
+
+// One fault (or partition) of a timeline and when it is in force.
+struct FaultWindow {
+  std::string kind;  // the kind's name; "partition", "one-way partition"
+  std::string node;  // where it happens (a partition: one end)
+  std::string peer;  // the other end of a link fault or partition, or ""
+  absl::Duration start, end;  // [start, end); end may be infinite
+  Health health = Health::kUnaffected;
+  absl::StatusCode code = absl::StatusCode::kOk;  // errors: the code
+};
+
+// When each fault and partition of `s` (a fixed timeline: chaos drawn
+// already) is in force, by start time (stable).
+std::vector<FaultWindow> FaultWindows(const LoadedScenario& s);
 
 // Reads and checks the faults section: each fault, then the timeline as a
 // whole (a crash of a node that is down, a restart of one that is up,

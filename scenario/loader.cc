@@ -337,19 +337,29 @@ absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
   return LoadScenarioText(*text, path);
 }
 
+absl::Status ParseTextProto(const std::string& text, const std::string& path,
+                            google::protobuf::Message* out,
+                            TextFormat::ParseInfoTree* tree) {
+  TextFormat::Parser parser;
+  Collector collector(path);
+  parser.RecordErrorsTo(&collector);
+  if (tree != nullptr) parser.WriteLocationsTo(tree);
+  if (!parser.ParseFromString(text, out)) {
+    return absl::InvalidArgumentError(collector.first().empty()
+                                          ? path + ": cannot parse"
+                                          : collector.first());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
                                                 const std::string& path) {
   LoadedScenario out;
   out.path = path;
-  TextFormat::Parser parser;
   TextFormat::ParseInfoTree tree;
-  Collector collector(path);
-  parser.RecordErrorsTo(&collector);
-  parser.WriteLocationsTo(&tree);
-  if (!parser.ParseFromString(text, &out.proto)) {
-    return absl::InvalidArgumentError(collector.first().empty()
-                                          ? path + ": cannot parse"
-                                          : collector.first());
+  if (absl::Status st = ParseTextProto(text, path, &out.proto, &tree);
+      !st.ok()) {
+    return st;
   }
   const Validator v(path, &tree);
   std::set<std::string> nodes = {kNginxNode};

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "google/protobuf/text_format.h"
 #include "scenario/model.h"
 
 namespace saludo::scenario {
@@ -22,6 +23,14 @@ absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path);
 // directory.
 absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
                                                 const std::string& path);
+
+// Parses protobuf text format into `out`; INVALID_ARGUMENT with
+// path:line:column and what was wrong. `tree` (optional) gets each field's
+// location.
+absl::Status ParseTextProto(
+    const std::string& text, const std::string& path,
+    google::protobuf::Message* out,
+    google::protobuf::TextFormat::ParseInfoTree* tree = nullptr);
 
 // Parses "1.5s"-style durations (Abseil syntax): >= 0 and finite.
 bool ParseScenarioDuration(const std::string& text, absl::Duration* out);

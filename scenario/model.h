@@ -66,6 +66,7 @@ struct PropertySpec {
   absl::Duration at_most;
   bool successful_only = false;
   absl::Duration slack;
+  int attempts_at_most = 0;
 };
 
 // The chaos section, parsed (scenario/chaos.h draws from it).

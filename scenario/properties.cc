@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "runtime/check.h"
+#include "scenario/availability.h"
 
 namespace saludo::scenario {
 namespace {
@@ -409,6 +410,10 @@ const std::vector<PropertyKind>& Table() {
        CheckDeadlines},
       {Property::kClockSpread, "clock_spread", kCallRecords | kServerClocks,
        ParseClockSpread, CheckClockSpread},
+      {Property::kAvailability, "availability", kCallRecords,
+       ParseAvailability, CheckAvailability},
+      {Property::kAttempts, "attempts", kBalancerLog, ParseAttempts,
+       CheckAttempts},
   };
   return kinds;
 }
@@ -457,6 +462,7 @@ std::vector<Verdict> CheckProperties(
     } else {
       v = kind.check(p, in);
     }
+    v.kind = p.kind;
     v.property = p.label;
     verdicts.push_back(std::move(v));
   }

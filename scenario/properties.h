@@ -18,12 +18,16 @@
 namespace saludo::scenario {
 
 struct Verdict {
+  Property::KindCase kind = Property::KIND_NOT_SET;
   std::string property;  // the label
   bool holds = true;
   bool skipped = false;  // could not be checked here; `measured` says why
   std::string measured;
   std::string bound;
   std::string first_violation;  // empty when it holds
+  // What in the configuration made it fail, when the check can name it
+  // ("max_fails=0"); part of the failure's signature (runner.h).
+  std::string cause;
   // When the first offending call started (scenario time), if there is one.
   std::optional<absl::Duration> first_at;
 };

@@ -85,6 +85,7 @@ absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& s, Target& target,
           " calls: a closed loop over links that can take no time at all"));
     }
   }
+  run.windows = FaultWindows(s);
   run.verdicts = CheckRun(s, run, target);
   return run;
 }
@@ -111,7 +112,6 @@ absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s, uint64_t seed,
   absl::StatusOr<ScenarioRun> run = RunScenario(*fixed, target, seed);
   if (run.ok()) {
     run->drawn = std::move(drawn.what);
-    run->drawn_windows = std::move(drawn.windows);
   }
   return run;
 }
@@ -121,16 +121,21 @@ std::vector<std::string> FailureSignatures(const ScenarioRun& run) {
   for (const Verdict& v : run.verdicts) {
     if (v.holds || v.skipped) continue;
     std::set<std::string> kinds;
-    for (const DrawnWindow& w : run.drawn_windows) {
+    // Clock faults count only for properties that read the servers' clocks.
+    const bool clocks = (PropertyKindOf(v.kind).needs & kServerClocks) != 0;
+    for (const FaultWindow& w : run.windows) {
+      if (w.health == Health::kUnaffected && !clocks) continue;
       if (v.first_at && w.start <= *v.first_at && *v.first_at < w.end) {
         kinds.insert(w.kind);
       }
     }
     const std::string context =
         !v.first_at       ? "no time"
-        : kinds.empty()   ? "no drawn fault"
+        : kinds.empty()   ? "no fault"
                           : absl::StrJoin(kinds, ", ");
-    signatures.push_back(absl::StrCat(v.property, " [", context, "]"));
+    signatures.push_back(absl::StrCat(
+        v.property, v.cause.empty() ? "" : " (" + v.cause + ")", " [", context,
+        "]"));
   }
   std::sort(signatures.begin(), signatures.end());
   return signatures;

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "scenario/chaos.h"
+#include "scenario/faults.h"
 #include "scenario/model.h"
 #include "scenario/properties.h"
 #include "scenario/target.h"
@@ -22,10 +23,10 @@ struct ScenarioRun {
   std::string label;  // "seed 3", "live"
   Observations observed;
   std::vector<Verdict> verdicts;
-  // The faults this seed drew from the chaos section, in words, by time,
-  // and when each was in force.
+  // The faults this seed drew from the chaos section, in words, by time.
   std::vector<std::string> drawn;
-  std::vector<DrawnWindow> drawn_windows;
+  // When each fault of the timeline that ran (fixed and drawn) was in force.
+  std::vector<FaultWindow> windows;
   // True if no property failed (skipped ones do not fail).
   bool ok() const;
 };
@@ -44,9 +45,12 @@ absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& scenario,
                                          uint64_t seed, bool keep_log);
 
 // What failed, as signatures a sweep can group seeds by: per failing
-// property, its label and the drawn fault kinds in force when its first
-// offending call started ("success rate >= 0.9 [crash, partition]"), or
-// "[no drawn fault]" / "[no time]". Sorted; empty when the run holds.
+// property, its label, the cause it names if any, and the fault kinds in
+// force when its first offending call started ("success rate >= 0.9 [crash,
+// partition]"; clock faults only for properties that read clocks), or
+// "[no fault]" / "[no time]". A drawn timeline and the
+// fixed scenario written from it have the same signatures. Sorted; empty
+// when the run holds.
 std::vector<std::string> FailureSignatures(const ScenarioRun& run);
 
 // The properties only, on a run's observations (exposed for tests).

@@ -1,6 +1,8 @@
 // Shrinks a failing scenario: drops faults and properties, halves the
 // duration and the load, one step at a time, keeping each step only if the
-// scenario still loads and still fails for the same seed in the simulator.
+// scenario still loads and still fails with the same signature (runner.h's
+// FailureSignatures: the property, its cause, the fault kinds in force at
+// its first offending call) for the same seed in the simulator.
 #ifndef SALUDO_SCENARIO_SHRINK_H_
 #define SALUDO_SCENARIO_SHRINK_H_
 
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "proto/scenario.pb.h"
 #include "scenario/model.h"
 
@@ -16,12 +19,24 @@ namespace saludo::scenario {
 
 struct ShrinkResult {
   Scenario proto;                  // the smallest still-failing scenario
+  std::string signature;           // the failure it keeps
   std::vector<std::string> steps;  // what each kept step did, in order
 };
 
-// FAILED_PRECONDITION if `seed` does not fail `original` (nothing to shrink).
+struct ShrinkOptions {
+  // Keep the seed's first signature that contains this (all do when empty).
+  std::string signature;
+  // Never shorter than this: a live run needs time to play a timeline
+  // (processes start, faults land within milliseconds, not microseconds).
+  absl::Duration min_duration = absl::Seconds(5);
+};
+
+// FAILED_PRECONDITION if `seed` does not fail `original` (nothing to
+// shrink); NOT_FOUND, listing the seed's signatures, if none contains
+// options.signature.
 absl::StatusOr<ShrinkResult> Shrink(const LoadedScenario& original,
-                                    uint64_t seed);
+                                    uint64_t seed,
+                                    const ShrinkOptions& options = {});
 
 }  // namespace saludo::scenario
 

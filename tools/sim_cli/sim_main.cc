@@ -2,8 +2,9 @@
 //
 //   sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]
 //   sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]
+//   sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--chaos=FILE] ...
 //   sim check FILE [--seed=N]
-//   sim shrink FILE --seed=N [--out=PATH]
+//   sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT]
 //   sim live FILE [--max_duration=D]       (real processes)
 //   sim compare FILE [--seed=N] [--max_duration=D]
 //
@@ -29,12 +30,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
+#include "runtime/input_file.h"
 #include "runtime/live/cli.h"
 #include "scenario/live/live_target.h"
 #include "scenario/chaos.h"
+#include "scenario/explore.h"
 #include "scenario/loader.h"
 #include "scenario/report.h"
 #include "scenario/runner.h"
@@ -58,7 +62,27 @@ ABSL_FLAG(int, shard_count, -1, "sweep: (default: $TEST_TOTAL_SHARDS)");
 ABSL_FLAG(std::string, out, "", "shrink: where to write the minimal scenario");
 ABSL_FLAG(std::string, write_scenario, "",
           "run: write the timeline this seed drew from the chaos section as a "
-          "fixed-timeline scenario file (it reproduces the same run)");
+          "fixed-timeline scenario file (it reproduces the same run); "
+          "explore: where to write the scenario made from the nginx "
+          "configuration (default: ./NAME.explore.textproto)");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(60),
+          "explore: simulated time per seed, (0, 1h]");
+ABSL_FLAG(int, concurrency, 4,
+          "explore: the client's calls in flight (closed loop), [1, 1000]");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(5),
+          "explore: the client's deadline per call, (0, 1h]");
+ABSL_FLAG(int, max_attempts, 2,
+          "explore: the attempts-per-call bound (retry amplification), "
+          "[1, 100]");
+ABSL_FLAG(std::string, chaos, "",
+          "explore: a file with the fault space (a Chaos message in text "
+          "format, docs/CHAOS.md) instead of the default one");
+ABSL_FLAG(std::string, signature, "",
+          "shrink: keep the failure signature that contains this text "
+          "(default: the seed's first)");
+ABSL_FLAG(absl::Duration, min_duration, absl::Seconds(5),
+          "shrink: never shorter than this (a live run needs time to play "
+          "a timeline), [0, 24h]");
 ABSL_FLAG(absl::Duration, max_duration, absl::InfiniteDuration(),
           "run/live/compare: cut the scenario at this time");
 
@@ -72,8 +96,12 @@ constexpr char kUsage[] =
     "[--write_scenario=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J] "
     "[--out_json=PATH]\n"
+    "       sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--duration=D] "
+    "[--concurrency=N] [--deadline=D] [--max_attempts=N] [--chaos=FILE] "
+    "[--write_scenario=PATH] [--out_json=PATH]\n"
     "       sim check FILE [--seed=N]\n"
-    "       sim shrink FILE --seed=N [--out=PATH]\n"
+    "       sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT] "
+    "[--min_duration=D]\n"
     "       sim live FILE [--max_duration=D]\n"
     "       sim compare FILE [--seed=N] [--max_duration=D]";
 
@@ -85,16 +113,21 @@ std::string UserPath(const std::string& path) {
 
 // A scenario written to `out` names its nginx file relative to where it is
 // written, so it loads from there.
-void RebaseNginxPath(const scenario::LoadedScenario& s, const std::string& out,
+void RebaseNginxPath(const std::string& nginx_path, const std::string& out,
                      scenario::Scenario* proto) {
   std::error_code ec;
   const std::filesystem::path nginx =
-      std::filesystem::absolute(s.nginx_path, ec).lexically_normal();
+      std::filesystem::absolute(nginx_path, ec).lexically_normal();
   const std::filesystem::path dir =
       std::filesystem::absolute(UserPath(out), ec).parent_path();
   const std::filesystem::path relative = nginx.lexically_relative(dir);
   proto->mutable_topology()->set_nginx_config(
       relative.empty() ? nginx.string() : relative.string());
+}
+
+// One shell word: 'text', with any ' inside written as '\''.
+std::string ShellQuote(const std::string& text) {
+  return "'" + absl::StrReplaceAll(text, {{"'", "'\\''"}}) + "'";
 }
 
 bool WriteFile(const std::string& path, const std::string& content) {
@@ -130,7 +163,7 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
   }
   if (!absl::GetFlag(FLAGS_write_scenario).empty()) {
     scenario::Scenario drawn = scenario::DrawChaos(s, seed).proto;
-    RebaseNginxPath(s, absl::GetFlag(FLAGS_write_scenario), &drawn);
+    RebaseNginxPath(s.nginx_path, absl::GetFlag(FLAGS_write_scenario), &drawn);
     std::string text;
     google::protobuf::TextFormat::PrintToString(drawn, &text);
     const std::string header = absl::StrCat(
@@ -143,6 +176,9 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
                    absl::GetFlag(FLAGS_write_scenario).c_str());
       return 1;
     }
+  }
+  for (const std::string& signature : scenario::FailureSignatures(*run)) {
+    std::printf("signature: %s\n", signature.c_str());
   }
   if (!run->ok()) std::printf("replay: %s\n", Replay(s, seed).c_str());
   return run->ok() ? 0 : 1;
@@ -250,6 +286,7 @@ struct SweepState {
     std::vector<std::string> drawn;
   };
   std::map<std::string, Signature> signatures;  // guarded by mu
+  std::map<std::string, size_t> broken;         // guarded by mu; by property
   std::ofstream* out_json = nullptr;            // guarded by mu
 };
 
@@ -259,9 +296,13 @@ void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
     absl::StatusOr<scenario::ScenarioRun> run =
         scenario::RunSimulated(s, seeds.seed(k), false);
     // Formatted before the lock: workers only wait for the bookkeeping.
-    std::vector<std::string> signatures;
+    std::vector<std::string> signatures, broken;
     std::string json_line;
     if (run.ok()) signatures = scenario::FailureSignatures(*run);
+    for (const scenario::Verdict& v :
+         run.ok() ? run->verdicts : std::vector<scenario::Verdict>{}) {
+      if (!v.holds && !v.skipped) broken.push_back(v.property);
+    }
     if (run.ok() && st->out_json != nullptr) {
       json_line = scenario::SeedToJsonLine(s, *run);
     }
@@ -276,6 +317,7 @@ void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
       }
     }
     if (!json_line.empty()) *st->out_json << json_line << "\n";
+    for (const std::string& property : broken) ++st->broken[property];
     for (const std::string& sig : signatures) {
       SweepState::Signature& entry = st->signatures[sig];
       ++entry.seeds;
@@ -318,7 +360,7 @@ void PrintSignatures(
     const scenario::LoadedScenario& s,
     const std::map<std::string, SweepState::Signature>& signatures) {
   if (signatures.empty()) return;
-  std::printf("failure signatures (%zu): property [drawn faults in force at "
+  std::printf("failure signatures (%zu): property (cause) [faults in force at "
               "its first offending call]\n",
               signatures.size());
   // Most seeds first.
@@ -332,12 +374,37 @@ void PrintSignatures(
     std::string drawn = absl::StrJoin(stat.drawn, "; ");
     if (drawn.size() > 300) drawn = drawn.substr(0, 297) + "...";
     std::printf("  %zu seed%s: %s\n    smallest seed %llu drew: %s\n"
-                "    replay: %s\n",
+                "    replay: %s\n    shrink: bazel run //sim -- shrink %s "
+                "--seed=%llu --signature=%s\n",
                 stat.seeds, stat.seeds == 1 ? "" : "s", signature.c_str(),
                 static_cast<unsigned long long>(stat.smallest),
                 drawn.empty() ? "(nothing: a fixed timeline)" : drawn.c_str(),
-                Replay(s, stat.smallest).c_str());
+                Replay(s, stat.smallest).c_str(), s.path.c_str(),
+                static_cast<unsigned long long>(stat.smallest),
+                ShellQuote(signature).c_str());
   }
+}
+
+// After a sweep: errors, per property in how many seeds it broke, a few
+// failed seeds, and the distinct failures.
+void PrintOutcome(const scenario::LoadedScenario& s, const SweepState& st) {
+  for (const std::string& e : st.errors) std::printf("error: %s\n", e.c_str());
+  for (const scenario::PropertySpec& p : s.properties) {
+    const auto it = st.broken.find(p.label);
+    const size_t n = it == st.broken.end() ? 0 : it->second;
+    std::printf("  %-6s %s%s\n", n == 0 ? "HOLDS" : "BROKE", p.label.c_str(),
+                n == 0 ? "" : absl::StrCat(": in ", n, " seeds").c_str());
+  }
+  // A few; the signatures below say more, --out_json has all.
+  for (size_t i = 0; i < st.failed.size() && i < 5; ++i) {
+    std::printf("failed seed %llu: replay with: %s\n",
+                static_cast<unsigned long long>(st.failed[i]),
+                Replay(s, st.failed[i]).c_str());
+  }
+  if (st.failed_count > 5) {
+    std::printf("... and %zu more failed seeds\n", st.failed_count - 5);
+  }
+  PrintSignatures(s, st.signatures);
 }
 
 // Starts up to `jobs` workers; fewer if the system refuses threads.
@@ -394,15 +461,76 @@ int Sweep(const scenario::LoadedScenario& s) {
                                  " after ", done, " of ", seeds.size, ")")
                         .c_str()
                   : "");
-  for (const std::string& e : st.errors) std::printf("error: %s\n", e.c_str());
-  for (size_t i = 0; i < st.failed.size() && i < 20; ++i) {
-    std::printf("failed seed %llu: replay with: %s\n",
-                static_cast<unsigned long long>(st.failed[i]),
-                Replay(s, st.failed[i]).c_str());
-  }
-  PrintSignatures(s, st.signatures);
+  PrintOutcome(s, st);
   if (stop_signal != 0) return 128 + stop_signal;
   return st.failed_count == 0 ? 0 : 1;
+}
+
+// Where explore writes the scenario it made: --write_scenario, or
+// ./NAME.explore.textproto for NAME.conf.
+std::string ExploreOutput(const std::string& nginx_arg) {
+  if (!absl::GetFlag(FLAGS_write_scenario).empty()) {
+    return absl::GetFlag(FLAGS_write_scenario);
+  }
+  return std::filesystem::path(nginx_arg).stem().string() +
+         ".explore.textproto";
+}
+
+// Makes a scenario from the nginx configuration, writes it (replay and
+// shrink commands read it), and sweeps it.
+int Explore(const std::string& nginx_arg) {
+  scenario::ExploreOptions o;
+  o.duration = absl::GetFlag(FLAGS_duration);
+  o.concurrency = absl::GetFlag(FLAGS_concurrency);
+  o.deadline = absl::GetFlag(FLAGS_deadline);
+  o.attempts_at_most = absl::GetFlag(FLAGS_max_attempts);
+  if (!absl::GetFlag(FLAGS_chaos).empty()) {
+    o.chaos_path = UserPath(absl::GetFlag(FLAGS_chaos));
+    absl::StatusOr<std::string> text =
+        runtime::ReadInputFile(o.chaos_path, "fault space (--chaos)");
+    if (!text.ok()) {
+      std::fprintf(stderr, "sim: %s\n", std::string(text.status().message()).c_str());
+      return 2;
+    }
+    o.chaos_text = *text;
+  }
+  absl::StatusOr<scenario::ExploredScenario> explored =
+      scenario::ExploreScenario(UserPath(nginx_arg), o);
+  if (!explored.ok()) {
+    std::fprintf(stderr, "sim: %s\n",
+                 std::string(explored.status().message()).c_str());
+    return 2;
+  }
+  const std::string out = ExploreOutput(nginx_arg);
+  RebaseNginxPath(explored->proto.topology().nginx_config(), out,
+                  &explored->proto);
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(explored->proto, &text);
+  const std::string header = absl::StrCat(
+      "# Made by `sim explore ", nginx_arg, "` (docs/EXPLORE.md): the "
+      "topology, fault space and\n# properties derived from that nginx "
+      "configuration. Replay a seed with\n#   bazel run //sim -- run ", out,
+      " --seed=N\n");
+  if (!WriteFile(out, header + text)) {
+    std::fprintf(stderr, "sim: cannot write %s\n", out.c_str());
+    return 1;
+  }
+  absl::StatusOr<scenario::LoadedScenario> s = scenario::LoadScenario(UserPath(out));
+  if (!s.ok()) {
+    std::fprintf(stderr, "sim: the scenario explore made does not load: %s\n",
+                 std::string(s.status().message()).c_str());
+    return 1;
+  }
+  s->path = out;
+  std::printf("exploring %s: %zu backends, %zu fault kinds, %zu properties; "
+              "scenario written to %s\n",
+              nginx_arg.c_str(), s->backends.size(),
+              s->chaos.faults.size() + s->chaos.partitions.size(),
+              s->properties.size(), out.c_str());
+  for (const std::string& note : explored->notes) {
+    std::printf("note: %s\n", note.c_str());
+  }
+  return Sweep(*s);
 }
 
 int Check(const scenario::LoadedScenario& s, uint64_t seed) {
@@ -441,13 +569,21 @@ int Check(const scenario::LoadedScenario& s, uint64_t seed) {
 }
 
 int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
+  scenario::ShrinkOptions options;
+  options.signature = absl::GetFlag(FLAGS_signature);
+  options.min_duration = absl::GetFlag(FLAGS_min_duration);
+  if (options.min_duration < absl::ZeroDuration() ||
+      options.min_duration > absl::Hours(24)) {
+    runtime::live::UsageError("--min_duration must be in [0, 24h]");
+  }
   absl::StatusOr<scenario::ShrinkResult> shrunk =
-      scenario::Shrink(original, seed);
+      scenario::Shrink(original, seed, options);
   if (!shrunk.ok()) {
     std::fprintf(stderr, "sim: %s\n",
                  std::string(shrunk.status().message()).c_str());
     return 1;
   }
+  std::printf("keeping the failure: %s\n", shrunk->signature.c_str());
   for (const std::string& step : shrunk->steps)
     std::printf("%s\n", step.c_str());
   std::string out = absl::GetFlag(FLAGS_out);
@@ -457,13 +593,13 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
     out = (dot == std::string::npos ? out : out.substr(0, dot)) +
           ".shrunk.textproto";
   }
-  RebaseNginxPath(original, out, &shrunk->proto);
+  RebaseNginxPath(original.nginx_path, out, &shrunk->proto);
   std::string text;
   google::protobuf::TextFormat::PrintToString(shrunk->proto, &text);
   const std::string header =
       absl::StrCat("# Shrunk from ", original.path, " (seed ", seed, ", ",
-                   shrunk->steps.size(),
-                   " steps); it still fails:\n#   bazel run //sim -- run ", out,
+                   shrunk->steps.size(), " steps); it still fails with\n#   ",
+                   shrunk->signature, "\n#   bazel run //sim -- run ", out,
                    " --seed=", seed, "\n");
   if (!WriteFile(out, header + text)) {
     std::fprintf(stderr, "sim: cannot write %s\n", out.c_str());
@@ -488,8 +624,12 @@ const std::vector<CommandFlags>& CommandTable() {
       {"sweep",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
         "out_json", "max_duration"}},
+      {"explore",
+       {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
+        "out_json", "duration", "concurrency", "deadline", "max_attempts",
+        "chaos", "write_scenario"}},
       {"check", {"seed", "max_duration"}},
-      {"shrink", {"seed", "out", "max_duration"}},
+      {"shrink", {"seed", "out", "signature", "min_duration", "max_duration"}},
       {"live", {"max_duration"}},
       {"compare", {"seed", "max_duration"}},
   };
@@ -535,13 +675,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> args =
       runtime::live::ParseFlagsOrExit(argc, argv, kUsage, /*max_positional=*/2);
   if (args.size() != 2) {
-    runtime::live::UsageError("expected a command and a scenario file");
+    runtime::live::UsageError(
+        "expected a command and a scenario file (explore: an nginx "
+        "configuration)");
   }
   const std::string& command = args[0];
   CheckCommandFlags(command);
-  // Before any thread: sweep, live and compare take SIGINT/SIGTERM
+  // Before any thread: sweep, explore, live and compare take SIGINT/SIGTERM
   // themselves, stop cleanly and print what was done.
   runtime::live::BlockStopSignals();
+  if (command == "explore") return Explore(args[1]);
   absl::StatusOr<scenario::LoadedScenario> scenario =
       scenario::LoadScenario(UserPath(args[1]));
   if (!scenario.ok()) {
