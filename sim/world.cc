@@ -1,5 +1,6 @@
 #include "sim/world.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -238,30 +239,55 @@ void World::JumpAt(NodeId node, absl::Duration at, absl::Duration delta) {
   });
 }
 
+void World::BeginLinkChange(NodeId from, NodeId to,
+                            const LinkChange& change) {
+  auto [it, first] = changed_links_.try_emplace({from, to});
+  if (first) it->second.base = network_.Link(from, to);
+  it->second.changes.push_back(change);
+  SetChangedLink(from, to, it->second);
+}
+
+void World::SetChangedLink(NodeId from, NodeId to, const ChangedLink& link) {
+  LinkModel m = link.base;
+  for (const LinkChange& c : link.changes) {
+    if (c.latency) m.latency = *c.latency;
+    if (c.loss) m.loss = *c.loss;
+  }
+  network_.SetLink(from, to, m);
+}
+
+void World::EndLinkChange(NodeId from, NodeId to, uint64_t id) {
+  auto it = changed_links_.find({from, to});
+  SALUDO_CHECK(it != changed_links_.end());  // each change ends once
+  std::vector<LinkChange>& changes = it->second.changes;
+  const size_t before = changes.size();
+  changes.erase(std::remove_if(changes.begin(), changes.end(),
+                               [&](const LinkChange& c) { return c.id == id; }),
+                changes.end());
+  SALUDO_CHECK(changes.size() + 1 == before);
+  SetChangedLink(from, to, it->second);
+  if (changes.empty()) changed_links_.erase(it);
+}
+
 void World::ChangeLinkAt(NodeId a, NodeId b, absl::Duration at,
                          absl::Duration duration,
                          std::optional<Distribution> latency,
                          std::optional<double> loss, bool one_way) {
   sim_.At(at, [this, a, b, duration, latency, loss, one_way] {
-    const LinkModel ab = network_.Link(a, b), ba = network_.Link(b, a);
-    auto changed = [&](LinkModel m) {
-      if (latency) m.latency = *latency;
-      if (loss) m.loss = *loss;
-      return m;
-    };
+    const LinkChange change{next_link_change_++, latency, loss};
     Note(EventKind::kFault, a,
          absl::StrCat(one_way ? "link to " : "link with ",
                       network_.node(b).name(), ":",
                       latency ? " latency " + latency->ToString() : "",
                       loss ? absl::StrCat(" loss ", *loss) : "", " for ",
                       absl::FormatDuration(duration)));
-    network_.SetLink(a, b, changed(ab));
-    if (!one_way) network_.SetLink(b, a, changed(ba));
-    sim_.After(duration, [this, a, b, ab, ba, one_way] {
+    BeginLinkChange(a, b, change);
+    if (!one_way) BeginLinkChange(b, a, change);
+    sim_.After(duration, [this, a, b, id = change.id, one_way] {
       Note(EventKind::kFault, a,
            absl::StrCat("link with ", network_.node(b).name(), " restored"));
-      network_.SetLink(a, b, ab);
-      if (!one_way) network_.SetLink(b, a, ba);
+      EndLinkChange(a, b, id);
+      if (!one_way) EndLinkChange(b, a, id);
     });
   });
 }

@@ -118,6 +118,9 @@ class World {
   void JumpAt(NodeId node, absl::Duration at, absl::Duration delta);
   // During [at, at + duration) the link a -> b (and b -> a unless one_way)
   // takes `latency` and/or `loss` instead of its own; then it is restored.
+  // Changes may overlap: while several are in force, the later-started one
+  // wins for each of latency and loss, and when the last ends the link is
+  // what it was before the first.
   void ChangeLinkAt(NodeId a, NodeId b, absl::Duration at,
                     absl::Duration duration,
                     std::optional<Distribution> latency,
@@ -149,12 +152,28 @@ class World {
   void ApplyFaults(NodeId server, const control::Faults& faults,
                    const std::string& what);
   void Note(EventKind kind, NodeId node, const std::string& detail);
+  // One link change in force (ChangeLinkAt).
+  struct LinkChange {
+    uint64_t id;  // in start order
+    std::optional<Distribution> latency;
+    std::optional<double> loss;
+  };
+  struct ChangedLink {
+    LinkModel base;  // before the first change in force
+    std::vector<LinkChange> changes;  // in force, by id
+  };
+  void BeginLinkChange(NodeId from, NodeId to, const LinkChange& change);
+  void EndLinkChange(NodeId from, NodeId to, uint64_t id);
+  // Sets the link to its base with every change in force applied.
+  void SetChangedLink(NodeId from, NodeId to, const ChangedLink& link);
 
   Simulator sim_;
   Network network_;
   std::map<NodeId, HostNode> hosts_;
   std::map<NodeId, ClientNode> clients_;
   std::map<NodeId, std::unique_ptr<NginxTwin>> twins_;
+  std::map<std::pair<NodeId, NodeId>, ChangedLink> changed_links_;
+  uint64_t next_link_change_ = 0;
 };
 
 }  // namespace saludo::sim

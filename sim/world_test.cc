@@ -97,6 +97,32 @@ TEST_F(DirectWorldTest, LinkChangesHoldForTheirWindowOnly) {
   EXPECT_EQ(r[4].latency, absl::Milliseconds(2));
 }
 
+// Overlapping changes of one link: the later one wins while both hold, the
+// earlier one's end leaves the later in force, and the link's own model is
+// back when the last ends (before: the second change captured the first's
+// latency as "the link's own" and restored it, so the link stayed slow for
+// ever; found by `sim explore` on nginx.conf, seed 193).
+TEST_F(DirectWorldTest, OverlappingLinkChangesRestoreTheLinksOwnModel) {
+  world_.ChangeLinkAt(client_, s1_, absl::Seconds(1), absl::Seconds(2),
+                      Distribution::Fixed(absl::Milliseconds(50)),
+                      std::nullopt, /*one_way=*/false);
+  world_.ChangeLinkAt(client_, s1_, absl::Seconds(2), absl::Seconds(2),
+                      Distribution::Fixed(absl::Milliseconds(20)),
+                      std::nullopt, /*one_way=*/false);
+  for (int i = 0; i < 5; ++i) {
+    world_.StartLoad(client_, s1_, Calls(1, absl::Milliseconds(500)),
+                     absl::Milliseconds(500 + 1000 * i));
+  }
+  world_.Run();
+  const auto& r = world_.records(client_);
+  ASSERT_EQ(r.size(), 5u);
+  EXPECT_EQ(r[0].latency, absl::Milliseconds(2));    // before
+  EXPECT_EQ(r[1].latency, absl::Milliseconds(100));  // the first alone
+  EXPECT_EQ(r[2].latency, absl::Milliseconds(40));   // both: the later
+  EXPECT_EQ(r[3].latency, absl::Milliseconds(40));   // the later alone
+  EXPECT_EQ(r[4].latency, absl::Milliseconds(2));    // restored
+}
+
 // crash_on_call: the server crashes while answering its next call (a reset
 // for the caller) and stays down until a restart.
 TEST_F(DirectWorldTest, CrashOnCallFaultCrashesOnTheNextCall) {
