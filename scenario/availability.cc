@@ -78,8 +78,9 @@ bool Harms(const FaultWindow& w) {
 
 class Classifier {
  public:
-  explicit Classifier(const LoadedScenario& s)
-      : windows_(FaultWindows(s)), rules_(Rules(s)) {}
+  // `slack`: how late a fault may have taken effect (Observations).
+  Classifier(const LoadedScenario& s, absl::Duration slack)
+      : windows_(FaultWindows(s)), rules_(Rules(s)), slack_(slack) {}
 
   Reason Classify(const ScenarioCall& c);
   // The setting to blame for an avoidable failure of `c`, if one explains it.
@@ -96,6 +97,7 @@ class Classifier {
 
   std::vector<FaultWindow> windows_;
   std::vector<BackendRules> rules_;
+  absl::Duration slack_;
   std::map<std::string, std::vector<absl::Duration>> probes_;  // by backend
 };
 
@@ -125,7 +127,7 @@ bool Classifier::Healthy(const BackendRules& r, absl::Duration t) const {
                       : absl::ZeroDuration();
   for (const FaultWindow& w : windows_) {
     if (Harms(w) && BackendOf(w) == r.name && w.start <= t &&
-        t < w.end + memory) {
+        t < w.end + slack_ + memory) {
       return false;
     }
   }
@@ -147,7 +149,7 @@ bool Classifier::Probe(absl::Duration t) {
     const bool failing = std::any_of(
         windows_.begin(), windows_.end(), [&](const FaultWindow& w) {
           return w.health == Health::kLosesSent && BackendOf(w) == r.name &&
-                 w.start <= t && t < w.end;
+                 w.start <= t && t < w.end + slack_;
         });
     if (!failing || r.max_fails == 0) continue;
     std::vector<absl::Duration>& sent = probes_[r.name];
@@ -167,7 +169,7 @@ Reason Classifier::Classify(const ScenarioCall& c) {
   bool no_healthy = true;
   for (const BackendRules& r : rules_) no_healthy &= !Healthy(r, start);
   for (const FaultWindow& w : windows_) {
-    const bool overlaps = w.start <= end && start < w.end;
+    const bool overlaps = w.start <= end && start < w.end + slack_;
     if (!overlaps) continue;
     if (w.health == Health::kAnswers &&
         w.code == c.record.status.code()) {
@@ -175,7 +177,7 @@ Reason Classifier::Classify(const ScenarioCall& c) {
     }
     if (!Harms(w)) continue;
     if (BackendOf(w).empty()) return kOutside;
-    if (w.start > start) return kInFlight;
+    if (w.start + slack_ > start) return kInFlight;
   }
   if (no_healthy) return kNoHealthy;
   for (const FaultWindow& w : windows_) {
@@ -183,7 +185,9 @@ Reason Classifier::Classify(const ScenarioCall& c) {
     if (r == nullptr || w.health != Health::kLosesSent) continue;
     const absl::Duration learn = std::min(
         r->route.connect_timeout + r->route.read_timeout, c.deadline);
-    if (w.start <= start && start < w.start + learn) return kLearning;
+    if (w.start <= start && start < w.start + slack_ + learn) {
+      return kLearning;
+    }
   }
   return Probe(start) ? kProbe : kAvoidable;
 }
@@ -235,7 +239,7 @@ absl::Status ParseAvailability(const Validator&, const FieldPath&,
 
 Verdict CheckAvailability(const PropertySpec&, const CheckInput& in) {
   Verdict v;
-  Classifier classifier(in.scenario);
+  Classifier classifier(in.scenario, in.observed.timing_slack);
   int64_t count[kReasons] = {};
   int64_t failed = 0;
   for (const ScenarioCall& c : in.observed.calls) {

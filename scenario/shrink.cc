@@ -10,20 +10,24 @@
 #include "scenario/chaos.h"
 #include "scenario/loader.h"
 #include "scenario/runner.h"
+#include "scenario/sim_target.h"
 
 namespace saludo::scenario {
 namespace {
 
 // True if `proto` (validated as if it were at `path`) still fails for `seed`
-// with `signature`.
+// with `signature`, also when its faults land up to `slack` late.
 bool StillFails(const Scenario& proto, const std::string& path, uint64_t seed,
-                const std::string& signature) {
+                const std::string& signature, absl::Duration slack) {
   std::string text;
   google::protobuf::TextFormat::PrintToString(proto, &text);
   absl::StatusOr<LoadedScenario> s = LoadScenarioText(text, path);
   if (!s.ok()) return false;
   absl::StatusOr<ScenarioRun> run = RunSimulated(*s, seed, false);
-  if (!run.ok() || run->ok()) return false;
+  if (!run.ok()) return false;
+  run->observed.timing_slack = slack;
+  run->verdicts = CheckRun(*s, *run, SimulatedTarget(seed, false));
+  if (run->ok()) return false;
   const std::vector<std::string> now = FailureSignatures(*run);
   return std::find(now.begin(), now.end(), signature) != now.end();
 }
@@ -219,12 +223,19 @@ absl::StatusOr<ShrinkResult> Shrink(const LoadedScenario& original,
   // A chaos section is shrunk as the timeline this seed drew; first cut
   // just past the failure (later events cannot change what came before).
   result.proto = DrawChaos(original, seed).proto;
+  absl::Duration slack = options.timing_slack;
+  if (!StillFails(result.proto, original.path, seed, result.signature,
+                  slack)) {
+    result.fragile = true;
+    slack = absl::ZeroDuration();
+  }
   Scenario cut = result.proto;
   const std::string what = CutAt(
       std::max(options.min_duration,
                PastFirstFailure(original, *first, result.signature)),
       &cut);
-  if (!what.empty() && StillFails(cut, original.path, seed, result.signature)) {
+  if (!what.empty() &&
+      StillFails(cut, original.path, seed, result.signature, slack)) {
     result.proto = std::move(cut);
     result.steps.push_back(what);
   }
@@ -235,8 +246,8 @@ absl::StatusOr<ShrinkResult> Shrink(const LoadedScenario& original,
     for (const Step& step : StepsFor(result.proto, options)) {
       Scenario candidate = result.proto;
       const std::string what = step(&candidate);
-      if (what.empty() ||
-          !StillFails(candidate, original.path, seed, result.signature)) {
+      if (what.empty() || !StillFails(candidate, original.path, seed,
+                                      result.signature, slack)) {
         continue;
       }
       result.proto = std::move(candidate);

@@ -20,6 +20,9 @@ namespace saludo::scenario {
 struct ShrinkResult {
   Scenario proto;                  // the smallest still-failing scenario
   std::string signature;           // the failure it keeps
+  // The failure does not hold once faults may land timing_slack late, so it
+  // was shrunk with exact timing: live may not confirm it.
+  bool fragile = false;
   std::vector<std::string> steps;  // what each kept step did, in order
 };
 
@@ -29,6 +32,11 @@ struct ShrinkOptions {
   // Never shorter than this: a live run needs time to play a timeline
   // (processes start, faults land within milliseconds, not microseconds).
   absl::Duration min_duration = absl::Seconds(5);
+  // Keep only steps after which the failure still shows when every fault
+  // may land this late (as on the live stack, whose runs measure it: a few
+  // milliseconds): a shrunk scenario should fail live too, not only in a
+  // simulation that applies faults to the nanosecond.
+  absl::Duration timing_slack = absl::Milliseconds(50);
 };
 
 // FAILED_PRECONDITION if `seed` does not fail `original` (nothing to

@@ -51,6 +51,10 @@ struct Observations {
   // What the reader should know: operations the target skipped, parts of
   // the nginx configuration it does not model.
   std::vector<std::string> notes;
+  // How late, at most, a timeline action (a fault, a restart) took effect
+  // after its scenario time: checks that relate calls to faults allow for
+  // it. Zero in the simulator; measured live.
+  absl::Duration timing_slack = absl::ZeroDuration();
 };
 
 class Target {

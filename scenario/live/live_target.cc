@@ -361,6 +361,9 @@ size_t LiveTarget::PlayTimeline(absl::Time start) {
     }
     if (cancelled_.HasBeenNotified()) break;
     actions_[applied].run();
+    // When it had taken effect, against when it was due.
+    latest_action_ = std::max(latest_action_,
+                              absl::Now() - (start + actions_[applied].at));
   }
   return applied;
 }
@@ -400,6 +403,14 @@ absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
   const std::string elapsed = absl::FormatDuration(
       absl::Trunc(absl::Now() - start, absl::Milliseconds(1)));
   o.where = absl::StrCat("live run, ", elapsed, " of real time");
+  o.timing_slack = latest_action_;
+  if (!actions_.empty()) {
+    o.notes.push_back(absl::StrCat(
+        "timeline actions took effect up to ",
+        absl::FormatDuration(absl::Trunc(latest_action_, absl::Microseconds(10))),
+        " after their times (checks that relate calls to faults allow for "
+        "it)"));
+  }
   if (cancelled_.HasBeenNotified()) {
     o.notes.push_back(absl::StrCat(
         "interrupted after ", elapsed, ": ", applied, " of ", actions_.size(),

@@ -121,6 +121,7 @@ class LiveTarget final : public Target {
   std::map<std::string, std::string> address_of_;  // live -> scenario
   std::map<int, ServiceState> state_;
   std::vector<Action> actions_;
+  absl::Duration latest_action_ = absl::ZeroDuration();  // PlayTimeline's
   runtime::Notification cancelled_;
 };
 

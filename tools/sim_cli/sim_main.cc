@@ -83,6 +83,9 @@ ABSL_FLAG(std::string, signature, "",
 ABSL_FLAG(absl::Duration, min_duration, absl::Seconds(5),
           "shrink: never shorter than this (a live run needs time to play "
           "a timeline), [0, 24h]");
+ABSL_FLAG(absl::Duration, timing_slack, absl::Milliseconds(50),
+          "shrink: keep the failure even when faults land this late, as "
+          "live (0: exact simulated timing), [0, 10s]");
 ABSL_FLAG(absl::Duration, max_duration, absl::InfiniteDuration(),
           "run/live/compare: cut the scenario at this time");
 
@@ -101,7 +104,7 @@ constexpr char kUsage[] =
     "[--write_scenario=PATH] [--out_json=PATH]\n"
     "       sim check FILE [--seed=N]\n"
     "       sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT] "
-    "[--min_duration=D]\n"
+    "[--min_duration=D] [--timing_slack=D]\n"
     "       sim live FILE [--max_duration=D]\n"
     "       sim compare FILE [--seed=N] [--max_duration=D]";
 
@@ -184,6 +187,20 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
   return run->ok() ? 0 : 1;
 }
 
+// Whether a failure (e.g. one explore found and shrink wrote down) shows
+// against real processes, by the same signatures the simulator uses.
+void PrintLiveOutcome(const scenario::ScenarioRun& live) {
+  const std::vector<std::string> failures = scenario::FailureSignatures(live);
+  for (const std::string& signature : failures) {
+    std::printf("reproduced live: %s\n", signature.c_str());
+  }
+  if (!failures.empty()) return;
+  int skipped = 0;
+  for (const scenario::Verdict& v : live.verdicts) skipped += v.skipped;
+  std::printf("not reproduced live: no property failed (%d of %zu skipped)\n",
+              skipped, live.verdicts.size());
+}
+
 int Live(const scenario::LoadedScenario& s, const std::string& argv0,
          bool compare, uint64_t seed) {
   absl::StatusOr<scenario::Locate> locate = scenario::RunfilesLocator(argv0);
@@ -216,6 +233,7 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
   const std::string live_text = scenario::FormatRunSummary(s, *live);
   if (!compare || stop_signal != 0) {
     std::printf("%s", live_text.c_str());
+    PrintLiveOutcome(*live);
     if (stop_signal != 0) return 128 + stop_signal;
     return live->ok() ? 0 : 1;
   }
@@ -572,9 +590,14 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
   scenario::ShrinkOptions options;
   options.signature = absl::GetFlag(FLAGS_signature);
   options.min_duration = absl::GetFlag(FLAGS_min_duration);
+  options.timing_slack = absl::GetFlag(FLAGS_timing_slack);
   if (options.min_duration < absl::ZeroDuration() ||
       options.min_duration > absl::Hours(24)) {
     runtime::live::UsageError("--min_duration must be in [0, 24h]");
+  }
+  if (options.timing_slack < absl::ZeroDuration() ||
+      options.timing_slack > absl::Seconds(10)) {
+    runtime::live::UsageError("--timing_slack must be in [0, 10s]");
   }
   absl::StatusOr<scenario::ShrinkResult> shrunk =
       scenario::Shrink(original, seed, options);
@@ -584,6 +607,13 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
     return 1;
   }
   std::printf("keeping the failure: %s\n", shrunk->signature.c_str());
+  if (shrunk->fragile) {
+    std::printf(
+        "warning: this failure does not hold once faults may land %s late "
+        "(as they do live): shrunk with exact timing; a live run may not "
+        "confirm it\n",
+        absl::FormatDuration(options.timing_slack).c_str());
+  }
   for (const std::string& step : shrunk->steps)
     std::printf("%s\n", step.c_str());
   std::string out = absl::GetFlag(FLAGS_out);
@@ -629,7 +659,9 @@ const std::vector<CommandFlags>& CommandTable() {
         "out_json", "duration", "concurrency", "deadline", "max_attempts",
         "chaos", "write_scenario"}},
       {"check", {"seed", "max_duration"}},
-      {"shrink", {"seed", "out", "signature", "min_duration", "max_duration"}},
+      {"shrink",
+       {"seed", "out", "signature", "min_duration", "timing_slack",
+        "max_duration"}},
       {"live", {"max_duration"}},
       {"compare", {"seed", "max_duration"}},
   };
