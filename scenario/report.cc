@@ -9,6 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/summary.h"
+#include "google/protobuf/util/json_util.h"
+#include "runtime/check.h"
 
 namespace saludo::scenario {
 namespace {
@@ -183,23 +185,37 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
   return out;
 }
 
-std::string SeedToJsonLine(const LoadedScenario& s, const ScenarioRun& run) {
-  auto list = [](const std::vector<std::string>& items) {
-    std::vector<std::string> quoted;
-    for (const std::string& item : items) quoted.push_back(JsonString(item));
-    return "[" + absl::StrJoin(quoted, ",") + "]";
-  };
-  std::vector<std::string> failed;
-  for (const Verdict& v : run.verdicts) {
-    if (!v.holds && !v.skipped) failed.push_back(v.property);
+SeedResult SeedToResult(const LoadedScenario& s,
+                        const absl::StatusOr<ScenarioRun>& run,
+                        uint64_t seed) {
+  SeedResult r;
+  r.set_scenario(s.name);
+  r.set_file(s.path);
+  r.set_seed(seed);
+  for (const PropertySpec& p : s.properties) r.add_properties(p.label);
+  if (!run.ok()) {
+    r.set_error(run.status().ToString());
+    return r;
   }
-  return absl::StrCat(
-      "{\"scenario\":", JsonString(s.name), ",\"file\":", JsonString(s.path),
-      ",\"seed\":", run.seed, ",\"ok\":", run.ok() ? "true" : "false",
-      ",\"trace_hash\":\"",
-      absl::StrFormat("%016x", run.observed.trace_hash), "\",\"failed\":",
-      list(failed), ",\"signatures\":", list(FailureSignatures(run)),
-      ",\"drawn\":", list(run.drawn), "}");
+  r.set_ok(run->ok());
+  r.set_trace_hash(absl::StrFormat("%016x", run->observed.trace_hash));
+  for (const Verdict& v : run->verdicts) {
+    if (!v.holds && !v.skipped) r.add_failed(v.property);
+  }
+  for (const std::string& sig : FailureSignatures(*run)) r.add_signatures(sig);
+  for (const std::string& d : run->drawn) r.add_drawn(d);
+  return r;
+}
+
+std::string SeedToJsonLine(const SeedResult& result) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string line;
+  const auto status =
+      google::protobuf::util::MessageToJsonString(result, &line, options);
+  SALUDO_CHECK(status.ok());  // every field is printable
+  return line;
 }
 
 std::string RunToChromeTrace(const LoadedScenario& s, const ScenarioRun& run) {

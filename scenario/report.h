@@ -23,11 +23,14 @@ std::string SideBySide(const std::string& left_title, const std::string& left,
 
 std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run);
 
-// One line of JSON for a sweep's seed (no newline): scenario, file, seed, ok,
-// trace_hash, the failing properties, the failure signatures and the drawn
-// faults.
-std::string SeedToJsonLine(const LoadedScenario& scenario,
-                           const ScenarioRun& run);
+// What a sweep keeps of one seed (proto/scenario.proto's SeedResult): the
+// scenario, the seed, every property's label, and for a run that was done
+// its trace hash, failing properties, failure signatures and drawn faults
+// (for one that could not be, the error).
+SeedResult SeedToResult(const LoadedScenario& scenario,
+                        const absl::StatusOr<ScenarioRun>& run, uint64_t seed);
+// One line of proto3 JSON (no newline), as `--out_json` writes it.
+std::string SeedToJsonLine(const SeedResult& result);
 
 // Each call as spans on client, nginx and backend tracks; faults as instant
 // markers. REQUIRES: the run kept its event log (observed.event_log).

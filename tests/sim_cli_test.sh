@@ -83,8 +83,8 @@ sed -e 's/^properties { circuit_breaker {} }$/properties { success_rate { at_lea
 out=$("$sim" sweep "$tmp/sim/scenarios/chaos_strict.textproto" --seeds=20 --jobs=2 \
       --out_json="$tmp/seeds.jsonl" 2>/dev/null); rc=$?
 [ "$(wc -l < "$tmp/seeds.jsonl")" -eq 20 ] && \
-  [ "$(grep -c '^{"scenario":"chaos round robin",.*"seed":[0-9]*,"ok":\(true\|false\),"trace_hash":"[0-9a-f]\{16\}"' "$tmp/seeds.jsonl")" -eq 20 ] && \
-  grep -q '"ok":false,.*"signatures":\["success rate >= 0.99 \[' "$tmp/seeds.jsonl" \
+  [ "$(grep -c '^{"scenario":"chaos round robin",.*"seed":"[0-9]*","ok":\(true\|false\),"trace_hash":"[0-9a-f]\{16\}"' "$tmp/seeds.jsonl")" -eq 20 ] && \
+  grep -q '"ok":false,.*"signatures":\["success rate \\u003e= 0.99 \[' "$tmp/seeds.jsonl" \
   || fail "--out_json: $(head -3 "$tmp/seeds.jsonl")"
 if command -v node >/dev/null; then
   node -e 'require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").forEach(l => JSON.parse(l))' \
@@ -93,6 +93,33 @@ fi
 [ $rc -eq 1 ] && grep -q "^failure signatures (" <<<"$out" && \
   grep -q "success rate >= 0.99 \[" <<<"$out" && grep -q "smallest seed [0-9]* drew: " <<<"$out" \
   || fail "chaos sweep signatures: rc=$rc $out"
+# Sharded: two shards' --out_json merged give the unsharded sweep's report
+# (its first line aside) and exit code; --junit the same XML.
+"$sim" sweep "$tmp/sim/scenarios/chaos_strict.textproto" --seeds=20 --jobs=2 \
+  --junit="$tmp/whole.xml" > "$tmp/whole.out" 2>/dev/null; whole_rc=$?
+for i in 0 1; do
+  "$sim" sweep "$tmp/sim/scenarios/chaos_strict.textproto" --seeds=20 --jobs=2 \
+    --shard_index=$i --shard_count=2 --out_json="$tmp/shard$i.jsonl" >/dev/null 2>&1
+done
+"$sim" merge "$tmp/shard1.jsonl" "$tmp/shard0.jsonl" --junit="$tmp/merged.xml" \
+  > "$tmp/merged.out" 2>&1; merged_rc=$?
+[ $whole_rc -eq 1 ] && [ $merged_rc -eq 1 ] \
+  && grep -q "^chaos round robin: 20 seeds merged from 2 files: " "$tmp/merged.out" \
+  && diff <(tail -n +2 "$tmp/whole.out") <(tail -n +2 "$tmp/merged.out") \
+  && diff <(grep -v "time=" "$tmp/whole.xml") <(grep -v "time=" "$tmp/merged.xml") \
+  || fail "merge: rc=$whole_rc/$merged_rc $(cat "$tmp/merged.out")"
+grep -q '<testcase classname="chaos round robin" name="success rate &gt;= 0.99">' "$tmp/merged.xml" \
+  && grep -q '<failure type="property" message="broke in [0-9]* of 20 seeds">' "$tmp/merged.xml" \
+  || fail "junit: $(cat "$tmp/merged.xml")"
+if command -v python3 >/dev/null; then
+  python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$tmp/merged.xml" \
+    || fail "--junit is not XML"
+fi
+out=$("$sim" merge "$tmp/shard0.jsonl" "$tmp/shard0.jsonl" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "shard0.jsonl:1: seed 1 is counted twice" <<<"$out" || fail "merge twice: rc=$rc $out"
+echo 'not json' > "$tmp/bad.jsonl"
+out=$("$sim" merge "$tmp/bad.jsonl" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "bad.jsonl:1: expected one seed's JSON line" <<<"$out" || fail "merge bad: rc=$rc $out"
 out=$("$sim" run "$scenarios/chaos_round_robin.textproto" --write_scenario=x --max_duration=5s 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "--write_scenario with --max_duration: rc=$rc"
 

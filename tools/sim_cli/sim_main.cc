@@ -3,6 +3,7 @@
 //   sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]
 //   sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]
 //   sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--chaos=FILE] ...
+//   sim merge OUT_JSON_FILES... [--junit=PATH]
 //   sim check FILE [--seed=N]
 //   sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT]
 //   sim live FILE [--max_duration=D]       (real processes)
@@ -34,8 +35,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
 #include "runtime/input_file.h"
+#include "runtime/check.h"
 #include "runtime/live/cli.h"
+#include "runtime/sync.h"
 #include "scenario/live/live_target.h"
 #include "scenario/chaos.h"
 #include "scenario/explore.h"
@@ -43,6 +47,7 @@
 #include "scenario/report.h"
 #include "scenario/runner.h"
 #include "scenario/shrink.h"
+#include "scenario/sweep_summary.h"
 #include "sim/trace.h"
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
@@ -55,6 +60,9 @@ ABSL_FLAG(int, jobs, 0, "sweep: threads, 0..256 (0: all cores)");
 ABSL_FLAG(std::string, out_json, "",
           "sweep: write one JSON line per seed here (seed, ok, trace hash, "
           "failing properties, signatures, drawn faults), in completion order");
+ABSL_FLAG(std::string, junit, "",
+          "sweep/explore/merge: write a JUnit XML summary here (one test "
+          "case per property) for CI systems");
 ABSL_FLAG(int, shard_index, -1,
           "sweep: run only seeds i with i % shard_count == shard_index "
           "(default: $TEST_SHARD_INDEX)");
@@ -98,10 +106,11 @@ constexpr char kUsage[] =
     "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH] "
     "[--write_scenario=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J] "
-    "[--out_json=PATH]\n"
+    "[--shard_index=I --shard_count=N] [--out_json=PATH] [--junit=PATH]\n"
     "       sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--duration=D] "
     "[--concurrency=N] [--deadline=D] [--max_attempts=N] [--chaos=FILE] "
-    "[--write_scenario=PATH] [--out_json=PATH]\n"
+    "[--write_scenario=PATH] [--out_json=PATH] [--junit=PATH]\n"
+    "       sim merge OUT_JSON_FILES... [--junit=PATH]\n"
     "       sim check FILE [--seed=N]\n"
     "       sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT] "
     "[--min_duration=D] [--timing_slack=D]\n"
@@ -126,11 +135,6 @@ void RebaseNginxPath(const std::string& nginx_path, const std::string& out,
   const std::filesystem::path relative = nginx.lexically_relative(dir);
   proto->mutable_topology()->set_nginx_config(
       relative.empty() ? nginx.string() : relative.string());
-}
-
-// One shell word: 'text', with any ' inside written as '\''.
-std::string ShellQuote(const std::string& text) {
-  return "'" + absl::StrReplaceAll(text, {{"'", "'\\''"}}) + "'";
 }
 
 bool WriteFile(const std::string& path, const std::string& content) {
@@ -290,60 +294,26 @@ SeedRange SweepSeeds() {
 
 // What the sweep's workers share.
 struct SweepState {
-  static constexpr size_t kFailedKept = 1000;  // the rest are counted
   std::atomic<size_t> next{0}, done{0};
   std::atomic<bool> stop{false};
-  std::mutex mu;
-  size_t failed_count = 0;          // guarded by mu
-  std::vector<uint64_t> failed;     // guarded by mu; the first kFailedKept
-  std::vector<std::string> errors;  // guarded by mu; as many
-  // Per failure signature: how many seeds, the smallest, what it drew.
-  struct Signature {
-    size_t seeds = 0;
-    uint64_t smallest = UINT64_MAX;
-    std::vector<std::string> drawn;
-  };
-  std::map<std::string, Signature> signatures;  // guarded by mu
-  std::map<std::string, size_t> broken;         // guarded by mu; by property
-  std::ofstream* out_json = nullptr;            // guarded by mu
+  runtime::Mutex mu;
+  scenario::SweepSummary summary ABSL_GUARDED_BY(mu);
+  std::ofstream* out_json ABSL_GUARDED_BY(mu) = nullptr;
 };
 
 void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
                  SweepState* st) {
   for (size_t k = st->next++; k < seeds.size && !st->stop; k = st->next++) {
-    absl::StatusOr<scenario::ScenarioRun> run =
-        scenario::RunSimulated(s, seeds.seed(k), false);
-    // Formatted before the lock: workers only wait for the bookkeeping.
-    std::vector<std::string> signatures, broken;
-    std::string json_line;
-    if (run.ok()) signatures = scenario::FailureSignatures(*run);
-    for (const scenario::Verdict& v :
-         run.ok() ? run->verdicts : std::vector<scenario::Verdict>{}) {
-      if (!v.holds && !v.skipped) broken.push_back(v.property);
-    }
-    if (run.ok() && st->out_json != nullptr) {
-      json_line = scenario::SeedToJsonLine(s, *run);
-    }
-    std::lock_guard<std::mutex> lock(st->mu);
-    if (!run.ok() && st->errors.size() < SweepState::kFailedKept) {
-      st->errors.push_back(run.status().ToString());
-    }
-    if (!run.ok() || !run->ok()) {
-      ++st->failed_count;
-      if (st->failed.size() < SweepState::kFailedKept) {
-        st->failed.push_back(seeds.seed(k));
-      }
-    }
-    if (!json_line.empty()) *st->out_json << json_line << "\n";
-    for (const std::string& property : broken) ++st->broken[property];
-    for (const std::string& sig : signatures) {
-      SweepState::Signature& entry = st->signatures[sig];
-      ++entry.seeds;
-      if (seeds.seed(k) < entry.smallest) {
-        entry.smallest = seeds.seed(k);
-        entry.drawn = run->drawn;
-      }
-    }
+    const uint64_t seed = seeds.seed(k);
+    // Summarised and formatted before the lock: workers only wait for the
+    // bookkeeping.
+    const scenario::SeedResult result = scenario::SeedToResult(
+        s, scenario::RunSimulated(s, seed, false), seed);
+    const std::string json_line = scenario::SeedToJsonLine(result);
+    runtime::MutexLock lock(&st->mu);
+    const absl::Status added = st->summary.Add(result);
+    SALUDO_CHECK(added.ok());  // one scenario, each seed once
+    if (st->out_json != nullptr) *st->out_json << json_line << "\n";
     ++st->done;
   }
 }
@@ -358,8 +328,8 @@ int ShowProgress(size_t total, absl::Time start, SweepState* st) {
         const size_t d = st->done;
         size_t f;
         {
-          std::lock_guard<std::mutex> lock(st->mu);
-          f = st->failed_count;
+          runtime::MutexLock lock(&st->mu);
+          f = st->summary.failed();
         }
         const double rate = elapsed > 0 ? d / elapsed : 0;
         std::fprintf(stderr,
@@ -372,57 +342,13 @@ int ShowProgress(size_t total, absl::Time start, SweepState* st) {
   return signal_number;
 }
 
-// Distinct failures: per signature, how many seeds, the smallest one, what
-// it drew (in one line) and how to replay it.
-void PrintSignatures(
-    const scenario::LoadedScenario& s,
-    const std::map<std::string, SweepState::Signature>& signatures) {
-  if (signatures.empty()) return;
-  std::printf("failure signatures (%zu): property (cause) [faults in force at "
-              "its first offending call]\n",
-              signatures.size());
-  // Most seeds first.
-  std::vector<std::pair<std::string, SweepState::Signature>> sorted(
-      signatures.begin(), signatures.end());
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const auto& a, const auto& b) {
-                     return a.second.seeds > b.second.seeds;
-                   });
-  for (const auto& [signature, stat] : sorted) {
-    std::string drawn = absl::StrJoin(stat.drawn, "; ");
-    if (drawn.size() > 300) drawn = drawn.substr(0, 297) + "...";
-    std::printf("  %zu seed%s: %s\n    smallest seed %llu drew: %s\n"
-                "    replay: %s\n    shrink: bazel run //sim -- shrink %s "
-                "--seed=%llu --signature=%s\n",
-                stat.seeds, stat.seeds == 1 ? "" : "s", signature.c_str(),
-                static_cast<unsigned long long>(stat.smallest),
-                drawn.empty() ? "(nothing: a fixed timeline)" : drawn.c_str(),
-                Replay(s, stat.smallest).c_str(), s.path.c_str(),
-                static_cast<unsigned long long>(stat.smallest),
-                ShellQuote(signature).c_str());
-  }
-}
-
-// After a sweep: errors, per property in how many seeds it broke, a few
-// failed seeds, and the distinct failures.
-void PrintOutcome(const scenario::LoadedScenario& s, const SweepState& st) {
-  for (const std::string& e : st.errors) std::printf("error: %s\n", e.c_str());
-  for (const scenario::PropertySpec& p : s.properties) {
-    const auto it = st.broken.find(p.label);
-    const size_t n = it == st.broken.end() ? 0 : it->second;
-    std::printf("  %-6s %s%s\n", n == 0 ? "HOLDS" : "BROKE", p.label.c_str(),
-                n == 0 ? "" : absl::StrCat(": in ", n, " seeds").c_str());
-  }
-  // A few; the signatures below say more, --out_json has all.
-  for (size_t i = 0; i < st.failed.size() && i < 5; ++i) {
-    std::printf("failed seed %llu: replay with: %s\n",
-                static_cast<unsigned long long>(st.failed[i]),
-                Replay(s, st.failed[i]).c_str());
-  }
-  if (st.failed_count > 5) {
-    std::printf("... and %zu more failed seeds\n", st.failed_count - 5);
-  }
-  PrintSignatures(s, st.signatures);
+// Writes --junit if given; false (and a message) if it cannot.
+bool WriteJUnit(const scenario::SweepSummary& summary,
+                absl::Duration elapsed) {
+  const std::string path = absl::GetFlag(FLAGS_junit);
+  if (path.empty() || WriteFile(path, summary.JUnit(elapsed))) return true;
+  std::fprintf(stderr, "sim: cannot write %s\n", path.c_str());
+  return false;
 }
 
 // Starts up to `jobs` workers; fewer if the system refuses threads.
@@ -457,6 +383,7 @@ int Sweep(const scenario::LoadedScenario& s) {
                    absl::GetFlag(FLAGS_out_json).c_str());
       return 1;
     }
+    runtime::MutexLock lock(&st.mu);
     st.out_json = &out_json;
   }
   const absl::Time start = absl::Now();
@@ -466,22 +393,64 @@ int Sweep(const scenario::LoadedScenario& s) {
   const int stop_signal = ShowProgress(seeds.size, start, &st);
   st.stop = stop_signal != 0;
   for (auto& w : workers) w.join();
-  std::sort(st.failed.begin(), st.failed.end());
-  const size_t done = st.done;
-  std::printf("%s: %zu seeds in %s (%zu jobs): %zu passed, %zu failed%s\n",
-              s.name.c_str(), done,
-              absl::FormatDuration(
-                  absl::Trunc(absl::Now() - start, absl::Milliseconds(10)))
-                  .c_str(),
-              workers.size(), done - st.failed_count, st.failed_count,
-              stop_signal != 0
-                  ? absl::StrCat(" (interrupted by signal ", stop_signal,
-                                 " after ", done, " of ", seeds.size, ")")
-                        .c_str()
-                  : "");
-  PrintOutcome(s, st);
+  const absl::Duration elapsed = absl::Now() - start;
+  runtime::MutexLock lock(&st.mu);
+  const scenario::SweepSummary& summary = st.summary;
+  std::printf(
+      "%s: %zu seeds in %s (%zu jobs): %zu passed, %zu failed%s\n",
+      s.name.c_str(), summary.seeds(),
+      absl::FormatDuration(absl::Trunc(elapsed, absl::Milliseconds(10)))
+          .c_str(),
+      workers.size(), summary.seeds() - summary.failed(), summary.failed(),
+      stop_signal != 0
+          ? absl::StrCat(" (interrupted by signal ", stop_signal, " after ",
+                         summary.seeds(), " of ", seeds.size, ")")
+                .c_str()
+          : "");
+  std::printf("%s", summary.Text().c_str());
+  if (!WriteJUnit(summary, elapsed)) return 1;
   if (stop_signal != 0) return 128 + stop_signal;
-  return st.failed_count == 0 ? 0 : 1;
+  return summary.ok() ? 0 : 1;
+}
+
+// Reads shard outputs (--out_json files) into one summary: the report and
+// exit code of the sweep that was sharded (its first line aside).
+int Merge(const std::vector<std::string>& files) {
+  scenario::SweepSummary summary;
+  for (const std::string& path : files) {
+    std::ifstream in(UserPath(path));
+    if (!in) {
+      std::fprintf(stderr, "sim: cannot read %s\n", path.c_str());
+      return 2;
+    }
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (line.empty()) continue;
+      scenario::SeedResult r;
+      absl::Status st;
+      if (!google::protobuf::util::JsonStringToMessage(line, &r).ok()) {
+        st = absl::InvalidArgumentError(
+            "expected one seed's JSON line, as --out_json writes them");
+      }
+      if (st.ok()) st = summary.Add(r);
+      if (!st.ok()) {
+        std::fprintf(stderr, "sim: %s:%d: %s\n", path.c_str(), n,
+                     std::string(st.message()).c_str());
+        return 2;
+      }
+    }
+  }
+  if (summary.seeds() == 0) {
+    std::fprintf(stderr, "sim: no seeds in %s\n",
+                 absl::StrJoin(files, ", ").c_str());
+    return 2;
+  }
+  std::printf("%s: %zu seeds merged from %zu files: %zu passed, %zu failed\n",
+              summary.scenario().c_str(), summary.seeds(), files.size(),
+              summary.seeds() - summary.failed(), summary.failed());
+  std::printf("%s", summary.Text().c_str());
+  if (!WriteJUnit(summary, absl::ZeroDuration())) return 1;
+  return summary.ok() ? 0 : 1;
 }
 
 // Where explore writes the scenario it made: --write_scenario, or
@@ -653,11 +622,12 @@ const std::vector<CommandFlags>& CommandTable() {
       {"run", {"seed", "json", "trace", "write_scenario", "max_duration"}},
       {"sweep",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
-        "out_json", "max_duration"}},
+        "out_json", "junit", "max_duration"}},
       {"explore",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
-        "out_json", "duration", "concurrency", "deadline", "max_attempts",
-        "chaos", "write_scenario"}},
+        "out_json", "junit", "duration", "concurrency", "deadline",
+        "max_attempts", "chaos", "write_scenario"}},
+      {"merge", {"junit"}},
       {"check", {"seed", "max_duration"}},
       {"shrink",
        {"seed", "out", "signature", "min_duration", "timing_slack",
@@ -704,15 +674,22 @@ void CheckCommandFlags(const std::string& command) {
 }
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args =
-      runtime::live::ParseFlagsOrExit(argc, argv, kUsage, /*max_positional=*/2);
+  std::vector<std::string> args = runtime::live::ParseFlagsOrExit(
+      argc, argv, kUsage, /*max_positional=*/100000);
+  if (args.empty()) runtime::live::UsageError("expected a command");
+  const std::string& command = args[0];
+  CheckCommandFlags(command);
+  if (command == "merge") {
+    if (args.size() < 2) {
+      runtime::live::UsageError("merge: expected --out_json files");
+    }
+    return Merge({args.begin() + 1, args.end()});
+  }
   if (args.size() != 2) {
     runtime::live::UsageError(
         "expected a command and a scenario file (explore: an nginx "
         "configuration)");
   }
-  const std::string& command = args[0];
-  CheckCommandFlags(command);
   // Before any thread: sweep, explore, live and compare take SIGINT/SIGTERM
   // themselves, stop cleanly and print what was done.
   runtime::live::BlockStopSignals();
