@@ -34,6 +34,25 @@ out=$("$sim" explore "$conf" --seeds=60 --jobs=2 --write_scenario="$tmp/good.tex
 [ "$(wc -l < "$tmp/good.jsonl")" -eq 60 ] || fail "--out_json lines"
 grep -q 'nginx_config: ".*nginx/nginx.conf"' "$tmp/good.textproto" || fail "scenario written"
 
+# A realistic configuration without a flaw: 3 weighted primaries and a backup.
+out=$("$sim" explore "$root/nginx/explore/weighted_backup.conf" --seeds=20 --jobs=2 \
+      --write_scenario="$tmp/wb.textproto" 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "4 backends" <<<"$out" \
+  && grep -q "HOLDS  balanced share of server1, server2, server3 within 0.05" <<<"$out" \
+  || fail "weighted_backup.conf: rc=$rc $out"
+
+# Ctrl-C stops an exploration promptly with the summary of the seeds done.
+"$sim" explore "$conf" --seeds=100000 --jobs=2 --write_scenario="$tmp/int.textproto" \
+  > "$tmp/int.out" 2>/dev/null &
+pid=$!
+sleep 3
+kill -INT "$pid"
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fail "explore ignored SIGINT for 10 s"; fi
+wait "$pid"; rc=$?
+[ $rc -eq 130 ] && grep -q "interrupted by signal 2 after" "$tmp/int.out" \
+  && grep -q "HOLDS  availability" "$tmp/int.out" || fail "interrupted explore: rc=$rc $(cat "$tmp/int.out")"
+
 # Each flaw, found within a bounded number of seeds, named in its signature,
 # then shrunk to a scenario that fails with the same signature.
 check_flaw() {  # check_flaw CONF SEEDS CAUSE
