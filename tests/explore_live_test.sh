@@ -7,22 +7,10 @@
 #    refused connections are not retried;
 #  - nginx/explore/max_fails_zero.conf: a hung backend is never taken out.
 set -uo pipefail
-root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
-sim="$root/tools/sim_cli/sim"
-tmp="${TEST_TMPDIR:-/tmp}/explore_live"
-mkdir -p "$tmp"
-fail() { echo "FAIL: $*"; exit 1; }
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/sim_lib.sh" explore_live
 
 confirm() {  # confirm CONF SEEDS CAUSE
-  local name; name=$(basename "$1" .conf)
-  out=$("$sim" explore "$1" --seeds="$2" --jobs=2 --write_scenario="$tmp/$name.textproto" 2>&1); rc=$?
-  [ $rc -eq 1 ] || fail "$name explore: rc=$rc $out"
-  sig=$(grep -m1 -E "^  [0-9]+ seeds?: availability \($3" <<<"$out" | sed -E 's/^  [0-9]+ seeds?: //')
-  [ -n "$sig" ] || fail "$name: no signature naming '$3': $out"
-  seed=$(grep -A1 -F "$sig" <<<"$out" | grep -m1 -oE "smallest seed [0-9]+" | grep -oE "[0-9]+")
-  out=$("$sim" shrink "$tmp/$name.textproto" --seed="$seed" --signature="$sig" \
-        --out="$tmp/$name.shrunk.textproto" 2>&1); rc=$?
-  [ $rc -eq 0 ] || fail "$name shrink: rc=$rc $out"
+  explore_and_shrink "$@"
   out=$("$sim" live "$tmp/$name.shrunk.textproto" 2>&1); rc=$?
   [ $rc -eq 1 ] && grep -qF "reproduced live: $sig" <<<"$out" \
     || fail "$name live: rc=$rc (expected the failure '$sig' to reproduce) $out"

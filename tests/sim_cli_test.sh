@@ -2,12 +2,9 @@
 # The `sim` tool end to end: exit codes, located errors, run, sweep, check,
 # and shrink producing a smaller scenario that still fails.
 set -uo pipefail
-root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
-sim="$root/tools/sim_cli/sim"
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/sim_lib.sh" sim_cli
 scenarios="$root/scenario/scenarios"
-tmp="${TEST_TMPDIR:-/tmp}/sim_cli"
-mkdir -p "$tmp" "$tmp/drawn"
-fail() { echo "FAIL: $*"; exit 1; }
+mkdir -p "$tmp/drawn"
 
 out=$("$sim" frobnicate x 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "unknown command 'frobnicate'" <<<"$out" && grep -q "usage:" <<<"$out" \
@@ -125,14 +122,6 @@ out=$("$sim" run "$scenarios/chaos_round_robin.textproto" --write_scenario=x --m
 
 # SIGINT during a sweep: it stops promptly and still prints the summary of
 # the seeds done (bounded: the sweep would take hours).
-"$sim" sweep "$scenarios/flaky_network.textproto" --seeds=1000000 --jobs=2 \
-  > "$tmp/sweep.out" 2>/dev/null &
-pid=$!
-sleep 2
-kill -INT "$pid"
-for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fail "sweep ignored SIGINT for 10 s"; fi
-wait "$pid"; rc=$?
-[ $rc -eq 130 ] && grep -q "interrupted by signal 2 after" "$tmp/sweep.out" \
-  || fail "interrupted sweep: rc=$rc $(cat "$tmp/sweep.out")"
+interrupted "$tmp/sweep.out" "$sim" sweep "$scenarios/flaky_network.textproto" \
+  --seeds=1000000 --jobs=2
 echo "sim tool: all checks passed"
