@@ -394,8 +394,11 @@ int Sweep(const scenario::LoadedScenario& s) {
   st.stop = stop_signal != 0;
   for (auto& w : workers) w.join();
   const absl::Duration elapsed = absl::Now() - start;
-  runtime::MutexLock lock(&st.mu);
-  const scenario::SweepSummary& summary = st.summary;
+  scenario::SweepSummary summary;  // the workers are done: take it
+  {
+    runtime::MutexLock lock(&st.mu);
+    summary = std::move(st.summary);
+  }
   std::printf(
       "%s: %zu seeds in %s (%zu jobs): %zu passed, %zu failed%s\n",
       s.name.c_str(), summary.seeds(),
