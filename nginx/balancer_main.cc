@@ -35,11 +35,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     options.config_path = runfiles->Rlocation("saludo_sim/nginx/nginx.conf");
-  } else if (options.config_path[0] != '/') {
-    // `bazel run` changes directory; resolve relative to where the user was.
-    if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY")) {
-      options.config_path = std::string(wd) + "/" + options.config_path;
-    }
+  } else {
+    options.config_path = saludo::runtime::live::UserPath(options.config_path);
   }
   auto port_map = saludo::nginx::ParsePortMap(absl::GetFlag(FLAGS_port_map));
   if (!port_map.ok()) {

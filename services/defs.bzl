@@ -7,4 +7,6 @@ def saludo_server(name, server_id, port):
         srcs = ["run_server.sh"],
         args = ["--id=%d" % server_id, "--port=%d" % port],
         data = [":saludo_server"],
+        # //tests:cli_conventions_test runs it.
+        visibility = ["//tests:__pkg__"],
     )

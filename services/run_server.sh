@@ -2,4 +2,5 @@
 # Runs the Saludo server from runfiles with the target's flags plus the user's.
 set -euo pipefail
 here="${RUNFILES_DIR:-$0.runfiles}"
-exec "$here/saludo_sim/services/saludo_server" "$@"
+# Named as the user ran it (service1, service2) in usage and messages.
+exec -a "$(basename "$0")" "$here/saludo_sim/services/saludo_server" "$@"

@@ -18,6 +18,11 @@ std::vector<std::string> ParseFlagsOrExit(int argc, char** argv,
                                           const char* usage,
                                           int max_positional = 0);
 
+// A path the user typed, as they meant it: relative to the directory they
+// ran `bazel run` from (BUILD_WORKING_DIRECTORY; bazel run changes
+// directory), or to the current one when not under bazel run.
+std::string UserPath(const std::string& path);
+
 // Prints "<program>: <message>" and the usage text, and exits 2.
 [[noreturn]] void UsageError(const std::string& message);
 

@@ -117,11 +117,7 @@ constexpr char kUsage[] =
     "       sim live FILE [--max_duration=D]\n"
     "       sim compare FILE [--seed=N] [--max_duration=D]";
 
-std::string UserPath(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
-  return wd == nullptr ? path : std::string(wd) + "/" + path;
-}
+using runtime::live::UserPath;
 
 // A scenario written to `out` names its nginx file relative to where it is
 // written, so it loads from there.

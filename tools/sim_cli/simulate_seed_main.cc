@@ -79,8 +79,7 @@ bool ParseLatency(const std::string& text, Distribution* out) {
 std::string NginxConfigPath(const char* argv0) {
   const std::string flag = absl::GetFlag(FLAGS_nginx_config);
   if (!flag.empty() && flag != "seed") {
-    const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
-    return flag[0] == '/' || wd == nullptr ? flag : std::string(wd) + "/" + flag;
+    return saludo::runtime::live::UserPath(flag);
   }
   std::string error;
   std::unique_ptr<bazel::tools::cpp::runfiles::Runfiles> runfiles(
@@ -194,7 +193,8 @@ int main(int argc, char** argv) {
       "Simulates the seed's topology (2 servers, the nginx twin, client).\n"
       "usage: simulate_seed [--seed=N] [--requests=N] [--concurrency=C] "
       "[--deadline=D] [--hang_server1=D] [--latency=KIND:ARGS] [--loss=P] "
-      "[--nginx_config=FILE|seed] [--log] [--access_log] [--check]");
+      "[--nginx_config=FILE|seed] [--log] [--access_log] [--check]\n"
+      "exits 1 if any call failed (as the client does)");
   sim::SeedWorldOptions options = OptionsFromFlags(argv[0]);
   if (absl::GetFlag(FLAGS_check)) return CheckCommand(options);
   options.keep_log = absl::GetFlag(FLAGS_log);
@@ -206,5 +206,7 @@ int main(int argc, char** argv) {
   }
   built->world->Run();
   PrintRun(*built, options);
-  return 0;
+  // Like the client: non-zero when any call failed.
+  const auto& records = built->world->records(built->client);
+  return client::Summarize(records).failed > 0 ? 1 : 0;
 }
