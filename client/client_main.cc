@@ -30,6 +30,9 @@ ABSL_FLAG(std::string, nombre, "Nombre de testeo", "the name to greet");
 ABSL_FLAG(int64_t, requests, 1, "number of calls");
 ABSL_FLAG(int, concurrency, 1, "calls in flight at once");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(5), "deadline of each call");
+ABSL_FLAG(std::string, format, "text",
+          "the summary as text, or json (one object: counts, per server, per "
+          "status, latency percentiles; no per-call lines)");
 ABSL_FLAG(int, print_each_up_to, 10,
           "print every reply when --requests is at most this");
 ABSL_FLAG(std::string, sync, "",
@@ -47,7 +50,7 @@ namespace {
 constexpr char kUsage[] =
     "Saludo client.\n"
     "usage: client [--target=host:port] [--nombre=S] [--requests=N] "
-    "[--concurrency=C] [--deadline=5s]\n"
+    "[--concurrency=C] [--deadline=5s] [--format=text|json]\n"
     "       client --sync=host:port,host:port [--sync_samples=8] "
     "[--berkeley [--allow_step]]";
 
@@ -147,6 +150,11 @@ int main(int argc, char** argv) {
   if (target.find(':') == std::string::npos) {
     UsageError("--target must be host:port, got '" + target + "'");
   }
+  const bool json = absl::GetFlag(FLAGS_format) == "json";
+  if (!json && absl::GetFlag(FLAGS_format) != "text") {
+    UsageError("--format must be text or json, got '" +
+               absl::GetFlag(FLAGS_format) + "'");
+  }
 
   runtime::live::SystemClock clock;
   runtime::live::GrpcChannel channel(target);
@@ -159,12 +167,13 @@ int main(int argc, char** argv) {
   });
   finished.WaitForNotification();
 
-  if (options.requests <= absl::GetFlag(FLAGS_print_each_up_to)) {
+  if (!json && options.requests <= absl::GetFlag(FLAGS_print_each_up_to)) {
     for (const client::CallRecord& r : records) {
       std::printf("%s\n", client::FormatCall(r).c_str());
     }
   }
   const client::LoadSummary summary = client::Summarize(records);
-  std::printf("%s", client::FormatSummary(summary).c_str());
+  std::printf("%s", json ? client::SummaryToJson(summary).c_str()
+                         : client::FormatSummary(summary).c_str());
   return summary.failed == 0 ? 0 : 1;
 }

@@ -18,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "client/faults_words.h"
 #include "proto/control.pb.h"
 #include "runtime/live/cli.h"
 #include "runtime/live/grpc_channel.h"
@@ -100,6 +101,6 @@ int main(int argc, char** argv) {
                  status.ToString().c_str());
     return 1;
   }
-  std::printf("%s", report.DebugString().c_str());
+  std::printf("%s", client::DescribeFaultsReport(report).c_str());
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "runtime/check.h"
 
@@ -82,6 +83,30 @@ std::string FormatSummary(const LoadSummary& s) {
   absl::StrAppend(&out, absl::StrFormat("throughput: %.0f calls/s over %s\n",
                                         s.calls_per_second, Ms(s.elapsed)));
   return out;
+}
+
+std::string SummaryToJson(const LoadSummary& s) {
+  // Keys are fixed and status names are identifiers: nothing to escape.
+  auto ms = [](absl::Duration d) {
+    return absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(d));
+  };
+  std::vector<std::string> servers, statuses;
+  for (const auto& [id, n] : s.calls_per_server) {
+    servers.push_back(absl::StrCat("\"", id, "\":", n));
+  }
+  for (const auto& [code, n] : s.calls_per_status) {
+    statuses.push_back(
+        absl::StrCat("\"", absl::StatusCodeToString(code), "\":", n));
+  }
+  return absl::StrCat(
+      "{\"calls\":", s.calls, ",\"ok\":", s.calls - s.failed,
+      ",\"failed\":", s.failed, ",\"per_server\":{",
+      absl::StrJoin(servers, ","), "},\"per_status\":{",
+      absl::StrJoin(statuses, ","), "},\"latency_ms\":{\"p50\":",
+      ms(s.latency.p50), ",\"p90\":", ms(s.latency.p90), ",\"p99\":",
+      ms(s.latency.p99), ",\"max\":", ms(s.latency.max),
+      "},\"elapsed_ms\":", ms(s.elapsed), ",\"calls_per_second\":",
+      absl::StrFormat("%.1f", s.calls_per_second), "}\n");
 }
 
 }  // namespace saludo::client

@@ -41,6 +41,11 @@ std::string FormatCall(const CallRecord& record);
 // A few lines: per-server counts, status counts, latency, throughput.
 std::string FormatSummary(const LoadSummary& summary);
 
+// The same as one JSON object (what load tools such as ghz and k6 print):
+// {"calls","ok","failed","per_server":{"1":n},"per_status":{"OK":n},
+//  "latency_ms":{"p50","p90","p99","max"},"elapsed_ms","calls_per_second"}.
+std::string SummaryToJson(const LoadSummary& summary);
+
 }  // namespace saludo::client
 
 #endif  // SALUDO_CLIENT_SUMMARY_H_

@@ -45,4 +45,26 @@ out=$("$root/client/client" --target=127.0.0.1:1 --requests=1 --deadline=200ms 2
 grep -qE '^[EIWD][0-9]{4} ' <<<"$out" && fail "gRPC core log lines by default: $out"
 out=$(GRPC_VERBOSITY=DEBUG "$root/client/client" --target=127.0.0.1:1 --requests=1 --deadline=200ms 2>&1)
 grep -qE '^[EIWD][0-9]{4} ' <<<"$out" || fail "GRPC_VERBOSITY=DEBUG shows nothing: $out"
+# The client's summary as JSON (as ghz and k6 print theirs).
+out=$("$root/client/client" --target=127.0.0.1:1 --requests=2 --deadline=200ms --format=json 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q '^{"calls":2,"ok":0,"failed":2,"per_server":{},"per_status":{"UNAVAILABLE":2},"latency_ms":{"p50":' <<<"$out" \
+  || fail "client --format=json: rc=$rc $out"
+if command -v python3 >/dev/null; then
+  python3 -c 'import json, sys; json.loads(sys.argv[1])' "$out" || fail "not JSON: $out"
+fi
+
+# control prints what is set in words and units. A server of our own, on
+# free ports, stopped however this test ends.
+server="$root/services/service1"
+"$server" --id=1 --port=0 --control --control_port=0 --log_calls=false > "$tmp/server.out" 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null' EXIT
+for _ in $(seq 1 50); do grep -q "(control " "$tmp/server.out" && break; sleep 0.1; done
+control_at=$(sed -n 's/.*(control \([0-9.:]*\)).*/\1/p' "$tmp/server.out")
+[ -n "$control_at" ] || fail "server did not start: $(cat "$tmp/server.out")"
+out=$("$root/client/control" --target="$control_at" --delay=200ms --error_rate=0.5 --error_code=14 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "^reply delay: 200ms$" <<<"$out" \
+  && grep -q "^errors: 50.0% of calls fail with UNAVAILABLE$" <<<"$out" || fail "control: rc=$rc $out"
+out=$("$root/client/control" --target="$control_at" --clear 2>&1)
+grep -q "^no faults$" <<<"$out" || fail "control --clear: $out"
 echo PASS
