@@ -135,7 +135,10 @@ TEST(LiveE2eTest, CallsWhoseCallersGaveUpAreReleasedAtOnce) {
     auto report = stack::GetServerFaults(live->control_target(1));
     ASSERT_TRUE(report.ok()) << report.status();
     held = report->calls_held();
-    EXPECT_EQ(report->calls_total(), 500);
+    // A call whose 100 ms ran out before it reached the server (slow
+    // machines, TSan) is never counted there: at most 500, and most.
+    EXPECT_LE(report->calls_total(), 500);
+    EXPECT_GE(report->calls_total(), 250);
     if (held != 0) absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_EQ(held, 0);
