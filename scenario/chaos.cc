@@ -73,12 +73,7 @@ absl::Status ParseKind(const Validator& v, const FieldPath& at,
     return v.Error(at, "expected one of " + absl::StrJoin(names, ", "));
   }
   Fault check = fault;
-  if (k == Fault::kPause) check.mutable_pause()->set_duration("0s");
-  if (k == Fault::kHang) check.mutable_hang()->set_duration("0s");
-  if (k == Fault::kLatencySpike) {
-    check.mutable_latency_spike()->set_duration("0s");
-  }
-  if (k == Fault::kLossBurst) check.mutable_loss_burst()->set_duration("0s");
+  if (std::string* d = MutableDurationField(&check)) *d = "0s";
   const FaultKind& table = FaultKindOf(k);
   parsed->kind = k;
   return table.parse(v, Sub(at, table.name), check, parsed);
@@ -288,13 +283,7 @@ void Materialize(const ChaosSpec::Kind& k, const Event& e,
                  std::vector<std::string>* what) {
   const Fault::KindCase kind = k.fault.kind_case();
   Fault* f = AddFault(k.fault, e.at, e.node, out);
-  const std::string length = FormatDuration(e.length);
-  if (kind == Fault::kPause) f->mutable_pause()->set_duration(length);
-  if (kind == Fault::kHang) f->mutable_hang()->set_duration(length);
-  if (kind == Fault::kLatencySpike) {
-    f->mutable_latency_spike()->set_duration(length);
-  }
-  if (kind == Fault::kLossBurst) f->mutable_loss_burst()->set_duration(length);
+  if (std::string* d = MutableDurationField(f)) *d = FormatDuration(e.length);
   std::string text = FormatDuration(e.at) + " " + e.node + ": " +
                      FaultKindOf(kind).name;
   const Fault undo = Undo(kind);

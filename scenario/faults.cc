@@ -393,6 +393,22 @@ absl::Duration WindowEnd(const LoadedScenario& s, size_t k) {
 
 }  // namespace
 
+std::string* MutableDurationField(Fault* f) {
+  switch (f->kind_case()) {
+    case Fault::kPause:
+      return f->mutable_pause()->mutable_duration();
+    case Fault::kHang:
+      return f->mutable_hang()->mutable_duration();
+    case Fault::kLatencySpike:
+      return f->mutable_latency_spike()->mutable_duration();
+    case Fault::kLossBurst:
+      return f->mutable_loss_burst()->mutable_duration();
+    default:
+      SALUDO_CHECK(FaultKindOf(f->kind_case()).lasts != Lasts::kDuration);
+      return nullptr;
+  }
+}
+
 std::vector<FaultWindow> FaultWindows(const LoadedScenario& s) {
   std::vector<FaultWindow> windows;
   for (size_t k = 0; k < s.faults.size(); ++k) {

@@ -68,6 +68,10 @@ absl::Status CheckFaultNode(const Validator& v, const FieldPath& peer_at,
                             const ScenarioFault& fault, const std::string& node,
                             const LoadedScenario& s);
 
+// The duration field of a fault whose kind has one (pause, hang, latency
+// spike, loss burst: those that last Lasts::kDuration), or null.
+std::string* MutableDurationField(Fault* fault);
+
 // One fault (or partition) of a timeline and when it is in force.
 struct FaultWindow {
   std::string kind;  // the kind's name; "partition", "one-way partition"

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "google/protobuf/text_format.h"
 #include "scenario/chaos.h"
+#include "scenario/faults.h"
 #include "scenario/loader.h"
 #include "scenario/runner.h"
 #include "scenario/sim_target.h"
@@ -36,22 +37,6 @@ std::string HalveDuration(const std::string& text) {
   absl::Duration d;
   if (!absl::ParseDuration(text, &d)) return text;
   return absl::FormatDuration(absl::Trunc(d / 2, absl::Milliseconds(1)));
-}
-
-// The duration field of a fault that has one (pause, hang, link faults).
-std::string* DurationOf(Fault* f) {
-  switch (f->kind_case()) {
-    case Fault::kPause:
-      return f->mutable_pause()->mutable_duration();
-    case Fault::kHang:
-      return f->mutable_hang()->mutable_duration();
-    case Fault::kLatencySpike:
-      return f->mutable_latency_spike()->mutable_duration();
-    case Fault::kLossBurst:
-      return f->mutable_loss_burst()->mutable_duration();
-    default:
-      return nullptr;
-  }
 }
 
 // Moves every fault and partition earlier by `fraction` of the first one's
@@ -180,9 +165,9 @@ std::vector<Step> StepsFor(const Scenario& current,
   steps.push_back([](Scenario* c) { return Earlier(0.5, c); });
   for (int i = 0; i < current.faults_size(); ++i) {
     Fault copy = current.faults(i);
-    if (DurationOf(&copy) == nullptr) continue;
+    if (MutableDurationField(&copy) == nullptr) continue;
     steps.push_back([i](Scenario* c) -> std::string {
-      std::string* d = DurationOf(c->mutable_faults(i));
+      std::string* d = MutableDurationField(c->mutable_faults(i));
       const std::string before = *d;
       *d = HalveDuration(before);
       return *d == before ? "" : absl::StrCat("halved fault ", i, " to ", *d);
