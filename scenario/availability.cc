@@ -220,14 +220,6 @@ std::string Classifier::Cause(const ScenarioCall& c) const {
   return "";
 }
 
-std::string CallWords(const ScenarioCall& c, const std::string& run_label) {
-  return absl::StrCat("call #", c.record.index + 1, " of ", c.client,
-                      " started at ", FormatDuration(c.record.started), ": ",
-                      absl::StatusCodeToString(c.record.status.code()),
-                      " after ", FormatDuration(c.record.latency), " (",
-                      run_label, ")");
-}
-
 }  // namespace
 
 absl::Status ParseAvailability(const Validator&, const FieldPath&,
@@ -251,7 +243,7 @@ Verdict CheckAvailability(const PropertySpec&, const CheckInput& in) {
       v.first_at = c.record.started;
       v.cause = classifier.Cause(c);
       v.first_violation = absl::StrCat(
-          "first lost: ", CallWords(c, in.run_label), " while healthy: ",
+          "first lost: ", CallText(c, in), " while healthy: ",
           classifier.HealthyAt(c.record.started),
           v.cause.empty() ? "" : "; " + v.cause);
     }

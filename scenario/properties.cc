@@ -18,6 +18,8 @@ std::string Ms(absl::Duration d) {
   return absl::StrFormat("%.3fms", absl::ToDoubleMilliseconds(d));
 }
 
+}  // namespace
+
 std::string CallText(const ScenarioCall& c, const CheckInput& in) {
   return absl::StrCat(
       "call #", c.record.index + 1, " of ", c.client, " started at ",
@@ -26,6 +28,8 @@ std::string CallText(const ScenarioCall& c, const CheckInput& in) {
                            : absl::StatusCodeToString(c.record.status.code()),
       " after ", Ms(c.record.latency), " (", in.run_label, ")");
 }
+
+namespace {
 
 // ---- balanced_share -------------------------------------------------------
 

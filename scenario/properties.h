@@ -41,6 +41,10 @@ struct CheckInput {
   uint64_t seed;
 };
 
+// One call in a verdict's words: "call #3 of client started at 2s:
+// UNAVAILABLE after 1.000ms (seed 7)" (the server for a call that worked).
+std::string CallText(const ScenarioCall& c, const CheckInput& in);
+
 struct PropertyKind {
   Property::KindCase kind;
   const char* name;  // the field name in a file
