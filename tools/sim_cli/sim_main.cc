@@ -292,6 +292,7 @@ SeedRange SweepSeeds() {
 struct SweepState {
   std::atomic<size_t> next{0}, done{0};
   std::atomic<bool> stop{false};
+  bool write_json = false;  // set before the workers start
   runtime::Mutex mu;
   scenario::SweepSummary summary ABSL_GUARDED_BY(mu);
   std::ofstream* out_json ABSL_GUARDED_BY(mu) = nullptr;
@@ -305,7 +306,8 @@ void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
     // bookkeeping.
     const scenario::SeedResult result = scenario::SeedToResult(
         s, scenario::RunSimulated(s, seed, false), seed);
-    const std::string json_line = scenario::SeedToJsonLine(result);
+    const std::string json_line =
+        st->write_json ? scenario::SeedToJsonLine(result) : "";
     runtime::MutexLock lock(&st->mu);
     const absl::Status added = st->summary.Add(result);
     SALUDO_CHECK(added.ok());  // one scenario, each seed once
@@ -379,6 +381,7 @@ int Sweep(const scenario::LoadedScenario& s) {
                    absl::GetFlag(FLAGS_out_json).c_str());
       return 1;
     }
+    st.write_json = true;
     runtime::MutexLock lock(&st.mu);
     st.out_json = &out_json;
   }
