@@ -33,6 +33,16 @@ class DirectWorldTest : public ::testing::Test {
     s1_ = world_.AddServer("server1", 1);
     client_ = world_.AddClient("client");
   }
+  // Runs one call (500 ms deadline) at 0.5 s, 1.5 s, ... and returns all
+  // `n` records.
+  const std::vector<CallRecord>& OneCallASecond(int n) {
+    for (int i = 0; i < n; ++i) {
+      world_.StartLoad(client_, s1_, Calls(1, absl::Milliseconds(500)),
+                       absl::Milliseconds(500 + 1000 * i));
+    }
+    world_.Run();
+    return world_.records(client_);
+  }
   World world_{42};
   NodeId s1_, client_;
 };
@@ -83,12 +93,7 @@ TEST_F(DirectWorldTest, LinkChangesHoldForTheirWindowOnly) {
                       std::nullopt, /*one_way=*/false);
   world_.ChangeLinkAt(client_, s1_, absl::Seconds(3), absl::Seconds(1),
                       std::nullopt, 1.0, /*one_way=*/true);
-  for (int i = 0; i < 5; ++i) {
-    world_.StartLoad(client_, s1_, Calls(1, absl::Milliseconds(500)),
-                     absl::Milliseconds(500 + 1000 * i));
-  }
-  world_.Run();
-  const auto& r = world_.records(client_);
+  const auto& r = OneCallASecond(5);
   ASSERT_EQ(r.size(), 5u);
   EXPECT_EQ(r[0].latency, absl::Milliseconds(2));    // before
   EXPECT_EQ(r[1].latency, absl::Milliseconds(100));  // during the spike
@@ -109,12 +114,7 @@ TEST_F(DirectWorldTest, OverlappingLinkChangesRestoreTheLinksOwnModel) {
   world_.ChangeLinkAt(client_, s1_, absl::Seconds(2), absl::Seconds(2),
                       Distribution::Fixed(absl::Milliseconds(20)),
                       std::nullopt, /*one_way=*/false);
-  for (int i = 0; i < 5; ++i) {
-    world_.StartLoad(client_, s1_, Calls(1, absl::Milliseconds(500)),
-                     absl::Milliseconds(500 + 1000 * i));
-  }
-  world_.Run();
-  const auto& r = world_.records(client_);
+  const auto& r = OneCallASecond(5);
   ASSERT_EQ(r.size(), 5u);
   EXPECT_EQ(r[0].latency, absl::Milliseconds(2));    // before
   EXPECT_EQ(r[1].latency, absl::Milliseconds(100));  // the first alone
