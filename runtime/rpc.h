@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -68,6 +69,34 @@ using Responder = std::function<void(absl::Status status, std::string reply)>;
 using Handler = std::function<void(const ServerCall& call, std::string request,
                                    Responder respond)>;
 
+// The server's half of a streaming call (server streaming or bidirectional,
+// e.g. grpc.health.v1.Health/Watch). Safe to use from any thread, and after
+// the call is over (what is written then is dropped).
+class ServerStream {
+ public:
+  virtual ~ServerStream() = default;
+
+  // Queues one message to the caller; messages arrive in the order written.
+  virtual void Write(std::string message) = 0;
+  // Ends the call with `status` once the queued messages are sent. The first
+  // Finish counts; later ones are ignored.
+  virtual void Finish(absl::Status status) = 0;
+};
+
+// What a streaming handler does with the messages its caller sends.
+struct StreamReader {
+  // Runs for each message from the caller, in order, one at a time.
+  std::function<void(std::string message)> on_message;
+  // Runs once when the caller has sent its last message (half close).
+  std::function<void()> on_half_close;
+};
+
+// Starts serving a streaming call: returns what to do with the caller's
+// messages. `call.set_on_cancel` tells when the caller gives up, as for a
+// unary call. The handler may keep `stream` as long as it likes.
+using StreamHandler = std::function<StreamReader(
+    const ServerCall& call, std::shared_ptr<ServerStream> stream)>;
+
 // Server side: where services register their methods.
 class HandlerRegistry {
  public:
@@ -77,6 +106,13 @@ class HandlerRegistry {
   // with UNIMPLEMENTED.
   // REQUIRES: the server has not started; `method` is not registered yet.
   virtual void Register(const std::string& method, Handler handler) = 0;
+
+  // Routes streaming calls of `method` to `handler`. Live, any gRPC stream;
+  // simulated, server streaming (the caller sends one message, then closes:
+  // sim::Network::StartStream).
+  // REQUIRES: as for Register.
+  virtual void RegisterStream(const std::string& method,
+                              StreamHandler handler) = 0;
 };
 
 // Ends the calling process at once, as a crash would (fault injection):

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "nginx/config/twin_config.h"
+#include "proto/saludo_method.h"
 #include "scenario/loader.h"
 #include "scenario/model.h"
 
@@ -33,12 +34,19 @@ absl::Status CheckOptions(const ExploreOptions& o) {
   return absl::OkStatus();
 }
 
-// The routes that pass to gRPC, in file order, and the upstreams they use.
+// The routes that pass to a known upstream: first the one the explore
+// client's calls (/Saludo/saludar) take, as the twin picks it, which the
+// latency bound and balanced shares follow; then the others in file order
+// (their upstreams need backends too). Empty if no route serves the calls.
 std::vector<const nginx::GrpcRoute*> Routes(const nginx::TwinConfig& c) {
-  std::vector<const nginx::GrpcRoute*> routes;
+  const nginx::GrpcRoute* saludo = nginx::RouteFor(c, kSaludarMethod);
+  if (saludo == nullptr || c.upstreams.count(saludo->upstream) == 0) return {};
+  std::vector<const nginx::GrpcRoute*> routes = {saludo};
   for (const nginx::ServerBlock& server : c.servers) {
     for (const nginx::GrpcRoute& route : server.routes) {
-      if (c.upstreams.count(route.upstream)) routes.push_back(&route);
+      if (&route != saludo && c.upstreams.count(route.upstream)) {
+        routes.push_back(&route);
+      }
     }
   }
   return routes;
@@ -131,10 +139,15 @@ void AddProperties(const nginx::TwinConfig& c,
   latency->set_percentile(100);
   latency->set_at_most(
       FormatDuration(MaxCallTime(c, *routes.front(), o.deadline)));
-  if (routes.size() > 1) {
+  const bool other_upstreams = std::any_of(
+      routes.begin(), routes.end(), [&](const nginx::GrpcRoute* route) {
+        return route->upstream != routes.front()->upstream;
+      });
+  if (other_upstreams) {
     notes->push_back(absl::StrCat(
-        "the latency bound and balanced shares follow the first location "
-        "that passes to gRPC (", routes.front()->location, ")"));
+        "the latency bound and balanced shares follow the location the "
+        "calls to ", kSaludarMethod, " take (", routes.front()->location,
+        ")"));
   }
   if (faults_from <= absl::ZeroDuration()) {
     notes->push_back(
@@ -195,8 +208,8 @@ absl::StatusOr<ExploredScenario> ExploreScenario(
   const std::vector<const nginx::GrpcRoute*> routes = Routes(*config);
   if (routes.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        nginx_path, ": no location passes to gRPC (grpc_pass): nothing to "
-        "explore"));
+        nginx_path, ": no location passes ", kSaludarMethod,
+        " to an upstream (grpc_pass): nothing to explore"));
   }
   ExploredScenario result;
   Scenario& s = result.proto;

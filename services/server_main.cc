@@ -1,7 +1,7 @@
 // The live Saludo server: the transport-free service on the live runtime.
 //
 //   saludo_server --id=1 [--port=3001] [--host=127.0.0.1] [--clock_offset=5s]
-//                 [--control] [--log_calls=false]
+//                 [--control] [--log_calls=false] [--drain=2s]
 //
 // Prints "servidor <id> listening on <host>:<port>" once serving, one line per
 // call, and stops cleanly on SIGINT or SIGTERM.
@@ -37,13 +37,18 @@ ABSL_FLAG(int, control_port, 0,
           "with --control: the control listener's port; 0 picks a free one");
 ABSL_FLAG(bool, log_calls, true, "print one line per call");
 ABSL_FLAG(uint64_t, seed, 0, "seed of injected-error draws; default: the id");
+ABSL_FLAG(absl::Duration, drain, absl::ZeroDuration(),
+          "on SIGINT/SIGTERM: report NOT_SERVING on the health service and "
+          "keep serving this long before shutting down (0s..60s), so health "
+          "checkers and balancers can stop sending first; a second signal "
+          "ends the drain");
 
 namespace {
 
 constexpr char kUsage[] =
     "Saludo gRPC server (/Saludo/saludar).\n"
     "usage: saludo_server --id=N [--port=P] [--host=H] [--clock_offset=D] "
-    "[--control [--control_port=P]] [--log_calls=false]";
+    "[--control [--control_port=P]] [--log_calls=false] [--drain=D]";
 
 // The ports from the flags, checked (usage and exit 2 otherwise).
 std::pair<int, int> PortsFromFlags(int id) {
@@ -99,6 +104,12 @@ int main(int argc, char** argv) {
     saludo::runtime::live::UsageError("--id must be given, in 1..10000");
   }
   const auto [port, control_port] = PortsFromFlags(id);
+  const absl::Duration drain = absl::GetFlag(FLAGS_drain);
+  if (drain < absl::ZeroDuration() || drain > absl::Seconds(60)) {
+    saludo::runtime::live::UsageError(
+        absl::StrCat("--drain must be in 0s..60s, got ",
+                     absl::FormatDuration(drain)));
+  }
   saludo::runtime::live::BlockStopSignals();
 
   using namespace saludo;
@@ -128,12 +139,21 @@ int main(int argc, char** argv) {
   options.control = control;
   options.log = log;
   // The services, assembled as in the simulator (services/saludo_server.h).
-  std::unique_ptr<runtime::Host> running =
-      services::SaludoServerBoot(options)(context);
+  auto running = std::make_unique<services::SaludoServer>(context, options);
   if (!Listen(id, port, control_port, server, control ? &admin : nullptr)) {
     return 1;
   }
   const int signal_number = runtime::live::WaitForStopSignal();
+  // Draining: health says NOT_SERVING (watchers are told at once) while
+  // calls are still served, then the listeners close.
+  running->health().Shutdown();
+  if (drain > absl::ZeroDuration()) {
+    std::printf("servidor %d: draining for %s (signal %d)\n", id,
+                absl::FormatDuration(drain).c_str(), signal_number);
+    std::fflush(stdout);
+    // A second signal ends the drain at once.
+    runtime::live::WaitForStopSignal(drain, [] { return false; });
+  }
   std::printf("servidor %d: stopping (signal %d)\n", id, signal_number);
   std::fflush(stdout);
   if (control) admin.Shutdown(absl::Milliseconds(500));

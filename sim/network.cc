@@ -1,5 +1,6 @@
 #include "sim/network.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +36,19 @@ void SimServer::Register(const std::string& method, runtime::Handler handler) {
   SALUDO_CHECK(inserted);
 }
 
+void SimServer::RegisterStream(const std::string& method,
+                               runtime::StreamHandler handler) {
+  SALUDO_CHECK(handlers_.count(method) == 0);
+  const bool inserted = streams_.emplace(method, std::move(handler)).second;
+  SALUDO_CHECK(inserted);
+}
+
+const runtime::StreamHandler* SimServer::FindStream(
+    const std::string& method) const {
+  auto it = streams_.find(method);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
 const runtime::Handler* SimServer::Find(const std::string& method) const {
   auto it = handlers_.find(method);
   if (it != handlers_.end()) return &it->second;
@@ -43,6 +57,7 @@ const runtime::Handler* SimServer::Find(const std::string& method) const {
 
 void SimServer::Clear() {
   handlers_.clear();
+  streams_.clear();
   fallback_ = nullptr;
 }
 
@@ -135,8 +150,33 @@ void Network::StartCall(NodeId client_node, NodeId server_node,
                         const std::string& method, std::string request,
                         const runtime::CallOptions& options,
                         runtime::CallDone done) {
+  StartCallOrStream(client_node, server_node, method, std::move(request),
+                    options, std::move(done), nullptr);
+}
+
+void Network::StartStream(NodeId client_node, NodeId server_node,
+                          const std::string& method, std::string request,
+                          const runtime::CallOptions& options,
+                          std::function<void(std::string)> on_message,
+                          runtime::CallDone done) {
+  auto stream = std::make_unique<StreamPart>();
+  stream->on_message = std::move(on_message);
+  StartCallOrStream(client_node, server_node, method, std::move(request),
+                    options, std::move(done), std::move(stream));
+}
+
+void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
+                                const std::string& method,
+                                std::string request,
+                                const runtime::CallOptions& options,
+                                runtime::CallDone done,
+                                std::unique_ptr<StreamPart> stream) {
   const uint64_t id = ++next_call_id_;
   Call& call = calls_[id];
+  if (stream != nullptr) {
+    call.kind = Kind::kStream;
+    call.stream = std::move(stream);
+  }
   call.client = client_node;
   call.server = server_node;
   call.client_incarnation = node(client_node).incarnation();
@@ -320,32 +360,128 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
                 "", EventKind::kReplySent);
       return;
     }
-    const runtime::Handler* handler = server.server().Find(call.method);
-    if (handler == nullptr) {
-      if (ServerFinished(call)) return;  // a duplicate: answered already
-      SendReply(call_id,
-                absl::UnimplementedError("unknown method " + call.method), "",
-                EventKind::kReplySent);
-      return;
-    }
-    runtime::ServerCall server_call{call.method,
-                                    "sim:" + node(call.client).name(), call_id};
-    server_call.loopback = true;  // every node models a host on loopback
-    server_call.set_on_cancel = [this, call_id](runtime::OnCancel on_cancel) {
-      SetCancelHandler(call_id, std::move(on_cancel));
-    };
-    (*handler)(
-        server_call, std::move(request),
-        [this, call_id, incarnation](absl::Status status, std::string reply) {
-          auto it = calls_.find(call_id);
-          if (it == calls_.end() || ServerFinished(it->second)) return;
-          if (node(it->second.server).incarnation() != incarnation) {
-            return;
-          }
-          SendReply(call_id, std::move(status), std::move(reply),
-                    EventKind::kReplySent);
-        });
+    Serve(call_id, incarnation, std::move(request));
   });
+}
+
+void Network::Serve(uint64_t call_id, uint64_t incarnation,
+                    std::string request) {
+  Call& call = calls_.at(call_id);
+  const SimServer& server = node(call.server).server();
+  const runtime::Handler* handler = nullptr;
+  const runtime::StreamHandler* stream_handler = nullptr;
+  if (call.kind == Kind::kStream) {
+    stream_handler = server.FindStream(call.method);
+  } else {
+    handler = server.Find(call.method);
+  }
+  if (handler == nullptr && stream_handler == nullptr) {
+    if (ServerFinished(call)) return;  // a duplicate: answered already
+    const bool proxy = call.kind == Kind::kStream && server.has_fallback();
+    SendReply(call_id,
+              absl::UnimplementedError(
+                  proxy ? "the simulated proxy forwards unary calls only: " +
+                              call.method + " is a stream"
+                        : "unknown method " + call.method),
+              "", EventKind::kReplySent);
+    return;
+  }
+  runtime::ServerCall server_call{call.method,
+                                  "sim:" + node(call.client).name(), call_id};
+  server_call.loopback = true;  // every node models a host on loopback
+  server_call.set_on_cancel = [this, call_id](runtime::OnCancel on_cancel) {
+    SetCancelHandler(call_id, std::move(on_cancel));
+  };
+  if (stream_handler != nullptr) {
+    if (ServerFinished(call)) return;  // a duplicate: one stream per call
+    ServeStream(call_id, incarnation, *stream_handler, std::move(request),
+                std::move(server_call));
+    return;
+  }
+  (*handler)(
+      server_call, std::move(request),
+      [this, call_id, incarnation](absl::Status status, std::string reply) {
+        auto it = calls_.find(call_id);
+        if (it == calls_.end() || ServerFinished(it->second)) return;
+        if (node(it->second.server).incarnation() != incarnation) return;
+        SendReply(call_id, std::move(status), std::move(reply),
+                  EventKind::kReplySent);
+      });
+}
+
+// The server's half of a simulated stream. Single-threaded, like the rest of
+// the simulator; a write or finish after the call is over (or after its
+// server crashed) goes nowhere.
+class Network::SimServerStream final : public runtime::ServerStream {
+ public:
+  SimServerStream(Network* network, uint64_t call_id, uint64_t incarnation)
+      : network_(network), call_id_(call_id), incarnation_(incarnation) {}
+
+  void Write(std::string message) override {
+    if (Live()) network_->SendStreamMessage(call_id_, std::move(message));
+  }
+
+  void Finish(absl::Status status) override {
+    if (!Live()) return;
+    network_->SendReply(call_id_, std::move(status), "",
+                        EventKind::kReplySent);
+  }
+
+ private:
+  bool Live() const {
+    auto it = network_->calls_.find(call_id_);
+    return it != network_->calls_.end() && !ServerFinished(it->second) &&
+           network_->node(it->second.server).incarnation() == incarnation_;
+  }
+
+  Network* const network_;
+  const uint64_t call_id_;
+  const uint64_t incarnation_;
+};
+
+void Network::ServeStream(uint64_t call_id, uint64_t incarnation,
+                          const runtime::StreamHandler& handler,
+                          std::string request,
+                          runtime::ServerCall server_call) {
+  auto stream = std::make_shared<SimServerStream>(this, call_id, incarnation);
+  runtime::StreamReader reader = handler(server_call, stream);
+  if (reader.on_message) reader.on_message(std::move(request));
+  if (reader.on_half_close) reader.on_half_close();
+}
+
+void Network::SendStreamMessage(uint64_t call_id, std::string message) {
+  Call& call = calls_.at(call_id);
+  if (call.stream->stalled) return;
+  absl::Duration latency;
+  if (!Transmit(call.server, call.client, &latency)) {
+    sim_->Record(
+        MakeEvent(EventKind::kReplyDropped, call.server, call.client, call_id));
+    call.stream->stalled = true;
+    return;
+  }
+  const NodeId client = call.client;
+  sim_->After(InOrder(call, latency), [this, call_id, client,
+                                       message = std::move(message)]() mutable {
+    node(client).Execute([this, call_id, message = std::move(message)] {
+      auto it = calls_.find(call_id);
+      if (it == calls_.end() || ClientDone(it->second)) return;
+      if (node(it->second.client).incarnation() !=
+          it->second.client_incarnation) {
+        return;
+      }
+      std::function<void(std::string)> on_message = it->second.stream->on_message;
+      if (on_message) on_message(message);
+    });
+  });
+}
+
+absl::Duration Network::InOrder(Call& call, absl::Duration latency) {
+  if (call.stream == nullptr) return latency;
+  const int64_t now = sim_->now_ns();
+  const int64_t arrival = std::max(now + absl::ToInt64Nanoseconds(latency),
+                                   call.stream->last_arrival_ns);
+  call.stream->last_arrival_ns = arrival;
+  return absl::Nanoseconds(arrival - now);
 }
 
 void Network::SendReply(uint64_t call_id, absl::Status status,
@@ -357,14 +493,15 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
   sim_->Record(MakeEvent(sent_kind, call.server, call.client, call_id,
                          static_cast<int32_t>(status.code()), reply_hash));
   absl::Duration latency;
-  if (!Transmit(call.server, call.client, &latency)) {
+  const bool stalled = call.stream != nullptr && call.stream->stalled;
+  if (stalled || !Transmit(call.server, call.client, &latency)) {
     sim_->Record(
         MakeEvent(EventKind::kReplyDropped, call.server, call.client, call_id));
     EraseIfFinished(calls_.find(call_id));
     return;
   }
   const NodeId client = call.client;
-  sim_->After(latency, [this, call_id, client, reply_hash,
+  sim_->After(InOrder(call, latency), [this, call_id, client, reply_hash,
                         status = std::move(status),
                         reply = std::move(reply)]() mutable {
     node(client).Execute([this, call_id, reply_hash, status = std::move(status),
@@ -467,7 +604,7 @@ void Network::FinishServer(Call& call) {
 void Network::FinishClient(Call& call) {
   SALUDO_CHECK(call.client_side == ClientSide::kWaiting);
   // An attempt reports to its observer exactly once, while it waits.
-  SALUDO_CHECK(call.kind == Kind::kCall || call.observer != nullptr);
+  SALUDO_CHECK(call.kind != Kind::kAttempt || call.observer != nullptr);
   call.client_side = ClientSide::kDone;
 }
 

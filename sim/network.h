@@ -42,9 +42,14 @@ struct LinkModel {
 class SimServer final : public runtime::HandlerRegistry {
  public:
   void Register(const std::string& method, runtime::Handler handler) override;
+  void RegisterStream(const std::string& method,
+                      runtime::StreamHandler handler) override;
   void SetFallback(runtime::Handler handler) { fallback_ = std::move(handler); }
+  bool has_fallback() const { return fallback_ != nullptr; }
   // The handler for `method`, or nullptr.
   const runtime::Handler* Find(const std::string& method) const;
+  // The streaming handler for `method`, or nullptr.
+  const runtime::StreamHandler* FindStream(const std::string& method) const;
   void Clear();
   // Requests larger than this get RESOURCE_EXHAUSTED from the transport
   // (0: no limit, as for a proxy).
@@ -53,6 +58,7 @@ class SimServer final : public runtime::HandlerRegistry {
 
  private:
   std::map<std::string, runtime::Handler> handlers_;
+  std::map<std::string, runtime::StreamHandler> streams_;
   runtime::Handler fallback_;
   size_t max_request_bytes_ = 0;
 };
@@ -131,6 +137,20 @@ class Network {
                  const std::string& method, std::string request,
                  const runtime::CallOptions& options, runtime::CallDone done);
 
+  // Starts a server-streaming call (e.g. grpc.health.v1.Health/Watch): the
+  // request, then a half close. `on_message` runs on the client node for
+  // each message the server writes, in order; `done` runs once, after them,
+  // with the server's status (or the deadline, a reset, a refusal). A stream
+  // is one connection: a message lost on the link (loss, partition) stalls
+  // it for good, as a dead TCP connection does, and the deadline decides.
+  // Only a node's own streaming handlers serve it (the nginx twin forwards
+  // unary calls only): otherwise UNIMPLEMENTED.
+  void StartStream(NodeId client_node, NodeId server_node,
+                   const std::string& method, std::string request,
+                   const runtime::CallOptions& options,
+                   std::function<void(std::string)> on_message,
+                   runtime::CallDone done);
+
   // For handlers that care (a proxy): runs `on_cancel` on the server node if
   // the caller gives up on call `server_call_id` (ServerCall::id) before it
   // was answered.
@@ -166,6 +186,7 @@ class Network {
   enum class Kind : uint8_t {
     kCall,     // a Channel's call: completes with a status
     kAttempt,  // a proxy's attempt: reports to its AttemptObserver
+    kStream,   // a server-streaming call: messages, then a status
   };
   enum class ServerSide : uint8_t {
     kTravelling,  // the request (or the SYN) is on its way
@@ -176,6 +197,15 @@ class Network {
     kWaiting,  // the caller waits for an outcome
     kDone,     // completed, gave up, or the caller crashed
   };
+  // What a streaming call has beyond a unary one.
+  struct StreamPart {
+    std::function<void(std::string)> on_message;
+    // When the last message sent reaches the client: later ones never
+    // overtake it (one connection, in order).
+    int64_t last_arrival_ns = 0;
+    bool stalled = false;  // a message was lost: nothing more arrives
+  };
+  class SimServerStream;
   struct Call {
     Kind kind = Kind::kCall;
     NodeId client;
@@ -190,6 +220,7 @@ class Network {
     runtime::CallDone done;
     std::unique_ptr<AttemptObserver> observer;  // proxy attempts only
     std::function<void()> on_cancel;            // set by the server's handler
+    std::unique_ptr<StreamPart> stream;         // streams only
   };
   // Refused: RST to the SYN. Reset: the connection broke (crash).
   enum class Failure { kRefused, kReset };
@@ -201,9 +232,25 @@ class Network {
 
   // Samples the latency of one message, or returns false if it is lost.
   bool Transmit(NodeId from, NodeId to, absl::Duration* latency);
+  void StartCallOrStream(NodeId client_node, NodeId server_node,
+                         const std::string& method, std::string request,
+                         const runtime::CallOptions& options,
+                         runtime::CallDone done,
+                         std::unique_ptr<StreamPart> stream);
   void DeliverRequest(uint64_t call_id, std::string request);
+  // Runs the server node's handler for a request that arrived.
+  void Serve(uint64_t call_id, uint64_t incarnation, std::string request);
   void SendReply(uint64_t call_id, absl::Status status, std::string reply,
                  EventKind sent_kind);
+  // Serves a stream's request with `handler` on the server node.
+  void ServeStream(uint64_t call_id, uint64_t incarnation,
+                   const runtime::StreamHandler& handler, std::string request,
+                   runtime::ServerCall server_call);
+  // Sends one message of a stream to its client (a Write).
+  void SendStreamMessage(uint64_t call_id, std::string message);
+  // The delay of a message of `call` sent now with link latency `latency`:
+  // later than every earlier message of a stream.
+  absl::Duration InOrder(Call& call, absl::Duration latency);
   void Complete(uint64_t call_id, absl::Status status, std::string reply,
                 uint64_t reply_hash);
   // Sends a refusal or reset from the server back to the client.

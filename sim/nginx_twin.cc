@@ -3,7 +3,6 @@
 #include <cmath>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -211,18 +210,7 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   req->bytes = std::move(request);
   req->respond = std::move(respond);
   req->start = network_->node(self_).clock().Monotonic();
-  // The longest matching prefix location of the first server block.
-  req->route = nullptr;
-  for (const nginx::ServerBlock& server : config_.servers) {
-    for (const nginx::GrpcRoute& route : server.routes) {
-      if (absl::StartsWith(call.method, route.location) &&
-          (req->route == nullptr ||
-           route.location.size() > req->route->location.size())) {
-        req->route = &route;
-      }
-    }
-    if (req->route != nullptr) break;
-  }
+  req->route = nginx::RouteFor(config_, call.method);
   if (req->route == nullptr) {
     Log(req, 404);
     req->respond(GrpcStatusForHttp(404), "");

@@ -372,5 +372,20 @@ TEST_F(TwinTest, RequestSizesGetWhatRealNginxGives) {
   EXPECT_EQ(world_->twin(nginx_)->access_log().back().status, 204);  // 413 page
 }
 
+// The twin forwards unary calls: a stream through it (a health Watch) is
+// refused, saying so, rather than half-modelled.
+TEST_F(TwinTest, AStreamThroughTheTwinIsUnimplemented) {
+  Build(ConfigFromText(Conf({"127.0.0.1:3001", "127.0.0.1:3002"})));
+  absl::Status end = absl::UnknownError("open");
+  world_->network().StartStream(
+      client_, nginx_, "/grpc.health.v1.Health/Watch", "", {},
+      [](std::string) { ADD_FAILURE() << "no message expected"; },
+      [&end](absl::Status status, std::string) { end = status; });
+  world_->Run(absl::Seconds(1));
+  EXPECT_EQ(end.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_NE(end.message().find("unary calls only"), absl::string_view::npos)
+      << end;
+}
+
 }  // namespace
 }  // namespace saludo::sim

@@ -6,7 +6,11 @@
 
 #include "gtest/gtest.h"
 #include "proto/control.pb.h"
+#include "proto/health.pb.h"
+#include "proto/reflection_v1.pb.h"
 #include "services/fault_state.h"
+#include "services/health_service.h"
+#include "services/reflection_service.h"
 
 namespace saludo::sim {
 namespace {
@@ -56,6 +60,92 @@ TEST_F(DirectWorldTest, CallTakesOneRoundTrip) {
   EXPECT_EQ(r.latency, absl::Milliseconds(2));
   EXPECT_EQ(r.server_time_unix_nanos,
             absl::ToUnixNanos(kEpoch + absl::Milliseconds(1)));
+}
+
+// What one stream of the simulated network delivered, and when.
+struct StreamLog {
+  std::vector<std::pair<absl::Duration, std::string>> messages;
+  absl::Status end = absl::UnknownError("still open");
+  absl::Duration end_at = absl::InfiniteDuration();
+};
+
+// Opens a stream from `client` to `server` at t=0; `log` fills in as the
+// world runs (each message in `parse`'s words).
+void OpenStream(World& world, NodeId client, NodeId server,
+                const std::string& method, const std::string& request,
+                absl::Duration timeout,
+                std::function<std::string(const std::string&)> parse,
+                StreamLog* log) {
+  runtime::CallOptions options;
+  options.timeout = timeout;
+  world.network().StartStream(
+      client, server, method, request, options,
+      [&world, log, parse](std::string bytes) {
+        log->messages.emplace_back(world.sim().now(), parse(bytes));
+      },
+      [&world, log](absl::Status status, std::string) {
+        log->end = status;
+        log->end_at = world.sim().now();
+      });
+}
+
+std::string HealthWords(const std::string& bytes) {
+  ::grpc::health::v1::HealthCheckResponse response;
+  if (!response.ParseFromString(bytes)) return "(unparsable)";
+  return ::grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+      response.status());
+}
+
+// Health is ordinary service code on the seam: a Watch over the simulated
+// network gets SERVING after one round trip and ends the way its connection
+// does (here, reset by the server's crash).
+TEST_F(DirectWorldTest, HealthWatchStreamsUntilTheServerCrashes) {
+  StreamLog log;
+  OpenStream(world_, client_, s1_, services::kHealthWatchMethod, "",
+             absl::InfiniteDuration(), HealthWords, &log);
+  world_.CrashAt(s1_, absl::Seconds(1));
+  world_.Run(absl::Seconds(5));
+  ASSERT_EQ(log.messages.size(), 1u);
+  EXPECT_EQ(log.messages[0],
+            std::make_pair(absl::Milliseconds(2), std::string("SERVING")));
+  EXPECT_EQ(log.end.code(), absl::StatusCode::kUnavailable) << log.end;
+  EXPECT_EQ(log.end_at, absl::Seconds(1) + absl::Milliseconds(1));
+}
+
+// Reflection answers in the simulator too; a stream whose message is lost
+// stalls (one connection, in order): the deadline ends it.
+TEST_F(DirectWorldTest, ReflectionAnswersAndALostMessageStallsTheStream) {
+  ::grpc::reflection::v1::ServerReflectionRequest request;
+  request.set_list_services("*");
+  auto names = [](const std::string& bytes) {
+    ::grpc::reflection::v1::ServerReflectionResponse response;
+    std::string text;
+    if (!response.ParseFromString(bytes)) return std::string("(unparsable)");
+    for (const auto& s : response.list_services_response().service()) {
+      text += s.name() + " ";
+    }
+    return text;
+  };
+  StreamLog answered, stalled;
+  OpenStream(world_, client_, s1_, services::kReflectionMethod,
+             request.SerializeAsString(), absl::Seconds(1), names, &answered);
+  world_.Run(absl::Milliseconds(100));
+  ASSERT_EQ(answered.messages.size(), 1u);
+  EXPECT_EQ(answered.messages[0].second,
+            "Saludo grpc.health.v1.Health grpc.reflection.v1.ServerReflection "
+            "grpc.reflection.v1alpha.ServerReflection saludo.clock.Clock ");
+  EXPECT_TRUE(answered.end.ok()) << answered.end;
+  EXPECT_EQ(answered.end_at, absl::Milliseconds(2));
+
+  world_.PartitionAt(s1_, client_, absl::Milliseconds(100), absl::Seconds(5),
+                     /*one_way=*/true);
+  world_.Run(absl::Milliseconds(100));
+  OpenStream(world_, client_, s1_, services::kReflectionMethod,
+             request.SerializeAsString(), absl::Seconds(1), names, &stalled);
+  world_.Run(absl::Seconds(3));
+  EXPECT_TRUE(stalled.messages.empty());
+  EXPECT_EQ(stalled.end.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(stalled.end_at, absl::Milliseconds(1100));
 }
 
 TEST_F(DirectWorldTest,

@@ -563,4 +563,18 @@ absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path) {
   return BuildTwinConfig(*top, path);
 }
 
+const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path) {
+  for (const ServerBlock& server : config.servers) {
+    const GrpcRoute* best = nullptr;
+    for (const GrpcRoute& route : server.routes) {
+      if (absl::StartsWith(path, route.location) &&
+          (best == nullptr || route.location.size() > best->location.size())) {
+        best = &route;
+      }
+    }
+    if (best != nullptr) return best;
+  }
+  return nullptr;
+}
+
 }  // namespace saludo::nginx

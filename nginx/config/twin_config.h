@@ -99,6 +99,11 @@ absl::StatusOr<TwinConfig> BuildTwinConfig(const std::vector<Directive>& top,
                                            const std::string& path);
 absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path);
 
+// The route a request for `path` ("/Saludo/saludar") takes, as the twin
+// models nginx's choice: the first server block with a matching location,
+// and in it the longest matching prefix; null if none matches (nginx's 404).
+const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path);
+
 }  // namespace saludo::nginx
 
 #endif  // SALUDO_NGINX_CONFIG_TWIN_CONFIG_H_

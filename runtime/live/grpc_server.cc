@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/check.h"
 #include "runtime/live/grpc_status.h"
+#include "runtime/live/grpc_stream.h"
 #include "runtime/live/tsan_annotations.h"
 #include "runtime/sync.h"
 
@@ -198,8 +199,9 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
 
 class GrpcServer::Service final : public grpc::CallbackGenericService {
  public:
-  explicit Service(const std::map<std::string, runtime::Handler>* handlers)
-      : handlers_(handlers) {}
+  Service(const std::map<std::string, runtime::Handler>* handlers,
+          const std::map<std::string, runtime::StreamHandler>* streams)
+      : handlers_(handlers), streams_(streams) {}
 
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override {
@@ -211,6 +213,9 @@ class GrpcServer::Service final : public grpc::CallbackGenericService {
       GrpcOwnedScope grpc_owned;  // written by gRPC on another thread
       method = context->method();
     }
+    if (auto stream = streams_->find(method); stream != streams_->end()) {
+      return NewStreamReactor(context, method, &stream->second);
+    }
     auto it = handlers_->find(method);
     return new UnaryReactor(context, std::move(method),
                             it == handlers_->end() ? nullptr : &it->second);
@@ -218,6 +223,7 @@ class GrpcServer::Service final : public grpc::CallbackGenericService {
 
  private:
   const std::map<std::string, runtime::Handler>* const handlers_;
+  const std::map<std::string, runtime::StreamHandler>* const streams_;
 };
 
 GrpcServer::GrpcServer() = default;
@@ -226,13 +232,22 @@ GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
 
 void GrpcServer::Register(const std::string& method, Handler handler) {
   SALUDO_CHECK(server_ == nullptr);
+  SALUDO_CHECK(streams_.count(method) == 0);
   const bool inserted = handlers_.emplace(method, std::move(handler)).second;
+  SALUDO_CHECK(inserted);
+}
+
+void GrpcServer::RegisterStream(const std::string& method,
+                                StreamHandler handler) {
+  SALUDO_CHECK(server_ == nullptr);
+  SALUDO_CHECK(handlers_.count(method) == 0);
+  const bool inserted = streams_.emplace(method, std::move(handler)).second;
   SALUDO_CHECK(inserted);
 }
 
 absl::StatusOr<int> GrpcServer::Start(const std::string& host, int port) {
   SALUDO_CHECK(server_ == nullptr);
-  service_ = std::make_unique<Service>(&handlers_);
+  service_ = std::make_unique<Service>(&handlers_, &streams_);
   grpc::ServerBuilder builder;
   int bound_port = 0;
   const std::string address = host.find(':') != std::string::npos

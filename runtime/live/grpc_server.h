@@ -1,5 +1,6 @@
 // The live server: one gRPC server with a generic callback service that routes
-// every call to the handler registered for its method path.
+// every call to the handler registered for its method path (unary, or a
+// stream: grpc_stream.h).
 #ifndef SALUDO_RUNTIME_LIVE_GRPC_SERVER_H_
 #define SALUDO_RUNTIME_LIVE_GRPC_SERVER_H_
 
@@ -28,6 +29,8 @@ class GrpcServer final : public HandlerRegistry {
   ~GrpcServer() override;
 
   void Register(const std::string& method, Handler handler) override;
+  void RegisterStream(const std::string& method,
+                      StreamHandler handler) override;
 
   // Starts serving on host:port (port 0 picks a free port). Returns the bound
   // port, or an error naming the address (e.g. "127.0.0.1:3001 is already in
@@ -42,6 +45,7 @@ class GrpcServer final : public HandlerRegistry {
  private:
   class Service;
   std::map<std::string, Handler> handlers_;
+  std::map<std::string, StreamHandler> streams_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
 };

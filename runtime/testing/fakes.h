@@ -72,11 +72,62 @@ class ManualClock final : public Clock, public Timers {
   std::map<std::pair<absl::Duration, TimerId>, std::function<void()>> timers_;
 };
 
+// A stream's server half that hands each write straight to the caller.
+struct DirectStream final : ServerStream {
+  void Write(std::string message) override {
+    if (!finished) on_message(std::move(message));
+  }
+  void Finish(absl::Status status) override {
+    if (finished) return;
+    finished = true;
+    done(std::move(status), "");
+  }
+  std::function<void(std::string)> on_message;
+  CallDone done;
+  OnCancel on_cancel;
+  bool finished = false;
+};
+
 // Holds registered handlers; Call invokes one directly (no network).
 class DirectRegistry final : public HandlerRegistry {
  public:
   void Register(const std::string& method, Handler handler) override {
     handlers_[method] = std::move(handler);
+  }
+  void RegisterStream(const std::string& method,
+                      StreamHandler handler) override {
+    streams_[method] = std::move(handler);
+  }
+
+  // A stream straight into the handler of `method`: sends `request`, half
+  // closes, and passes what the handler writes to `on_message` and its
+  // status to `done` (once). Returns the call's cancel hook (what the
+  // handler registered with set_on_cancel, or an empty function): calling
+  // it models the caller going away.
+  std::function<void()> OpenStream(
+      const std::string& method, std::string request,
+      std::function<void(std::string)> on_message, CallDone done) {
+    auto it = streams_.find(method);
+    if (it == streams_.end()) {
+      done(absl::UnimplementedError(method), "");
+      return nullptr;
+    }
+    auto stream = std::make_shared<DirectStream>();
+    stream->on_message = std::move(on_message);
+    stream->done = std::move(done);
+    ServerCall call{method, "ipv4:127.0.0.1:40000"};
+    call.loopback = true;
+    call.set_on_cancel = [stream](OnCancel on_cancel) {
+      stream->on_cancel = std::move(on_cancel);
+    };
+    StreamReader reader = it->second(call, stream);
+    if (reader.on_message) reader.on_message(std::move(request));
+    if (reader.on_half_close) reader.on_half_close();
+    return [stream] {
+      if (stream->finished) return;
+      stream->finished = true;
+      if (stream->on_cancel) stream->on_cancel();
+    };
   }
 
   // Calls `method` as a caller at `peer` (on this machine if `loopback`);
@@ -96,6 +147,7 @@ class DirectRegistry final : public HandlerRegistry {
 
  private:
   std::map<std::string, Handler> handlers_;
+  std::map<std::string, StreamHandler> streams_;
 };
 
 // A channel straight into a DirectRegistry, with deadlines on a ManualClock:
