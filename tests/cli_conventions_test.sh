@@ -28,6 +28,7 @@ check_help "$root/stack/live" nginx_config
 check_help "$root/tools/sim_cli/sim" seeds
 check_help "$root/tools/sim_cli/simulate_seed" hang_server1
 check_help "$root/tools/sim_cli/clock_sync_experiments" ""  # no flags of its own
+check_help "$root/tools/grpc_probe/grpc_probe" watch
 
 # `bazel run //sim -- run scenarios/weighted.textproto` typed in scenario/.
 out=$(cd "$tmp" && BUILD_WORKING_DIRECTORY="$root/scenario" \
