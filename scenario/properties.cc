@@ -177,44 +177,79 @@ std::map<std::string, std::vector<AttemptEvent>> AttemptEvents(
 // A breaker opens when the max_fails-th failure in a row ends; no attempt may
 // start while it is open (fail_timeout). Conservative: nginx's counter is
 // not reset by every success, so it may open more often than this assumes.
+std::vector<BreakerWindow> PeerWindows(const nginx::UpstreamPeer& peer,
+                                       const std::vector<AttemptEvent>& events) {
+  std::vector<BreakerWindow> windows;
+  int failures_in_a_row = 0;
+  for (const AttemptEvent& e : events) {
+    if (e.kind == 2) continue;
+    failures_in_a_row = e.kind == 0 ? failures_in_a_row + 1 : 0;
+    if (failures_in_a_row >= peer.max_fails) {
+      windows.push_back({peer.address, e.at, e.at + peer.fail_timeout});
+      failures_in_a_row = 0;
+    }
+  }
+  return windows;
+}
+
+// The peers whose breaker nginx keeps (max_fails > 0, not alone).
+template <class Fn>
+void ForEachBreakerPeer(const LoadedScenario& s, Fn fn) {
+  for (const auto& [name, up] : s.nginx.upstreams) {
+    for (const nginx::UpstreamPeer& peer : up.peers) {
+      if (peer.max_fails == 0 || up.peers.size() == 1) continue;
+      fn(peer);
+    }
+  }
+}
+
 Verdict CheckCircuitBreaker(const PropertySpec&, const CheckInput& in) {
   Verdict v;
   auto events = AttemptEvents(in.observed.balancer);
   int64_t opened = 0, violations = 0;
-  for (const auto& [name, up] : in.scenario.nginx.upstreams) {
-    for (const nginx::UpstreamPeer& peer : up.peers) {
-      if (peer.max_fails == 0 || up.peers.size() == 1) continue;
-      int failures_in_a_row = 0;
-      absl::Duration open_from = absl::InfiniteDuration();
-      absl::Duration open_until = -absl::InfiniteDuration();
-      for (const AttemptEvent& e : events[peer.address]) {
-        if (e.kind == 2) {
-          if (e.at > open_from && e.at < open_until && violations++ == 0) {
-            v.first_at = e.at;
-            v.first_violation = absl::StrCat(
-                "nginx sent a call to ", peer.address, " at ",
-                absl::FormatDuration(e.at), ", inside its fail_timeout (",
-                absl::FormatDuration(open_from), " to ",
-                absl::FormatDuration(open_until), ") (", in.run_label, ")");
-          }
-          continue;
-        }
-        failures_in_a_row = e.kind == 0 ? failures_in_a_row + 1 : 0;
-        if (failures_in_a_row >= peer.max_fails) {
-          ++opened;
-          open_from = e.at;
-          open_until = e.at + peer.fail_timeout;
-          failures_in_a_row = 0;
-        }
+  ForEachBreakerPeer(in.scenario, [&](const nginx::UpstreamPeer& peer) {
+    const std::vector<AttemptEvent>& list = events[peer.address];
+    const std::vector<BreakerWindow> windows = PeerWindows(peer, list);
+    opened += windows.size();
+    size_t next = 0;  // the first window not opened yet
+    for (const AttemptEvent& e : list) {
+      if (e.kind != 2) continue;
+      // Failures end before starts at the same time (AttemptEvents' order).
+      while (next < windows.size() && windows[next].from <= e.at) ++next;
+      if (next == 0) continue;
+      const BreakerWindow& w = windows[next - 1];
+      if (e.at > w.from && e.at < w.until && violations++ == 0) {
+        v.first_at = e.at;
+        v.first_violation = absl::StrCat(
+            "nginx sent a call to ", peer.address, " at ",
+            absl::FormatDuration(e.at), ", inside its fail_timeout (",
+            absl::FormatDuration(w.from), " to ", absl::FormatDuration(w.until),
+            ") (", in.run_label, ")");
       }
     }
-  }
+  });
   v.holds = violations == 0;
   v.measured = absl::StrCat(violations, " calls inside an open breaker (",
                             opened, " openings)");
   v.bound = "0";
   return v;
 }
+
+}  // namespace
+
+std::vector<BreakerWindow> BreakerWindows(
+    const LoadedScenario& s, const std::vector<sim::TwinLogEntry>& log) {
+  auto events = AttemptEvents(log);
+  std::vector<BreakerWindow> all;
+  ForEachBreakerPeer(s, [&](const nginx::UpstreamPeer& peer) {
+    for (const BreakerWindow& w : PeerWindows(peer, events[peer.address])) {
+      all.push_back(w);
+    }
+  });
+  return all;
+}
+
+namespace {
 
 // ---- success_rate ---------------------------------------------------------
 

@@ -45,6 +45,17 @@ struct CheckInput {
 // UNAVAILABLE after 1.000ms (seed 7)" (the server for a call that worked).
 std::string CallText(const ScenarioCall& c, const CheckInput& in);
 
+// When nginx's passive health check kept a backend out, as the attempts in
+// the balancer's log show: from the end of its max_fails-th failure in a
+// row, for fail_timeout (what the circuit_breaker property checks against).
+// By backend (upstream order), then time.
+struct BreakerWindow {
+  std::string address;  // as written in the upstream
+  absl::Duration from, until;
+};
+std::vector<BreakerWindow> BreakerWindows(
+    const LoadedScenario& s, const std::vector<sim::TwinLogEntry>& log);
+
 struct PropertyKind {
   Property::KindCase kind;
   const char* name;  // the field name in a file
