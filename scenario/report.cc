@@ -1,9 +1,11 @@
 #include "scenario/report.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -50,13 +52,57 @@ std::vector<client::CallRecord> Records(const ScenarioRun& run) {
 
 }  // namespace
 
+int TerminalColumns() {
+  const char* text = std::getenv("COLUMNS");
+  int columns = 0;
+  if (text != nullptr && absl::SimpleAtoi(text, &columns) && columns >= 20 &&
+      columns <= 1000) {
+    return columns;
+  }
+  return 100;
+}
+
+std::string WrapLines(const std::string& text, size_t width) {
+  std::string out;
+  bool first_line = true;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!first_line) out += '\n';
+    first_line = false;
+    const size_t lead = line.find_first_not_of(' ');
+    const std::string indent(
+        std::min(lead == absl::string_view::npos ? 0 : lead, width / 2) + 2,
+        ' ');
+    size_t room = width;
+    bool continued = false;
+    while (line.size() > room) {
+      size_t cut = line.rfind(' ', room);
+      if (cut == absl::string_view::npos || cut == 0) cut = room;
+      absl::StrAppend(&out, continued ? indent : "", line.substr(0, cut),
+                      "\n");
+      line.remove_prefix(cut);
+      while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+      continued = true;
+      room = width > indent.size() ? width - indent.size() : 1;
+    }
+    absl::StrAppend(&out, continued ? indent : "", line);
+  }
+  return out;
+}
+
 std::string SideBySide(const std::string& left_title, const std::string& left,
                        const std::string& right_title,
-                       const std::string& right) {
+                       const std::string& right, int columns) {
   std::vector<std::string> l = absl::StrSplit(left, '\n', absl::SkipEmpty());
   std::vector<std::string> r = absl::StrSplit(right, '\n', absl::SkipEmpty());
-  size_t width = left_title.size();
+  size_t width = left_title.size(), right_width = right_title.size();
   for (const auto& line : l) width = std::max(width, line.size());
+  for (const auto& line : r) right_width = std::max(right_width, line.size());
+  if (width + 3 + right_width > static_cast<size_t>(columns)) {
+    // Too wide for the terminal: one above the other.
+    return absl::StrCat("== ", left_title, " ==\n", WrapLines(left, columns),
+                        "\n== ", right_title, " ==\n",
+                        WrapLines(right, columns));
+  }
   std::string out = absl::StrFormat("%-*s | %s\n", static_cast<int>(width),
                                     left_title, right_title);
   for (size_t i = 0; i < std::max(l.size(), r.size()); ++i) {

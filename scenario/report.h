@@ -16,10 +16,21 @@ namespace saludo::scenario {
 std::string FormatRunSummary(const LoadedScenario& scenario,
                              const ScenarioRun& run);
 
-// Two multi-line texts in columns, with titles.
+// The terminal's width for text reports: $COLUMNS if it is a number in
+// [20, 1000], else 100.
+int TerminalColumns();
+
+// `text` with every line longer than `width` broken at spaces (or at
+// `width` when a word is longer); continuation lines are indented two
+// columns more than the line they continue.
+std::string WrapLines(const std::string& text, size_t width);
+
+// Two multi-line texts in columns, with titles; one above the other (each
+// wrapped to `columns`) when side by side would be wider than `columns`.
 std::string SideBySide(const std::string& left_title, const std::string& left,
                        const std::string& right_title,
-                       const std::string& right);
+                       const std::string& right,
+                       int columns = TerminalColumns());
 
 std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run);
 

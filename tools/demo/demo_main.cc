@@ -3,6 +3,8 @@
 // and what nginx 1.22 really does with it.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "absl/time/time.h"
 #include "client/summary.h"
 #include "runtime/live/cli.h"
+#include "scenario/html_report.h"
 #include "scenario/live/live_target.h"
 #include "scenario/loader.h"
 #include "scenario/report.h"
@@ -27,6 +30,9 @@ ABSL_FLAG(int, concurrency, 1, "calls in flight in the balanced burst");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the simulated half");
 ABSL_FLAG(absl::Duration, hung_seconds, absl::Seconds(15),
           "how much of the hung-server scenario to play");
+ABSL_FLAG(std::string, html, "",
+          "where to write the HTML report of the hung-server comparison "
+          "(default: saludo_demo_report.html in the temporary directory)");
 
 namespace {
 
@@ -90,6 +96,29 @@ int BurstLiveAndSimulated(const saludo::stack::StackFiles& files,
   return 0;
 }
 
+// Writes the comparison's HTML report and prints where (a path to open in a
+// browser); 1 if it cannot be written.
+int WriteReport(const std::string& page) {
+  std::string path = absl::GetFlag(FLAGS_html);
+  std::error_code ec;
+  if (path.empty()) {
+    path = (std::filesystem::temp_directory_path(ec) /
+            "saludo_demo_report.html")
+               .string();
+  }
+  path = std::filesystem::absolute(saludo::runtime::live::UserPath(path), ec)
+             .string();
+  std::ofstream out(path, std::ios::binary);
+  out << page;
+  if (!out) {
+    std::fprintf(stderr, "demo: cannot write %s\n", path.c_str());
+    return 1;
+  }
+  std::printf("\nHTML report of the hung-server comparison: %s\n",
+              path.c_str());
+  return 0;
+}
+
 // Part 2: the seed's hung server as a scenario file, live and simulated.
 int HungServerScenario(const saludo::stack::StackFiles& files,
                        const char* argv0) {
@@ -137,7 +166,7 @@ int HungServerScenario(const saludo::stack::StackFiles& files,
       "nginx 1.22 never retries a gRPC call once it was sent: the hung server "
       "costs the calls routed to it before max_fails takes it out, and one per "
       "probe after each fail_timeout.\n");
-  return 0;
+  return WriteReport(scenario::CompareToHtml(*scenario, *played, *hung_sim));
 }
 
 int main(int argc, char** argv) {
@@ -146,7 +175,8 @@ int main(int argc, char** argv) {
       argc, argv,
       "Demo: 2 servers behind nginx, a burst live and simulated, then the "
       "seed's hung server.\n"
-      "usage: demo [--requests=N] [--concurrency=C] [--seed=N]");
+      "usage: demo [--requests=N] [--concurrency=C] [--seed=N] "
+      "[--hung_seconds=D] [--html=PATH]");
   client::LoadOptions burst;
   burst.requests = absl::GetFlag(FLAGS_requests);
   burst.concurrency = absl::GetFlag(FLAGS_concurrency);

@@ -1,13 +1,13 @@
 // The `sim` tool (`bazel run //sim`): run scenario files in the simulator.
 //
-//   sim run FILE [--seed=N] [--json=PATH] [--trace=PATH]
+//   sim run FILE [--seed=N] [--json=PATH] [--trace=PATH] [--html=PATH]
 //   sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]
 //   sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--chaos=FILE] ...
 //   sim merge OUT_JSON_FILES... [--junit=PATH]
 //   sim check FILE [--seed=N]
 //   sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT]
-//   sim live FILE [--max_duration=D]       (real processes)
-//   sim compare FILE [--seed=N] [--max_duration=D]
+//   sim live FILE [--max_duration=D] [--html=PATH]       (real processes)
+//   sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH]
 //
 // Each world is single-threaded and deterministic; `sweep` runs independent
 // worlds on several threads (this file is tooling, not simulator code).
@@ -48,10 +48,14 @@
 #include "scenario/runner.h"
 #include "scenario/shrink.h"
 #include "scenario/sweep_summary.h"
+#include "scenario/html_report.h"
 #include "sim/trace.h"
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
 ABSL_FLAG(std::string, json, "", "run: write the JSON report here");
+ABSL_FLAG(std::string, html, "",
+          "run, live, compare: write a self-contained HTML report here "
+          "(charts; opens from disk in any browser)");
 ABSL_FLAG(std::string, trace, "",
           "run: write a Chrome trace-event JSON here (open in Perfetto)");
 ABSL_FLAG(int64_t, seeds, 100, "sweep: how many seeds");
@@ -104,7 +108,7 @@ using namespace saludo;
 constexpr char kUsage[] =
     "Runs scenario files (scenario/scenarios/*.textproto) in the simulator.\n"
     "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH] "
-    "[--write_scenario=PATH]\n"
+    "[--html=PATH] [--write_scenario=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J] "
     "[--shard_index=I --shard_count=N] [--out_json=PATH] [--junit=PATH]\n"
     "       sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--duration=D] "
@@ -114,8 +118,8 @@ constexpr char kUsage[] =
     "       sim check FILE [--seed=N]\n"
     "       sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT] "
     "[--min_duration=D] [--timing_slack=D]\n"
-    "       sim live FILE [--max_duration=D]\n"
-    "       sim compare FILE [--seed=N] [--max_duration=D]";
+    "       sim live FILE [--max_duration=D] [--html=PATH]\n"
+    "       sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH]";
 
 using runtime::live::UserPath;
 
@@ -139,6 +143,19 @@ bool WriteFile(const std::string& path, const std::string& content) {
   return static_cast<bool>(out);
 }
 
+// Writes `page` to --html if it was given (and says where); false if that
+// failed (after saying so).
+bool WriteHtml(const std::string& page) {
+  const std::string path = absl::GetFlag(FLAGS_html);
+  if (path.empty()) return true;
+  if (!WriteFile(path, page)) {
+    std::fprintf(stderr, "sim: cannot write %s\n", path.c_str());
+    return false;
+  }
+  std::fprintf(stderr, "HTML report: %s\n", UserPath(path).c_str());
+  return true;
+}
+
 std::string Replay(const scenario::LoadedScenario& s, uint64_t seed) {
   return absl::StrCat("bazel run //sim -- run ", s.path, " --seed=", seed);
 }
@@ -151,13 +168,16 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
     std::fprintf(stderr, "sim: %s\n", run.status().ToString().c_str());
     return 1;
   }
-  std::printf("%s", scenario::FormatRunSummary(s, *run).c_str());
+  std::printf("%s", scenario::WrapLines(scenario::FormatRunSummary(s, *run),
+                                        scenario::TerminalColumns())
+                        .c_str());
   if (!absl::GetFlag(FLAGS_json).empty() &&
       !WriteFile(absl::GetFlag(FLAGS_json), scenario::RunToJson(s, *run))) {
     std::fprintf(stderr, "sim: cannot write %s\n",
                  absl::GetFlag(FLAGS_json).c_str());
     return 1;
   }
+  if (!WriteHtml(scenario::RunToHtml(s, *run))) return 1;
   if (trace && !WriteFile(absl::GetFlag(FLAGS_trace),
                           scenario::RunToChromeTrace(s, *run))) {
     std::fprintf(stderr, "sim: cannot write %s\n",
@@ -232,8 +252,10 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
   }
   const std::string live_text = scenario::FormatRunSummary(s, *live);
   if (!compare || stop_signal != 0) {
-    std::printf("%s", live_text.c_str());
+    std::printf("%s", scenario::WrapLines(live_text, scenario::TerminalColumns())
+                          .c_str());
     PrintLiveOutcome(*live);
+    if (!WriteHtml(scenario::RunToHtml(s, *live))) return 1;
     if (stop_signal != 0) return 128 + stop_signal;
     return live->ok() ? 0 : 1;
   }
@@ -248,6 +270,7 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
                                    absl::StrCat("simulated (seed ", seed, ")"),
                                    scenario::FormatRunSummary(s, *simulated))
                   .c_str());
+  if (!WriteHtml(scenario::CompareToHtml(s, *live, *simulated))) return 1;
   return live->ok() && simulated->ok() ? 0 : 1;
 }
 
@@ -621,7 +644,8 @@ struct CommandFlags {
 };
 const std::vector<CommandFlags>& CommandTable() {
   static const auto* table = new std::vector<CommandFlags>{
-      {"run", {"seed", "json", "trace", "write_scenario", "max_duration"}},
+      {"run",
+       {"seed", "json", "trace", "html", "write_scenario", "max_duration"}},
       {"sweep",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
         "out_json", "junit", "max_duration"}},
@@ -634,8 +658,8 @@ const std::vector<CommandFlags>& CommandTable() {
       {"shrink",
        {"seed", "out", "signature", "min_duration", "timing_slack",
         "max_duration"}},
-      {"live", {"max_duration"}},
-      {"compare", {"seed", "max_duration"}},
+      {"live", {"max_duration", "html"}},
+      {"compare", {"seed", "max_duration", "html"}},
   };
   return *table;
 }
