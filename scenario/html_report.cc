@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "scenario/report_charts.h"
 #include "scenario/svg_chart.h"
 
@@ -175,7 +176,129 @@ std::string MetricTable(const std::vector<Metric>& metrics) {
   return out + "</table>\n";
 }
 
+std::string FailuresChart(const SweepSummary& sweep) {
+  const auto& properties = sweep.properties();
+  if (properties.empty()) return "";
+  size_t top = 1;
+  std::vector<std::pair<double, std::string>> ticks;
+  for (size_t i = 0; i < properties.size(); ++i) {
+    top = std::max(top, sweep.BrokenIn(properties[i]));
+    ticks.emplace_back(i + 0.5, absl::StrCat("#", i + 1));
+  }
+  SvgChart chart("failures",
+                 "Seeds in which each property broke (#N: the table's row)",
+                 {0, static_cast<double>(properties.size()), false,
+                  "property", std::move(ticks)},
+                 {0, top * 1.1, false, "seeds", {}}, 240);
+  chart.BeginSeries("seeds where it broke", "#e15759");
+  for (size_t i = 0; i < properties.size(); ++i) {
+    chart.Bar(i + 0.15, i + 0.85, 0, sweep.BrokenIn(properties[i]),
+              absl::StrCat(properties[i], ": broke in ",
+                           sweep.BrokenIn(properties[i]), " seeds"));
+  }
+  chart.EndSeries();
+  return chart.Finish();
+}
+
+std::string SuccessRateChart(const SweepSummary& sweep) {
+  const auto& bins = sweep.success_rate_bins();
+  int64_t top = 0;
+  for (int64_t n : bins) top = std::max(top, n);
+  if (top == 0) return "";
+  const int k = SweepSummary::kRateBins;
+  SvgChart chart("success_rates",
+                 "Success rate across seeds (the last bar: exactly 1)",
+                 {0, 1.0 + 1.0 / k, false, "share of a seed's calls that succeeded", {}},
+                 {0, top * 1.1, false, "seeds", {}}, 240);
+  chart.BeginSeries("seeds", "#4e79a7");
+  for (int b = 0; b <= k; ++b) {
+    chart.Bar(1.0 * b / k, 1.0 * (b + 1) / k, 0, bins[b],
+              absl::StrFormat("%d seeds with a success rate in [%.2f, %.2f)",
+                              bins[b], 1.0 * b / k, 1.0 * (b + 1) / k));
+  }
+  chart.EndSeries();
+  return chart.Finish();
+}
+
+std::string P99Chart(const SweepSummary& sweep) {
+  const auto& bins = sweep.p99_bins();
+  if (bins.empty()) return "";
+  auto edge = [](int k) { return std::pow(10.0, k / 4.0) / 1000; };  // s
+  int64_t top = 1;
+  for (const auto& [k, n] : bins) top = std::max(top, n);
+  // One empty bin of room on each side; a tick at every bin edge.
+  const int first = bins.begin()->first - 1, last = bins.rbegin()->first + 1;
+  std::vector<std::pair<double, std::string>> ticks;
+  for (int k = first; k <= last + 1; ++k) {
+    ticks.emplace_back(edge(k), SecondsLabel(edge(k)));
+  }
+  SvgChart chart("p99_latencies",
+                 "p99 latency across seeds (quarter-decade bins)",
+                 {edge(first), edge(last + 1), true,
+                  "a seed's p99 latency (log scale)", std::move(ticks)},
+                 {0, top * 1.1, false, "seeds", {}}, 240);
+  chart.BeginSeries("seeds", "#f28e2b");
+  for (const auto& [k, n] : bins) {
+    chart.Bar(edge(k), edge(k + 1), 0, n,
+              absl::StrCat(n, " seeds with p99 in [", SecondsLabel(edge(k)),
+                           ", ", SecondsLabel(edge(k + 1)), ")"));
+  }
+  chart.EndSeries();
+  return chart.Finish();
+}
+
+std::string PropertyTable(const SweepSummary& sweep) {
+  std::string out =
+      "<table class=\"verdicts\"><tr><th>#</th><th></th><th>property</th>"
+      "<th>broke in</th></tr>";
+  const auto& properties = sweep.properties();
+  for (size_t i = 0; i < properties.size(); ++i) {
+    const size_t n = sweep.BrokenIn(properties[i]);
+    absl::StrAppend(&out, "<tr class=\"", n == 0 ? "holds" : "fails",
+                    "\"><td>", i + 1, "</td><td class=\"v\">",
+                    n == 0 ? "HOLDS" : "BROKE", "</td><td>",
+                    HtmlEscape(properties[i]), "</td><td class=\"num\">", n,
+                    " of ", sweep.seeds(), " seeds</td></tr>");
+  }
+  return out + "</table>\n";
+}
+
+std::string SignatureTable(const SweepSummary& sweep) {
+  const auto signatures = sweep.Signatures();
+  if (signatures.empty()) return "<p>No failure signatures: every seed held.</p>\n";
+  std::string out =
+      "<table class=\"signatures\"><tr><th>seeds</th><th>signature</th>"
+      "<th>smallest seed: what it drew, replay, shrink</th></tr>";
+  for (const auto& stat : signatures) {
+    std::string drawn = absl::StrJoin(stat.drawn, "; ");
+    if (drawn.empty()) drawn = "(nothing: a fixed timeline)";
+    absl::StrAppend(&out, "<tr><td class=\"num\">", stat.seeds, "</td><td>",
+                    HtmlEscape(stat.signature), "</td><td>seed ",
+                    stat.smallest, ": ", HtmlEscape(drawn), "<br><code>",
+                    HtmlEscape(sweep.Replay(stat.smallest)),
+                    "</code><br><code>",
+                    HtmlEscape(sweep.Shrink(stat.smallest, stat.signature)),
+                    "</code></td></tr>");
+  }
+  return out + "</table>\n";
+}
+
 }  // namespace
+
+std::string SweepToHtml(const SweepSummary& sweep,
+                        const std::string& headline) {
+  return absl::StrCat(
+      kHead, Title(sweep.scenario() + " · " +
+                   absl::StrCat(sweep.seeds(), " seeds")),
+      "<h1>", HtmlEscape(sweep.scenario()), "</h1><p class=\"meta\"><code>",
+      HtmlEscape(sweep.file()), "</code></p><p data-summary=\"seeds\" "
+      "data-seeds=\"", sweep.seeds(), "\" data-failed=\"", sweep.failed(),
+      "\">", HtmlEscape(headline), "</p><h2>Properties</h2>",
+      PropertyTable(sweep), FailuresChart(sweep),
+      "<h2>Failure signatures</h2>", SignatureTable(sweep),
+      "<h2>Across seeds</h2>", SuccessRateChart(sweep), P99Chart(sweep),
+      Footer());
+}
 
 std::string RunToHtml(const LoadedScenario& s, const ScenarioRun& run) {
   const std::map<size_t, size_t> offenders = Offenders(run);

@@ -10,6 +10,7 @@
 
 #include "scenario/model.h"
 #include "scenario/runner.h"
+#include "scenario/sweep_summary.h"
 
 namespace saludo::scenario {
 
@@ -27,6 +28,14 @@ std::string RunToHtml(const LoadedScenario& scenario, const ScenarioRun& run);
 std::string CompareToHtml(const LoadedScenario& scenario,
                           const ScenarioRun& live,
                           const ScenarioRun& simulated);
+
+// A sweep's or an exploration's seeds (`sim sweep`, `sim explore`, `sim
+// merge`): `headline` (the line the tool printed first), each property HOLDS
+// or BROKE in how many seeds (charted), the distinct failure signatures with
+// their smallest seed, what it drew, and the replay and shrink commands, and
+// the distribution of success rate and p99 latency across seeds.
+std::string SweepToHtml(const SweepSummary& summary,
+                        const std::string& headline);
 
 }  // namespace saludo::scenario
 

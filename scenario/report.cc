@@ -250,6 +250,14 @@ SeedResult SeedToResult(const LoadedScenario& s,
   }
   for (const std::string& sig : FailureSignatures(*run)) r.add_signatures(sig);
   for (const std::string& d : run->drawn) r.add_drawn(d);
+  if (!run->observed.calls.empty()) {
+    const client::LoadSummary sum = client::Summarize(Records(*run));
+    r.set_calls(sum.calls);
+    r.set_ok_calls(sum.calls - sum.failed);
+    r.set_latency_p50_ms(absl::ToDoubleMilliseconds(sum.latency.p50));
+    r.set_latency_p99_ms(absl::ToDoubleMilliseconds(sum.latency.p99));
+    r.set_latency_max_ms(absl::ToDoubleMilliseconds(sum.latency.max));
+  }
   return r;
 }
 

@@ -1,6 +1,7 @@
 #include "scenario/sweep_summary.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -40,6 +41,13 @@ absl::Status SweepSummary::Add(const SeedResult& r) {
         absl::StrCat("seed ", r.seed(), " is counted twice"));
   }
   ++seeds_;
+  if (r.calls() > 0) {
+    const double rate = static_cast<double>(r.ok_calls()) / r.calls();
+    ++rate_bins_[std::clamp(static_cast<int>(rate * kRateBins), 0, kRateBins)];
+    if (r.latency_p99_ms() > 0) {
+      ++p99_bins_[static_cast<int>(std::floor(4 * std::log10(r.latency_p99_ms())))];
+    }
+  }
   const bool failed = !r.error().empty() || !r.ok();
   if (!failed) return absl::OkStatus();
   ++failed_;
@@ -65,26 +73,41 @@ std::string SweepSummary::Replay(uint64_t seed) const {
   return absl::StrCat("bazel run //sim -- run ", file_, " --seed=", seed);
 }
 
-std::string SweepSummary::SignatureLines(const std::string& indent) const {
+std::string SweepSummary::Shrink(uint64_t seed,
+                                 const std::string& signature) const {
+  return absl::StrCat("bazel run //sim -- shrink ", file_, " --seed=", seed,
+                      " --signature=", ShellQuote(signature));
+}
+
+size_t SweepSummary::BrokenIn(const std::string& property) const {
+  const auto it = broken_.find(property);
+  return it == broken_.end() ? 0 : it->second;
+}
+
+std::vector<SweepSummary::SignatureStat> SweepSummary::Signatures() const {
+  std::vector<SignatureStat> sorted;
+  for (const auto& [signature, stat] : signatures_) {
+    sorted.push_back({signature, stat.seeds, stat.smallest, stat.drawn});
+  }
   // Most seeds first; ties by signature (the map's order).
-  std::vector<std::pair<std::string, Signature>> sorted(signatures_.begin(),
-                                                        signatures_.end());
   std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const auto& a, const auto& b) {
-                     return a.second.seeds > b.second.seeds;
+                   [](const SignatureStat& a, const SignatureStat& b) {
+                     return a.seeds > b.seeds;
                    });
+  return sorted;
+}
+
+std::string SweepSummary::SignatureLines(const std::string& indent) const {
   std::string out;
-  for (const auto& [signature, stat] : sorted) {
+  for (const SignatureStat& stat : Signatures()) {
     std::string drawn = absl::StrJoin(stat.drawn, "; ");
     if (drawn.size() > 300) drawn = drawn.substr(0, 297) + "...";
     absl::StrAppend(
         &out, indent, stat.seeds, stat.seeds == 1 ? " seed: " : " seeds: ",
-        signature, "\n", indent, "  smallest seed ", stat.smallest, " drew: ",
-        drawn.empty() ? "(nothing: a fixed timeline)" : drawn, "\n", indent,
-        "  replay: ", Replay(stat.smallest), "\n", indent,
-        "  shrink: bazel run //sim -- shrink ", file_,
-        " --seed=", stat.smallest, " --signature=", ShellQuote(signature),
-        "\n");
+        stat.signature, "\n", indent, "  smallest seed ", stat.smallest,
+        " drew: ", drawn.empty() ? "(nothing: a fixed timeline)" : drawn,
+        "\n", indent, "  replay: ", Replay(stat.smallest), "\n", indent,
+        "  shrink: ", Shrink(stat.smallest, stat.signature), "\n");
   }
   return out;
 }
@@ -95,8 +118,7 @@ std::string SweepSummary::Text() const {
     absl::StrAppend(&out, "error: seed ", seed, ": ", error, "\n");
   }
   for (const std::string& p : properties_) {
-    const auto it = broken_.find(p);
-    const size_t n = it == broken_.end() ? 0 : it->second;
+    const size_t n = BrokenIn(p);
     absl::StrAppend(&out, "  ", n == 0 ? "HOLDS  " : "BROKE  ", p,
                     n == 0 ? "" : absl::StrCat(": in ", n, " seeds"), "\n");
   }

@@ -45,6 +45,29 @@ class SweepSummary {
 
   // The command that replays `seed` of this scenario.
   std::string Replay(uint64_t seed) const;
+  // The command that shrinks `seed` keeping `signature`.
+  std::string Shrink(uint64_t seed, const std::string& signature) const;
+
+  // The properties, as the first result listed them, and in how many seeds
+  // each broke.
+  const std::vector<std::string>& properties() const { return properties_; }
+  size_t BrokenIn(const std::string& property) const;
+
+  struct SignatureStat {
+    std::string signature;
+    size_t seeds = 0;
+    uint64_t smallest = 0;           // the smallest seed with it
+    std::vector<std::string> drawn;  // what that seed drew
+  };
+  // Most seeds first; ties by signature.
+  std::vector<SignatureStat> Signatures() const;
+
+  // Distributions across the seeds that ran calls: success rate in
+  // kRateBins bins of [0, 1) plus one for exactly 1; p99 latency by
+  // quarter decade of milliseconds (key k: [10^(k/4), 10^((k+1)/4)) ms).
+  static constexpr int kRateBins = 20;
+  const std::vector<int64_t>& success_rate_bins() const { return rate_bins_; }
+  const std::map<int, int64_t>& p99_bins() const { return p99_bins_; }
 
  private:
   static constexpr size_t kKept = 1000;  // failed seeds and errors listed
@@ -63,6 +86,8 @@ class SweepSummary {
   std::map<uint64_t, std::string> errors_;  // the smallest kKept, by seed
   std::map<std::string, size_t> broken_;    // seeds, by property
   std::map<std::string, Signature> signatures_;
+  std::vector<int64_t> rate_bins_ = std::vector<int64_t>(kRateBins + 1, 0);
+  std::map<int, int64_t> p99_bins_;
 };
 
 }  // namespace saludo::scenario

@@ -45,6 +45,31 @@ TEST(SweepSummaryTest, TheOrderOfSeedsDoesNotMatter) {
   EXPECT_FALSE(forward.ok());
 }
 
+// Success rates and p99 latencies fall into fixed bins, so the
+// distributions too are the same in any order (and across merged shards).
+TEST(SweepSummaryTest, DistributionsAcrossSeedsAreBinned) {
+  std::vector<SeedResult> results = Results();
+  const double p99_ms[] = {0.2, 0.25, 12, 12.5, 900};
+  for (size_t i = 0; i < results.size(); ++i) {
+    results[i].set_calls(100);
+    results[i].set_ok_calls(i == 0 ? 100 : 50 + i);
+    results[i].set_latency_p99_ms(p99_ms[i]);
+  }
+  SweepSummary forward, backward;
+  for (const SeedResult& r : results) ASSERT_TRUE(forward.Add(r).ok());
+  std::reverse(results.begin(), results.end());
+  for (const SeedResult& r : results) ASSERT_TRUE(backward.Add(r).ok());
+  std::vector<int64_t> rates(SweepSummary::kRateBins + 1, 0);
+  rates[SweepSummary::kRateBins] = 1;  // exactly 1
+  rates[10] = 4;                       // 0.51 .. 0.54
+  EXPECT_EQ(forward.success_rate_bins(), rates);
+  EXPECT_EQ(forward.success_rate_bins(), backward.success_rate_bins());
+  // Quarter decades of ms: 0.2 and 0.25 -> -3; 12 and 12.5 -> 4; 900 -> 11.
+  EXPECT_EQ(forward.p99_bins(),
+            (std::map<int, int64_t>{{-3, 2}, {4, 2}, {11, 1}}));
+  EXPECT_EQ(forward.p99_bins(), backward.p99_bins());
+}
+
 TEST(SweepSummaryTest, TextSaysWhatBrokeAndHowToReplayIt) {
   SweepSummary summary;
   for (const SeedResult& r : Results()) ASSERT_TRUE(summary.Add(r).ok());

@@ -2,7 +2,8 @@
 # The HTML reports in a real browser (Debian's chromium, headless, through
 # tests/browser/check_report.mjs): a run of the hung-server scenario, a run
 # that fails (its verdict links to its first failed call), a run with clock
-# skew (the clock chart) and a live-versus-simulated comparison. Each page:
+# skew (the clock chart), a live-versus-simulated comparison and an
+# exploration's seeds (signatures, distributions). Each page:
 # no console error, no request, the charts present with the series and
 # points they declare; a screenshot of each is a test output
 # (bazel-testlogs/tests/html_report_test/test.outputs/).
@@ -37,4 +38,9 @@ report clock_skew "calls,latency,clocks" 2 run "$root/scenario/scenarios/clock_s
 
 report compare "calls_compare,cdf_compare" 2 compare "$root/docs/scenarios/step1_topology.textproto"
 grep -q '<table class="metrics">' "$tmp/compare.html" || fail "no metric table in the comparison"
+# A sweep's page (explore of the seed's nginx settings: availability breaks).
+report explore "failures,success_rates,p99_latencies" 0 explore "$root/nginx/seed.conf" \
+  --seeds=20 --jobs=2 --write_scenario="$tmp/seed.explore.textproto"
+grep -q '<table class="signatures">' "$tmp/explore.html" || fail "explore: no signature table"
+grep -q 'grpc_next_upstream without error' "$tmp/explore.html" || fail "explore: the signature is not named"
 echo PASS

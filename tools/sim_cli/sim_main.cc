@@ -54,8 +54,8 @@
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
 ABSL_FLAG(std::string, json, "", "run: write the JSON report here");
 ABSL_FLAG(std::string, html, "",
-          "run, live, compare: write a self-contained HTML report here "
-          "(charts; opens from disk in any browser)");
+          "run, live, compare, sweep, explore, merge: write a self-contained "
+          "HTML report here (charts; opens from disk in any browser)");
 ABSL_FLAG(std::string, trace, "",
           "run: write a Chrome trace-event JSON here (open in Perfetto)");
 ABSL_FLAG(int64_t, seeds, 100, "sweep: how many seeds");
@@ -110,11 +110,11 @@ constexpr char kUsage[] =
     "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH] "
     "[--html=PATH] [--write_scenario=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J] "
-    "[--shard_index=I --shard_count=N] [--out_json=PATH] [--junit=PATH]\n"
+    "[--shard_index=I --shard_count=N] [--out_json=PATH] [--junit=PATH] [--html=PATH]\n"
     "       sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--duration=D] "
     "[--concurrency=N] [--deadline=D] [--max_attempts=N] [--chaos=FILE] "
-    "[--write_scenario=PATH] [--out_json=PATH] [--junit=PATH]\n"
-    "       sim merge OUT_JSON_FILES... [--junit=PATH]\n"
+    "[--write_scenario=PATH] [--out_json=PATH] [--junit=PATH] [--html=PATH]\n"
+    "       sim merge OUT_JSON_FILES... [--junit=PATH] [--html=PATH]\n"
     "       sim check FILE [--seed=N]\n"
     "       sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT] "
     "[--min_duration=D] [--timing_slack=D]\n"
@@ -421,19 +421,18 @@ int Sweep(const scenario::LoadedScenario& s) {
     runtime::MutexLock lock(&st.mu);
     summary = std::move(st.summary);
   }
-  std::printf(
-      "%s: %zu seeds in %s (%zu jobs): %zu passed, %zu failed%s\n",
-      s.name.c_str(), summary.seeds(),
-      absl::FormatDuration(absl::Trunc(elapsed, absl::Milliseconds(10)))
-          .c_str(),
+  const std::string headline = absl::StrFormat(
+      "%s: %zu seeds in %s (%zu jobs): %zu passed, %zu failed%s", s.name,
+      summary.seeds(),
+      absl::FormatDuration(absl::Trunc(elapsed, absl::Milliseconds(10))),
       workers.size(), summary.seeds() - summary.failed(), summary.failed(),
       stop_signal != 0
           ? absl::StrCat(" (interrupted by signal ", stop_signal, " after ",
                          summary.seeds(), " of ", seeds.size, ")")
-                .c_str()
           : "");
-  std::printf("%s", summary.Text().c_str());
+  std::printf("%s\n%s", headline.c_str(), summary.Text().c_str());
   if (!WriteJUnit(summary, elapsed)) return 1;
+  if (!WriteHtml(scenario::SweepToHtml(summary, headline))) return 1;
   if (stop_signal != 0) return 128 + stop_signal;
   return summary.ok() ? 0 : 1;
 }
@@ -470,11 +469,13 @@ int Merge(const std::vector<std::string>& files) {
                  absl::StrJoin(files, ", ").c_str());
     return 2;
   }
-  std::printf("%s: %zu seeds merged from %zu files: %zu passed, %zu failed\n",
-              summary.scenario().c_str(), summary.seeds(), files.size(),
-              summary.seeds() - summary.failed(), summary.failed());
-  std::printf("%s", summary.Text().c_str());
+  const std::string headline = absl::StrFormat(
+      "%s: %zu seeds merged from %zu files: %zu passed, %zu failed",
+      summary.scenario(), summary.seeds(), files.size(),
+      summary.seeds() - summary.failed(), summary.failed());
+  std::printf("%s\n%s", headline.c_str(), summary.Text().c_str());
   if (!WriteJUnit(summary, absl::ZeroDuration())) return 1;
+  if (!WriteHtml(scenario::SweepToHtml(summary, headline))) return 1;
   return summary.ok() ? 0 : 1;
 }
 
@@ -648,12 +649,12 @@ const std::vector<CommandFlags>& CommandTable() {
        {"seed", "json", "trace", "html", "write_scenario", "max_duration"}},
       {"sweep",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
-        "out_json", "junit", "max_duration"}},
+        "out_json", "junit", "html", "max_duration"}},
       {"explore",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
-        "out_json", "junit", "duration", "concurrency", "deadline",
+        "out_json", "junit", "html", "duration", "concurrency", "deadline",
         "max_attempts", "chaos", "write_scenario"}},
-      {"merge", {"junit"}},
+      {"merge", {"junit", "html"}},
       {"check", {"seed", "max_duration"}},
       {"shrink",
        {"seed", "out", "signature", "min_duration", "timing_slack",
