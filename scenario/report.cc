@@ -17,6 +17,15 @@
 namespace saludo::scenario {
 namespace {
 
+
+std::vector<client::CallRecord> Records(const ScenarioRun& run) {
+  std::vector<client::CallRecord> r;
+  for (const ScenarioCall& c : run.observed.calls) r.push_back(c.record);
+  return r;
+}
+
+}  // namespace
+
 std::string JsonString(absl::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
@@ -43,14 +52,6 @@ std::string JsonString(absl::string_view s) {
   }
   return out + "\"";
 }
-
-std::vector<client::CallRecord> Records(const ScenarioRun& run) {
-  std::vector<client::CallRecord> r;
-  for (const ScenarioCall& c : run.observed.calls) r.push_back(c.record);
-  return r;
-}
-
-}  // namespace
 
 int TerminalColumns() {
   const char* text = std::getenv("COLUMNS");
@@ -270,75 +271,6 @@ std::string SeedToJsonLine(const SeedResult& result) {
       google::protobuf::util::MessageToJsonString(result, &line, options);
   SALUDO_CHECK(status.ok());  // every field is printable
   return line;
-}
-
-std::string RunToChromeTrace(const LoadedScenario& s, const ScenarioRun& run) {
-  // Tracks: one "process" per node; calls as complete events ("X").
-  const auto& names = run.observed.node_names;
-  std::vector<std::string> events;
-  for (size_t i = 0; i < names.size(); ++i) {
-    events.push_back(
-        absl::StrCat("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":", i,
-                     ",\"args\":{\"name\":", JsonString(names[i]), "}}"));
-  }
-  // Pair call starts with their ends from the event log.
-  std::map<uint64_t, const sim::TraceEvent*> starts;
-  for (const sim::TraceEvent& e : run.observed.event_log) {
-    const double ts = e.time_ns / 1000.0;
-    switch (e.kind) {
-      case sim::EventKind::kCallStart:
-      case sim::EventKind::kConnect:
-      case sim::EventKind::kRequestDelivered:
-        if (e.kind != sim::EventKind::kRequestDelivered) starts[e.call] = &e;
-        break;
-      case sim::EventKind::kCallDone: {
-        auto it = starts.find(e.call);
-        if (it == starts.end()) break;
-        const sim::TraceEvent& b = *it->second;
-        const bool proxy = b.kind == sim::EventKind::kConnect;
-        events.push_back(absl::StrFormat(
-            "{\"name\":%s,\"cat\":\"call\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%."
-            "3f,"
-            "\"pid\":%d,\"tid\":%d,\"args\":{\"call\":%d,\"code\":%d,\"peer\":%"
-            "s}}",
-            JsonString(absl::StrCat(
-                proxy ? "attempt → " : "call → ", names[b.peer],
-                e.code == 0 ? "" : absl::StrCat(" (code ", e.code, ")"))),
-            b.time_ns / 1000.0, (e.time_ns - b.time_ns) / 1000.0, b.node,
-            static_cast<int>(e.call % 64), e.call, e.code,
-            JsonString(names[b.peer])));
-        starts.erase(it);
-        break;
-      }
-      case sim::EventKind::kFault:
-      case sim::EventKind::kClock:
-      case sim::EventKind::kCrash:
-      case sim::EventKind::kRestart:
-      case sim::EventKind::kPause:
-      case sim::EventKind::kResume:
-        events.push_back(absl::StrFormat(
-            "{\"name\":%s,\"cat\":\"fault\",\"ph\":\"i\",\"s\":\"p\",\"ts\":%."
-            "3f,"
-            "\"pid\":%d,\"tid\":0}",
-            JsonString(absl::StrCat(sim::EventKindName(e.kind),
-                                    e.detail.empty() ? "" : " " + e.detail)),
-            ts, e.node));
-        break;
-      case sim::EventKind::kReplySent:
-        events.push_back(absl::StrFormat(
-            "{\"name\":\"reply\",\"cat\":\"server\",\"ph\":\"i\",\"s\":\"t\","
-            "\"ts\":%.3f,"
-            "\"pid\":%d,\"tid\":0,\"args\":{\"call\":%d,\"code\":%d}}",
-            ts, e.node, e.call, e.code));
-        break;
-      default:
-        break;
-    }
-  }
-  return absl::StrCat(
-      "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"scenario\":",
-      JsonString(s.name), ",\"seed\":", run.seed, "},\"traceEvents\":[\n",
-      absl::StrJoin(events, ",\n"), "\n]}\n");
 }
 
 }  // namespace saludo::scenario

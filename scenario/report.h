@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
+
 #include "scenario/model.h"
 #include "scenario/runner.h"
 
@@ -34,6 +36,9 @@ std::string SideBySide(const std::string& left_title, const std::string& left,
 
 std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run);
 
+// `s` as a JSON string literal, quotes included.
+std::string JsonString(absl::string_view s);
+
 // What a sweep keeps of one seed (proto/scenario.proto's SeedResult): the
 // scenario, the seed, every property's label, and for a run that was done
 // its trace hash, failing properties, failure signatures and drawn faults
@@ -43,8 +48,14 @@ SeedResult SeedToResult(const LoadedScenario& scenario,
 // One line of proto3 JSON (no newline), as `--out_json` writes it.
 std::string SeedToJsonLine(const SeedResult& result);
 
-// Each call as spans on client, nginx and backend tracks; faults as instant
-// markers. REQUIRES: the run kept its event log (observed.event_log).
+// The run in the Trace Event Format (chrome_trace.cc; opens in Perfetto):
+// one process per node; each client call, nginx attempt and backend request
+// a complete event on a lane of its own kind that no other event of the
+// node overlaps; every attempt nginx made (answered, refused, reset, timed
+// out, the caller gone) with its peer and outcome; flow arrows client call
+// -> attempt -> backend request; faults as spans of their duration;
+// counters of calls in flight and of backends out of nginx's rotation.
+// REQUIRES: the run kept its event log (observed.event_log).
 std::string RunToChromeTrace(const LoadedScenario& scenario,
                              const ScenarioRun& run);
 

@@ -1,9 +1,15 @@
 #include "scenario/report.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "runtime/testing/runfile.h"
@@ -68,6 +74,88 @@ TEST(ReportTest, TheHtmlPageIsDeterministicAndSelfContained) {
   EXPECT_FALSE(absl::StrContains(page, "data-chart=\"clocks\""));
   EXPECT_FALSE(absl::StrContains(page, "<script"));
   EXPECT_TRUE(absl::StrContains(page, "default-src 'none'"));
+}
+
+// What a trace holds, read back through a JSON parser.
+struct TraceFacts {
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> lanes;
+  std::set<std::pair<int, int>> named_threads;
+  std::map<std::string, int> flow_ends;  // id -> s count + 10 * f count
+  std::map<std::string, int> outcomes;   // attempts by outcome
+  std::vector<std::pair<std::string, double>> faults;  // name, duration us
+  int counters = 0;
+};
+
+TraceFacts ReadTrace(const std::string& json) {
+  google::protobuf::Struct doc;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &doc).ok());
+  TraceFacts f;
+  for (const auto& v : doc.fields().at("traceEvents").list_value().values()) {
+    const auto& e = v.struct_value().fields();
+    const std::string ph = e.at("ph").string_value();
+    EXPECT_TRUE(e.count("name") && e.count("pid")) << ph;
+    const int pid = e.at("pid").number_value();
+    const int tid = e.count("tid") ? e.at("tid").number_value() : -1;
+    if (ph == "X") {
+      const double ts = e.at("ts").number_value(), dur = e.at("dur").number_value();
+      EXPECT_GE(dur, 0);
+      f.lanes[{pid, tid}].push_back({ts, ts + dur});
+      const std::string cat = e.at("cat").string_value();
+      const auto& args = e.at("args").struct_value().fields();
+      if (cat == "attempts") ++f.outcomes[args.at("outcome").string_value()];
+      if (cat == "faults") f.faults.push_back({e.at("name").string_value(), dur});
+    } else if (ph == "M" && e.at("name").string_value() == "thread_name") {
+      f.named_threads.insert({pid, tid});
+    } else if (ph == "s" || ph == "f") {
+      const std::string id = absl::StrCat(e.at("id").number_value());
+      f.flow_ends[id] += ph == "s" ? 1 : 10;
+      if (ph == "f") {
+        EXPECT_EQ(e.at("bp").string_value(), "e");
+      }
+    } else if (ph == "C") {
+      ++f.counters;
+    } else {
+      EXPECT_TRUE(ph == "M" || ph == "i") << ph;
+    }
+  }
+  return f;
+}
+
+// The trace follows the Trace Event Format so that Perfetto draws it right:
+// no two complete events overlap on one track, every track is named, each
+// flow has one start and one end; and it shows every attempt nginx made,
+// refused ones too, and faults as spans of their length.
+TEST(ReportTest, TheTraceHasTracksThatNeverOverlapAndEveryAttempt) {
+  for (const char* name : {"crashed_server", "hung_server_nginx_conf"}) {
+    auto s = LoadScenario(runtime::testing::Runfile(
+        absl::StrCat("scenario/scenarios/", name, ".textproto")));
+    ASSERT_TRUE(s.ok()) << s.status();
+    auto run = RunSimulated(*s, 1, /*keep_log=*/true);
+    ASSERT_TRUE(run.ok());
+    const TraceFacts f = ReadTrace(RunToChromeTrace(*s, *run));
+    for (auto [track, spans] : f.lanes) {
+      EXPECT_TRUE(f.named_threads.count(track)) << track.first;
+      std::sort(spans.begin(), spans.end());
+      for (size_t i = 1; i < spans.size(); ++i) {
+        ASSERT_GE(spans[i].first, spans[i - 1].second - 1e-3)
+            << name << " track " << track.first << "/" << track.second;
+      }
+    }
+    for (const auto& [id, ends] : f.flow_ends) EXPECT_EQ(ends, 11) << id;
+    size_t attempts = 0;
+    for (const auto& e : run->observed.balancer) attempts += e.attempt_at.size();
+    int traced = 0;
+    for (const auto& [outcome, n] : f.outcomes) traced += n;
+    EXPECT_EQ(static_cast<size_t>(traced), attempts);
+    EXPECT_GT(f.counters, 0);
+    if (std::string(name) == "crashed_server") {
+      EXPECT_GT(f.outcomes.count("refused"), 0u);
+    } else {
+      EXPECT_GT(f.outcomes.count("read timeout"), 0u);
+      ASSERT_EQ(f.faults.size(), 1u);
+      EXPECT_EQ(f.faults[0], std::make_pair(std::string("hang"), 41e6));
+    }
+  }
 }
 
 }  // namespace

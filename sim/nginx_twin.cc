@@ -32,6 +32,18 @@ int64_t FloorSeconds(absl::Duration d) {
 
 }  // namespace
 
+absl::string_view AttemptOutcomeName(AttemptOutcome outcome) {
+  switch (outcome) {
+    case AttemptOutcome::kAnswered: return "answered";
+    case AttemptOutcome::kRefused: return "refused";
+    case AttemptOutcome::kReset: return "reset";
+    case AttemptOutcome::kConnectTimeout: return "connect timeout";
+    case AttemptOutcome::kReadTimeout: return "read timeout";
+    case AttemptOutcome::kCallerGone: return "caller gone";
+  }
+  return "?";
+}
+
 absl::Status GrpcStatusForHttp(int http_status) {
   const std::string message =
       absl::StrCat("Received http2 header with status: ", http_status);
@@ -246,6 +258,7 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
           network_->AbandonAttempt(req->attempt);
           req->log.upstream_status.push_back(0);
           req->log.attempt_end.push_back(sim_->now());
+          req->log.attempt_outcome.push_back(AttemptOutcome::kCallerGone);
           Release(*req, req->peer, /*failed=*/false);
           req->peer = nullptr;
         }
@@ -538,12 +551,13 @@ void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
   std::weak_ptr<Request> weak = req;
   req->attempt = network_->StartAttempt(self_, peer->node, req->method,
                                         req->bytes, reuse, ObserverFor(weak));
+  req->log.attempt_call.push_back(req->attempt);
   if (!reuse) {
     // up:1648-1650: the connect timer.
     req->timer = clock.RunAfter(req->route->connect_timeout, [this, weak] {
       if (std::shared_ptr<Request> req = weak.lock()) {
         network_->AbandonAttempt(req->attempt);
-        OnFailure(req, Failure::kTimeout);
+        OnFailure(req, Failure::kTimeout, AttemptOutcome::kConnectTimeout);
       }
     });
   }
@@ -574,17 +588,18 @@ Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
     req->timer = clock.RunAfter(req->route->read_timeout, [this, weak] {
       if (std::shared_ptr<Request> req = weak.lock()) {
         network_->AbandonAttempt(req->attempt);
-        OnFailure(req, Failure::kTimeout);
+        OnFailure(req, Failure::kTimeout, AttemptOutcome::kReadTimeout);
       }
     });
   };
-  observer.refused = [this, weak] {
+  auto broken = [this, weak](AttemptOutcome outcome) {
     std::shared_ptr<Request> req = weak.lock();
     if (req == nullptr || req->done) return;
     network_->node(self_).clock().Cancel(req->timer);
-    OnFailure(req, Failure::kError);
+    OnFailure(req, Failure::kError, outcome);
   };
-  observer.reset = observer.refused;
+  observer.refused = [broken] { broken(AttemptOutcome::kRefused); };
+  observer.reset = [broken] { broken(AttemptOutcome::kReset); };
   observer.replied = [this, weak](absl::Status status, std::string reply) {
     std::shared_ptr<Request> req = weak.lock();
     if (req == nullptr || req->done) return;
@@ -602,6 +617,7 @@ Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
     }
     req->log.upstream_status.push_back(200);
     req->log.attempt_end.push_back(sim_->now());
+    req->log.attempt_outcome.push_back(AttemptOutcome::kAnswered);
     req->done = true;
     Log(req, 200);
     req->respond(std::move(status), std::move(reply));
@@ -610,12 +626,13 @@ Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
 }
 
 void NginxTwin::OnFailure(const std::shared_ptr<Request>& req,
-                          Failure failure) {
+                          Failure failure, AttemptOutcome outcome) {
   if (req->done || req->peer == nullptr) return;
   // Section 3, up:4276-4429: the peer is released as failed whether or not
   // nginx retries.
   req->log.upstream_status.push_back(failure == Failure::kTimeout ? 504 : 502);
   req->log.attempt_end.push_back(sim_->now());
+  req->log.attempt_outcome.push_back(outcome);
   Peer* peer = req->peer;
   req->peer = nullptr;
   Release(*req, peer, /*failed=*/true);
@@ -656,7 +673,10 @@ void NginxTwin::Log(const std::shared_ptr<Request>& req, int status) {
   SALUDO_CHECK(req->log.attempt_end.size() <= req->log.attempt_at.size());
   SALUDO_CHECK(req->log.upstream_status.size() <= req->log.upstream_addr.size());
   SALUDO_CHECK(in_flight_.count(req->id) == 1);
+  SALUDO_CHECK(req->log.attempt_outcome.size() == req->log.attempt_end.size());
+  SALUDO_CHECK(req->log.attempt_call.size() == req->log.attempt_at.size());
   req->log.status = status;
+  req->log.call = req->server_call_id;
   req->log.request_time =
       network_->node(self_).clock().Monotonic() - req->start;
   access_log_.push_back(req->log);

@@ -28,14 +28,29 @@
 
 namespace saludo::sim {
 
+// How an attempt to a backend ended, as the twin saw it.
+enum class AttemptOutcome : uint8_t {
+  kAnswered,        // a reply (any status) came back
+  kRefused,         // RST to the SYN: the backend is down
+  kReset,           // the connection broke after sending (a crash)
+  kConnectTimeout,  // grpc_connect_timeout passed (a partition, a lost SYN)
+  kReadTimeout,     // grpc_read_timeout passed (a hang, a lost message)
+  kCallerGone,      // the client gave up first (nginx logs 499)
+};
+absl::string_view AttemptOutcomeName(AttemptOutcome outcome);
+
 // One line of nginx's access log as the twin writes it (nginx.conf's
-// `upstream_log` format).
+// `upstream_log` format), and what the log line does not show.
 struct TwinLogEntry {
   int status = 0;  // what nginx logged: 200, 204 (error_page), 499, 502, 504
   std::vector<std::string> upstream_addr;   // per attempt, or the group name
   std::vector<int> upstream_status;         // per attempt (0 logs as "-")
   std::vector<absl::Duration> attempt_at;   // true time each attempt began
   std::vector<absl::Duration> attempt_end;  // ... and when it was released
+  // The client's call (its network call id, as the event log names it).
+  uint64_t call = 0;
+  std::vector<uint64_t> attempt_call;  // per attempt begun: its network id
+  std::vector<AttemptOutcome> attempt_outcome;  // per attempt ended
   absl::Duration request_time;
   // "$status upstream=$upstream_addr upstream_status=$upstream_status
   //  request_time=$request_time"
@@ -81,7 +96,8 @@ class NginxTwin {
   // What an attempt of `weak` reports to: connected, refused/reset, replied.
   Network::AttemptObserver ObserverFor(std::weak_ptr<Request> weak);
   void Attempt(const std::shared_ptr<Request>& req);
-  void OnFailure(const std::shared_ptr<Request>& req, Failure failure);
+  void OnFailure(const std::shared_ptr<Request>& req, Failure failure,
+                 AttemptOutcome outcome);
   void Finish(const std::shared_ptr<Request>& req, int http_status);
   void Log(const std::shared_ptr<Request>& req, int status);
   Peer* Pick(Request& req);
