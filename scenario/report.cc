@@ -171,66 +171,6 @@ std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
   return out;
 }
 
-std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run) {
-  std::vector<client::CallRecord> records = Records(run);
-  client::LoadSummary sum = client::Summarize(records);
-  std::string out = "{\n";
-  absl::StrAppend(&out, "  \"scenario\": ", JsonString(s.name), ",\n");
-  absl::StrAppend(&out, "  \"file\": ", JsonString(s.path), ",\n");
-  absl::StrAppend(&out, "  \"run\": ", JsonString(run.label), ",\n");
-  absl::StrAppend(&out, "  \"where\": ", JsonString(run.observed.where), ",\n");
-  absl::StrAppend(&out, "  \"seed\": ", run.seed, ",\n");
-  if (run.observed.has_trace_hash) {
-    absl::StrAppend(&out, "  \"trace_hash\": \"",
-                    absl::StrFormat("%016x", run.observed.trace_hash), "\",\n");
-  }
-  std::vector<std::string> notes;
-  for (const std::string& n : run.observed.notes)
-    notes.push_back(JsonString(n));
-  absl::StrAppend(&out, "  \"notes\": [", absl::StrJoin(notes, ", "), "],\n");
-  std::vector<std::string> drawn;
-  for (const std::string& d : run.drawn) drawn.push_back(JsonString(d));
-  absl::StrAppend(&out, "  \"drawn_faults\": [", absl::StrJoin(drawn, ", "),
-                  "],\n");
-  absl::StrAppend(&out, "  \"calls\": ", sum.calls,
-                  ",\n  \"failed\": ", sum.failed, ",\n");
-  std::vector<std::string> servers, statuses;
-  for (const auto& [id, n] : sum.calls_per_server) {
-    servers.push_back(absl::StrCat("\"", id, "\": ", n));
-  }
-  for (const auto& [code, n] : sum.calls_per_status) {
-    statuses.push_back(
-        absl::StrCat(JsonString(absl::StatusCodeToString(code)), ": ", n));
-  }
-  absl::StrAppend(&out, "  \"calls_per_server\": {",
-                  absl::StrJoin(servers, ", "), "},\n");
-  absl::StrAppend(&out, "  \"calls_per_status\": {",
-                  absl::StrJoin(statuses, ", "), "},\n");
-  if (sum.calls > 0) {
-    absl::StrAppend(
-        &out, "  \"latency_ms\": {",
-        absl::StrFormat(
-            "\"p50\": %.6f, \"p90\": %.6f, \"p99\": %.6f, \"max\": %.6f",
-            absl::ToDoubleMilliseconds(sum.latency.p50),
-            absl::ToDoubleMilliseconds(sum.latency.p90),
-            absl::ToDoubleMilliseconds(sum.latency.p99),
-            absl::ToDoubleMilliseconds(sum.latency.max)),
-        "},\n");
-  }
-  std::vector<std::string> verdicts;
-  for (const Verdict& v : run.verdicts) {
-    verdicts.push_back(absl::StrCat(
-        "    {\"property\": ", JsonString(v.property),
-        ", \"holds\": ", v.holds ? "true" : "false",
-        ", \"skipped\": ", v.skipped ? "true" : "false", ", \"measured\": ",
-        JsonString(v.measured), ", \"bound\": ", JsonString(v.bound),
-        ", \"first_violation\": ", JsonString(v.first_violation), "}"));
-  }
-  absl::StrAppend(&out, "  \"verdicts\": [\n", absl::StrJoin(verdicts, ",\n"),
-                  "\n  ],\n");
-  absl::StrAppend(&out, "  \"ok\": ", run.ok() ? "true" : "false", "\n}\n");
-  return out;
-}
 
 SeedResult SeedToResult(const LoadedScenario& s,
                         const absl::StatusOr<ScenarioRun>& run,

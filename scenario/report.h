@@ -34,7 +34,13 @@ std::string SideBySide(const std::string& left_title, const std::string& left,
                        const std::string& right,
                        int columns = TerminalColumns());
 
-std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run);
+// The run as proto/report.proto's RunReport in proto3 JSON (json_report.cc):
+// the summary, verdicts, notes, the unmodelled nginx directives with where
+// they are, the faults in force; with `calls`, every call with every attempt
+// nginx made for it (which needs the run's event log) and nginx's access
+// log, to compare call by call with a real nginx's.
+std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run,
+                      bool calls = false);
 
 // `s` as a JSON string literal, quotes included.
 std::string JsonString(absl::string_view s);

@@ -12,6 +12,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "proto/report.pb.h"
 #include "runtime/testing/runfile.h"
 #include "scenario/html_report.h"
 #include "scenario/loader.h"
@@ -156,6 +157,50 @@ TEST(ReportTest, TheTraceHasTracksThatNeverOverlapAndEveryAttempt) {
       EXPECT_EQ(f.faults[0], std::make_pair(std::string("hang"), 41e6));
     }
   }
+}
+
+// The JSON report parses back as proto/report.proto's RunReport, names
+// backends as the scenario does, says where each unmodelled directive is,
+// and with calls lists each call with every attempt nginx made.
+TEST(ReportTest, TheJsonReportIsARunReportWithEveryCallAndAttempt) {
+  auto s = LoadScenario(
+      runtime::testing::Runfile("scenario/scenarios/crashed_server.textproto"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto run = RunSimulated(*s, 1, /*keep_log=*/true);
+  ASSERT_TRUE(run.ok());
+  RunReport report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  RunToJson(*s, *run, /*calls=*/true), &report)
+                  .ok());
+  EXPECT_EQ(report.summary().calls(), run->observed.calls.size());
+  EXPECT_GT(report.summary().successful_calls_per_backend().at("server1"), 0);
+  EXPECT_EQ(report.verdicts_size(), s->properties.size());
+  ASSERT_GT(report.unmodeled_size(), 0);
+  EXPECT_TRUE(absl::StrContains(report.unmodeled(0).where(), "nginx.conf:"))
+      << report.unmodeled(0).where();
+  ASSERT_EQ(report.calls_size(), run->observed.calls.size());
+  EXPECT_EQ(report.nginx_log_size(), run->observed.balancer.size());
+  int refused = 0, attempts = 0;
+  for (const CallReport& c : report.calls()) {
+    attempts += c.attempts_size();
+    for (const AttemptReport& a : c.attempts()) {
+      refused += a.outcome() == "refused";
+      EXPECT_TRUE(a.peer() == "server1" || a.peer() == "server2") << a.peer();
+    }
+    if (c.status() == "OK") {
+      ASSERT_GT(c.attempts_size(), 0);
+      EXPECT_EQ(c.attempts(c.attempts_size() - 1).peer(), c.server());
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_GE(attempts, report.calls_size());
+  // Without calls (and without an event log) the rest is the same.
+  RunReport brief;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(RunToJson(*s, *run),
+                                                          &brief)
+                  .ok());
+  EXPECT_EQ(brief.calls_size(), 0);
+  EXPECT_EQ(brief.summary().calls(), report.summary().calls());
 }
 
 }  // namespace

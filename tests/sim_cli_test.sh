@@ -33,6 +33,12 @@ out=$("$sim" run "$scenarios/steady_round_robin.textproto" --json="$tmp/r.json" 
 [ $rc -eq 0 ] && grep -q "HOLDS  balanced share" <<<"$out" || fail "run: rc=$rc $out"
 grep -q '"ok": true' "$tmp/r.json" || fail "json report"
 grep -q '"traceEvents"' "$tmp/t.json" || fail "chrome trace"
+grep -q '"calls": \[\]' "$tmp/r.json" || fail "json report lists calls without --calls"
+"$sim" run "$scenarios/crashed_server.textproto" --json="$tmp/c.json" --calls >/dev/null 2>&1
+grep -q '"outcome": "refused"' "$tmp/c.json" && grep -q '"peer": "server2"' "$tmp/c.json" \
+  || fail "json report with --calls: $(head -c 600 "$tmp/c.json")"
+out=$("$sim" run "$scenarios/crashed_server.textproto" --calls 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--calls goes with --json" <<<"$out" || fail "--calls alone: rc=$rc $out"
 
 # A scenario that fails: the hung server with a perfect success rate demanded,
 # and extra faults that shrinking should drop.

@@ -1,6 +1,7 @@
 // The `sim` tool (`bazel run //sim`): run scenario files in the simulator.
 //
-//   sim run FILE [--seed=N] [--json=PATH] [--trace=PATH] [--html=PATH]
+//   sim run FILE [--seed=N] [--json=PATH [--calls]] [--trace=PATH]
+//                [--html=PATH]
 //   sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J]
 //   sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--chaos=FILE] ...
 //   sim merge OUT_JSON_FILES... [--junit=PATH]
@@ -53,6 +54,9 @@
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
 ABSL_FLAG(std::string, json, "", "run: write the JSON report here");
+ABSL_FLAG(bool, calls, false,
+          "run: the JSON report lists every call with every attempt nginx "
+          "made for it, and nginx's access log");
 ABSL_FLAG(std::string, html, "",
           "run, live, compare, sweep, explore, merge: write a self-contained "
           "HTML report here (charts; opens from disk in any browser)");
@@ -107,7 +111,7 @@ using namespace saludo;
 
 constexpr char kUsage[] =
     "Runs scenario files (scenario/scenarios/*.textproto) in the simulator.\n"
-    "usage: sim run FILE [--seed=N] [--json=PATH] [--trace=PATH] "
+    "usage: sim run FILE [--seed=N] [--json=PATH [--calls]] [--trace=PATH] "
     "[--html=PATH] [--write_scenario=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J] "
     "[--shard_index=I --shard_count=N] [--out_json=PATH] [--junit=PATH] [--html=PATH]\n"
@@ -162,8 +166,12 @@ std::string Replay(const scenario::LoadedScenario& s, uint64_t seed) {
 
 int Run(const scenario::LoadedScenario& s, uint64_t seed) {
   const bool trace = !absl::GetFlag(FLAGS_trace).empty();
+  const bool calls = absl::GetFlag(FLAGS_calls);
+  if (calls && absl::GetFlag(FLAGS_json).empty()) {
+    runtime::live::UsageError("--calls goes with --json=PATH");
+  }
   absl::StatusOr<scenario::ScenarioRun> run =
-      scenario::RunSimulated(s, seed, trace);
+      scenario::RunSimulated(s, seed, trace || calls);
   if (!run.ok()) {
     std::fprintf(stderr, "sim: %s\n", run.status().ToString().c_str());
     return 1;
@@ -172,7 +180,8 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
                                         scenario::TerminalColumns())
                         .c_str());
   if (!absl::GetFlag(FLAGS_json).empty() &&
-      !WriteFile(absl::GetFlag(FLAGS_json), scenario::RunToJson(s, *run))) {
+      !WriteFile(absl::GetFlag(FLAGS_json),
+                 scenario::RunToJson(s, *run, calls))) {
     std::fprintf(stderr, "sim: cannot write %s\n",
                  absl::GetFlag(FLAGS_json).c_str());
     return 1;
@@ -646,7 +655,8 @@ struct CommandFlags {
 const std::vector<CommandFlags>& CommandTable() {
   static const auto* table = new std::vector<CommandFlags>{
       {"run",
-       {"seed", "json", "trace", "html", "write_scenario", "max_duration"}},
+       {"seed", "json", "calls", "trace", "html", "write_scenario",
+        "max_duration"}},
       {"sweep",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
         "out_json", "junit", "html", "max_duration"}},
