@@ -6,9 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/summary.h"
-#include "google/protobuf/util/json_util.h"
 #include "proto/report.pb.h"
-#include "runtime/check.h"
 #include "scenario/report.h"
 
 namespace saludo::scenario {
@@ -169,15 +167,7 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run,
   FillUnmodeled(s, &report);
   FillFaults(run, &report);
   if (calls) FillCalls(s, run, &report);
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  const auto status =
-      google::protobuf::util::MessageToJsonString(report, &json, options);
-  SALUDO_CHECK(status.ok());  // every field is printable
-  return json;
+  return ProtoToJson(report, /*pretty=*/true);
 }
 
 }  // namespace saludo::scenario

@@ -202,15 +202,21 @@ SeedResult SeedToResult(const LoadedScenario& s,
   return r;
 }
 
-std::string SeedToJsonLine(const SeedResult& result) {
+std::string ProtoToJson(const google::protobuf::Message& message,
+                        bool pretty) {
   google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = pretty;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
-  std::string line;
+  std::string json;
   const auto status =
-      google::protobuf::util::MessageToJsonString(result, &line, options);
-  SALUDO_CHECK(status.ok());  // every field is printable
-  return line;
+      google::protobuf::util::MessageToJsonString(message, &json, options);
+  SALUDO_CHECK(status.ok());  // every field of ours is printable
+  return json;
+}
+
+std::string SeedToJsonLine(const SeedResult& result) {
+  return ProtoToJson(result, /*pretty=*/false);
 }
 
 }  // namespace saludo::scenario

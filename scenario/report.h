@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 
 #include "scenario/model.h"
 #include "scenario/runner.h"
@@ -51,6 +52,10 @@ std::string JsonString(absl::string_view s);
 // (for one that could not be, the error).
 SeedResult SeedToResult(const LoadedScenario& scenario,
                         const absl::StatusOr<ScenarioRun>& run, uint64_t seed);
+// `message` as proto3 JSON with the proto's field names and every field
+// (defaults too); indented if `pretty`, else one line.
+std::string ProtoToJson(const google::protobuf::Message& message, bool pretty);
+
 // One line of proto3 JSON (no newline), as `--out_json` writes it.
 std::string SeedToJsonLine(const SeedResult& result);
 
