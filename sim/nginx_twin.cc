@@ -223,9 +223,12 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   req->respond = std::move(respond);
   req->start = network_->node(self_).clock().Monotonic();
   req->route = nginx::RouteFor(config_, call.method);
-  if (req->route == nullptr) {
-    Log(req, 404);
-    req->respond(GrpcStatusForHttp(404), "");
+  if (req->route == nullptr || req->route->upstream.empty()) {
+    // No location, or one that answers itself (`return`, static files).
+    const int status =
+        req->route == nullptr ? 404 : req->route->answer.http_status;
+    Log(req, status);
+    req->respond(GrpcStatusForHttp(status), "");
     return;
   }
   // client_max_body_size: a larger body (the gRPC frame: 5 bytes and the

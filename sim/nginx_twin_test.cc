@@ -387,5 +387,25 @@ TEST_F(TwinTest, AStreamThroughTheTwinIsUnimplemented) {
       << end;
 }
 
+// A location that answers itself sends no call upstream: the client sees
+// the gRPC status of nginx's HTTP status, as real nginx gives it
+// (//tests:nginx_routing_test).
+TEST_F(TwinTest, ALocationThatReturnsAnswersWithoutAnUpstream) {
+  nginx::TwinConfig config = ConfigFromText(
+      "events {}\nhttp {\n upstream u { server 127.0.0.1:3001; "
+      "server 127.0.0.1:3002; }\n server { listen 127.0.0.1:3005 http2;\n"
+      "  location / { grpc_pass grpc://u; }\n"
+      "  location ~ ^/Saludo/ { return 403; }\n }\n}\n");
+  Build(config);
+  std::vector<CallRecord> records = Serial(3);
+  ASSERT_EQ(records.size(), 3u);
+  for (const CallRecord& r : records) {
+    EXPECT_EQ(r.status.code(), absl::StatusCode::kPermissionDenied) << r.status;
+  }
+  for (const std::string& line : Log()) {
+    EXPECT_EQ(line.rfind("403 upstream=", 0), 0u) << line;
+  }
+}
+
 }  // namespace
 }  // namespace saludo::sim

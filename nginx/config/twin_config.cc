@@ -1,5 +1,6 @@
 #include "nginx/config/twin_config.h"
 
+#include <cstring>
 #include <set>
 #include <utility>
 
@@ -89,7 +90,9 @@ class Builder {
     }
     bool any_route = false;
     for (const ServerBlock& server : config_.servers) {
-      any_route = any_route || !server.routes.empty();
+      for (const GrpcRoute& route : server.routes) {
+        any_route = any_route || !route.upstream.empty();
+      }
     }
     if (!any_route) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -100,7 +103,8 @@ class Builder {
     // Every grpc_pass must name an upstream or an address.
     for (ServerBlock& server : config_.servers) {
       for (GrpcRoute& route : server.routes) {
-        if (!config_.upstreams.count(route.upstream)) {
+        if (!route.upstream.empty() &&
+            !config_.upstreams.count(route.upstream)) {
           Upstream implicit;
           implicit.name = route.upstream;
           implicit.implicit = true;
@@ -379,9 +383,14 @@ class Builder {
       if (x.name == "listen") {
         if (absl::Status st = Listen(x, &server); !st.ok()) return st;
       } else if (x.name == "location") {
-        if (x.args.empty()) return Error(x.where, "location needs a path");
+        if (x.args.empty() || x.args.size() > 2) {
+          return Error(x.where, "invalid number of arguments in \"location\"");
+        }
         if (absl::StartsWith(x.args.back(), "@")) {
-          named_locations[x.args.back()] = &x;
+          if (!named_locations.emplace(x.args.back(), &x).second) {
+            return Error(x.where, absl::StrCat("duplicate location \"",
+                                               x.args.back(), "\""));
+          }
         } else {
           locations.push_back(&x);
         }
@@ -389,8 +398,10 @@ class Builder {
         Unmodeled(x);
       }
     }
+    std::set<std::pair<bool, std::string>> seen;  // (exact?, path)
     for (const Directive* loc : locations) {
-      if (absl::Status st = Location(*loc, settings, named_locations, &server);
+      if (absl::Status st =
+              Location(*loc, settings, named_locations, &seen, &server);
           !st.ok()) {
         return st;
       }
@@ -431,31 +442,96 @@ class Builder {
     return pass.substr(7);
   }
 
-  // A location with grpc_pass becomes a route with its settings and error
-  // pages; other locations are not gRPC (skipped).
+  // The modifier and path of `location [= | ^~ | ~ | ~*] PATH` (a modifier
+  // may also be written onto the path: `=/x`, `~^/x`), its regex compiled;
+  // nginx's "duplicate location" for a second exact or prefix location of
+  // one path in a server.
+  absl::Status ReadLocationMatch(const Directive& loc,
+                                 std::set<std::pair<bool, std::string>>* seen,
+                                 GrpcRoute* route) {
+    std::string mod = loc.args.size() == 2 ? loc.args[0] : "";
+    std::string path = loc.args.back();
+    if (loc.args.size() == 1) {
+      for (const char* m : {"^~", "~*", "=", "~"}) {
+        if (absl::StartsWith(path, m) && path.size() > strlen(m)) {
+          mod = m;
+          path = path.substr(strlen(m));
+          break;
+        }
+      }
+    }
+    if (mod == "=") {
+      route->match = LocationMatch::kExact;
+    } else if (mod == "^~") {
+      route->match = LocationMatch::kPrefixStop;
+    } else if (mod == "~" || mod == "~*") {
+      route->match = mod == "~" ? LocationMatch::kRegex
+                                : LocationMatch::kRegexCaseless;
+      auto regex = LocationRegex::Compile(path, mod == "~*");
+      if (!regex.ok()) {
+        return Error(loc.arg_locations.back(),
+                     std::string(regex.status().message()));
+      }
+      route->regex = *std::move(regex);
+    } else if (!mod.empty()) {
+      return Error(loc.arg_locations[0],
+                   absl::StrCat("invalid location modifier \"", mod, "\""));
+    }
+    route->location = path;
+    const bool regex = route->regex != nullptr;
+    if (!regex &&
+        !seen->insert({route->match == LocationMatch::kExact, path}).second) {
+      return Error(loc.where,
+                   absl::StrCat("duplicate location \"", path, "\""));
+    }
+    return absl::OkStatus();
+  }
+
+  // What a location without grpc_pass answers: `return CODE [TEXT]`, else
+  // nginx's static handler (no file for a gRPC path: 404).
+  absl::Status ReadReturn(const Directive& x, ErrorAnswer* answer) {
+    int code = 0;
+    if (x.args.empty() || x.args.size() > 2 ||
+        !absl::SimpleAtoi(x.args[0], &code) || code < 0 || code > 999) {
+      return Error(x.where, "return takes CODE [TEXT] (a URL is not modeled)");
+    }
+    answer->http_status = code;
+    return absl::OkStatus();
+  }
+
+  // Every location becomes a route: with grpc_pass, its settings and error
+  // pages; without, what nginx answers itself.
   absl::Status Location(
       const Directive& loc, const Inherited& settings,
       const std::map<std::string, const Directive*>& named_locations,
-      ServerBlock* server) {
+      std::set<std::pair<bool, std::string>>* seen, ServerBlock* server) {
     Inherited local = settings;
     local.error_pages_set_here = false;
-    std::string pass;
+    GrpcRoute route;
+    if (absl::Status st = ReadLocationMatch(loc, seen, &route); !st.ok()) {
+      return st;
+    }
+    route.answer.http_status = 404;
     for (const Directive& x : loc.block) {
       absl::StatusOr<bool> handled = Setting(x, &local);
       if (!handled.ok()) return handled.status();
       if (*handled) continue;
-      if (x.name != "grpc_pass") {
+      if (x.name == "location") {
+        return Error(x.where, "nested locations are not modeled");
+      } else if (x.name == "return") {
+        if (absl::Status st = ReadReturn(x, &route.answer); !st.ok()) return st;
+      } else if (x.name == "grpc_pass") {
+        absl::StatusOr<std::string> target = GrpcPass(x);
+        if (!target.ok()) return target.status();
+        route.upstream = *target;
+      } else {
         Unmodeled(x);
-        continue;
       }
-      absl::StatusOr<std::string> target = GrpcPass(x);
-      if (!target.ok()) return target.status();
-      pass = *target;
     }
-    if (pass.empty()) return absl::OkStatus();  // not a gRPC location
-    GrpcRoute route;
-    route.location = loc.args.back();
-    route.upstream = pass;
+    if (route.upstream.empty()) {
+      server->routes.push_back(std::move(route));
+      return absl::OkStatus();
+    }
     route.connect_timeout = local.connect_timeout;
     route.send_timeout = local.send_timeout;
     route.read_timeout = local.read_timeout;
@@ -565,14 +641,25 @@ absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path) {
 
 const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path) {
   for (const ServerBlock& server : config.servers) {
-    const GrpcRoute* best = nullptr;
+    const GrpcRoute* prefix = nullptr;  // the longest matching prefix
     for (const GrpcRoute& route : server.routes) {
-      if (absl::StartsWith(path, route.location) &&
-          (best == nullptr || route.location.size() > best->location.size())) {
-        best = &route;
+      if (route.match == LocationMatch::kExact && route.location == path) {
+        return &route;
+      }
+      const bool is_prefix = route.match == LocationMatch::kPrefix ||
+                             route.match == LocationMatch::kPrefixStop;
+      if (is_prefix && absl::StartsWith(path, route.location) &&
+          (prefix == nullptr || route.location.size() > prefix->location.size())) {
+        prefix = &route;
       }
     }
-    if (best != nullptr) return best;
+    if (prefix != nullptr && prefix->match == LocationMatch::kPrefixStop) {
+      return prefix;
+    }
+    for (const GrpcRoute& route : server.routes) {
+      if (route.regex != nullptr && route.regex->Matches(path)) return &route;
+    }
+    if (prefix != nullptr) return prefix;
   }
   return nullptr;
 }

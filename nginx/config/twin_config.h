@@ -8,11 +8,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "nginx/config/location_regex.h"
 #include "nginx/config/parser.h"
 
 namespace saludo::nginx {
@@ -64,9 +66,25 @@ struct ErrorAnswer {
   std::string grpc_message;
 };
 
+// How a location matches a request's path: nginx's modifiers.
+enum class LocationMatch : uint8_t {
+  kPrefix,         // location /path
+  kExact,          // location = /path
+  kPrefixStop,     // location ^~ /path (no regex is tried after it)
+  kRegex,          // location ~ regex
+  kRegexCaseless,  // location ~* regex
+};
+
+// One location of a server block (named ones aside). A location with
+// grpc_pass forwards to an upstream; one without answers itself: `return`
+// (answer.http_status), or nginx's static handler, which has no file for a
+// gRPC path (404).
 struct GrpcRoute {
-  std::string location;  // the location's path ("/")
-  std::string upstream;  // name in TwinConfig::upstreams
+  LocationMatch match = LocationMatch::kPrefix;
+  std::string location;  // the location's path or regular expression
+  std::shared_ptr<const LocationRegex> regex;  // regex locations only
+  std::string upstream;  // name in TwinConfig::upstreams; "" answers itself
+  ErrorAnswer answer;    // when upstream is "": what nginx answers
   absl::Duration connect_timeout = absl::Seconds(60);
   absl::Duration send_timeout = absl::Seconds(60);
   absl::Duration read_timeout = absl::Seconds(60);
@@ -99,9 +117,12 @@ absl::StatusOr<TwinConfig> BuildTwinConfig(const std::vector<Directive>& top,
                                            const std::string& path);
 absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path);
 
-// The route a request for `path` ("/Saludo/saludar") takes, as the twin
-// models nginx's choice: the first server block with a matching location,
-// and in it the longest matching prefix; null if none matches (nginx's 404).
+// The location a request for `path` ("/Saludo/saludar") takes, as nginx
+// chooses it within a server block: an exact match (=); else the longest
+// matching prefix if it is ^~; else the first matching regular expression in
+// file order; else the longest matching prefix. The server block is the
+// first one with a matching location (nginx chooses by listen port and
+// server_name: not modelled yet). Null if none matches (nginx's 404).
 const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path);
 
 }  // namespace saludo::nginx

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "runtime/testing/runfile.h"
 
@@ -145,6 +146,68 @@ TEST(TwinConfigTest, AConfigThatProxiesNothingIsRefused) {
   EXPECT_NE(std::string(dir.status().message()).find("it is a directory"),
             std::string::npos)
       << dir.status();
+}
+
+// Which location a path takes, as nginx chooses: its upstream, or what
+// nginx answers itself ("return 403", "static 404"), or "none".
+std::string Route(const std::string& locations, const std::string& path) {
+  auto config = FromText(
+      "http { upstream a { server a:1; } upstream b { server b:1; }\n"
+      "server { listen 3005;\n" + locations + "\n} }");
+  if (!config.ok()) return std::string(config.status().message());
+  const GrpcRoute* route = RouteFor(*config, path);
+  if (route == nullptr) return "none";
+  if (!route->upstream.empty()) return route->upstream;
+  return absl::StrCat(route->answer.http_status == 404 ? "static " : "return ",
+                      route->answer.http_status);
+}
+
+TEST(TwinConfigTest, LocationsAreChosenAsNginxChoosesThem) {
+  const std::string call = "/Saludo/saludar";
+  // An exact match must be the whole path.
+  EXPECT_EQ(Route("location / { grpc_pass grpc://a; }\n"
+                  "location = /Saludo/ { grpc_pass grpc://b; }", call), "a");
+  EXPECT_EQ(Route("location / { grpc_pass grpc://a; }\n"
+                  "location =/Saludo/saludar { grpc_pass grpc://b; }", call),
+            "b");
+  // A regular expression wins over a prefix, unless the prefix is ^~.
+  EXPECT_EQ(Route("location / { grpc_pass grpc://b; }\n"
+                  "location ~ ^/Saludo/ { grpc_pass grpc://a; }", call), "a");
+  EXPECT_EQ(Route("location ^~ /Saludo/ { grpc_pass grpc://b; }\n"
+                  "location ~ saludar$ { grpc_pass grpc://a; }", call), "b");
+  // The longest prefix, and regexes in file order, ~* ignoring case.
+  EXPECT_EQ(Route("location /Saludo/ { grpc_pass grpc://a; }\n"
+                  "location /Saludo/sal { grpc_pass grpc://b; }", call), "b");
+  EXPECT_EQ(Route("location ~ ^/saludo/ { grpc_pass grpc://a; }\n"
+                  "location ~* ^/saludo/ { grpc_pass grpc://b; }\n"
+                  "location ~ . { grpc_pass grpc://a; }", call), "b");
+  // Locations that answer themselves.
+  EXPECT_EQ(Route("location / { grpc_pass grpc://a; }\n"
+                  "location /Saludo/ { return 403; }", call), "return 403");
+  EXPECT_EQ(Route("location / { grpc_pass grpc://a; }\n"
+                  "location /Saludo/ { }", call), "static 404");
+  EXPECT_EQ(Route("location /Other/ { grpc_pass grpc://a; }", call), "none");
+}
+
+TEST(TwinConfigTest, LocationsNginxRefusesAreRefusedWithTheirPlace) {
+  EXPECT_EQ(Route("location / { grpc_pass grpc://a; }\n"
+                  "location / { grpc_pass grpc://b; }", "/"),
+            "t.conf:4:1: duplicate location \"/\"");
+  EXPECT_EQ(Route("location ^~ /x { grpc_pass grpc://a; }\n"
+                  "location /x { grpc_pass grpc://b; }", "/"),
+            "t.conf:4:1: duplicate location \"/x\"");
+  // An exact and a prefix location of one path may live together.
+  EXPECT_EQ(Route("location = /x { grpc_pass grpc://a; }\n"
+                  "location /x { grpc_pass grpc://b; }", "/x"), "a");
+  EXPECT_NE(Route("location ~ ^/(x { grpc_pass grpc://a; }", "/").find(
+                "t.conf:3:12: pcre2_compile() failed: missing closing "
+                "parenthesis"),
+            std::string::npos)
+      << Route("location ~ ^/(x { grpc_pass grpc://a; }", "/");
+  EXPECT_EQ(Route("location / { location /x { } grpc_pass grpc://a; }", "/"),
+            "t.conf:3:14: nested locations are not modeled");
+  EXPECT_EQ(Route("location !! /x { grpc_pass grpc://a; }", "/"),
+            "t.conf:3:10: invalid location modifier \"!!\"");
 }
 
 TEST(TwinConfigTest, NginxDurations) {

@@ -135,6 +135,11 @@ def system_libraries():
             ":gmock_main": "gmock_main gmock gtest",
         },
     )
+    # PCRE2, the regular-expression engine nginx uses for `location ~`.
+    system_repo(
+        name = "pcre2",
+        targets = {":pcre2": "libpcre2-8"},
+    )
     system_repo(
         name = "com_github_google_benchmark",
         targets = {

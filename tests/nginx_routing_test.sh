@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The twin chooses locations as real nginx 1.22 does: for each case, real
+# nginx (two upstreams: a -> server 1, b -> server 2) answers one call of
+# /Saludo/saludar, and the twin's choice for the same file (route_of) must
+# name the same upstream, or the same answer nginx gave itself; a file
+# nginx -t refuses, the twin refuses too. Every process is stopped however
+# the test ends.
+set -uo pipefail
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/sim_lib.sh" nginx_routing
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
+trap cleanup EXIT
+
+start_server() {
+  "$root/services/service$1" --id="$1" --port=0 --log_calls=false > "$tmp/s$1.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/s$1.out" 2>/dev/null)
+    [ -n "$port" ] && return
+    sleep 0.05
+  done
+  fail "server $1 did not start"
+}
+start_server 1; p1=$port
+start_server 2; p2=$port
+
+# check NAME LOCATIONS: real nginx and the twin on one server block.
+check() {
+  local name="$1" conf="$tmp/$1.conf" lb twin real out nginx_pid
+  cat > "$conf" <<CONF
+worker_processes 1;
+pid nginx.pid;
+error_log logs/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log logs/access.log;
+  client_body_temp_path tmp/client_body;
+  proxy_temp_path tmp/proxy;
+  fastcgi_temp_path tmp/fastcgi;
+  uwsgi_temp_path tmp/uwsgi;
+  scgi_temp_path tmp/scgi;
+  upstream a { server 127.0.0.1:3001; }
+  upstream b { server 127.0.0.1:3002; }
+  server {
+    listen 127.0.0.1:3005 http2;
+$2
+  }
+}
+CONF
+  twin=$("$root/tests/route_of" "$conf" /Saludo/saludar 2>&1)
+  lb=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$root/nginx/balancer" --config="$conf" --port_map="3001=$p1,3002=$p2,3005=$lb" > "$tmp/$name.nginx" 2>&1 &
+  nginx_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q "nginx listening\|rejected" "$tmp/$name.nginx" && break
+    kill -0 $nginx_pid 2>/dev/null || break
+    sleep 0.05
+  done
+  if grep -q "rejected" "$tmp/$name.nginx"; then
+    real="refused"
+  else
+    out=$("$root/client/client" --target="127.0.0.1:$lb" --requests=1 --deadline=2s 2>&1)
+    case "$out" in
+      *"te saluda el servidor 1"*) real="upstream a" ;;
+      *"te saluda el servidor 2"*) real="upstream b" ;;
+      *"status: "[0-9]*) real="answer $(sed -n 's/.*status: \([0-9]*\).*/\1/p' <<<"$out" | head -1)" ;;
+      *) real="?? $out" ;;
+    esac
+  fi
+  kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null
+  [ "${twin%%:*}" = "$real" ] || [ "$twin" = "$real" ] \
+    || fail "$name: real nginx: $real; twin: $twin ($(cat "$tmp/$name.nginx"))"
+  echo "ok: $name: $real"
+}
+
+check exact_misses    'location / { grpc_pass grpc://a; } location = /Saludo/ { grpc_pass grpc://b; }'
+check exact_hits      'location / { grpc_pass grpc://a; } location = /Saludo/saludar { grpc_pass grpc://b; }'
+check regex_wins      'location / { grpc_pass grpc://b; } location ~ ^/Saludo/ { grpc_pass grpc://a; }'
+check prefix_stops    'location ^~ /Saludo/ { grpc_pass grpc://b; } location ~ saludar$ { grpc_pass grpc://a; }'
+check longest_prefix  'location /Saludo/ { grpc_pass grpc://a; } location /Saludo/sal { grpc_pass grpc://b; }'
+check regex_order     'location ~ ^/saludo/ { grpc_pass grpc://a; } location ~* ^/saludo/ { grpc_pass grpc://b; } location ~ . { grpc_pass grpc://a; }'
+check return_403      'location / { grpc_pass grpc://a; } location /Saludo/ { return 403; }'
+check static_404      'location / { grpc_pass grpc://a; } location /Saludo/ { }'
+check no_location     'location /Other/ { grpc_pass grpc://a; } location = / { grpc_pass grpc://b; }'
+check duplicate       'location / { grpc_pass grpc://a; } location / { grpc_pass grpc://b; }'
+check bad_regex       'location ~ ^/(Saludo { grpc_pass grpc://a; } location / { grpc_pass grpc://b; }'
+check exact_and_prefix 'location = /Saludo/saludar { grpc_pass grpc://a; } location /Saludo/saludar { grpc_pass grpc://b; }'
+echo PASS
