@@ -436,10 +436,10 @@ NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
       }
     }
   } else {
-    std::string key = conf.hash_key;
-    if (key == "$remote_addr" || key == "$binary_remote_addr")
-      key = "127.0.0.1";
-    if (key == "$request_uri" || key == "$uri") key = req.method;
+    const std::string key = nginx::EvaluateHashKey(conf.hash_key, req.method);
+    // ngx_http_upstream_get_hash_peer: an empty key falls back to round
+    // robin.
+    if (key.empty()) return PickRoundRobin(req, set);
     uint64_t hash = 0;
     for (int rehash = 0; rehash < 20; ++rehash) {
       uint32_t crc = 0xffffffffu;

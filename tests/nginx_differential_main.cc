@@ -98,6 +98,23 @@ std::string ErrorPages() {
          " add_header grpc-message \"timed out (504)\" always; return 204; }\n";
 }
 
+// A whole configuration: the upstream block `up`, and `loc`'s settings in
+// `location /` (with the error pages that answer in gRPC if `pages`).
+std::string CaseConfig(const std::string& up, const std::string& loc,
+                       bool pages) {
+  return absl::StrCat(
+      "worker_processes 1;\npid nginx.pid;\nerror_log logs/error.log warn;\n"
+      "events { worker_connections 256; }\nhttp {\n"
+      "  log_format upstream_log '$status upstream=$upstream_addr "
+      "upstream_status=$upstream_status request_time=$request_time';\n"
+      "  access_log logs/access.log upstream_log;\n"
+      "  client_body_temp_path tmp/client_body;\n  proxy_temp_path tmp/proxy;\n"
+      "  fastcgi_temp_path tmp/fastcgi;\n  uwsgi_temp_path tmp/uwsgi;\n"
+      "  scgi_temp_path tmp/scgi;\n",
+      up, "  server {\n  listen 127.0.0.1:3005 http2;\n  location / {\n", loc,
+      pages ? ErrorPages() : "  }\n", "  }\n}\n");
+}
+
 Case Generate(uint64_t seed) {
   runtime::Random r = runtime::Random::ForComponent(seed, "differential");
   Case c;
@@ -109,7 +126,14 @@ Case Generate(uint64_t seed) {
   const bool hashing = method >= 85;
   std::string up = "  upstream u {\n";
   if (method >= 70 && method < 85) up += "    least_conn;\n";
-  if (method >= 85 && method < 95) up += "    hash $request_uri;\n";
+  if (method >= 85 && method < 95) {
+    // Keys as nginx evaluates them for a gRPC call: the path, the client's
+    // address as text or as 4 bytes, a literal with a variable, and an
+    // argument gRPC never has (empty: nginx falls back to round robin).
+    static const char* kKeys[] = {"$request_uri", "$binary_remote_addr",
+                                  "$remote_addr", "k-$uri", "$arg_a"};
+    up += absl::StrCat("    hash ", kKeys[r.NextBelow(5)], ";\n");
+  }
   if (method >= 95) up += "    ip_hash;\n";
   for (int i = 1; i <= c.servers; ++i) {
     std::string s = absl::StrCat("    server 127.0.0.1:", 3000 + i);
@@ -142,17 +166,7 @@ Case Generate(uint64_t seed) {
   }
   if (r.Bernoulli(0.3)) loc += "   grpc_next_upstream_timeout 5s;\n";
   const bool pages = r.Bernoulli(0.5);
-  c.config = absl::StrCat(
-      "worker_processes 1;\npid nginx.pid;\nerror_log logs/error.log warn;\n"
-      "events { worker_connections 256; }\nhttp {\n"
-      "  log_format upstream_log '$status upstream=$upstream_addr "
-      "upstream_status=$upstream_status request_time=$request_time';\n"
-      "  access_log logs/access.log upstream_log;\n"
-      "  client_body_temp_path tmp/client_body;\n  proxy_temp_path tmp/proxy;\n"
-      "  fastcgi_temp_path tmp/fastcgi;\n  uwsgi_temp_path tmp/uwsgi;\n"
-      "  scgi_temp_path tmp/scgi;\n",
-      up, "  server {\n  listen 127.0.0.1:3005 http2;\n  location / {\n", loc,
-      pages ? ErrorPages() : "  }\n", "  }\n}\n");
+  c.config = CaseConfig(up, loc, pages);
   const int calls = 4 + static_cast<int>(r.NextBelow(7));
   std::vector<Behaviour> current(c.servers, Behaviour::kOk);
   for (int call = 0; call < calls; ++call) {
@@ -186,6 +200,26 @@ std::vector<Case> NamedCases(const stack::StackFiles& files) {
     // The shipped files use 1 s timeouts: keep them (6 calls, 2 hung).
     for (int i = 0; i < 6; ++i)
       c.plan.push_back({Behaviour::kHang, Behaviour::kOk});
+    named.push_back(c);
+  }
+  // Hash keys as nginx evaluates them: an empty one ($arg_a: a gRPC call has
+  // no query string) falls back to round robin; $binary_remote_addr is the
+  // client's 4 bytes.
+  for (const auto& [key, servers] :
+       {std::pair<std::string, int>{"$arg_a", 3}, {"$binary_remote_addr", 5}}) {
+    Case c;
+    c.name = absl::StrCat("hash ", key, " over ", servers, " servers");
+    c.servers = servers;
+    std::string up = absl::StrCat("  upstream u {\n    hash ", key, ";\n");
+    for (int i = 1; i <= servers; ++i) {
+      absl::StrAppend(&up, "    server 127.0.0.1:", 3000 + i, ";\n");
+    }
+    c.config = CaseConfig(up + "  }\n",
+                          "   grpc_pass grpc://u;\n   grpc_read_timeout 1s;\n",
+                          false);
+    for (int i = 0; i < 6; ++i) {
+      c.plan.push_back(std::vector<Behaviour>(servers, Behaviour::kOk));
+    }
     named.push_back(c);
   }
   return named;

@@ -24,7 +24,8 @@ start_server() {
 start_server 1; p1=$port
 start_server 2; p2=$port
 
-# check NAME LOCATIONS: real nginx and the twin on one server block.
+# check NAME LOCATIONS [PARAMS]: real nginx and the twin on one server block
+# (PARAMS: extra parameters of upstream a's server).
 check() {
   local name="$1" conf="$tmp/$1.conf" lb twin real out nginx_pid
   cat > "$conf" <<CONF
@@ -39,7 +40,7 @@ http {
   fastcgi_temp_path tmp/fastcgi;
   uwsgi_temp_path tmp/uwsgi;
   scgi_temp_path tmp/scgi;
-  upstream a { server 127.0.0.1:3001; }
+  upstream a { server 127.0.0.1:3001 ${3:-}; }
   upstream b { server 127.0.0.1:3002; }
   server {
     listen 127.0.0.1:3005 http2;
@@ -84,5 +85,8 @@ check static_404      'location / { grpc_pass grpc://a; } location /Saludo/ { }'
 check no_location     'location /Other/ { grpc_pass grpc://a; } location = / { grpc_pass grpc://b; }'
 check duplicate       'location / { grpc_pass grpc://a; } location / { grpc_pass grpc://b; }'
 check bad_regex       'location ~ ^/(Saludo { grpc_pass grpc://a; } location / { grpc_pass grpc://b; }'
+check no_scheme       'location / { grpc_pass a; }'
+check fail_timeout_ms 'location / { grpc_pass grpc://a; }' 'fail_timeout=1500ms'
+check fail_timeout_s  'location / { grpc_pass grpc://a; }' 'max_fails=2 fail_timeout=2s'
 check exact_and_prefix 'location = /Saludo/saludar { grpc_pass grpc://a; } location /Saludo/saludar { grpc_pass grpc://b; }'
 echo PASS

@@ -1,5 +1,6 @@
 #include "nginx/config/twin_config.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <utility>
@@ -301,6 +302,10 @@ class Builder {
         }
         up.method = BalanceMethod::kHash;
         up.hash_key = x.args[0];
+        if (std::string why = UnknownHashKeyVariable(up.hash_key);
+            !why.empty()) {
+          return Error(x.arg_locations[0], why);
+        }
         up.hash_consistent = x.args.size() == 2;
         if (up.hash_consistent) {
           config_.unmodeled.push_back(absl::StrCat(
@@ -346,7 +351,10 @@ class Builder {
         ok = absl::SimpleAtoi(value("max_fails="), &p.max_fails) &&
              p.max_fails >= 0;
       } else if (absl::StartsWith(a, "fail_timeout=")) {
-        ok = ParseNginxDuration(value("fail_timeout="), &p.fail_timeout);
+        // nginx reads fail_timeout in whole seconds: "ms" is refused.
+        const std::string text = value("fail_timeout=");
+        ok = text.find("ms") == std::string::npos &&
+             ParseNginxDuration(text, &p.fail_timeout);
       } else if (absl::StartsWith(a, "max_conns=")) {
         ok = absl::SimpleAtoi(value("max_conns="), &p.max_conns) &&
              p.max_conns >= 0;
@@ -364,7 +372,7 @@ class Builder {
       }
       if (!ok) {
         return Error(x.arg_locations[i],
-                     absl::StrCat("invalid value in \"", a, "\""));
+                     absl::StrCat("invalid parameter \"", a, "\""));
       }
     }
     up->peers.push_back(std::move(p));
@@ -432,14 +440,19 @@ class Builder {
     if (x.args.size() != 1)
       return Error(x.where, "grpc_pass takes one address");
     const std::string& pass = x.args[0];
-    if (absl::StartsWith(pass, "grpcs://")) {
+    const std::string lower = absl::AsciiStrToLower(pass);
+    if (absl::StartsWith(lower, "grpcs://")) {
       return Error(x.where, "grpcs:// (TLS to the backends) is not modeled");
     }
-    if (!absl::StartsWith(pass, "grpc://")) {
+    // nginx takes the address without a scheme too (plain gRPC).
+    const std::string target =
+        absl::StartsWith(lower, "grpc://") ? pass.substr(7) : pass;
+    if (target.empty() || target.find('$') != std::string::npos) {
       return Error(x.arg_locations[0],
-                   "expected grpc://UPSTREAM or grpc://HOST:PORT");
+                   "expected [grpc://]UPSTREAM or [grpc://]HOST:PORT (variables "
+                   "are not modeled)");
     }
-    return pass.substr(7);
+    return target;
   }
 
   // The modifier and path of `location [= | ^~ | ~ | ~*] PATH` (a modifier
@@ -637,6 +650,87 @@ absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path) {
   absl::StatusOr<std::vector<Directive>> top = ParseConfigFile(path);
   if (!top.ok()) return top.status();
   return BuildTwinConfig(*top, path);
+}
+
+namespace {
+
+// Calls `on_text(literal)` and `on_variable(name)` for the parts of an nginx
+// complex value ("id-$remote_addr", "${uri}x").
+template <class Text, class Variable>
+void ForEachPart(const std::string& key, Text on_text, Variable on_variable) {
+  size_t i = 0;
+  while (i < key.size()) {
+    if (key[i] != '$') {
+      const size_t next = key.find('$', i);
+      on_text(key.substr(i, next == std::string::npos ? next : next - i));
+      i = next == std::string::npos ? key.size() : next;
+      continue;
+    }
+    size_t start = i + 1, end;
+    if (start < key.size() && key[start] == '{') {
+      end = key.find('}', start);
+      if (end == std::string::npos) end = key.size();
+      on_variable(key.substr(start + 1, end - start - 1));
+      i = std::min(key.size(), end + 1);
+      continue;
+    }
+    end = start;
+    while (end < key.size() &&
+           (absl::ascii_isalnum(static_cast<unsigned char>(key[end])) ||
+            key[end] == '_')) {
+      ++end;
+    }
+    on_variable(key.substr(start, end - start));
+    i = end;
+  }
+}
+
+// The variable's value, or false if it is not one the twin knows.
+bool VariableValue(const std::string& name, const std::string& uri,
+                   std::string* out) {
+  if (name == "remote_addr") {
+    *out = "127.0.0.1";
+  } else if (name == "binary_remote_addr") {
+    *out = std::string("\x7f\x00\x00\x01", 4);
+  } else if (name == "request_uri" || name == "uri" || name == "document_uri") {
+    *out = uri;
+  } else if (name == "request_method") {
+    *out = "POST";
+  } else if (name == "scheme") {
+    *out = "http";
+  } else if (absl::StartsWith(name, "arg_") || absl::StartsWith(name, "http_")) {
+    out->clear();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EvaluateHashKey(const std::string& key, const std::string& uri) {
+  std::string value;
+  ForEachPart(
+      key, [&](const std::string& text) { value += text; },
+      [&](const std::string& name) {
+        std::string v;
+        if (VariableValue(name, uri, &v)) value += v;
+      });
+  return value;
+}
+
+std::string UnknownHashKeyVariable(const std::string& key) {
+  std::string unknown;
+  ForEachPart(
+      key, [](const std::string&) {},
+      [&](const std::string& name) {
+        std::string v;
+        if (unknown.empty() && !VariableValue(name, "/", &v)) {
+          unknown = absl::StrCat("the variable $", name,
+                                 " in a hash key is not modeled");
+        }
+      });
+  return unknown;
 }
 
 const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path) {

@@ -117,6 +117,16 @@ absl::StatusOr<TwinConfig> BuildTwinConfig(const std::vector<Directive>& top,
                                            const std::string& path);
 absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path);
 
+// What nginx makes of a `hash` key for a gRPC request to `uri` from a
+// loopback client: variables replaced ($remote_addr "127.0.0.1",
+// $binary_remote_addr its 4 bytes, $request_uri/$uri/$document_uri the path,
+// $request_method "POST", $scheme "http", $arg_NAME "" (gRPC requests have no
+// query string), $http_NAME "" (calls carry no metadata yet)), the rest
+// literal. An empty key makes nginx fall back to round robin.
+std::string EvaluateHashKey(const std::string& key, const std::string& uri);
+// "" if every variable of `key` is one EvaluateHashKey knows, else why not.
+std::string UnknownHashKeyVariable(const std::string& key);
+
 // The location a request for `path` ("/Saludo/saludar") takes, as nginx
 // chooses it within a server block: an exact match (=); else the longest
 // matching prefix if it is ^~; else the first matching regular expression in

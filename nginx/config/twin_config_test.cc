@@ -86,10 +86,10 @@ TEST(TwinConfigTest, BadInputIsNamedWithItsPlace) {
             "t.conf:2:26: invalid parameter \"wieght=2\" of an upstream "
             "server: expected weight=N, max_fails=N, fail_timeout=T, "
             "max_conns=N, backup or down");
-  EXPECT_EQ(FromText("http { upstream u { hash $x; server a:1 backup; } }")
+  EXPECT_EQ(FromText("http { upstream u { hash $uri; server a:1 backup; } }")
                 .status()
                 .message(),
-            "t.conf:1:30: balancing method does not support parameter "
+            "t.conf:1:32: balancing method does not support parameter "
             "\"backup\"");
   EXPECT_NE(
       FromText("http { server { location / { grpc_read_timeout fast; } } }")
@@ -208,6 +208,42 @@ TEST(TwinConfigTest, LocationsNginxRefusesAreRefusedWithTheirPlace) {
             "t.conf:3:14: nested locations are not modeled");
   EXPECT_EQ(Route("location !! /x { grpc_pass grpc://a; }", "/"),
             "t.conf:3:10: invalid location modifier \"!!\"");
+}
+
+TEST(TwinConfigTest, WhatNginxAcceptsOrRefusesInPassAndFailTimeout) {
+  // grpc_pass without a scheme runs in nginx: so in the twin.
+  EXPECT_EQ(Route("location / { grpc_pass a; }", "/Saludo/saludar"), "a");
+  EXPECT_EQ(Route("location / { grpc_pass GRPC://b; }", "/Saludo/saludar"),
+            "b");
+  // fail_timeout is whole seconds to nginx: 1500ms is refused.
+  auto fails = FromText(
+      "http { upstream u { server a:1 fail_timeout=1500ms; } server {\n"
+      "location / { grpc_pass grpc://u; } } }");
+  EXPECT_NE(std::string(fails.status().message())
+                .find("invalid parameter \"fail_timeout=1500ms\""),
+            std::string::npos)
+      << fails.status();
+  EXPECT_TRUE(FromText("http { upstream u { server a:1 fail_timeout=1m; } "
+                       "server { location / { grpc_pass grpc://u; } } }")
+                  .ok());
+}
+
+TEST(TwinConfigTest, HashKeysAreEvaluatedAsNginxDoes) {
+  EXPECT_EQ(EvaluateHashKey("$request_uri", "/Saludo/saludar"),
+            "/Saludo/saludar");
+  EXPECT_EQ(EvaluateHashKey("id-${uri}-$remote_addr", "/x"),
+            "id-/x-127.0.0.1");
+  EXPECT_EQ(EvaluateHashKey("$binary_remote_addr", "/x"),
+            std::string("\x7f\x00\x00\x01", 4));
+  EXPECT_EQ(EvaluateHashKey("$arg_a$http_x_call_id", "/x"), "");
+  EXPECT_EQ(UnknownHashKeyVariable("$remote_port"),
+            "the variable $remote_port in a hash key is not modeled");
+  EXPECT_EQ(std::string(FromText("http { upstream u { hash $remote_port; "
+                                 "server a:1; } }")
+                            .status()
+                            .message()),
+            "t.conf:1:26: the variable $remote_port in a hash key is not "
+            "modeled");
 }
 
 TEST(TwinConfigTest, NginxDurations) {
