@@ -122,6 +122,9 @@ struct NginxTwin::UpstreamState {
   PeerSet primary;
   PeerSet backup;
   runtime::Random random{0};
+  // hash ... consistent: the ketama points (hash, peer index in primary),
+  // sorted by hash, one per distinct hash.
+  std::vector<std::pair<uint32_t, size_t>> points;
   // Idle keepalive connections, oldest first: (peer, backend incarnation).
   std::deque<std::pair<Peer*, uint64_t>> idle;
 };
@@ -138,6 +141,11 @@ struct NginxTwin::Request {
   PeerSet* set;             // the primary list, or the backups after it
   std::vector<bool> tried;  // per peer of `set`
   int tries;
+  // hash state, kept across the request's retries as nginx keeps it.
+  uint64_t hash_value = 0;  // hash: the sum so far; consistent: the point
+  int hash_rehash = 0;
+  int hash_tries = 0;
+  bool hash_started = false;
   absl::Duration start;  // nginx node's monotonic clock
   // The attempt in progress.
   Peer* peer = nullptr;
@@ -179,6 +187,14 @@ absl::StatusOr<std::unique_ptr<NginxTwin>> NginxTwin::Create(
   return twin;
 }
 
+namespace {
+
+// The ketama points of hash ... consistent (defined below).
+std::vector<std::pair<uint32_t, size_t>> KetamaPoints(
+    const std::vector<NginxTwin::Peer>& peers);
+
+}  // namespace
+
 void NginxTwin::Reset() {
   in_flight_.clear();
   upstreams_.clear();
@@ -200,6 +216,9 @@ void NginxTwin::Reset() {
       set.total_weight += p.weight;
     }
     state->backup.is_backup = true;
+    if (up.method == nginx::BalanceMethod::kHash && up.hash_consistent) {
+      state->points = KetamaPoints(state->primary.peers);
+    }
     // rr:79, rr:148: one primary and no backups.
     state->primary.single =
         state->primary.peers.size() == 1 && state->backup.peers.empty();
@@ -435,28 +454,116 @@ NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
         break;
       }
     }
-  } else {
-    const std::string key = nginx::EvaluateHashKey(conf.hash_key, req.method);
-    // ngx_http_upstream_get_hash_peer: an empty key falls back to round
-    // robin.
-    if (key.empty()) return PickRoundRobin(req, set);
-    uint64_t hash = 0;
-    for (int rehash = 0; rehash < 20; ++rehash) {
-      uint32_t crc = 0xffffffffu;
-      if (rehash > 0) crc = Crc32Update(crc, absl::StrCat(rehash));
-      crc = Crc32Update(crc, key) ^ 0xffffffffu;
-      hash += (crc >> 16) & 0x7fff;
-      size_t i = peer_at(hash % set.total_weight);
-      if (usable(i)) {
-        chosen = i;
-        break;
-      }
+    return TakeDrawn(req, set, chosen, now);
+  }
+  const std::string key = nginx::EvaluateHashKey(conf.hash_key, req.method);
+  // nginx 1.22 (checked against it: //tests:nginx_differential_test): an
+  // empty key falls back to round robin, consistent or not.
+  if (key.empty()) return PickRoundRobin(req, set);
+  if (conf.hash_consistent) return PickConsistent(req, set, key, now);
+  if (req.hash_tries > 20) return PickRoundRobin(req, set);
+  // The sum and the rehash count carry over to the request's next try.
+  while (true) {
+    uint32_t crc = 0xffffffffu;
+    if (req.hash_rehash > 0) crc = Crc32Update(crc, absl::StrCat(req.hash_rehash));
+    crc = Crc32Update(crc, key) ^ 0xffffffffu;
+    req.hash_value += (crc >> 16) & 0x7fff;
+    ++req.hash_rehash;
+    const size_t i = peer_at(req.hash_value % set.total_weight);
+    if (usable(i)) {
+      chosen = i;
+      break;
     }
+    if (++req.hash_tries > 20) return PickRoundRobin(req, set);
   }
   return TakeDrawn(req, set, chosen, now);
 }
 
+NginxTwin::Peer* NginxTwin::PickConsistent(Request& req, PeerSet& set,
+                                           const std::string& key,
+                                           int64_t now) {
+  const auto& points = req.upstream->points;
+  if (points.empty()) return nullptr;
+  if (!req.hash_started) {
+    // The first point at or after crc32(key).
+    const uint32_t hash = Crc32Update(0xffffffffu, key) ^ 0xffffffffu;
+    req.hash_value = std::lower_bound(points.begin(), points.end(),
+                                      std::make_pair(hash, size_t{0})) -
+                     points.begin();
+    req.hash_started = true;
+  }
+  while (true) {
+    const std::string& server =
+        set.peers[points[req.hash_value % points.size()].second].conf->address;
+    // Among the peers of that server, smooth weighted round robin.
+    size_t best = set.peers.size();
+    int64_t total = 0;
+    for (size_t i = 0; i < set.peers.size(); ++i) {
+      Peer& p = set.peers[i];
+      if (p.conf->address != server || !Eligible(req, set, i) || p.Failed(now)) {
+        continue;
+      }
+      p.current_weight += p.effective_weight;
+      total += p.effective_weight;
+      if (p.effective_weight < p.weight) ++p.effective_weight;
+      if (best == set.peers.size() ||
+          p.current_weight > set.peers[best].current_weight) {
+        best = i;
+      }
+    }
+    if (best != set.peers.size()) {
+      set.peers[best].current_weight -= total;
+      Peer& p = set.peers[best];
+      if (now - p.checked > p.fail_timeout_s) p.checked = now;
+      req.tried[best] = true;
+      return &p;
+    }
+    ++req.hash_value;
+    // Every point tried: "no live upstreams" (no round robin fallback).
+    if (++req.hash_tries >= static_cast<int>(points.size())) return nullptr;
+  }
+}
+
 namespace {
+
+// nginx's ketama points: per peer, 160 per unit of weight, each the crc32 of
+// HOST \0 PORT and the previous point's 4 bytes (little-endian); sorted,
+// with repeated hashes dropped.
+std::vector<std::pair<uint32_t, size_t>> KetamaPoints(
+    const std::vector<NginxTwin::Peer>& peers) {
+  std::vector<std::pair<uint32_t, size_t>> points;
+  for (size_t i = 0; i < peers.size(); ++i) {
+    const std::string& server = peers[i].conf->address;
+    size_t colon = server.rfind(':');
+    const bool has_port =
+        colon != std::string::npos && colon + 1 < server.size() &&
+        server.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+    const std::string host = has_port ? server.substr(0, colon) : server;
+    const std::string port = has_port ? server.substr(colon + 1) : "";
+    uint32_t base = Crc32Update(0xffffffffu, host);
+    base = Crc32Update(base, absl::string_view("\0", 1));
+    base = Crc32Update(base, port);
+    uint32_t prev = 0;
+    for (int64_t j = 0; j < peers[i].weight * 160; ++j) {
+      const char bytes[4] = {static_cast<char>(prev & 0xff),
+                             static_cast<char>((prev >> 8) & 0xff),
+                             static_cast<char>((prev >> 16) & 0xff),
+                             static_cast<char>((prev >> 24) & 0xff)};
+      const uint32_t hash =
+          Crc32Update(base, absl::string_view(bytes, 4)) ^ 0xffffffffu;
+      points.emplace_back(hash, i);
+      prev = hash;
+    }
+  }
+  std::stable_sort(points.begin(), points.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  points.erase(std::unique(points.begin(), points.end(),
+                           [](const auto& a, const auto& b) {
+                             return a.first == b.first;
+                           }),
+               points.end());
+  return points;
+}
 
 size_t PeerAtWeight(const std::vector<NginxTwin::Peer>& peers, uint64_t w) {
   size_t i = 0;

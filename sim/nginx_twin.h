@@ -105,6 +105,9 @@ class NginxTwin {
   Peer* PickLeastConn(Request& req, PeerSet& set);
   Peer* PickRandom(Request& req, PeerSet& set);
   Peer* PickHash(Request& req, PeerSet& set);
+  // hash ... consistent: ketama points, walked from crc32(key).
+  Peer* PickConsistent(Request& req, PeerSet& set, const std::string& key,
+                       int64_t now);
   // Takes the drawn peer (or falls back to round robin if none was usable).
   Peer* TakeDrawn(Request& req, PeerSet& set, size_t chosen, int64_t now);
   void Release(Request& req, Peer* peer, bool failed);

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -132,7 +133,9 @@ Case Generate(uint64_t seed) {
     // argument gRPC never has (empty: nginx falls back to round robin).
     static const char* kKeys[] = {"$request_uri", "$binary_remote_addr",
                                   "$remote_addr", "k-$uri", "$arg_a"};
-    up += absl::StrCat("    hash ", kKeys[r.NextBelow(5)], ";\n");
+    const char* key = kKeys[r.NextBelow(5)];
+    up += absl::StrCat("    hash ", key, r.Bernoulli(0.5) ? " consistent" : "",
+                       ";\n");
   }
   if (method >= 95) up += "    ip_hash;\n";
   for (int i = 1; i <= c.servers; ++i) {
@@ -206,7 +209,10 @@ std::vector<Case> NamedCases(const stack::StackFiles& files) {
   // no query string) falls back to round robin; $binary_remote_addr is the
   // client's 4 bytes.
   for (const auto& [key, servers] :
-       {std::pair<std::string, int>{"$arg_a", 3}, {"$binary_remote_addr", 5}}) {
+       {std::pair<std::string, int>{"$arg_a", 3},
+        {"$binary_remote_addr", 4},
+        {"$remote_addr consistent", 4},
+        {"$request_uri consistent", 3}}) {
     Case c;
     c.name = absl::StrCat("hash ", key, " over ", servers, " servers");
     c.servers = servers;
@@ -372,7 +378,19 @@ class Harness {
   // Runs the case through the twin at the live run's times.
   absl::StatusOr<std::vector<CallOutcome>> RunTwin(const Case& c,
                                                    const Timeline& timeline) {
-    auto top = nginx::ParseConfigText(c.config, "case.conf", ".");
+    // The servers as real nginx knows them (the launcher maps 3001.. to
+    // the live ports): consistent hashing hashes these very strings.
+    std::vector<std::string> address(c.servers + 1);
+    std::string text = c.config;
+    for (int i = 1; i <= c.servers; ++i) {
+      address[i] = absl::StrCat("127.0.0.1:", live_->server_port(i));
+      for (const char* end : {";", " "}) {
+        text = absl::StrReplaceAll(
+            text, {{absl::StrCat("127.0.0.1:", 3000 + i, end),
+                    absl::StrCat(address[i], end)}});
+      }
+    }
+    auto top = nginx::ParseConfigText(text, "case.conf", ".");
     if (!top.ok()) return top.status();
     auto config = nginx::BuildTwinConfig(*top, "case.conf");
     if (!config.ok()) return config.status();
@@ -385,8 +403,8 @@ class Harness {
     std::vector<sim::NodeId> servers;
     for (int i = 1; i <= c.servers; ++i) {
       servers.push_back(world.AddServer(absl::StrCat("s", i), i));
-      backends[absl::StrCat("127.0.0.1:", 3000 + i)] = servers.back();
-      names[absl::StrCat("127.0.0.1:", 3000 + i)] = absl::StrCat("s", i);
+      backends[address[i]] = servers.back();
+      names[address[i]] = absl::StrCat("s", i);
     }
     auto nginx = world.AddNginxTwin("nginx", *config, backends, timeline.start);
     if (!nginx.ok()) return nginx.status();

@@ -307,11 +307,7 @@ class Builder {
           return Error(x.arg_locations[0], why);
         }
         up.hash_consistent = x.args.size() == 2;
-        if (up.hash_consistent) {
-          config_.unmodeled.push_back(absl::StrCat(
-              "hash ... consistent (", x.where.file, ":", x.where.line,
-              "): ketama points are not modeled; the twin uses plain hash"));
-        }
+
       } else {
         Unmodeled(x);
       }
