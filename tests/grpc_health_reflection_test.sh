@@ -12,19 +12,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 
-# start_server ID EXTRA_FLAGS...: starts a server on a free port; sets port.
-start_server() {
-  local id="$1"; shift
-  "$root/services/service$id" --id="$id" --port=0 --log_calls=false "$@" > "$tmp/s$id.out" 2>&1 &
-  pids+=($!)
-  port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/s$id.out" 2>/dev/null)
-    [ -n "$port" ] && return
-    sleep 0.05
-  done
-  fail "server $id did not start: $(cat "$tmp/s$id.out")"
-}
 
 start_server 1; p1=$port
 start_server 2 --drain=3s; p2=$port; s2_pid=${pids[-1]}

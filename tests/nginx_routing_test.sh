@@ -11,16 +11,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 
-start_server() {
-  "$root/services/service$1" --id="$1" --port=0 --log_calls=false > "$tmp/s$1.out" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/s$1.out" 2>/dev/null)
-    [ -n "$port" ] && return
-    sleep 0.05
-  done
-  fail "server $1 did not start"
-}
 start_server 1; p1=$port
 start_server 2; p2=$port
 

@@ -1,4 +1,4 @@
-# Shared by the `sim` tool's shell tests: sourced after `set -uo pipefail`.
+# Shared by the shell tests (sim tool, live stack): sourced after `set -uo pipefail`.
 # Sets root, sim, tmp (TEST_TMPDIR/$1) and fail; defines the helpers below.
 root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
 sim="$root/tools/sim_cli/sim"
@@ -37,4 +37,20 @@ explore_and_shrink() {
   out=$("$sim" shrink "$tmp/$name.textproto" --seed="$seed" --signature="$sig" \
         --out="$tmp/$name.shrunk.textproto" 2>&1); rc=$?
   [ $rc -eq 0 ] && grep -qF "keeping the failure: $sig" <<<"$out" || fail "$name shrink: rc=$rc $out"
+}
+
+# start_server ID [FLAGS...]: starts $root/services/serviceID on a free
+# loopback port, appends its pid to the array `pids` (the test stops them),
+# and sets `port`.
+start_server() {
+  local id="$1"; shift
+  "$root/services/service$id" --id="$id" --port=0 --log_calls=false "$@" > "$tmp/s$id.out" 2>&1 &
+  pids+=($!)
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/s$id.out" 2>/dev/null)
+    [ -n "$port" ] && return
+    sleep 0.05
+  done
+  fail "server $id did not start: $(cat "$tmp/s$id.out")"
 }
