@@ -40,7 +40,10 @@ ABSL_FLAG(bool, named_only, false, "run only the named cases");
 namespace saludo {
 namespace {
 
-constexpr int kMaxServers = 4;
+constexpr int kMaxServers = 5;
+// Where generated cases listen (3001..3005 are the servers'); the named
+// cases' own files listen on 3005 and use two servers.
+constexpr int kListenPort = 3099;
 const absl::Duration kSlowDelay = absl::Milliseconds(100);
 const absl::Duration kHang = absl::Seconds(30);
 
@@ -112,7 +115,8 @@ std::string CaseConfig(const std::string& up, const std::string& loc,
       "  client_body_temp_path tmp/client_body;\n  proxy_temp_path tmp/proxy;\n"
       "  fastcgi_temp_path tmp/fastcgi;\n  uwsgi_temp_path tmp/uwsgi;\n"
       "  scgi_temp_path tmp/scgi;\n",
-      up, "  server {\n  listen 127.0.0.1:3005 http2;\n  location / {\n", loc,
+      up, "  server {\n  listen 127.0.0.1:", kListenPort,
+      " http2;\n  location / {\n", loc,
       pages ? ErrorPages() : "  }\n", "  }\n}\n");
 }
 
@@ -210,7 +214,7 @@ std::vector<Case> NamedCases(const stack::StackFiles& files) {
   // client's 4 bytes.
   for (const auto& [key, servers] :
        {std::pair<std::string, int>{"$arg_a", 3},
-        {"$binary_remote_addr", 4},
+        {"$binary_remote_addr", 5},
         {"$remote_addr consistent", 4},
         {"$request_uri consistent", 3}}) {
     Case c;
@@ -317,7 +321,8 @@ class Harness {
     }
     absl::StatusOr<int> port = runtime::live::PickFreePort();
     if (!port.ok()) return port.status();
-    options.port_map[3005] = *port;
+    options.port_map[kListenPort] = *port;
+    if (c.servers < 5) options.port_map[3005] = *port;  // the named files
     auto nginx = nginx::NginxProcess::Start(options);
     if (!nginx.ok()) return nginx.status();
     const std::string target = absl::StrCat("127.0.0.1:", *port);
