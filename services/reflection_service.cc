@@ -70,6 +70,7 @@ const pb::FileDescriptor* FileAskedFor(const ServerReflectionRequest& request,
 std::string ReflectionService::Answer(const std::string& request_bytes) const {
   ServerReflectionRequest request;
   if (!request.ParseFromString(request_bytes)) return "";
+  runtime::MutexLock lock(&mu_);
   ServerReflectionResponse response;
   response.set_valid_host(request.host());
   *response.mutable_original_request() = request;

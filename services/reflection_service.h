@@ -14,6 +14,7 @@
 
 #include "runtime/rpc.h"
 #include "runtime/service_listing.h"
+#include "runtime/sync.h"
 
 namespace saludo::services {
 
@@ -33,11 +34,16 @@ class ReflectionService {
   void RegisterWith(runtime::HandlerRegistry& registry);
 
   // The serialized ServerReflectionResponse to one serialized request (the
-  // two versions share their bytes), or "" if it does not parse.
+  // two versions share their bytes), or "" if it does not parse. Safe from
+  // any thread.
   std::string Answer(const std::string& request_bytes) const;
 
  private:
   const runtime::ServiceListing* const services_;
+  // protobuf builds the generated pool's descriptors lazily, under a lock of
+  // its own that TSan cannot see (the system's protobuf is uninstrumented):
+  // lookups take this one too, so two streams never look up at once.
+  mutable runtime::Mutex mu_;
 };
 
 }  // namespace saludo::services

@@ -11,6 +11,8 @@ probe="$root/tools/grpc_probe/grpc_probe"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
 trap cleanup EXIT
+# A failure also shows what the servers printed (a sanitizer's report).
+fail() { echo "FAIL: $*"; for f in "$tmp"/s*.out; do echo "== $f"; tail -60 "$f"; done; exit 1; }
 
 
 start_server 1; p1=$port
