@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "client/summary.h"
 #include "scenario/report_charts.h"
 #include "scenario/svg_chart.h"
 
@@ -101,23 +102,20 @@ std::string Footer() {
          "inline SVG. docs/REPORTS.md explains them.</p></body></html>\n";
 }
 
-// Sorted latencies (seconds) of the run's calls; successful only if `ok`.
-std::vector<double> Latencies(const ScenarioRun& run, bool ok) {
-  std::vector<double> out;
+// Sorted latencies of the run's calls; successful only if `ok`.
+std::vector<absl::Duration> Latencies(const ScenarioRun& run, bool ok) {
+  std::vector<absl::Duration> out;
   for (const ScenarioCall& c : run.observed.calls) {
-    if (!ok || c.record.status.ok()) {
-      out.push_back(absl::ToDoubleSeconds(c.record.latency));
-    }
+    if (!ok || c.record.status.ok()) out.push_back(c.record.latency);
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-// Nearest-rank percentile, or -1 with no values.
-double Percentile(const std::vector<double>& sorted, double p) {
+// The summary's nearest-rank percentile in seconds, or -1 with no values.
+double Percentile(const std::vector<absl::Duration>& sorted, double p) {
   if (sorted.empty()) return -1;
-  const size_t rank = static_cast<size_t>(std::ceil(p / 100 * sorted.size()));
-  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+  return absl::ToDoubleSeconds(client::Percentile(sorted, p / 100));
 }
 
 struct Metric {
