@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +21,12 @@
 #include "absl/time/clock.h"
 
 namespace saludo::nginx {
+std::string NginxBinary(const NginxOptions& options) {
+  if (!options.nginx_binary.empty()) return options.nginx_binary;
+  if (const char* env = std::getenv("SALUDO_NGINX"); env && *env) return env;
+  return "/usr/sbin/nginx";
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -26,16 +34,12 @@ using runtime::live::ReadFileOrEmpty;
 
 constexpr char kUnprivilegedUser[] = "nobody";
 
-std::string NginxBinary(const NginxOptions& options) {
-  if (!options.nginx_binary.empty()) return options.nginx_binary;
-  if (const char* env = std::getenv("SALUDO_NGINX"); env && *env) return env;
-  return "/usr/sbin/nginx";
-}
-
 // Creates prefix/{conf,logs,tmp} with the rendered configuration, owned by
-// the user nginx will run as.
+// the user nginx will run as. `*handed_over` says whether it could be given
+// to that user (as root); if null, failing to is an error.
 absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
-                                       RenderedConfig* rendered) {
+                                       RenderedConfig* rendered,
+                                       bool* handed_over = nullptr) {
   absl::StatusOr<RenderedConfig> config =
       RenderConfig(options.config_path, options.port_map);
   if (!config.ok()) return config.status();
@@ -52,16 +56,19 @@ absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
     std::ofstream out(fs::path(prefix) / "conf" / "nginx.conf");
     out << rendered->text;
   }
+  if (handed_over != nullptr) *handed_over = false;
   if (geteuid() == 0) {
     if (passwd* pw = getpwnam(kUnprivilegedUser); pw != nullptr) {
+      bool all = chown(prefix.c_str(), pw->pw_uid, pw->pw_gid) == 0;
       for (const auto& entry : fs::recursive_directory_iterator(prefix)) {
-        if (chown(entry.path().c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-          return absl::InternalError("chown failed in " + prefix);
-        }
+        all = all && chown(entry.path().c_str(), pw->pw_uid, pw->pw_gid) == 0;
       }
-      if (chown(prefix.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-        return absl::InternalError("chown failed on " + prefix);
+      if (!all && handed_over == nullptr) {
+        fs::remove_all(prefix, ec);
+        return absl::InternalError("chown to " + std::string(kUnprivilegedUser) +
+                                   " failed in " + prefix);
       }
+      if (handed_over != nullptr) *handed_over = all;
     }
   }
   chmod(prefix.c_str(), 0755);
@@ -193,12 +200,69 @@ void Render(const std::vector<Directive>& block, int depth,
   }
 }
 
+// Log and pid files written as absolute paths (Debian's /var/log/nginx/...)
+// go into the prefix's logs/ under their own names: an unprivileged nginx
+// cannot write there, and they do not change what nginx does with a call.
+void RebaseLogPaths(std::vector<Directive>* block) {
+  for (Directive& d : *block) {
+    const bool log = d.name == "access_log" || d.name == "error_log" ||
+                     d.name == "pid";
+    if (log && !d.args.empty() && absl::StartsWith(d.args[0], "/") &&
+        d.args[0] != "/dev/null") {
+      d.args[0] = "logs/" + fs::path(d.args[0]).filename().string();
+    }
+    RebaseLogPaths(&d.block);
+  }
+}
+
+// Paths nginx otherwise takes from its build (/run/nginx.pid,
+// /var/lib/nginx/..., /var/log/nginx/access.log), which an unprivileged nginx
+// cannot write: pointed into the prefix unless the file sets them. Added
+// lines count as the http (or first) directive's.
+void AddPrefixPaths(std::vector<Directive>* top) {
+  auto has = [](const std::vector<Directive>& block, const std::string& name) {
+    return std::any_of(block.begin(), block.end(),
+                       [&](const Directive& d) { return d.name == name; });
+  };
+  auto add = [](std::vector<Directive>* block, const SourceLocation& where,
+                const std::string& name, const std::string& arg) {
+    Directive d;
+    d.name = name;
+    d.args = {arg};
+    d.arg_locations = {where};
+    d.where = where;
+    block->push_back(std::move(d));
+  };
+  if (top->empty()) return;
+  RebaseLogPaths(top);
+  // nginx runs unprivileged here, where `user` is ignored (with a warning);
+  // a root in a user namespace is told `user root` on the command line.
+  top->erase(std::remove_if(top->begin(), top->end(),
+                            [](const Directive& d) { return d.name == "user"; }),
+             top->end());
+  if (!has(*top, "pid")) add(top, top->front().where, "pid", "logs/nginx.pid");
+  for (Directive& http : *top) {
+    if (http.name != "http" || !http.has_block) continue;
+    if (!has(http.block, "access_log")) {
+      add(&http.block, http.where, "access_log", "logs/access.log");
+    }
+    for (const char* kind :
+         {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+      const std::string name = absl::StrCat(kind, "_temp_path");
+      if (!has(http.block, name)) {
+        add(&http.block, http.where, name, absl::StrCat("tmp/", kind));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<RenderedConfig> RenderConfig(
     const std::string& path, const std::map<int, int>& port_map) {
   absl::StatusOr<std::vector<Directive>> top = ParseConfigFile(path);
   if (!top.ok()) return top.status();
+  AddPrefixPaths(&*top);
   RenderedConfig rendered;
   rendered.text = absl::StrCat("# ", path, ", as rendered for this prefix\n");
   rendered.origin.push_back(SourceLocation{path, 1, 1});
@@ -237,11 +301,18 @@ std::string UserLocations(std::string message, const std::string& prefix,
 
 absl::Status ValidateConfig(const NginxOptions& options) {
   RenderedConfig rendered;
-  absl::StatusOr<std::string> prefix = MakePrefix(options, &rendered);
+  // Where the prefix cannot be handed over (root in a user namespace, as in
+  // a build sandbox), nginx -t runs as this process's user.
+  bool handed_over = false;
+  absl::StatusOr<std::string> prefix =
+      MakePrefix(options, &rendered, &handed_over);
   if (!prefix.ok()) return prefix.status();
-  std::vector<std::string> argv = NginxArgv(options, *prefix, "daemon off;");
+  std::vector<std::string> argv = NginxArgv(
+      options, *prefix,
+      geteuid() == 0 && !handed_over ? "daemon off; user root;"
+                                     : "daemon off;");
   argv.insert(argv.begin() + 1, "-t");
-  if (geteuid() == 0) {
+  if (handed_over) {
     // `nginx -t` as root would check as root; run it as nginx will run.
     argv.insert(argv.begin(),
                 {"/usr/sbin/runuser", "-u", kUnprivilegedUser, "--"});

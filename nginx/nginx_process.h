@@ -48,6 +48,10 @@ struct NginxOptions {
   bool keep_prefix = false;
 };
 
+// The nginx binary: options.nginx_binary, else $SALUDO_NGINX if set, else
+// /usr/sbin/nginx.
+std::string NginxBinary(const NginxOptions& options);
+
 class NginxProcess {
  public:
   // Renders the configuration into a new prefix, validates it with `nginx -t`

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "nginx/config/directives.h"
 
 namespace saludo::nginx {
 namespace {
@@ -348,9 +349,10 @@ class Builder {
              p.max_fails >= 0;
       } else if (absl::StartsWith(a, "fail_timeout=")) {
         // nginx reads fail_timeout in whole seconds: "ms" is refused.
-        const std::string text = value("fail_timeout=");
-        ok = text.find("ms") == std::string::npos &&
-             ParseNginxDuration(text, &p.fail_timeout);
+        int64_t ms = 0;
+        ok = ParseNginxTime(value("fail_timeout="), /*whole_seconds=*/true,
+                            &ms);
+        p.fail_timeout = absl::Milliseconds(ms);
       } else if (absl::StartsWith(a, "max_conns=")) {
         ok = absl::SimpleAtoi(value("max_conns="), &p.max_conns) &&
              p.max_conns >= 0;
@@ -599,46 +601,18 @@ class Builder {
 }  // namespace
 
 bool ParseNginxDuration(const std::string& text, absl::Duration* out) {
-  if (text.empty()) return false;
-  absl::Duration total = absl::ZeroDuration();
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = i;
-    while (j < text.size() &&
-           absl::ascii_isdigit(static_cast<unsigned char>(text[j])))
-      ++j;
-    if (j == i) return false;
-    int64_t n = 0;
-    if (!absl::SimpleAtoi(text.substr(i, j - i), &n)) return false;
-    size_t k = j;
-    while (k < text.size() &&
-           absl::ascii_isalpha(static_cast<unsigned char>(text[k])))
-      ++k;
-    const std::string unit = text.substr(j, k - j);
-    if (unit.empty() || unit == "s") {
-      total += absl::Seconds(n);
-    } else if (unit == "ms") {
-      total += absl::Milliseconds(n);
-    } else if (unit == "m") {
-      total += absl::Minutes(n);
-    } else if (unit == "h") {
-      total += absl::Hours(n);
-    } else if (unit == "d") {
-      total += absl::Hours(24 * n);
-    } else if (unit == "w") {
-      total += absl::Hours(24 * 7 * n);
-    } else {
-      return false;
-    }
-    if (unit.empty() && k != text.size()) return false;
-    i = k;
-  }
-  *out = total;
+  int64_t ms = 0;
+  if (!ParseNginxTime(text, /*whole_seconds=*/false, &ms)) return false;
+  *out = absl::Milliseconds(ms);
   return true;
 }
 
 absl::StatusOr<TwinConfig> BuildTwinConfig(const std::vector<Directive>& top,
                                            const std::string& path) {
+  // nginx's own rules first (an empty file gets the twin's plainer message).
+  if (!top.empty()) {
+    if (absl::Status valid = CheckDirectives(top); !valid.ok()) return valid;
+  }
   return Builder(path).Build(top);
 }
 

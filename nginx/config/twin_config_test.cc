@@ -1,5 +1,6 @@
 #include "nginx/config/twin_config.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -11,9 +12,19 @@ namespace {
 
 using ::saludo::runtime::testing::Runfile;
 
+// `text`, with the `events {}` nginx requires added when it has none.
 absl::StatusOr<TwinConfig> FromText(const std::string& text) {
   auto top = ParseConfigText(text, "t.conf", ".");
   if (!top.ok()) return top.status();
+  const bool has_events =
+      std::any_of(top->begin(), top->end(),
+                  [](const Directive& d) { return d.name == "events"; });
+  if (!has_events && !top->empty()) {
+    Directive events;
+    events.name = "events";
+    events.has_block = true;
+    top->insert(top->begin(), events);
+  }
   return BuildTwinConfig(*top, "t.conf");
 }
 
@@ -95,7 +106,7 @@ TEST(TwinConfigTest, BadInputIsNamedWithItsPlace) {
       FromText("http { server { location / { grpc_read_timeout fast; } } }")
           .status()
           .message()
-          .find("t.conf:1:30: \"grpc_read_timeout\" takes one time value"),
+          .find("t.conf:1:48: \"grpc_read_timeout\" directive invalid value"),
       std::string::npos);
   EXPECT_NE(
       FromText("http { server { location / { grpc_next_upstream errors; } } }")

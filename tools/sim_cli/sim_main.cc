@@ -6,6 +6,7 @@
 //   sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--chaos=FILE] ...
 //   sim merge OUT_JSON_FILES... [--junit=PATH]
 //   sim check FILE [--seed=N]
+//   (run, sweep, explore, check, shrink: [--nginx_check=auto|on|off])
 //   sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT]
 //   sim live FILE [--max_duration=D] [--html=PATH]       (real processes)
 //   sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH]
@@ -25,6 +26,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -41,6 +43,7 @@
 #include "runtime/check.h"
 #include "runtime/live/cli.h"
 #include "runtime/sync.h"
+#include "nginx/nginx_process.h"
 #include "scenario/live/live_target.h"
 #include "scenario/chaos.h"
 #include "scenario/explore.h"
@@ -102,6 +105,10 @@ ABSL_FLAG(absl::Duration, min_duration, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, timing_slack, absl::Milliseconds(50),
           "shrink: keep the failure even when faults land this late, as "
           "live (0: exact simulated timing), [0, 10s]");
+ABSL_FLAG(std::string, nginx_check, "auto",
+          "run, sweep, explore, check, shrink: check the nginx file with "
+          "`nginx -t` before modelling it: auto (when the nginx binary is "
+          "installed), on (required), off");
 ABSL_FLAG(absl::Duration, max_duration, absl::InfiniteDuration(),
           "run/live/compare: cut the scenario at this time");
 
@@ -123,7 +130,9 @@ constexpr char kUsage[] =
     "       sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT] "
     "[--min_duration=D] [--timing_slack=D]\n"
     "       sim live FILE [--max_duration=D] [--html=PATH]\n"
-    "       sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH]";
+    "       sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH]\n"
+    "run, sweep, explore, check and shrink first check the nginx file with "
+    "`nginx -t`: --nginx_check=auto|on|off";
 
 using runtime::live::UserPath;
 
@@ -644,6 +653,32 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
   return 0;
 }
 
+// nginx's own verdict on the file the twin is about to model (`nginx -t`,
+// its message naming the user's file:line), per --nginx_check. False (after
+// saying why) if the file must not be modelled.
+bool NginxAccepts(const std::string& nginx_path) {
+  const std::string mode = absl::GetFlag(FLAGS_nginx_check);
+  if (mode == "off" || nginx_path.empty()) return true;
+  nginx::NginxOptions options;
+  options.config_path = nginx_path;
+  const std::string binary = nginx::NginxBinary(options);
+  if (access(binary.c_str(), X_OK) != 0) {
+    if (mode == "auto") return true;
+    std::fprintf(stderr,
+                 "sim: --nginx_check=on but there is no nginx at %s "
+                 "($SALUDO_NGINX overrides the path)\n",
+                 binary.c_str());
+    return false;
+  }
+  if (absl::Status valid = nginx::ValidateConfig(options); !valid.ok()) {
+    std::fprintf(stderr, "sim: %s\n(the twin models only files nginx runs; "
+                 "--nginx_check=off skips this check)\n",
+                 std::string(valid.message()).c_str());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // Which command takes which flag: one table. A flag given to a command
@@ -656,19 +691,19 @@ const std::vector<CommandFlags>& CommandTable() {
   static const auto* table = new std::vector<CommandFlags>{
       {"run",
        {"seed", "json", "calls", "trace", "html", "write_scenario",
-        "max_duration"}},
+        "max_duration", "nginx_check"}},
       {"sweep",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
-        "out_json", "junit", "html", "max_duration"}},
+        "out_json", "junit", "html", "max_duration", "nginx_check"}},
       {"explore",
        {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
         "out_json", "junit", "html", "duration", "concurrency", "deadline",
-        "max_attempts", "chaos", "write_scenario"}},
+        "max_attempts", "chaos", "write_scenario", "nginx_check"}},
       {"merge", {"junit", "html"}},
-      {"check", {"seed", "max_duration"}},
+      {"check", {"seed", "max_duration", "nginx_check"}},
       {"shrink",
        {"seed", "out", "signature", "min_duration", "timing_slack",
-        "max_duration"}},
+        "max_duration", "nginx_check"}},
       {"live", {"max_duration", "html"}},
       {"compare", {"seed", "max_duration", "html"}},
   };
@@ -703,6 +738,11 @@ void CheckCommandFlags(const std::string& command) {
   if (max <= absl::ZeroDuration()) {
     runtime::live::UsageError("--max_duration must be positive");
   }
+  const std::string check = absl::GetFlag(FLAGS_nginx_check);
+  if (check != "auto" && check != "on" && check != "off") {
+    runtime::live::UsageError("--nginx_check takes auto, on or off, not '" +
+                              check + "'");
+  }
   if (!absl::GetFlag(FLAGS_write_scenario).empty() &&
       max != absl::InfiniteDuration()) {
     runtime::live::UsageError(
@@ -730,12 +770,20 @@ int main(int argc, char** argv) {
   // Before any thread: sweep, explore, live and compare take SIGINT/SIGTERM
   // themselves, stop cleanly and print what was done.
   runtime::live::BlockStopSignals();
-  if (command == "explore") return Explore(args[1]);
+  if (command == "explore") {
+    if (!NginxAccepts(UserPath(args[1]))) return 2;
+    return Explore(args[1]);
+  }
   absl::StatusOr<scenario::LoadedScenario> scenario =
       scenario::LoadScenario(UserPath(args[1]));
   if (!scenario.ok()) {
     std::fprintf(stderr, "sim: %s\n",
                  std::string(scenario.status().message()).c_str());
+    return 2;
+  }
+  // live and compare run nginx itself, which checks the file first.
+  if (command != "live" && command != "compare" &&
+      !NginxAccepts(scenario->nginx_path)) {
     return 2;
   }
   scenario::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_max_duration));
