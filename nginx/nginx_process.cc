@@ -34,14 +34,17 @@ using runtime::live::ReadFileOrEmpty;
 
 constexpr char kUnprivilegedUser[] = "nobody";
 
+enum class PrefixFor { kRunning, kChecking };
+
 // Creates prefix/{conf,logs,tmp} with the rendered configuration, owned by
-// the user nginx will run as. `*handed_over` says whether it could be given
-// to that user (as root); if null, failing to is an error.
+// the user nginx will run as. For running, failing to hand it to that user
+// (as root) is an error; for checking, `*handed_over` says whether it was,
+// and listen addresses become free loopback ports.
 absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
-                                       RenderedConfig* rendered,
+                                       PrefixFor use, RenderedConfig* rendered,
                                        bool* handed_over = nullptr) {
-  absl::StatusOr<RenderedConfig> config =
-      RenderConfig(options.config_path, options.port_map);
+  absl::StatusOr<RenderedConfig> config = RenderConfig(
+      options.config_path, options.port_map, use == PrefixFor::kChecking);
   if (!config.ok()) return config.status();
   *rendered = *std::move(config);
   absl::StatusOr<std::string> dir =
@@ -63,7 +66,7 @@ absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
       for (const auto& entry : fs::recursive_directory_iterator(prefix)) {
         all = all && chown(entry.path().c_str(), pw->pw_uid, pw->pw_gid) == 0;
       }
-      if (!all && handed_over == nullptr) {
+      if (!all && use == PrefixFor::kRunning) {
         fs::remove_all(prefix, ec);
         return absl::InternalError("chown to " + std::string(kUnprivilegedUser) +
                                    " failed in " + prefix);
@@ -256,13 +259,65 @@ void AddPrefixPaths(std::vector<Directive>* top) {
   }
 }
 
+// For `nginx -t`, which binds every listen socket: each distinct listen
+// address (and a server's default, *:80) becomes a free loopback port, so a
+// port in use or a privileged one does not fail the check, and servers that
+// shared a socket still share one.
+absl::Status ListenOnFreePorts(std::vector<Directive>* top) {
+  std::map<std::string, std::string> mapped;  // address as written -> new
+  auto map = [&](const std::string& address) -> absl::StatusOr<std::string> {
+    auto it = mapped.find(address);
+    if (it != mapped.end()) return it->second;
+    absl::StatusOr<int> port = runtime::live::PickFreePort();
+    if (!port.ok()) return port.status();
+    return mapped[address] = absl::StrCat("127.0.0.1:", *port);
+  };
+  for (Directive& http : *top) {
+    if (http.name != "http") continue;
+    for (Directive& server : http.block) {
+      if (server.name != "server") continue;
+      bool listens = false;
+      for (Directive& d : server.block) {
+        if (d.name != "listen" || d.args.empty() ||
+            absl::StartsWith(d.args[0], "unix:")) {
+          continue;
+        }
+        listens = true;
+        int port = 0;
+        const std::string& address = d.args[0];
+        if (!absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port) ||
+            port < 1 || port > 65535) {
+          continue;  // nginx's own message says what is wrong
+        }
+        absl::StatusOr<std::string> to = map(address);
+        if (!to.ok()) return to.status();
+        d.args[0] = *to;
+      }
+      if (listens) continue;
+      absl::StatusOr<std::string> to = map("*:80");
+      if (!to.ok()) return to.status();
+      Directive listen;
+      listen.name = "listen";
+      listen.args = {*to};
+      listen.arg_locations = {server.where};
+      listen.where = server.where;
+      server.block.insert(server.block.begin(), std::move(listen));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::StatusOr<RenderedConfig> RenderConfig(
-    const std::string& path, const std::map<int, int>& port_map) {
+absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
+                                            const std::map<int, int>& port_map,
+                                            bool listen_on_free_ports) {
   absl::StatusOr<std::vector<Directive>> top = ParseConfigFile(path);
   if (!top.ok()) return top.status();
   AddPrefixPaths(&*top);
+  if (listen_on_free_ports) {
+    if (absl::Status s = ListenOnFreePorts(&*top); !s.ok()) return s;
+  }
   RenderedConfig rendered;
   rendered.text = absl::StrCat("# ", path, ", as rendered for this prefix\n");
   rendered.origin.push_back(SourceLocation{path, 1, 1});
@@ -305,7 +360,7 @@ absl::Status ValidateConfig(const NginxOptions& options) {
   // a build sandbox), nginx -t runs as this process's user.
   bool handed_over = false;
   absl::StatusOr<std::string> prefix =
-      MakePrefix(options, &rendered, &handed_over);
+      MakePrefix(options, PrefixFor::kChecking, &rendered, &handed_over);
   if (!prefix.ok()) return prefix.status();
   std::vector<std::string> argv = NginxArgv(
       options, *prefix,
@@ -342,7 +397,8 @@ absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
   }
   if (absl::Status valid = ValidateConfig(options); !valid.ok()) return valid;
   RenderedConfig rendered;
-  absl::StatusOr<std::string> prefix = MakePrefix(options, &rendered);
+  absl::StatusOr<std::string> prefix =
+      MakePrefix(options, PrefixFor::kRunning, &rendered);
   if (!prefix.ok()) return prefix.status();
   if (absl::Status free = PortsFree(options, rendered.listen_ports);
       !free.ok()) {

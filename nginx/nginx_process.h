@@ -34,8 +34,11 @@ struct RenderedConfig {
   std::vector<SourceLocation> origin;  // origin[i]: line i + 1 of `text`
   std::vector<int> listen_ports;       // remapped, in order
 };
+// With `listen_on_free_ports` (for `nginx -t`, which binds them), every
+// distinct listen address is replaced by a free loopback port.
 absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
-                                            const std::map<int, int>& port_map);
+                                            const std::map<int, int>& port_map,
+                                            bool listen_on_free_ports = false);
 
 struct NginxOptions {
   std::string config_path;

@@ -202,7 +202,7 @@ class Parser {
         if (in_block) {
           return absl::InvalidArgumentError(absl::StrCat(
               FormatLocation(t->where),
-              ": unexpected end of file: expected \"}\" to close the block "
+              ": unexpected end of file, expecting \"}\" to close the block "
               "opened at ",
               FormatLocation(open)));
         }

@@ -40,7 +40,7 @@ TEST(ParserTest, ErrorsNameFileLineColumnAndExpectation) {
             "directive \"a\"");
   auto unclosed = ParseConfigText("http {\n  a;\n", "f.conf", ".");
   EXPECT_EQ(unclosed.status().message(),
-            "f.conf:3:1: unexpected end of file: expected \"}\" to close the "
+            "f.conf:3:1: unexpected end of file, expecting \"}\" to close the "
             "block opened at f.conf:1:6");
   auto stray = ParseConfigText("a;\n}\n", "f.conf", ".");
   EXPECT_EQ(stray.status().message(),

@@ -107,6 +107,7 @@ class Builder {
       for (GrpcRoute& route : server.routes) {
         if (!route.upstream.empty() &&
             !config_.upstreams.count(route.upstream)) {
+          if (absl::Status st = ImplicitAddress(route); !st.ok()) return st;
           Upstream implicit;
           implicit.name = route.upstream;
           implicit.implicit = true;
@@ -121,6 +122,31 @@ class Builder {
   }
 
  private:
+  // grpc_pass to no upstream block: nginx needs HOST:PORT and resolves HOST
+  // when it loads the file. The twin resolves no names: an IPv4 address or
+  // localhost.
+  static absl::Status ImplicitAddress(const GrpcRoute& route) {
+    const std::string& target = route.upstream;
+    const size_t colon = target.rfind(':');
+    if (colon == std::string::npos) {
+      return Error(route.pass_where,
+                   absl::StrCat("no port in upstream \"", target, "\""));
+    }
+    const std::string host = target.substr(0, colon);
+    bool ipv4 = !host.empty();
+    int dots = 0;
+    for (char c : host) {
+      dots += c == '.';
+      ipv4 = ipv4 && (absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+                      c == '.');
+    }
+    if ((ipv4 && dots == 3) || host == "localhost") return absl::OkStatus();
+    return Error(route.pass_where,
+                 absl::StrCat("host not found in upstream \"", host,
+                              "\" (the twin resolves no host names: write "
+                              "an address or an upstream block's name)"));
+  }
+
   void Unmodeled(const Directive& d) {
     if (!seen_unmodeled_.insert(d.name).second) return;
     config_.unmodeled.push_back(
@@ -429,6 +455,23 @@ class Builder {
       return Error(x.arg_locations[0],
                    "cannot read the port (1..65535) of \"" + addr + "\"");
     }
+    // nginx's listen parameters (those this nginx was built with).
+    static const char* const kFlags[] = {
+        "default_server", "default", "ssl", "http2", "proxy_protocol",
+        "deferred", "bind", "reuseport"};
+    static const char* const kValued[] = {
+        "backlog=", "rcvbuf=", "sndbuf=", "ipv6only=", "fastopen=",
+        "so_keepalive=", "accept_filter="};
+    for (size_t i = 1; i < x.args.size(); ++i) {
+      const std::string& a = x.args[i];
+      bool known = false;
+      for (const char* f : kFlags) known = known || a == f;
+      for (const char* v : kValued) known = known || absl::StartsWith(a, v);
+      if (!known) {
+        return Error(x.arg_locations[i],
+                     absl::StrCat("invalid parameter \"", a, "\""));
+      }
+    }
     server->listen_ports.push_back(port);
     return absl::OkStatus();
   }
@@ -535,6 +578,7 @@ class Builder {
         absl::StatusOr<std::string> target = GrpcPass(x);
         if (!target.ok()) return target.status();
         route.upstream = *target;
+        route.pass_where = x.where;
       } else {
         Unmodeled(x);
       }

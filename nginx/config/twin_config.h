@@ -84,6 +84,7 @@ struct GrpcRoute {
   std::string location;  // the location's path or regular expression
   std::shared_ptr<const LocationRegex> regex;  // regex locations only
   std::string upstream;  // name in TwinConfig::upstreams; "" answers itself
+  SourceLocation pass_where;  // its grpc_pass
   ErrorAnswer answer;    // when upstream is "": what nginx answers
   absl::Duration connect_timeout = absl::Seconds(60);
   absl::Duration send_timeout = absl::Seconds(60);
