@@ -252,8 +252,9 @@ void Network::SendCancel(uint64_t call_id) {
 
 uint64_t Network::StartAttempt(NodeId from, NodeId to,
                                const std::string& method, std::string request,
-                               bool reuse_connection,
+                               uint64_t reused_incarnation,
                                AttemptObserver observer) {
+  const bool reuse_connection = reused_incarnation != kNewConnection;
   const uint64_t id = ++next_call_id_;
   Call& call = calls_[id];
   call.kind = Kind::kAttempt;
@@ -263,6 +264,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   call.method = method;
   call.request_hash = HashBytes(request);
   call.observer = std::make_unique<AttemptObserver>(std::move(observer));
+  call.reused_incarnation = reused_incarnation;
   sim_->Record(MakeEvent(EventKind::kConnect, from, to, id,
                          reuse_connection ? 1 : 0, call.request_hash));
   auto connected = [this, id, from, request = std::move(request)] {
@@ -329,7 +331,11 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
   if (it == calls_.end()) return;
   Call& call = it->second;
   Node& server = node(call.server);
-  if (!server.up()) {
+  // A reused connection whose process is gone: the new one (or the kernel)
+  // answers with a reset.
+  const bool stale = call.reused_incarnation != kNewConnection &&
+                     call.reused_incarnation != server.incarnation();
+  if (!server.up() || stale) {
     if (ServerFinished(call)) return;  // a duplicate of a refused request
     // An attempt's connection was established: the peer crashed since.
     const bool established = call.kind == Kind::kAttempt;
@@ -614,6 +620,8 @@ void Network::Crash(NodeId id) {
   const uint64_t old_incarnation = n.incarnation_;
   n.up_ = false;
   n.paused_ = false;
+  n.ended_at_.resize(n.incarnation_ + 1, absl::InfiniteDuration());
+  n.ended_at_[n.incarnation_] = sim_->now();
   ++n.incarnation_;
   n.deferred_.clear();
   n.clock_.ResetProcess();

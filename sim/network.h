@@ -74,6 +74,10 @@ class Node {
   bool up() const { return up_; }
   bool paused() const { return paused_; }
   uint64_t incarnation() const { return incarnation_; }
+  // When incarnation `i` ended (its crash), or infinite if it has not.
+  absl::Duration ended_at(uint64_t i) const {
+    return i < ended_at_.size() ? ended_at_[i] : absl::InfiniteDuration();
+  }
 
   // Runs `work` on this node now; while paused it waits for Resume; when the
   // node is down it is dropped.
@@ -88,6 +92,7 @@ class Node {
   bool up_ = true;
   bool paused_ = false;
   uint64_t incarnation_ = 0;
+  std::vector<absl::Duration> ended_at_;  // by incarnation
   std::vector<std::function<void()>> deferred_;
 };
 
@@ -166,11 +171,15 @@ class Network {
     std::function<void(absl::Status, std::string)> replied;
     std::function<void()> reset;  // broken after the request was sent
   };
-  // Opens a connection from `from` to `to` (or reuses an established one:
-  // no handshake) and sends the request once connected. A lost SYN or
-  // SYN-ACK means no callback at all: the proxy's connect timer decides.
+  // Opens a connection from `from` to `to` and sends the request once
+  // connected; a lost SYN or SYN-ACK means no callback at all: the proxy's
+  // connect timer decides. With `reused_incarnation` (kNewConnection: none)
+  // it reuses a connection established with that incarnation of `to`: no
+  // handshake, and if that process is gone by the time the request arrives
+  // (crashed, or restarted as a new one), the connection resets.
+  static constexpr uint64_t kNewConnection = ~uint64_t{0};
   uint64_t StartAttempt(NodeId from, NodeId to, const std::string& method,
-                        std::string request, bool reuse_connection,
+                        std::string request, uint64_t reused_incarnation,
                         AttemptObserver observer);
   // The proxy gave up (a timeout): no more callbacks; a server that already
   // has the request sees a cancellation.
@@ -212,6 +221,7 @@ class Network {
     NodeId server;
     uint64_t client_incarnation;
     uint64_t server_incarnation = 0;  // set when the request arrives
+    uint64_t reused_incarnation = kNewConnection;  // attempts only
     ServerSide server_side = ServerSide::kTravelling;
     ClientSide client_side = ClientSide::kWaiting;
     runtime::TimerId deadline_timer = 0;

@@ -150,6 +150,7 @@ struct NginxTwin::Request {
   // The attempt in progress.
   Peer* peer = nullptr;
   uint64_t attempt = 0;
+  uint64_t connection_incarnation = 0;  // of the backend, for the cache
   bool sent = false;
   runtime::TimerId timer = 0;
   bool done = false;
@@ -657,12 +658,17 @@ void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
   req->log.upstream_addr.push_back(peer->conf->address);
   req->log.attempt_at.push_back(sim_->now());
   NodeClock& clock = network_->node(self_).clock();
-  const bool reuse = TakeIdleConnection(*req->upstream, peer);
+  const uint64_t reused = TakeIdleConnection(*req->upstream, peer);
+  // The backend process this attempt's connection is with (a new one is
+  // made with the process up now).
+  req->connection_incarnation = reused != Network::kNewConnection
+                                    ? reused
+                                    : network_->node(peer->node).incarnation();
   std::weak_ptr<Request> weak = req;
   req->attempt = network_->StartAttempt(self_, peer->node, req->method,
-                                        req->bytes, reuse, ObserverFor(weak));
+                                        req->bytes, reused, ObserverFor(weak));
   req->log.attempt_call.push_back(req->attempt);
-  if (!reuse) {
+  if (reused == Network::kNewConnection) {
     // up:1648-1650: the connect timer.
     req->timer = clock.RunAfter(req->route->connect_timeout, [this, weak] {
       if (std::shared_ptr<Request> req = weak.lock()) {
@@ -673,17 +679,30 @@ void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
   }
 }
 
-bool NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
-  // Section 6: a cached idle connection to this peer skips the handshake.
+uint64_t NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
+  // Section 6: a cached idle connection to this peer skips the handshake,
+  // newest first. One whose backend process ended is closed by that process
+  // (FIN/RST); nginx drops it when the close arrives, the link's minimum
+  // latency later (never across a partition). Until then nginx still takes
+  // it, and the request meets a reset after it was sent.
   auto& idle = upstream.idle;
-  for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
-    if (it->first != peer) continue;
-    const Node& backend = network_->node(peer->node);
-    const bool alive = backend.up() && backend.incarnation() == it->second;
-    idle.erase(std::next(it).base());
-    return alive;  // a dead one was closed when its peer died
+  const Node& backend = network_->node(peer->node);
+  const absl::Duration close_delay =
+      network_->Link(peer->node, self_).latency.Lower();
+  for (auto it = idle.rbegin(); it != idle.rend();) {
+    if (it->first != peer) {
+      ++it;
+      continue;
+    }
+    const uint64_t incarnation = it->second;
+    it = std::make_reverse_iterator(idle.erase(std::next(it).base()));
+    const bool alive = backend.up() && backend.incarnation() == incarnation;
+    const bool close_seen =
+        !network_->Blocked(peer->node, self_) &&
+        sim_->now() >= backend.ended_at(incarnation) + close_delay;
+    if (alive || !close_seen) return incarnation;
   }
-  return false;
+  return Network::kNewConnection;
 }
 
 Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
@@ -720,7 +739,7 @@ Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
     // A clean end of stream: the connection goes back to the cache.
     if (req->upstream->conf->keepalive > 0) {
       auto& idle = req->upstream->idle;
-      idle.emplace_back(peer, network_->node(peer->node).incarnation());
+      idle.emplace_back(peer, req->connection_incarnation);
       while (static_cast<int>(idle.size()) > req->upstream->conf->keepalive) {
         idle.pop_front();
       }

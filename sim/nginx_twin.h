@@ -90,9 +90,10 @@ class NginxTwin {
             nginx::TwinConfig config);
   void Handle(const runtime::ServerCall& call, std::string request,
               runtime::Responder respond);
-  // Takes the newest idle connection to `peer` from the cache; true if it
-  // is still alive (a dead one is dropped: it closed when its peer died).
-  bool TakeIdleConnection(UpstreamState& upstream, Peer* peer);
+  // Takes the newest idle connection to `peer` that nginx still believes
+  // open from the cache: the backend incarnation it was made with, or
+  // Network::kNewConnection if there is none.
+  uint64_t TakeIdleConnection(UpstreamState& upstream, Peer* peer);
   // What an attempt of `weak` reports to: connected, refused/reset, replied.
   Network::AttemptObserver ObserverFor(std::weak_ptr<Request> weak);
   void Attempt(const std::shared_ptr<Request>& req);

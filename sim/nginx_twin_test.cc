@@ -201,6 +201,53 @@ TEST_F(TwinTest, RefusedIsRetriedCountedAndSkipped) {
   EXPECT_EQ(retried, 2);
 }
 
+// Section 6: a killed backend closes each cached connection, and nginx
+// drops one only when that close arrives. A call in between goes out on the
+// dead connection and fails after it was sent (502, not retried); after the
+// close arrived, nginx connects anew, is refused, and retries.
+TEST_F(TwinTest, ACachedConnectionDiesWhenNginxSeesItsClose) {
+  Build(ConfigFromText(
+      Conf({"127.0.0.1:3001 max_fails=0", "127.0.0.1:3002 max_fails=0"}, "",
+           "  keepalive 8;\n")));
+  LinkModel slow_back;  // server1 -> nginx: the close takes 10 ms
+  slow_back.latency = Distribution::Fixed(absl::Milliseconds(10));
+  world_->network().SetLink(servers_[0], nginx_, slow_back);
+  EXPECT_EQ(Order(Serial(2, absl::Milliseconds(1))), "AB");  // both cached
+  const absl::Duration crash = world_->sim().now() + absl::Milliseconds(5);
+  world_->CrashAt(servers_[0], crash);
+  std::vector<CallRecord> racing = Serial(1, crash + absl::Milliseconds(1));
+  EXPECT_EQ(Order(racing), "x");
+  EXPECT_EQ(racing[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Log().back().substr(0, 47),
+            "502 upstream=127.0.0.1:3001 upstream_status=502");
+  // The close has arrived: a new connection, refused, retried on server2.
+  std::vector<CallRecord> after = Serial(2, crash + absl::Milliseconds(30));
+  EXPECT_EQ(Order(after), "BB");
+  EXPECT_NE(Log()[4].find("upstream=127.0.0.1:3001, 127.0.0.1:3002 "
+                          "upstream_status=502, 200"),
+            std::string::npos)
+      << Log()[4];
+}
+
+// A cached connection outlives a restart only in nginx's cache: the new
+// process resets it.
+TEST_F(TwinTest, ACachedConnectionToARestartedBackendResets) {
+  Build(ConfigFromText(
+      Conf({"127.0.0.1:3001 max_fails=0", "127.0.0.1:3002 max_fails=0"}, "",
+           "  keepalive 8;\n")));
+  LinkModel slow_back;  // server1 -> nginx: the close takes 300 ms
+  slow_back.latency = Distribution::Fixed(absl::Milliseconds(300));
+  world_->network().SetLink(servers_[0], nginx_, slow_back);
+  EXPECT_EQ(Order(Serial(2, absl::Milliseconds(1))), "AB");
+  const absl::Duration crash = world_->sim().now() + absl::Milliseconds(5);
+  world_->CrashAt(servers_[0], crash);
+  world_->RestartAt(servers_[0], crash + absl::Milliseconds(1));
+  std::vector<CallRecord> r = Serial(1, crash + absl::Milliseconds(2));
+  EXPECT_EQ(Order(r), "x");
+  EXPECT_EQ(Log().back().substr(0, 47),
+            "502 upstream=127.0.0.1:3001 upstream_status=502");
+}
+
 TEST_F(TwinTest, SeedConfDoesNotRetryRefused) {
   auto config = nginx::LoadTwinConfig(Runfile("nginx/seed.conf"));
   Build(*config);

@@ -47,7 +47,9 @@ constexpr int kListenPort = 3099;
 const absl::Duration kSlowDelay = absl::Milliseconds(100);
 const absl::Duration kHang = absl::Seconds(30);
 
-enum class Behaviour { kOk, kRefuse, kHang, kCrash, kError, kSlow };
+// kKilled: the process is killed and the call follows at once, without
+// waiting for nginx to see its cached connections close (kRefuse waits).
+enum class Behaviour { kOk, kRefuse, kHang, kCrash, kError, kSlow, kKilled };
 
 const char* Name(Behaviour b) {
   switch (b) {
@@ -63,6 +65,8 @@ const char* Name(Behaviour b) {
       return "error";
     case Behaviour::kSlow:
       return "slow";
+    case Behaviour::kKilled:
+      return "killed";
   }
   return "?";
 }
@@ -232,6 +236,25 @@ std::vector<Case> NamedCases(const stack::StackFiles& files) {
     }
     named.push_back(c);
   }
+  // A backend killed with a call right behind: nginx may still hold its
+  // cached connections (issue 18's keepalive row).
+  for (const char* keepalive : {"    keepalive 8;\n", ""}) {
+    Case c;
+    c.name = absl::StrCat("killed with a call at once, ",
+                          *keepalive ? "keepalive 8" : "no keepalive");
+    c.servers = 2;
+    c.config = CaseConfig(
+        absl::StrCat("  upstream u {\n", keepalive,
+                     "    server 127.0.0.1:3001 max_fails=0;\n"
+                     "    server 127.0.0.1:3002 max_fails=0;\n  }\n"),
+        "   grpc_pass grpc://u;\n   grpc_read_timeout 1s;\n", false);
+    for (int i = 0; i < 4; ++i) c.plan.push_back({Behaviour::kOk, Behaviour::kOk});
+    c.plan.push_back({Behaviour::kKilled, Behaviour::kOk});
+    for (int i = 0; i < 3; ++i) {
+      c.plan.push_back({Behaviour::kKilled, Behaviour::kOk});
+    }
+    named.push_back(c);
+  }
   return named;
 }
 
@@ -337,15 +360,16 @@ class Harness {
         if (b == current[s]) continue;
         const int id = s + 1;
         if (current[s] == Behaviour::kRefuse ||
+            current[s] == Behaviour::kKilled ||
             current[s] == Behaviour::kCrash) {
           // Fresh state (the simulator restarts the node too).
           if (absl::Status st = live_->RestartServer(id); !st.ok()) return st;
         }
         current[s] = b;
-        if (b == Behaviour::kRefuse) {
+        if (b == Behaviour::kRefuse || b == Behaviour::kKilled) {
           live_->KillServer(id);
           // Let nginx see its cached connections close.
-          absl::SleepFor(absl::Milliseconds(20));
+          if (b == Behaviour::kRefuse) absl::SleepFor(absl::Milliseconds(20));
           continue;
         }
         const control::Faults faults = FaultsFor(b);
@@ -421,11 +445,12 @@ class Harness {
         const Behaviour b = c.plan[call][s];
         if (b == current[s]) continue;
         if (current[s] == Behaviour::kRefuse ||
+            current[s] == Behaviour::kKilled ||
             current[s] == Behaviour::kCrash) {
           world.RestartAt(servers[s], at);
         }
         current[s] = b;
-        if (b == Behaviour::kRefuse) {
+        if (b == Behaviour::kRefuse || b == Behaviour::kKilled) {
           world.CrashAt(servers[s], at);
           continue;
         }

@@ -258,17 +258,34 @@ absl::StatusOr<std::string> WaitForLine(const std::string& path,
   }
 }
 
+namespace {
+
+// This process's pid namespace ("pid:[4026531836]"): a pid means nothing
+// outside its namespace (a build sandbox has its own).
+std::string PidNamespace() {
+  std::error_code ec;
+  const std::filesystem::path ns =
+      std::filesystem::read_symlink("/proc/self/ns/pid", ec);
+  return ec ? "?" : ns.string();
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> MakeOwnedTempDir(const std::string& prefix) {
   std::error_code ec;
+  const std::string our_namespace = PidNamespace();
   for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec)) {
     const std::string name = entry.path().filename().string();
     if (!absl::StartsWith(name, prefix)) continue;
+    // "PID NAMESPACE"; a directory of another namespace is left alone.
+    const std::vector<std::string> owner_line = absl::StrSplit(
+        absl::StripAsciiWhitespace(
+            ReadFileOrEmpty((entry.path() / "owner.pid").string())),
+        ' ');
     int owner = 0;
-    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFileOrEmpty(
-                              (entry.path() / "owner.pid").string())),
-                          &owner) ||
-        owner <= 0) {
-      continue;  // not one of ours, or still being made
+    if (owner_line.size() != 2 || owner_line[1] != our_namespace ||
+        !absl::SimpleAtoi(owner_line[0], &owner) || owner <= 0) {
+      continue;  // not one of ours, still being made, or not ours to judge
     }
     if (kill(owner, 0) != 0 && errno == ESRCH) {
       std::error_code ignored;
@@ -280,7 +297,8 @@ absl::StatusOr<std::string> MakeOwnedTempDir(const std::string& prefix) {
     return absl::InternalError(
         absl::StrCat("mkdtemp ", tmpl, ": ", std::strerror(errno)));
   }
-  std::ofstream(tmpl + "/owner.pid") << getpid() << "\n";
+  std::ofstream(tmpl + "/owner.pid") << getpid() << " " << our_namespace
+                                     << "\n";
   return tmpl;
 }
 

@@ -92,8 +92,11 @@ absl::StatusOr<std::string> WaitForLine(const std::string& path,
 bool ListensOn(pid_t pid, int port);
 
 // A new directory /tmp/<prefix>XXXXXX owned by this process (it holds an
-// "owner.pid" file). First removes every /tmp/<prefix>* directory whose owner
-// is dead: what a launcher killed with SIGKILL could not clean up itself.
+// "owner.pid" file: "PID PID_NAMESPACE"). First removes every /tmp/<prefix>*
+// directory whose owner, in this pid namespace, is dead: what a launcher
+// killed with SIGKILL could not clean up itself. Directories made in another
+// pid namespace (a build sandbox's) are left alone: their pids mean nothing
+// here.
 absl::StatusOr<std::string> MakeOwnedTempDir(const std::string& prefix);
 
 // The whole content of a file ("" if missing).
