@@ -87,7 +87,7 @@ absl::Status LoadHeader(const Validator& v, LoadedScenario* out) {
 // The nginx file the balancer runs, and that its upstreams name only
 // backends of the scenario.
 absl::Status LoadNginx(const Validator& v, const std::set<std::string>& addrs,
-                       LoadedScenario* out) {
+                       const NginxCheck& check, LoadedScenario* out) {
   const Topology& t = out->proto.topology();
   const FieldPath at = {{"topology", -1}, {"nginx_config", -1}};
   if (t.nginx_config().empty()) {
@@ -98,6 +98,11 @@ absl::Status LoadNginx(const Validator& v, const std::set<std::string>& addrs,
   out->nginx_path = t.nginx_config()[0] == '/'
                         ? t.nginx_config()
                         : DirectoryOf(out->path) + "/" + t.nginx_config();
+  if (check) {
+    if (absl::Status st = check(out->nginx_path); !st.ok()) {
+      return v.Error(at, std::string(st.message()));
+    }
+  }
   absl::StatusOr<nginx::TwinConfig> nginx =
       nginx::LoadTwinConfig(out->nginx_path);
   if (!nginx.ok()) return v.Error(at, std::string(nginx.status().message()));
@@ -115,8 +120,8 @@ absl::Status LoadNginx(const Validator& v, const std::set<std::string>& addrs,
   return absl::OkStatus();
 }
 
-absl::Status LoadBackends(const Validator& v, std::set<std::string>* nodes,
-                          LoadedScenario* out) {
+absl::Status LoadBackends(const Validator& v, const NginxCheck& check,
+                          std::set<std::string>* nodes, LoadedScenario* out) {
   const Topology& t = out->proto.topology();
   if (t.backends().empty()) {
     return v.Error({{"topology", -1}}, "expected at least one backend");
@@ -146,7 +151,7 @@ absl::Status LoadBackends(const Validator& v, std::set<std::string>* nodes,
       return st;
     out->backends.push_back(backend);
   }
-  return LoadNginx(v, addresses, out);
+  return LoadNginx(v, addresses, check, out);
 }
 
 // The kind of load (closed or open loop) and its rate.
@@ -330,11 +335,12 @@ bool ParseScenarioDuration(const std::string& text, absl::Duration* out) {
          *out != absl::InfiniteDuration();
 }
 
-absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
+absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path,
+                                            const NginxCheck& check) {
   absl::StatusOr<std::string> text =
       runtime::ReadInputFile(path, "scenario file");
   if (!text.ok()) return text.status();
-  return LoadScenarioText(*text, path);
+  return LoadScenarioText(*text, path, check);
 }
 
 absl::Status ParseTextProto(const std::string& text, const std::string& path,
@@ -353,7 +359,8 @@ absl::Status ParseTextProto(const std::string& text, const std::string& path,
 }
 
 absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
-                                                const std::string& path) {
+                                                const std::string& path,
+                                                const NginxCheck& check) {
   LoadedScenario out;
   out.path = path;
   TextFormat::ParseInfoTree tree;
@@ -364,7 +371,7 @@ absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
   const Validator v(path, &tree);
   std::set<std::string> nodes = {kNginxNode};
   absl::Status st = LoadHeader(v, &out);
-  if (st.ok()) st = LoadBackends(v, &nodes, &out);
+  if (st.ok()) st = LoadBackends(v, check, &nodes, &out);
   if (st.ok()) st = LoadClients(v, &nodes, &out);
   if (st.ok()) st = LoadNetwork(v, nodes, &out);
   if (st.ok()) st = CheckCallBudget(v, &out);

@@ -9,6 +9,7 @@
 #ifndef SALUDO_SCENARIO_LOADER_H_
 #define SALUDO_SCENARIO_LOADER_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,11 +19,17 @@
 
 namespace saludo::scenario {
 
-absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path);
+// A check of the nginx file before the twin reads it (the `sim` tool runs
+// `nginx -t`): its error is reported at topology.nginx_config.
+using NginxCheck = std::function<absl::Status(const std::string& nginx_path)>;
+
+absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path,
+                                            const NginxCheck& check = nullptr);
 // `text` named `path` in errors; relative paths resolve against `path`'s
 // directory.
-absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& text,
-                                                const std::string& path);
+absl::StatusOr<LoadedScenario> LoadScenarioText(
+    const std::string& text, const std::string& path,
+    const NginxCheck& check = nullptr);
 
 // Parses protobuf text format into `out`; INVALID_ARGUMENT with
 // path:line:column and what was wrong. `tree` (optional) gets each field's

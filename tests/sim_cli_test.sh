@@ -29,6 +29,26 @@ out=$("$sim" run "$tmp/sim/scenarios/bad.textproto" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "bad.textproto:2:1: duration: expected a duration" <<<"$out" \
   || fail "malformed scenario: rc=$rc $out"
 
+# nginx -t runs first and speaks with the user's file:line; the twin's own
+# check says the same where nginx is not asked.
+sed 's/fail_timeout=10s/fail_timeout=1500ms/' "$tmp/nginx/nginx.conf" > "$tmp/nginx/ms.conf"
+sed 's|nginx_config: ".*"|nginx_config: "../../nginx/ms.conf"|' \
+  "$tmp/sim/scenarios/steady_round_robin.textproto" > "$tmp/sim/scenarios/ms.textproto"
+out=$("$sim" check "$tmp/sim/scenarios/ms.textproto" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "nginx -t rejected" <<<"$out" \
+  && grep -q 'invalid parameter "fail_timeout=1500ms" in .*nginx/ms.conf:39' <<<"$out" \
+  || fail "nginx -t first: rc=$rc $out"
+out=$("$sim" check "$tmp/sim/scenarios/ms.textproto" --nginx_check=off 2>&1); rc=$?
+[ $rc -eq 2 ] && ! grep -q "nginx -t" <<<"$out" \
+  && grep -q 'ms.conf:39:.*invalid parameter "fail_timeout=1500ms"' <<<"$out" \
+  || fail "--nginx_check=off: rc=$rc $out"
+out=$(SALUDO_NGINX=/nonexistent "$sim" check "$scenarios/steady_round_robin.textproto" --nginx_check=on 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "no nginx at /nonexistent" <<<"$out" || fail "--nginx_check=on: rc=$rc $out"
+out=$(SALUDO_NGINX=/nonexistent "$sim" check "$scenarios/steady_round_robin.textproto" 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "--nginx_check=auto without nginx: rc=$rc $out"
+out=$("$sim" check "$scenarios/steady_round_robin.textproto" --nginx_check=maybe 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--nginx_check takes auto, on or off" <<<"$out" || fail "--nginx_check=maybe: rc=$rc $out"
+
 out=$("$sim" run "$scenarios/steady_round_robin.textproto" --json="$tmp/r.json" --trace="$tmp/t.json" 2>&1); rc=$?
 [ $rc -eq 0 ] && grep -q "HOLDS  balanced share" <<<"$out" || fail "run: rc=$rc $out"
 grep -q '"ok": true' "$tmp/r.json" || fail "json report"

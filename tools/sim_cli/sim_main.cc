@@ -654,29 +654,26 @@ int ShrinkCommand(const scenario::LoadedScenario& original, uint64_t seed) {
 }
 
 // nginx's own verdict on the file the twin is about to model (`nginx -t`,
-// its message naming the user's file:line), per --nginx_check. False (after
-// saying why) if the file must not be modelled.
-bool NginxAccepts(const std::string& nginx_path) {
+// its message naming the user's file:line), per --nginx_check.
+absl::Status NginxAccepts(const std::string& nginx_path) {
   const std::string mode = absl::GetFlag(FLAGS_nginx_check);
-  if (mode == "off" || nginx_path.empty()) return true;
+  if (mode == "off" || nginx_path.empty()) return absl::OkStatus();
   nginx::NginxOptions options;
   options.config_path = nginx_path;
   const std::string binary = nginx::NginxBinary(options);
   if (access(binary.c_str(), X_OK) != 0) {
-    if (mode == "auto") return true;
-    std::fprintf(stderr,
-                 "sim: --nginx_check=on but there is no nginx at %s "
-                 "($SALUDO_NGINX overrides the path)\n",
-                 binary.c_str());
-    return false;
+    if (mode == "auto") return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--nginx_check=on but there is no nginx at ", binary,
+        " ($SALUDO_NGINX overrides the path)"));
   }
   if (absl::Status valid = nginx::ValidateConfig(options); !valid.ok()) {
-    std::fprintf(stderr, "sim: %s\n(the twin models only files nginx runs; "
-                 "--nginx_check=off skips this check)\n",
-                 std::string(valid.message()).c_str());
-    return false;
+    return absl::InvalidArgumentError(
+        absl::StrCat(valid.message(),
+                     "\n(the twin models only files nginx runs; "
+                     "--nginx_check=off skips this check)"));
   }
-  return true;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -771,19 +768,19 @@ int main(int argc, char** argv) {
   // themselves, stop cleanly and print what was done.
   runtime::live::BlockStopSignals();
   if (command == "explore") {
-    if (!NginxAccepts(UserPath(args[1]))) return 2;
+    if (absl::Status st = NginxAccepts(UserPath(args[1])); !st.ok()) {
+      std::fprintf(stderr, "sim: %s\n", std::string(st.message()).c_str());
+      return 2;
+    }
     return Explore(args[1]);
   }
-  absl::StatusOr<scenario::LoadedScenario> scenario =
-      scenario::LoadScenario(UserPath(args[1]));
+  // live and compare start nginx, which checks the file first.
+  const bool runs_nginx = command == "live" || command == "compare";
+  absl::StatusOr<scenario::LoadedScenario> scenario = scenario::LoadScenario(
+      UserPath(args[1]), runs_nginx ? nullptr : NginxAccepts);
   if (!scenario.ok()) {
     std::fprintf(stderr, "sim: %s\n",
                  std::string(scenario.status().message()).c_str());
-    return 2;
-  }
-  // live and compare run nginx itself, which checks the file first.
-  if (command != "live" && command != "compare" &&
-      !NginxAccepts(scenario->nginx_path)) {
     return 2;
   }
   scenario::TruncateScenario(&*scenario, absl::GetFlag(FLAGS_max_duration));
