@@ -44,28 +44,6 @@ absl::string_view AttemptOutcomeName(AttemptOutcome outcome) {
   return "?";
 }
 
-absl::Status GrpcStatusForHttp(int http_status) {
-  const std::string message =
-      absl::StrCat("Received http2 header with status: ", http_status);
-  switch (http_status) {
-    case 400:
-      return absl::InternalError(message);
-    case 401:
-      return absl::UnauthenticatedError(message);
-    case 403:
-      return absl::PermissionDeniedError(message);
-    case 404:
-      return absl::UnimplementedError(message);
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return absl::UnavailableError(message);
-    default:
-      return absl::UnknownError(message);
-  }
-}
-
 std::string TwinLogEntry::Format() const {
   std::vector<std::string> statuses;
   for (int s : upstream_status) {
@@ -245,10 +223,10 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   req->route = nginx::RouteFor(config_, call.method);
   if (req->route == nullptr || req->route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files).
-    const int status =
-        req->route == nullptr ? 404 : req->route->answer.http_status;
-    Log(req, status);
-    req->respond(GrpcStatusForHttp(status), "");
+    const nginx::ErrorAnswer answer = nginx::NginxAnswer(
+        req->route, req->route == nullptr ? 404 : req->route->answer.http_status);
+    Log(req, answer.http_status);
+    req->respond(nginx::ClientStatusFor(answer), "");
     return;
   }
   // client_max_body_size: a larger body (the gRPC frame: 5 bytes and the
@@ -781,20 +759,9 @@ void NginxTwin::OnFailure(const std::shared_ptr<Request>& req,
 void NginxTwin::Finish(const std::shared_ptr<Request>& req, int http_status) {
   SALUDO_CHECK(!req->done && req->peer == nullptr);  // answered once, released
   req->done = true;
-  auto page = req->route->error_pages.find(http_status);
-  if (page != req->route->error_pages.end() && page->second.grpc_status >= 0) {
-    Log(req, page->second.http_status);
-    req->respond(
-        absl::Status(static_cast<absl::StatusCode>(page->second.grpc_status),
-                     page->second.grpc_message),
-        "");
-    return;
-  }
-  const int sent_status = page != req->route->error_pages.end()
-                              ? page->second.http_status
-                              : http_status;
-  Log(req, sent_status);
-  req->respond(GrpcStatusForHttp(sent_status), "");
+  const nginx::ErrorAnswer answer = nginx::NginxAnswer(req->route, http_status);
+  Log(req, answer.http_status);
+  req->respond(nginx::ClientStatusFor(answer), "");
 }
 
 void NginxTwin::Log(const std::shared_ptr<Request>& req, int status) {

@@ -57,10 +57,6 @@ struct TwinLogEntry {
   std::string Format() const;
 };
 
-// The status a gRPC client (C++ 1.51) reports for an HTTP status nginx sent
-// without grpc-status (grpc's http-grpc-status-mapping).
-absl::Status GrpcStatusForHttp(int http_status);
-
 class NginxTwin {
  public:
   // Serves every call that reaches node `self`. `backends` maps each upstream

@@ -236,6 +236,27 @@ std::vector<Case> NamedCases(const stack::StackFiles& files) {
     }
     named.push_back(c);
   }
+  // nginx's own 504 through error_page to a named location that returns
+  // 504: with `add_header ... always` the client sees UNKNOWN (a header and
+  // nginx's page), without it gRPC's mapping of 504 (issue 18's table).
+  for (const char* always : {" always", ""}) {
+    Case c;
+    c.name = absl::StrCat("error_page 504 to a named 504", always);
+    c.servers = 2;
+    c.config = CaseConfig(
+        "  upstream u {\n    server 127.0.0.1:3001;\n"
+        "    server 127.0.0.1:3002;\n  }\n",
+        "   grpc_pass grpc://u;\n   grpc_read_timeout 300ms;\n"
+        "   grpc_next_upstream off;\n   error_page 504 = @d;\n",
+        false);
+    c.config.insert(c.config.rfind("  }\n}\n"),
+                    absl::StrCat("  location @d { add_header grpc-status 4",
+                                 always, "; return 504; }\n"));
+    for (int i = 0; i < 4; ++i) {
+      c.plan.push_back({Behaviour::kHang, Behaviour::kOk});
+    }
+    named.push_back(c);
+  }
   // A backend killed with a call right behind: nginx may still hold its
   // cached connections (issue 18's keepalive row).
   for (const char* keepalive : {"    keepalive 8;\n", ""}) {

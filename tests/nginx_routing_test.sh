@@ -2,8 +2,8 @@
 # The twin chooses locations as real nginx 1.22 does: for each case, real
 # nginx (two upstreams: a -> server 1, b -> server 2) answers one call of
 # /Saludo/saludar, and the twin's choice for the same file (route_of) must
-# name the same upstream, or the same answer nginx gave itself; a file
-# nginx -t refuses, the twin refuses too. Every process is stopped however
+# name the same upstream, or the same status and message the client saw
+# when nginx answered itself; a file nginx -t refuses, the twin refuses too. Every process is stopped however
 # the test ends.
 set -uo pipefail
 source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/sim_lib.sh" nginx_routing
@@ -54,7 +54,7 @@ CONF
     case "$out" in
       *"te saluda el servidor 1"*) real="upstream a" ;;
       *"te saluda el servidor 2"*) real="upstream b" ;;
-      *"status: "[0-9]*) real="answer $(sed -n 's/.*status: \([0-9]*\).*/\1/p' <<<"$out" | head -1)" ;;
+      "[1] "*) real="answer $(sed -n 's/^\[1\] \(.*\) ([0-9.]*ms)$/\1/p' <<<"$out" | head -1)" ;;
       *) real="?? $out" ;;
     esac
   fi
@@ -76,6 +76,19 @@ check no_location     'location /Other/ { grpc_pass grpc://a; } location = / { g
 check duplicate       'location / { grpc_pass grpc://a; } location / { grpc_pass grpc://b; }'
 check bad_regex       'location ~ ^/(Saludo { grpc_pass grpc://a; } location / { grpc_pass grpc://b; }'
 check no_scheme       'location / { grpc_pass a; }'
+# What a gRPC client sees of nginx's own answers: error_page to a named
+# location, add_header with and without always, a body or none.
+pass_x='location /x { grpc_pass grpc://a; }'
+check page_always     "$pass_x location / { error_page 404 = @d; } location @d { add_header grpc-status 4 always; return 504; }"
+check page_not_always "$pass_x location / { error_page 404 = @d; } location @d { add_header grpc-status 4; return 504; }"
+check page_204        "$pass_x location / { error_page 404 = @d; } location @d { add_header grpc-status 14; add_header grpc-message m; return 204; }"
+check page_override   "$pass_x location / { error_page 404 =503 @d; } location @d { add_header grpc-status 14 always; return 204; }"
+check page_no_equals  "$pass_x location / { error_page 404 @d; } location @d { add_header grpc-status 3 always; return 204; }"
+check header_on_page  "$pass_x location / { add_header grpc-status 9 always; return 403; }"
+check header_no_body  "$pass_x location / { add_header grpc-status 9; return 200; }"
+check text_body       "$pass_x location / { add_header grpc-status 9; return 200 hola; }"
+check return_204      "$pass_x location / { return 204; }"
+check return_page     "$pass_x location / { return 404; error_page 404 = @d; } location @d { add_header grpc-status 6 always; return 204; }"
 check fail_timeout_ms 'location / { grpc_pass grpc://a; }' 'fail_timeout=1500ms'
 check fail_timeout_s  'location / { grpc_pass grpc://a; }' 'max_fails=2 fail_timeout=2s'
 check exact_and_prefix 'location = /Saludo/saludar { grpc_pass grpc://a; } location /Saludo/saludar { grpc_pass grpc://b; }'

@@ -1,7 +1,8 @@
 // route_of CONFIG PATH: which location of an nginx configuration the twin
-// sends a request for PATH to: "upstream NAME", "answer HTTP_STATUS", or
-// "answer 404" when no location matches; exit 2 (with nginx-style
-// file:line) if the twin refuses the file. For //tests:nginx_routing_test.
+// sends a request for PATH to: "upstream NAME", or what a gRPC client sees
+// when nginx answers itself ("answer CODE: message", as //client prints
+// it); exit 2 (with nginx-style file:line) if the twin refuses the file.
+// For //tests:nginx_routing_test.
 #include <cstdio>
 
 #include "nginx/config/twin_config.h"
@@ -18,12 +19,17 @@ int main(int argc, char** argv) {
   }
   const saludo::nginx::GrpcRoute* route =
       saludo::nginx::RouteFor(*config, argv[2]);
-  if (route == nullptr) {
-    std::printf("answer 404\n");
-  } else if (!route->upstream.empty()) {
+  if (route != nullptr && !route->upstream.empty()) {
     std::printf("upstream %s\n", route->upstream.c_str());
-  } else {
-    std::printf("answer %d\n", route->answer.http_status);
+    return 0;
   }
+  // What a gRPC client sees of nginx's own answer, as the client prints it.
+  const absl::Status seen = saludo::nginx::ClientStatusFor(
+      saludo::nginx::NginxAnswer(route, route == nullptr
+                                            ? 404
+                                            : route->answer.http_status));
+  std::printf("answer %s: %s\n",
+              absl::StatusCodeToString(seen.code()).c_str(),
+              std::string(seen.message()).c_str());
   return 0;
 }

@@ -29,9 +29,15 @@ struct Inherited {
   uint32_t next_upstream = kNextError | kNextTimeout;
   int next_upstream_tries = 0;
   absl::Duration next_upstream_timeout = absl::ZeroDuration();
-  // error_page: status -> target ("@name" or a uri); and an override code.
+  // error_page: status -> target ("@name" or a uri); and the override: -1
+  // none, 0 a bare "=" (the target's status), else "=CODE".
   std::map<int, std::pair<std::string, int>> error_pages;
   bool error_pages_set_here = false;
+  // add_header grpc-status / grpc-message; a level's first add_header
+  // replaces every inherited one.
+  AddedHeader grpc_status;
+  AddedHeader grpc_message;
+  bool headers_set_here = false;
 };
 
 // nginx's sizes: bytes, or with k/K, m/M, g/G; at most 1g here.
@@ -62,6 +68,15 @@ bool ParseNginxSize(const std::string& text, int64_t* out) {
   }
   *out = n * unit;
   return true;
+}
+
+// nginx's ngx_atoi: digits only (no sign, no spaces).
+bool AllDigitsNumber(const std::string& text, int* out) {
+  if (text.empty() || text.size() > 9) return false;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return absl::SimpleAtoi(text, out);
 }
 
 class Builder {
@@ -219,7 +234,33 @@ class Builder {
       if (absl::Status st = ErrorPage(d, s); !st.ok()) return st;
       return true;
     }
+    if (d.name == "add_header") {
+      if (absl::Status st = AddHeader(d, s); !st.ok()) return st;
+      return true;
+    }
     return false;
+  }
+
+  // add_header NAME VALUE [always]: the gRPC headers are kept.
+  static absl::Status AddHeader(const Directive& d, Inherited* s) {
+    if (d.args.size() == 3 && d.args[2] != "always") {
+      return Error(d.arg_locations[2],
+                   absl::StrCat("invalid parameter \"", d.args[2], "\""));
+    }
+    if (!s->headers_set_here) {
+      s->grpc_status = AddedHeader();
+      s->grpc_message = AddedHeader();
+      s->headers_set_here = true;
+    }
+    const std::string name = absl::AsciiStrToLower(d.args[0]);
+    AddedHeader* header = name == "grpc-status"    ? &s->grpc_status
+                          : name == "grpc-message" ? &s->grpc_message
+                                                   : nullptr;
+    if (header == nullptr) return absl::OkStatus();
+    header->set = true;
+    header->value = d.args[1];
+    header->always = d.args.size() == 3;
+    return absl::OkStatus();
   }
 
   // grpc_next_upstream: the failures nginx may retry (a mask).
@@ -271,11 +312,12 @@ class Builder {
       s->error_pages_set_here = true;
     }
     std::string target = d.args.back();
-    int override_code = 0;
+    int override_code = -1;
     size_t codes_end = d.args.size() - 1;
     if (codes_end > 0 && absl::StartsWith(d.args[codes_end - 1], "=")) {
       absl::string_view code = d.args[codes_end - 1];
       code.remove_prefix(1);
+      override_code = 0;
       if (!code.empty() && !absl::SimpleAtoi(code, &override_code)) {
         return Error(d.arg_locations[codes_end - 1],
                      "invalid response code in error_page: expected 100..599");
@@ -543,29 +585,48 @@ class Builder {
 
   // What a location without grpc_pass answers: `return CODE [TEXT]`, else
   // nginx's static handler (no file for a gRPC path: 404).
-  absl::Status ReadReturn(const Directive& x, ErrorAnswer* answer) {
+  // `return CODE [TEXT]`: the status, and a body if there is text or the
+  // code has nginx's error page. False in `*pages_apply` with text: nginx
+  // sends it as it is, error_page aside.
+  absl::Status ReadReturn(const Directive& x, ErrorAnswer* answer,
+                          bool* pages_apply) {
     int code = 0;
-    if (x.args.empty() || x.args.size() > 2 ||
-        !absl::SimpleAtoi(x.args[0], &code) || code < 0 || code > 999) {
-      return Error(x.where, "return takes CODE [TEXT] (a URL is not modeled)");
+    const std::string& first = x.args.at(0);  // the table checked 1..2
+    const bool url = x.args.size() == 1 &&
+                     (absl::StartsWith(first, "http://") ||
+                      absl::StartsWith(first, "https://") ||
+                      absl::StartsWith(first, "$scheme"));
+    if (url) {
+      code = 302;  // `return URL`: a temporary redirect
+    } else if (!AllDigitsNumber(first, &code) || code > 999) {
+      return Error(x.where,
+                   absl::StrCat("invalid return code \"", first, "\""));
     }
     answer->http_status = code;
+    // `return CODE URL` for a redirect: nginx's page, as without text.
+    const bool text = x.args.size() == 2 && (code < 301 || code > 308);
+    answer->body = text ? !x.args[1].empty() : HasErrorPageBody(code);
+    *pages_apply = !text;
     return absl::OkStatus();
   }
 
-  // Every location becomes a route: with grpc_pass, its settings and error
-  // pages; without, what nginx answers itself.
+  // Every location becomes a route: with grpc_pass, its settings; without,
+  // what nginx answers itself. Both with the gRPC headers it adds and its
+  // error pages.
   absl::Status Location(
       const Directive& loc, const Inherited& settings,
       const std::map<std::string, const Directive*>& named_locations,
       std::set<std::pair<bool, std::string>>* seen, ServerBlock* server) {
     Inherited local = settings;
     local.error_pages_set_here = false;
+    local.headers_set_here = false;
     GrpcRoute route;
     if (absl::Status st = ReadLocationMatch(loc, seen, &route); !st.ok()) {
       return st;
     }
-    route.answer.http_status = 404;
+    route.answer.http_status = 404;  // nginx's static handler: no such file
+    route.answer.body = true;
+    bool pages_apply = true;
     for (const Directive& x : loc.block) {
       absl::StatusOr<bool> handled = Setting(x, &local);
       if (!handled.ok()) return handled.status();
@@ -573,7 +634,10 @@ class Builder {
       if (x.name == "location") {
         return Error(x.where, "nested locations are not modeled");
       } else if (x.name == "return") {
-        if (absl::Status st = ReadReturn(x, &route.answer); !st.ok()) return st;
+        if (absl::Status st = ReadReturn(x, &route.answer, &pages_apply);
+            !st.ok()) {
+          return st;
+        }
       } else if (x.name == "grpc_pass") {
         absl::StatusOr<std::string> target = GrpcPass(x);
         if (!target.ok()) return target.status();
@@ -583,10 +647,8 @@ class Builder {
         Unmodeled(x);
       }
     }
-    if (route.upstream.empty()) {
-      server->routes.push_back(std::move(route));
-      return absl::OkStatus();
-    }
+    route.answer.grpc_status = local.grpc_status;
+    route.answer.grpc_message = local.grpc_message;
     route.connect_timeout = local.connect_timeout;
     route.send_timeout = local.send_timeout;
     route.read_timeout = local.read_timeout;
@@ -594,46 +656,71 @@ class Builder {
     route.next_upstream_tries = local.next_upstream_tries;
     route.next_upstream_timeout = local.next_upstream_timeout;
     route.client_max_body_size = local.client_max_body_size;
-    for (const auto& [code, target] : local.error_pages) {
-      ErrorAnswer answer;
-      answer.http_status = target.second != 0 ? target.second : code;
-      auto named = named_locations.find(target.first);
-      if (named != named_locations.end()) {
-        if (absl::Status st = ReadErrorLocation(*named->second, &answer);
-            !st.ok()) {
-          return st;
-        }
-      } else {
-        config_.unmodeled.push_back(
-            absl::StrCat("error_page target ", target.first,
-                         " (only named locations are modeled)"));
+    if (pages_apply) {
+      if (absl::Status st =
+              ErrorPages(local, settings, named_locations, &route);
+          !st.ok()) {
+        return st;
       }
-      route.error_pages[code] = answer;
     }
     server->routes.push_back(std::move(route));
     return absl::OkStatus();
   }
 
-  // A named location that answers itself: `add_header grpc-status N`,
-  // `add_header grpc-message "..."`, `return CODE`.
-  absl::Status ReadErrorLocation(const Directive& loc, ErrorAnswer* answer) {
+  // What each error_page in force answers: a named location's answer (its
+  // `return`, its headers or the server's), with the status nginx sends:
+  // "=CODE" that code, a bare "=" the named location's, else the original.
+  absl::Status ErrorPages(
+      const Inherited& local, const Inherited& server_level,
+      const std::map<std::string, const Directive*>& named_locations,
+      GrpcRoute* route) {
+    for (const auto& [code, target] : local.error_pages) {
+      const int override_code = target.second;
+      ErrorAnswer answer;
+      answer.http_status = override_code > 0 ? override_code : code;
+      answer.body = HasErrorPageBody(answer.http_status);
+      auto named = named_locations.find(target.first);
+      if (named != named_locations.end()) {
+        if (absl::Status st =
+                ReadErrorLocation(*named->second, server_level, &answer);
+            !st.ok()) {
+          return st;
+        }
+        if (override_code > 0) answer.http_status = override_code;
+        if (override_code < 0) answer.http_status = code;
+      } else {
+        config_.unmodeled.push_back(
+            absl::StrCat("error_page target ", target.first,
+                         " (only named locations are modeled)"));
+      }
+      route->error_pages[code] = answer;
+    }
+    return absl::OkStatus();
+  }
+
+  // A named location that answers itself: its `return CODE [TEXT]` (else
+  // nginx's 404) and the gRPC headers it adds (else the server's).
+  absl::Status ReadErrorLocation(const Directive& loc, Inherited settings,
+                                 ErrorAnswer* answer) {
+    settings.headers_set_here = false;
+    answer->http_status = 404;
+    answer->body = true;
     for (const Directive& x : loc.block) {
-      if (x.name == "add_header" && x.args.size() >= 2) {
-        const std::string header = absl::AsciiStrToLower(x.args[0]);
-        if (header == "grpc-status" &&
-            (!absl::SimpleAtoi(x.args[1], &answer->grpc_status) ||
-             answer->grpc_status < 0 || answer->grpc_status > 16)) {
-          return Error(x.arg_locations[1],
-                       "grpc-status must be a gRPC status code, 0..16");
+      bool pages_apply = true;
+      if (x.name == "add_header") {
+        if (absl::Status st = AddHeader(x, &settings); !st.ok()) return st;
+      } else if (x.name == "return") {
+        if (absl::Status st = ReadReturn(x, answer, &pages_apply); !st.ok()) {
+          return st;
         }
-        if (header == "grpc-message") answer->grpc_message = x.args[1];
-      } else if (x.name == "return" && !x.args.empty()) {
-        if (!absl::SimpleAtoi(x.args[0], &answer->http_status) ||
-            answer->http_status < 100 || answer->http_status > 599) {
-          return Error(x.arg_locations[0], "return takes a code, 100..599");
-        }
+      } else if (x.name == "grpc_pass") {
+        config_.unmodeled.push_back(absl::StrCat(
+            "error_page to a named location that proxies (",
+            FormatLocation(x.where), ")"));
       }
     }
+    answer->grpc_status = settings.grpc_status;
+    answer->grpc_message = settings.grpc_message;
     return absl::OkStatus();
   }
 
@@ -770,6 +857,74 @@ const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path) {
     if (prefix != nullptr) return prefix;
   }
   return nullptr;
+}
+
+bool AddedHeader::SentWith(int http_status) const {
+  static constexpr int kStatuses[] = {200, 201, 204, 206, 301,
+                                      302, 303, 304, 307, 308};
+  if (!set) return false;
+  if (always) return true;
+  return std::find(std::begin(kStatuses), std::end(kStatuses), http_status) !=
+         std::end(kStatuses);
+}
+
+ErrorAnswer NginxAnswer(const GrpcRoute* route, int http_status) {
+  ErrorAnswer own;
+  own.http_status = http_status;
+  own.body = HasErrorPageBody(http_status);
+  if (route == nullptr) return own;
+  auto page = route->error_pages.find(http_status);
+  if (page != route->error_pages.end()) return page->second;
+  // A location that answers itself sends its own answer (return's text).
+  if (route->upstream.empty() && http_status == route->answer.http_status) {
+    return route->answer;
+  }
+  own.grpc_status = route->answer.grpc_status;
+  own.grpc_message = route->answer.grpc_message;
+  return own;
+}
+
+bool HasErrorPageBody(int http_status) {
+  return http_status >= 300 && http_status != 304;
+}
+
+absl::Status ClientStatusFor(const ErrorAnswer& answer) {
+  const int http = answer.http_status;
+  if (answer.grpc_status.SentWith(http)) {
+    if (answer.body) return absl::UnknownError("Stream removed");
+    int code = 0;
+    if (!absl::SimpleAtoi(answer.grpc_status.value, &code) || code < 0 ||
+        code > 16) {
+      code = static_cast<int>(absl::StatusCode::kUnknown);
+    }
+    return absl::Status(
+        static_cast<absl::StatusCode>(code),
+        answer.grpc_message.SentWith(http) ? answer.grpc_message.value : "");
+  }
+  const std::string message =
+      absl::StrCat("Received http2 header with status: ", http);
+  switch (http) {
+    case 200:
+      if (answer.body) return absl::UnknownError("Stream removed");
+      return absl::InternalError(
+          "nginx answered 200 with neither a message nor grpc-status (the "
+          "gRPC 1.51 C++ client aborts on this answer)");
+    case 400:
+      return absl::InternalError(message);
+    case 401:
+      return absl::UnauthenticatedError(message);
+    case 403:
+      return absl::PermissionDeniedError(message);
+    case 404:
+      return absl::UnimplementedError(message);
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return absl::UnavailableError(message);
+    default:
+      return absl::UnknownError(message);
+  }
 }
 
 }  // namespace saludo::nginx

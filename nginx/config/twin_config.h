@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "nginx/config/location_regex.h"
@@ -59,12 +60,46 @@ struct Upstream {
   SourceLocation where;
 };
 
-// What the client gets when nginx itself answers with an HTTP status.
-struct ErrorAnswer {
-  int http_status = 0;   // the status nginx sends (e.g. 204 via error_page)
-  int grpc_status = -1;  // from `add_header grpc-status N`; -1: none
-  std::string grpc_message;
+// A header of `add_header NAME VALUE [always]`: without `always` nginx adds
+// it only to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 answers.
+struct AddedHeader {
+  bool set = false;
+  std::string value;
+  bool always = false;
+  // Whether nginx sends it with an answer of `http_status`.
+  bool SentWith(int http_status) const;
 };
+
+// What nginx answers itself (`return`, its static 404, its own 502/504, an
+// error_page): the status, whether a body follows (nginx's error page or
+// return's text), and the gRPC headers the location adds.
+struct ErrorAnswer {
+  int http_status = 0;  // the status nginx sends (e.g. 204 via error_page)
+  bool body = false;
+  AddedHeader grpc_status;  // its value is a code, 0..16
+  AddedHeader grpc_message;
+};
+
+// What a gRPC client (C++ 1.51, measured against nginx 1.22) reports for
+// `answer`: with a grpc-status header and no body, that status and the
+// grpc-message; with the header and a body, UNKNOWN "Stream removed";
+// without the header, gRPC's mapping of the HTTP status ("Received http2
+// header with status: N": 400 INTERNAL, 401 UNAUTHENTICATED, 403
+// PERMISSION_DENIED, 404 UNIMPLEMENTED, 429/502/503/504 UNAVAILABLE, else
+// UNKNOWN), except a 200 without it (a body: UNKNOWN "Stream removed"; none:
+// the 1.51 client aborts, reported here as INTERNAL saying so).
+absl::Status ClientStatusFor(const ErrorAnswer& answer);
+
+struct GrpcRoute;
+// What nginx sends when it answers a request for `route` itself with
+// `http_status` (its `return`, its static 404, its own 502/504; null route:
+// no location matched): the error_page's answer for that status if one is
+// set, else that status with nginx's page and the location's gRPC headers.
+ErrorAnswer NginxAnswer(const GrpcRoute* route, int http_status);
+
+// Whether nginx sends its own error page as a body with `http_status` when
+// nothing else says what to send (3xx but 304, 4xx and 5xx).
+bool HasErrorPageBody(int http_status);
 
 // How a location matches a request's path: nginx's modifiers.
 enum class LocationMatch : uint8_t {
