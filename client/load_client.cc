@@ -26,7 +26,71 @@ Workload SaludoWorkload(const std::string& nombre) {
   return w;
 }
 
+std::string MetadataValue(const MetadataSpec& spec, int64_t index) {
+  switch (spec.kind) {
+    case MetadataSpec::Kind::kFixed:
+      return spec.values.at(0);
+    case MetadataSpec::Kind::kPerCall:
+      return absl::StrCat(spec.values.empty() ? "" : spec.values[0], index);
+    case MetadataSpec::Kind::kOneOf: {
+      // splitmix64 of the index, keyed by the name (FNV-1a).
+      uint64_t key = 1469598103934665603ull;
+      for (unsigned char c : spec.name) key = (key ^ c) * 1099511628211ull;
+      uint64_t z = static_cast<uint64_t>(index) + key + 0x9e3779b97f4a7c15ull;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      z ^= z >> 31;
+      return spec.values.at(z % spec.values.size());
+    }
+  }
+  return "";
+}
+
+namespace {
+
+// gRPC's rules for a header a caller may attach.
+absl::Status ValidateMetadata(const std::vector<MetadataSpec>& metadata) {
+  if (metadata.size() > 16) {
+    return absl::InvalidArgumentError("at most 16 metadata headers");
+  }
+  for (const MetadataSpec& m : metadata) {
+    bool name_ok = !m.name.empty() && m.name.rfind("grpc-", 0) != 0;
+    for (char c : m.name) {
+      name_ok = name_ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                            c == '-' || c == '_' || c == '.');
+    }
+    if (!name_ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metadata name \"", m.name, "\": expected lowercase letters, "
+          "digits, - _ . and not grpc-"));
+    }
+    const size_t want = m.kind == MetadataSpec::Kind::kFixed ? 1 : 0;
+    if ((want == 1 && m.values.size() != 1) ||
+        (m.kind == MetadataSpec::Kind::kOneOf &&
+         (m.values.empty() || m.values.size() > 64))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metadata \"", m.name, "\": a fixed value, or 1..64 to choose from"));
+    }
+    for (const std::string& v : m.values) {
+      for (char c : v) {
+        if (c < 0x20 || c > 0x7e) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "metadata \"", m.name, "\": values are printable ASCII"));
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateLoadOptions(const LoadOptions& options) {
+  if (absl::Status s = ValidateMetadata(options.metadata); !s.ok()) return s;
+  if (!options.method.empty() && options.method[0] != '/') {
+    return absl::InvalidArgumentError(
+        "method must be a path such as /Saludo/saludar");
+  }
   if (options.workload != nullptr &&
       (options.workload->method.empty() || !options.workload->request ||
        !options.workload->read_reply)) {
@@ -164,9 +228,14 @@ void LoadClient::StartNextCall() {
   }
   runtime::CallOptions call_options;
   call_options.timeout = options_.deadline;
+  for (const MetadataSpec& m : options_.metadata) {
+    call_options.metadata.emplace_back(m.name, MetadataValue(m, index));
+  }
+  const std::string& method =
+      options_.method.empty() ? workload_->method : options_.method;
   const absl::Duration started = clock_->Monotonic();
   const absl::Time started_wall = clock_->Now();
-  channel_->Call(workload_->method, workload_->request(index), call_options,
+  channel_->Call(method, workload_->request(index), call_options,
                  [this, index, started, started_wall](absl::Status status,
                                                       std::string reply) {
                    CallRecord record;

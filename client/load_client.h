@@ -37,6 +37,19 @@ struct Workload {
 // saludar with `nombre`, the seed's call.
 Workload SaludoWorkload(const std::string& nombre);
 
+// A metadata header every call carries: one fixed value, one of `values`
+// chosen per call, or `values[0]` (a prefix) followed by the call's index.
+// A chosen value depends only on the call's index and the header's name, so
+// the same call carries the same value in every run, live or simulated.
+struct MetadataSpec {
+  enum class Kind { kFixed, kOneOf, kPerCall };
+  std::string name;  // lowercase, e.g. "x-call-id"
+  Kind kind = Kind::kFixed;
+  std::vector<std::string> values;
+};
+// What call `index` carries for `spec`.
+std::string MetadataValue(const MetadataSpec& spec, int64_t index);
+
 struct LoadOptions {
   // What the calls are; null: saludar with `nombre`.
   std::shared_ptr<const Workload> workload;
@@ -55,6 +68,11 @@ struct LoadOptions {
   // If > 0: never start more calls than this (a guard on what a load can
   // cost; a scenario sets it).
   int64_t max_calls = 0;
+  // The path the calls use instead of the workload's ("": the workload's),
+  // e.g. to reach another nginx location.
+  std::string method;
+  // Headers each call carries (at most 16).
+  std::vector<MetadataSpec> metadata;
 };
 
 // The outcome of one call.

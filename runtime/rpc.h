@@ -8,16 +8,24 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace saludo::runtime {
 
+// Request metadata: (name, value) pairs in the order sent; names lowercase,
+// as gRPC requires.
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
 struct CallOptions {
   // The call fails with DEADLINE_EXCEEDED if it has not completed this long
   // after it started, measured on the caller's clock.
   absl::Duration timeout = absl::InfiniteDuration();
+  // Sent with the request (HTTP/2 headers; a proxy can route or hash on it).
+  Metadata metadata;
 };
 
 // Completion of a client call: the status and, when OK, the reply's bytes.
@@ -60,6 +68,10 @@ struct ServerCall {
   // runs at once if the caller is already gone. Empty when the transport
   // cannot tell (tests' direct calls).
   std::function<void(OnCancel)> set_on_cancel = nullptr;
+  // The metadata the caller sent (null: none), and the port the call arrived
+  // on (0 where the transport does not say).
+  std::shared_ptr<const Metadata> metadata;
+  int local_port = 0;
 };
 
 // Finishes a server call. Call it exactly once; a reply after the client gave

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -181,6 +182,52 @@ absl::Status LoadLoopKind(const Validator& v, const FieldPath& at,
   return v.Error(at, "expected closed_loop or open_loop");
 }
 
+// target_port, method and metadata: where the calls go and what they carry.
+absl::Status LoadTarget(const Validator& v, const FieldPath& at, const Load& l,
+                        const nginx::TwinConfig& nginx,
+                        LoadedScenario::Client* client) {
+  if (l.target_port() != 0) {
+    std::vector<std::string> ports;
+    bool listens = false;
+    for (const nginx::ServerBlock& server : nginx.servers) {
+      for (int port : server.listen_ports) {
+        ports.push_back(absl::StrCat(port));
+        listens = listens || port == l.target_port();
+      }
+    }
+    if (!listens) {
+      return v.Error(Sub(at, "target_port"),
+                     absl::StrCat("nginx does not listen on ", l.target_port(),
+                                  ": expected one of ",
+                                  absl::StrJoin(ports, ", ")));
+    }
+  }
+  client->target_port = l.target_port();
+  client->load.method = l.method();
+  for (int h = 0; h < l.metadata_size(); ++h) {
+    const MetadataHeader& header = l.metadata(h);
+    client::MetadataSpec spec;
+    spec.name = header.name();
+    if (header.has_one_of()) {
+      spec.kind = client::MetadataSpec::Kind::kOneOf;
+      spec.values.assign(header.one_of().values().begin(),
+                         header.one_of().values().end());
+    } else if (header.value_case() == MetadataHeader::kPerCallPrefix) {
+      spec.kind = client::MetadataSpec::Kind::kPerCall;
+      spec.values = {header.per_call_prefix()};
+    } else {
+      spec.values = {header.fixed()};
+    }
+    client->load.metadata.push_back(spec);
+  }
+  if (absl::Status st = client::ValidateLoadOptions(client->load); !st.ok()) {
+    const bool method = absl::StartsWith(st.message(), "method");
+    return v.Error(Sub(at, method ? "method" : "metadata"),
+                   std::string(st.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LoadClient(const Validator& v, int i, LoadedScenario* out) {
   const Client& c = out->proto.topology().clients(i);
   const FieldPath at = Sub({{"topology", -1}, {"clients", i}}, "load");
@@ -211,6 +258,7 @@ absl::Status LoadClient(const Validator& v, int i, LoadedScenario* out) {
     return st;
   client.load.workload = std::make_shared<const client::Workload>(
       FindServiceKind(client.service)->workload(client.load.nombre));
+  if (auto st = LoadTarget(v, at, l, out->nginx, &client); !st.ok()) return st;
   out->clients.push_back(client);
   return absl::OkStatus();
 }

@@ -93,6 +93,40 @@ TEST(ScenarioLoaderTest, UnknownNodesAreListed) {
       "network.partitions[0]", "unknown node \"nope\"");
 }
 
+// Where calls go and what they carry: checked where they are read.
+TEST(ScenarioLoaderTest, TargetPortMethodAndMetadata) {
+  auto with = [](const std::string& load) {
+    std::string base = kGood;
+    const std::string from = "duration: \"10s\" } }";
+    base.replace(base.find(from), from.size(),
+                 "duration: \"10s\" " + load + " } }");
+    return base;
+  };
+  auto s = LoadScenarioText(
+      with("target_port: 3005 method: \"/Saludo/otro\" "
+           "metadata { name: \"x-call-id\" per_call_prefix: \"c\" } "
+           "metadata { name: \"x-tenant\" one_of { values: [\"a\", \"b\"] } }"),
+      ScenarioDir() + "/t.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const client::LoadOptions& load = s->clients[0].load;
+  EXPECT_EQ(s->clients[0].target_port, 3005);
+  EXPECT_EQ(load.method, "/Saludo/otro");
+  ASSERT_EQ(load.metadata.size(), 2u);
+  EXPECT_EQ(client::MetadataValue(load.metadata[0], 7), "c7");
+  const std::string drawn = client::MetadataValue(load.metadata[1], 7);
+  EXPECT_TRUE(drawn == "a" || drawn == "b") << drawn;
+  EXPECT_EQ(client::MetadataValue(load.metadata[1], 7), drawn);  // stable
+  ExpectError(Load("", with("target_port: 3006")), "t.textproto:7:",
+              "topology.clients[0].load.target_port: nginx does not listen on "
+              "3006: expected one of 3005");
+  ExpectError(Load("", with("metadata { name: \"X-Call\" fixed: \"1\" }")),
+              "t.textproto:7:", "metadata name \"X-Call\": expected lowercase");
+  ExpectError(Load("", with("metadata { name: \"x\" one_of { } }")),
+              "t.textproto:7:", "a fixed value, or 1..64 to choose from");
+  ExpectError(Load("", with("method: \"Saludo/saludar\"")), "t.textproto:7:",
+              "load.method: method must be a path");
+}
+
 TEST(ScenarioLoaderTest, ContradictoryFaults) {
   ExpectError(Load("faults { at: \"1s\" node: \"server1\" restart {} }\n"),
               "faults[0]",

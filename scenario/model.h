@@ -111,6 +111,7 @@ struct LoadedScenario {
     client::LoadOptions load;  // load.workload is the service's
     absl::Duration start;
     std::string service = "saludo";
+    int target_port = 0;  // nginx's listen port; 0: nginx::DefaultPort
   };
   std::vector<Client> clients;
   bool has_link_model = false;  // the file sets latency, loss or duplication

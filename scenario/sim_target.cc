@@ -54,7 +54,8 @@ absl::Status SimulatedTarget::Build(const LoadedScenario& s) {
   nodes_[kNginxNode] = nginx_;
   for (const auto& c : s.clients) {
     nodes_[c.name] = world_->AddClient(c.name);
-    world_->StartLoad(nodes_[c.name], nginx_, c.load, c.start);
+    world_->StartLoad(nodes_[c.name], nginx_, c.load, c.start,
+                      c.target_port);
   }
   return absl::OkStatus();
 }

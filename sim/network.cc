@@ -13,20 +13,21 @@ const uint64_t kEmptyHash = HashBytes("");
 
 class SimChannel final : public runtime::Channel {
  public:
-  SimChannel(Network* network, NodeId from, NodeId to)
-      : network_(network), from_(from), to_(to) {}
+  SimChannel(Network* network, NodeId from, NodeId to, int port)
+      : network_(network), from_(from), to_(to), port_(port) {}
 
   void Call(const std::string& method, std::string request,
             const runtime::CallOptions& options,
             runtime::CallDone done) override {
     network_->StartCall(from_, to_, method, std::move(request), options,
-                        std::move(done));
+                        std::move(done), port_);
   }
 
  private:
   Network* const network_;
   const NodeId from_;
   const NodeId to_;
+  const int port_;
 };
 
 }  // namespace
@@ -121,8 +122,9 @@ bool Network::Blocked(NodeId from, NodeId to) const {
   return false;
 }
 
-std::unique_ptr<runtime::Channel> Network::Channel(NodeId from, NodeId to) {
-  return std::make_unique<SimChannel>(this, from, to);
+std::unique_ptr<runtime::Channel> Network::Channel(NodeId from, NodeId to,
+                                                   int port) {
+  return std::make_unique<SimChannel>(this, from, to, port);
 }
 
 runtime::Random& Network::LinkRandom(NodeId from, NodeId to) {
@@ -149,9 +151,9 @@ bool Network::Transmit(NodeId from, NodeId to, absl::Duration* latency) {
 void Network::StartCall(NodeId client_node, NodeId server_node,
                         const std::string& method, std::string request,
                         const runtime::CallOptions& options,
-                        runtime::CallDone done) {
+                        runtime::CallDone done, int port) {
   StartCallOrStream(client_node, server_node, method, std::move(request),
-                    options, std::move(done), nullptr);
+                    options, std::move(done), nullptr, port);
 }
 
 void Network::StartStream(NodeId client_node, NodeId server_node,
@@ -162,7 +164,7 @@ void Network::StartStream(NodeId client_node, NodeId server_node,
   auto stream = std::make_unique<StreamPart>();
   stream->on_message = std::move(on_message);
   StartCallOrStream(client_node, server_node, method, std::move(request),
-                    options, std::move(done), std::move(stream));
+                    options, std::move(done), std::move(stream), 0);
 }
 
 void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
@@ -170,9 +172,14 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
                                 std::string request,
                                 const runtime::CallOptions& options,
                                 runtime::CallDone done,
-                                std::unique_ptr<StreamPart> stream) {
+                                std::unique_ptr<StreamPart> stream, int port) {
   const uint64_t id = ++next_call_id_;
   Call& call = calls_[id];
+  call.port = port;
+  if (!options.metadata.empty()) {
+    call.metadata =
+        std::make_shared<const runtime::Metadata>(options.metadata);
+  }
   if (stream != nullptr) {
     call.kind = Kind::kStream;
     call.stream = std::move(stream);
@@ -392,9 +399,13 @@ void Network::Serve(uint64_t call_id, uint64_t incarnation,
               "", EventKind::kReplySent);
     return;
   }
-  runtime::ServerCall server_call{call.method,
-                                  "sim:" + node(call.client).name(), call_id};
+  runtime::ServerCall server_call;
+  server_call.method = call.method;
+  server_call.peer = "sim:" + node(call.client).name();
+  server_call.id = call_id;
   server_call.loopback = true;  // every node models a host on loopback
+  server_call.metadata = call.metadata;
+  server_call.local_port = call.port;
   server_call.set_on_cancel = [this, call_id](runtime::OnCancel on_cancel) {
     SetCancelHandler(call_id, std::move(on_cancel));
   };

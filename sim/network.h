@@ -121,8 +121,11 @@ class Network {
                     absl::Duration end, bool one_way);
   bool Blocked(NodeId from, NodeId to) const;
 
-  // A client channel from node `from` to node `to`.
-  std::unique_ptr<runtime::Channel> Channel(NodeId from, NodeId to);
+  // A client channel from node `from` to node `to`; calls on it arrive at
+  // `port` (ServerCall::local_port: a proxy with several listen ports tells
+  // them apart; 0: unspecified).
+  std::unique_ptr<runtime::Channel> Channel(NodeId from, NodeId to,
+                                            int port = 0);
 
   // Node faults. Crash: the node stops at once, its timers and pending work
   // are dropped, calls it was serving are reset, calls it made never
@@ -140,7 +143,8 @@ class Network {
   // the link) and may react through SetCancelHandler.
   void StartCall(NodeId client_node, NodeId server_node,
                  const std::string& method, std::string request,
-                 const runtime::CallOptions& options, runtime::CallDone done);
+                 const runtime::CallOptions& options, runtime::CallDone done,
+                 int port = 0);
 
   // Starts a server-streaming call (e.g. grpc.health.v1.Health/Watch): the
   // request, then a half close. `on_message` runs on the client node for
@@ -222,6 +226,8 @@ class Network {
     uint64_t client_incarnation;
     uint64_t server_incarnation = 0;  // set when the request arrives
     uint64_t reused_incarnation = kNewConnection;  // attempts only
+    int port = 0;                                   // the caller's target
+    std::shared_ptr<const runtime::Metadata> metadata;  // null: none
     ServerSide server_side = ServerSide::kTravelling;
     ClientSide client_side = ClientSide::kWaiting;
     runtime::TimerId deadline_timer = 0;
@@ -246,7 +252,7 @@ class Network {
                          const std::string& method, std::string request,
                          const runtime::CallOptions& options,
                          runtime::CallDone done,
-                         std::unique_ptr<StreamPart> stream);
+                         std::unique_ptr<StreamPart> stream, int port);
   void DeliverRequest(uint64_t call_id, std::string request);
   // Runs the server node's handler for a request that arrived.
   void Serve(uint64_t call_id, uint64_t incarnation, std::string request);

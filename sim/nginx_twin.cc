@@ -11,6 +11,10 @@
 namespace saludo::sim {
 namespace {
 
+// $remote_port: the kernel picks a client's port live, so no run can match
+// it; the twin uses one fixed value (documented in docs/NGINX_TWIN.md).
+constexpr int kRemotePort = 40000;
+
 // CRC-32 (IEEE 802.3), as nginx's ngx_crc32_*.
 uint32_t Crc32Update(uint32_t crc, absl::string_view data) {
   static const auto* table = [] {
@@ -129,6 +133,8 @@ struct NginxTwin::Request {
   Peer* peer = nullptr;
   uint64_t attempt = 0;
   uint64_t connection_incarnation = 0;  // of the backend, for the cache
+  std::shared_ptr<const runtime::Metadata> metadata;  // the caller's headers
+  int server_port = 0;  // the listen port the call arrived at
   bool sent = false;
   runtime::TimerId timer = 0;
   bool done = false;
@@ -220,7 +226,10 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   req->bytes = std::move(request);
   req->respond = std::move(respond);
   req->start = network_->node(self_).clock().Monotonic();
-  req->route = nginx::RouteFor(config_, call.method);
+  req->route = nginx::RouteFor(config_, call.method, call.local_port);
+  req->metadata = call.metadata;
+  req->server_port =
+      call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
   if (req->route == nullptr || req->route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files).
     const nginx::ErrorAnswer answer = nginx::NginxAnswer(
@@ -435,7 +444,12 @@ NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
     }
     return TakeDrawn(req, set, chosen, now);
   }
-  const std::string key = nginx::EvaluateHashKey(conf.hash_key, req.method);
+  nginx::RequestFacts facts;
+  facts.uri = req.method;
+  facts.server_port = req.server_port;
+  facts.remote_port = kRemotePort;
+  facts.headers = req.metadata.get();
+  const std::string key = nginx::EvaluateHashKey(conf.hash_key, facts);
   // nginx 1.22 (checked against it: //tests:nginx_differential_test): an
   // empty key falls back to round robin, consistent or not.
   if (key.empty()) return PickRoundRobin(req, set);

@@ -103,13 +103,13 @@ NodeId World::AddClient(const std::string& name) {
 }
 
 void World::StartLoad(NodeId client, NodeId target, client::LoadOptions options,
-                      absl::Duration at) {
+                      absl::Duration at, int port) {
   ClientNode& c = clients_.at(client);
   ++c.bursts_started;
-  sim_.At(at, [this, client, target, options] {
-    network_.node(client).Execute([this, client, target, options] {
+  sim_.At(at, [this, client, target, options, port] {
+    network_.node(client).Execute([this, client, target, options, port] {
       ClientNode& c = clients_.at(client);
-      c.channels.push_back(network_.Channel(client, target));
+      c.channels.push_back(network_.Channel(client, target, port));
       c.loads.push_back(std::make_unique<client::LoadClient>(
           &network_.node(client).clock(), c.channels.back().get(), options,
           &network_.node(client).clock()));

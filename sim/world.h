@@ -83,10 +83,10 @@ class World {
   // A node that runs client::LoadClient bursts.
   NodeId AddClient(const std::string& name);
 
-  // Starts a burst from `client` to `target` at time `at`. Records gather in
-  // records(client) when the burst completes.
+  // Starts a burst from `client` to `target` (at its `port`, 0: unspecified)
+  // at time `at`. Records gather in records(client) when the burst completes.
   void StartLoad(NodeId client, NodeId target, client::LoadOptions options,
-                 absl::Duration at = absl::ZeroDuration());
+                 absl::Duration at = absl::ZeroDuration(), int port = 0);
   // Every record of the client's finished bursts, in order.
   const std::vector<client::CallRecord>& records(NodeId client) const;
   // True if the client's bursts have all completed.

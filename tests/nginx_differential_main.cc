@@ -94,7 +94,25 @@ struct Case {
   int servers = 2;
   std::string config;
   std::vector<std::vector<Behaviour>> plan;  // per call, per server
+  // Where the calls go (0: the case's listen port) and the other ports the
+  // file listens on; headers each call carries (call i: MetadataValue(i)).
+  int target_port = 0;
+  std::vector<int> other_ports;
+  std::vector<client::MetadataSpec> metadata;
 };
+
+// The load of call `call` of `c`: one call, its headers fixed for it.
+client::LoadOptions CallLoad(const Case& c, size_t call) {
+  client::LoadOptions load;
+  load.deadline = absl::Seconds(5);
+  for (const client::MetadataSpec& m : c.metadata) {
+    client::MetadataSpec fixed;
+    fixed.name = m.name;
+    fixed.values = {client::MetadataValue(m, static_cast<int64_t>(call))};
+    load.metadata.push_back(fixed);
+  }
+  return load;
+}
 
 std::string ErrorPages() {
   return "   error_page 502 = @e502;\n   error_page 504 = @e504;\n  }\n"
@@ -257,6 +275,52 @@ std::vector<Case> NamedCases(const stack::StackFiles& files) {
     }
     named.push_back(c);
   }
+  // Calls carry a header: hash on it (a key per call, and one of three),
+  // and two server blocks told apart by the port a call arrives at.
+  for (const auto& [name, kind] :
+       {std::pair<std::string, client::MetadataSpec::Kind>{
+            "hash $http_x_call_id, a key per call",
+            client::MetadataSpec::Kind::kPerCall},
+        {"hash $http_x_call_id consistent, one of three",
+         client::MetadataSpec::Kind::kOneOf}}) {
+    Case c;
+    c.name = name;
+    c.servers = 4;
+    const bool consistent = kind == client::MetadataSpec::Kind::kOneOf;
+    std::string up = absl::StrCat("  upstream u {\n    hash $http_x_call_id",
+                                  consistent ? " consistent" : "", ";\n");
+    for (int i = 1; i <= c.servers; ++i) {
+      absl::StrAppend(&up, "    server 127.0.0.1:", 3000 + i, ";\n");
+    }
+    c.config = CaseConfig(up + "  }\n",
+                          "   grpc_pass grpc://u;\n   grpc_read_timeout 1s;\n",
+                          false);
+    client::MetadataSpec header;
+    header.name = "x-call-id";
+    header.kind = kind;
+    header.values = consistent ? std::vector<std::string>{"a", "b", "c"}
+                               : std::vector<std::string>{"call-"};
+    c.metadata = {header};
+    for (int i = 0; i < 10; ++i) {
+      c.plan.push_back(std::vector<Behaviour>(c.servers, Behaviour::kOk));
+    }
+    named.push_back(c);
+  }
+  {
+    Case c;
+    c.name = "two server blocks, the call at the second's port";
+    c.servers = 2;
+    c.config = CaseConfig(
+        "  upstream a {\n    server 127.0.0.1:3001;\n  }\n"
+        "  upstream b {\n    server 127.0.0.1:3002;\n  }\n"
+        "  server {\n    listen 127.0.0.1:3098 http2;\n"
+        "    location / { grpc_pass grpc://b; }\n  }\n",
+        "   grpc_pass grpc://a;\n", false);
+    c.target_port = 3098;
+    c.other_ports = {3098};
+    for (int i = 0; i < 4; ++i) c.plan.push_back({Behaviour::kOk, Behaviour::kOk});
+    named.push_back(c);
+  }
   // A backend killed with a call right behind: nginx may still hold its
   // cached connections (issue 18's keepalive row).
   for (const char* keepalive : {"    keepalive 8;\n", ""}) {
@@ -367,9 +431,16 @@ class Harness {
     if (!port.ok()) return port.status();
     options.port_map[kListenPort] = *port;
     if (c.servers < 5) options.port_map[3005] = *port;  // the named files
+    for (int other : c.other_ports) {
+      absl::StatusOr<int> free = runtime::live::PickFreePort();
+      if (!free.ok()) return free.status();
+      options.port_map[other] = *free;
+    }
     auto nginx = nginx::NginxProcess::Start(options);
     if (!nginx.ok()) return nginx.status();
-    const std::string target = absl::StrCat("127.0.0.1:", *port);
+    const std::string target = absl::StrCat(
+        "127.0.0.1:",
+        c.target_port == 0 ? *port : options.port_map.at(c.target_port));
 
     std::vector<CallOutcome> out;
     std::vector<Behaviour> current(c.servers, Behaviour::kOk);
@@ -398,9 +469,8 @@ class Harness {
         if (!r.ok()) return r.status();
       }
       timeline->call_at.push_back(absl::Now() - timeline->start);
-      client::LoadOptions load;
-      load.deadline = absl::Seconds(5);
-      client::CallRecord r = stack::RunLiveBurst(target, load).at(0);
+      client::CallRecord r =
+          stack::RunLiveBurst(target, CallLoad(c, call)).at(0);
       CallOutcome o;
       o.code = r.status.code();
       o.message = std::string(r.status.message());
@@ -478,9 +548,8 @@ class Harness {
         const control::Faults faults = FaultsFor(b);
         world.SetServiceFaultsAt(servers[s], at, faults, Name(b));
       }
-      client::LoadOptions load;
-      load.deadline = absl::Seconds(5);
-      world.StartLoad(client, *nginx, load, timeline.call_at[call]);
+      world.StartLoad(client, *nginx, CallLoad(c, call),
+                      timeline.call_at[call], c.target_port);
     }
     world.Run(timeline.call_at.back() + absl::Minutes(1));
     std::vector<CallOutcome> out;

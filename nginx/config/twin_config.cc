@@ -472,6 +472,8 @@ class Builder {
         Unmodeled(x);
       }
     }
+    // No listen: nginx's default, *:80 (8000 when not run as root).
+    if (server.listen_ports.empty()) server.listen_ports.push_back(80);
     std::set<std::pair<bool, std::string>> seen;  // (exact?, path)
     for (const Directive* loc : locations) {
       if (absl::Status st =
@@ -512,6 +514,9 @@ class Builder {
       if (!known) {
         return Error(x.arg_locations[i],
                      absl::StrCat("invalid parameter \"", a, "\""));
+      }
+      if (a == "default_server" || a == "default") {
+        server->default_server_ports.push_back(port);
       }
     }
     server->listen_ports.push_back(port);
@@ -786,21 +791,39 @@ void ForEachPart(const std::string& key, Text on_text, Variable on_variable) {
   }
 }
 
+// $http_NAME: the first header whose name, lowercase with "-" as "_", is
+// NAME.
+std::string HeaderValue(const std::string& name, const RequestFacts& facts) {
+  if (facts.headers == nullptr) return "";
+  for (const auto& [header, value] : *facts.headers) {
+    std::string normal = absl::AsciiStrToLower(header);
+    std::replace(normal.begin(), normal.end(), '-', '_');
+    if (normal == absl::AsciiStrToLower(name)) return value;
+  }
+  return "";
+}
+
 // The variable's value, or false if it is not one the twin knows.
-bool VariableValue(const std::string& name, const std::string& uri,
+bool VariableValue(const std::string& name, const RequestFacts& facts,
                    std::string* out) {
-  if (name == "remote_addr") {
+  if (name == "remote_addr" || name == "server_addr") {
     *out = "127.0.0.1";
   } else if (name == "binary_remote_addr") {
     *out = std::string("\x7f\x00\x00\x01", 4);
   } else if (name == "request_uri" || name == "uri" || name == "document_uri") {
-    *out = uri;
+    *out = facts.uri;
   } else if (name == "request_method") {
     *out = "POST";
   } else if (name == "scheme") {
     *out = "http";
-  } else if (absl::StartsWith(name, "arg_") || absl::StartsWith(name, "http_")) {
+  } else if (name == "server_port") {
+    *out = absl::StrCat(facts.server_port);
+  } else if (name == "remote_port") {
+    *out = absl::StrCat(facts.remote_port);
+  } else if (absl::StartsWith(name, "arg_")) {
     out->clear();
+  } else if (absl::StartsWith(name, "http_")) {
+    *out = HeaderValue(name.substr(5), facts);
   } else {
     return false;
   }
@@ -809,13 +832,14 @@ bool VariableValue(const std::string& name, const std::string& uri,
 
 }  // namespace
 
-std::string EvaluateHashKey(const std::string& key, const std::string& uri) {
+std::string EvaluateHashKey(const std::string& key,
+                            const RequestFacts& facts) {
   std::string value;
   ForEachPart(
       key, [&](const std::string& text) { value += text; },
       [&](const std::string& name) {
         std::string v;
-        if (VariableValue(name, uri, &v)) value += v;
+        if (VariableValue(name, facts, &v)) value += v;
       });
   return value;
 }
@@ -826,7 +850,7 @@ std::string UnknownHashKeyVariable(const std::string& key) {
       key, [](const std::string&) {},
       [&](const std::string& name) {
         std::string v;
-        if (unknown.empty() && !VariableValue(name, "/", &v)) {
+        if (unknown.empty() && !VariableValue(name, RequestFacts(), &v)) {
           unknown = absl::StrCat("the variable $", name,
                                  " in a hash key is not modeled");
         }
@@ -834,8 +858,36 @@ std::string UnknownHashKeyVariable(const std::string& key) {
   return unknown;
 }
 
-const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path) {
+int DefaultPort(const TwinConfig& config) {
   for (const ServerBlock& server : config.servers) {
+    if (!server.listen_ports.empty()) return server.listen_ports.front();
+  }
+  return 0;
+}
+
+const ServerBlock* ServerFor(const TwinConfig& config, int port) {
+  if (port == 0) port = DefaultPort(config);
+  const ServerBlock* first = nullptr;
+  for (const ServerBlock& server : config.servers) {
+    const auto& ports = server.listen_ports;
+    const auto& defaults = server.default_server_ports;
+    if (std::find(defaults.begin(), defaults.end(), port) != defaults.end()) {
+      return &server;
+    }
+    if (first == nullptr &&
+        std::find(ports.begin(), ports.end(), port) != ports.end()) {
+      first = &server;
+    }
+  }
+  return first;
+}
+
+const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path,
+                          int port) {
+  const ServerBlock* chosen = ServerFor(config, port);
+  if (chosen == nullptr) return nullptr;
+  {
+    const ServerBlock& server = *chosen;
     const GrpcRoute* prefix = nullptr;  // the longest matching prefix
     for (const GrpcRoute& route : server.routes) {
       if (route.match == LocationMatch::kExact && route.location == path) {

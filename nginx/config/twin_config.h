@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -134,6 +135,7 @@ struct GrpcRoute {
 
 struct ServerBlock {
   std::vector<int> listen_ports;
+  std::vector<int> default_server_ports;  // listen ... default_server
   std::vector<GrpcRoute> routes;
 };
 
@@ -153,23 +155,43 @@ absl::StatusOr<TwinConfig> BuildTwinConfig(const std::vector<Directive>& top,
                                            const std::string& path);
 absl::StatusOr<TwinConfig> LoadTwinConfig(const std::string& path);
 
-// What nginx makes of a `hash` key for a gRPC request to `uri` from a
-// loopback client: variables replaced ($remote_addr "127.0.0.1",
+// What nginx knows of a gRPC request that a hash key can use.
+struct RequestFacts {
+  std::string uri;        // the method path, "/Saludo/saludar"
+  int server_port = 0;    // the listen port it arrived on
+  int remote_port = 0;    // the client's port
+  // The request's headers (gRPC metadata), lowercase names; null: none.
+  const std::vector<std::pair<std::string, std::string>>* headers = nullptr;
+};
+
+// What nginx makes of a `hash` key for a gRPC request from a loopback
+// client: variables replaced ($remote_addr and $server_addr "127.0.0.1",
 // $binary_remote_addr its 4 bytes, $request_uri/$uri/$document_uri the path,
-// $request_method "POST", $scheme "http", $arg_NAME "" (gRPC requests have no
-// query string), $http_NAME "" (calls carry no metadata yet)), the rest
+// $request_method "POST", $scheme "http", $server_port, $remote_port,
+// $arg_NAME "" (gRPC requests have no query string), $http_NAME the first
+// header called NAME with "_" for "-" (case-insensitive), else ""), the rest
 // literal. An empty key makes nginx fall back to round robin.
-std::string EvaluateHashKey(const std::string& key, const std::string& uri);
+std::string EvaluateHashKey(const std::string& key, const RequestFacts& facts);
 // "" if every variable of `key` is one EvaluateHashKey knows, else why not.
 std::string UnknownHashKeyVariable(const std::string& key);
 
-// The location a request for `path` ("/Saludo/saludar") takes, as nginx
-// chooses it within a server block: an exact match (=); else the longest
-// matching prefix if it is ^~; else the first matching regular expression in
-// file order; else the longest matching prefix. The server block is the
-// first one with a matching location (nginx chooses by listen port and
-// server_name: not modelled yet). Null if none matches (nginx's 404).
-const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path);
+// The port a client reaches nginx at when it names none: the first server
+// block's first listen port (0 if there is none).
+int DefaultPort(const TwinConfig& config);
+
+// The server block that takes a request arriving at `port` (0: DefaultPort):
+// of those listening there, the one marked default_server, else the first
+// (server_name selection among them is not modelled). Null if none listens
+// there.
+const ServerBlock* ServerFor(const TwinConfig& config, int port);
+
+// The location a request for `path` ("/Saludo/saludar") arriving at `port`
+// takes, as nginx chooses it within ServerFor(port): an exact match (=);
+// else the longest matching prefix if it is ^~; else the first matching
+// regular expression in file order; else the longest matching prefix. Null
+// if none matches (nginx's 404).
+const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path,
+                          int port = 0);
 
 }  // namespace saludo::nginx
 

@@ -242,21 +242,53 @@ TEST(TwinConfigTest, WhatNginxAcceptsOrRefusesInPassAndFailTimeout) {
 }
 
 TEST(TwinConfigTest, HashKeysAreEvaluatedAsNginxDoes) {
-  EXPECT_EQ(EvaluateHashKey("$request_uri", "/Saludo/saludar"),
-            "/Saludo/saludar");
-  EXPECT_EQ(EvaluateHashKey("id-${uri}-$remote_addr", "/x"),
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"x-call-id", "17"}, {"x-tenant", "a"}, {"x-call-id", "18"}};
+  RequestFacts facts;
+  facts.uri = "/x";
+  facts.server_port = 3006;
+  facts.remote_port = 40000;
+  facts.headers = &headers;
+  EXPECT_EQ(EvaluateHashKey("$request_uri", facts), "/x");
+  EXPECT_EQ(EvaluateHashKey("id-${uri}-$remote_addr", facts),
             "id-/x-127.0.0.1");
-  EXPECT_EQ(EvaluateHashKey("$binary_remote_addr", "/x"),
+  EXPECT_EQ(EvaluateHashKey("$binary_remote_addr", facts),
             std::string("\x7f\x00\x00\x01", 4));
-  EXPECT_EQ(EvaluateHashKey("$arg_a$http_x_call_id", "/x"), "");
-  EXPECT_EQ(UnknownHashKeyVariable("$remote_port"),
-            "the variable $remote_port in a hash key is not modeled");
-  EXPECT_EQ(std::string(FromText("http { upstream u { hash $remote_port; "
+  // $http_NAME: the first such header, "_" for "-", any case.
+  EXPECT_EQ(EvaluateHashKey("$arg_a$http_x_call_id", facts), "17");
+  EXPECT_EQ(EvaluateHashKey("$http_X_Tenant:$http_none", facts), "a:");
+  EXPECT_EQ(EvaluateHashKey("$server_port/$remote_port", facts),
+            "3006/40000");
+  EXPECT_EQ(UnknownHashKeyVariable("$host"),
+            "the variable $host in a hash key is not modeled");
+  EXPECT_EQ(std::string(FromText("http { upstream u { hash $host; "
                                  "server a:1; } }")
                             .status()
                             .message()),
-            "t.conf:1:26: the variable $remote_port in a hash key is not "
+            "t.conf:1:26: the variable $host in a hash key is not "
             "modeled");
+}
+
+// nginx picks the server block by the port a request arrives at (the
+// default_server among those listening there, else the first), then the
+// location within it only.
+TEST(TwinConfigTest, ServerBlocksAreChosenByPort) {
+  auto config = FromText(
+      "http { upstream a { server 127.0.0.1:1; } upstream b { server "
+      "127.0.0.1:2; }\n"
+      "server { listen 3005; location /Saludo/ { grpc_pass grpc://a; } }\n"
+      "server { listen 3006; location / { grpc_pass grpc://b; } }\n"
+      "server { listen 3006 default_server; location / { return 403; } }\n"
+      "server { listen 3007; location /Other/ { grpc_pass grpc://b; } } }");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(DefaultPort(*config), 3005);
+  EXPECT_EQ(RouteFor(*config, "/Saludo/saludar")->upstream, "a");
+  EXPECT_EQ(RouteFor(*config, "/Saludo/saludar", 3005)->upstream, "a");
+  EXPECT_EQ(RouteFor(*config, "/Saludo/saludar", 3006)->answer.http_status,
+            403);
+  // No fallthrough to another server block: nginx's 404.
+  EXPECT_EQ(RouteFor(*config, "/Saludo/saludar", 3007), nullptr);
+  EXPECT_EQ(ServerFor(*config, 9999), nullptr);
 }
 
 TEST(TwinConfigTest, NginxDurations) {

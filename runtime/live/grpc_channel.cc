@@ -39,6 +39,9 @@ void GrpcChannel::Call(const std::string& method, std::string request,
     call->context.set_deadline(std::chrono::system_clock::now() +
                                absl::ToChronoNanoseconds(options.timeout));
   }
+  for (const auto& [name, value] : options.metadata) {
+    call->context.AddMetadata(name, value);
+  }
   HappensBefore(call);  // the completion runs on a gRPC thread
   GrpcOwnedScope grpc_owned;
   stub_.UnaryCall(&call->context, method, grpc::StubOptions(), &call->request,

@@ -98,13 +98,22 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
       TryFinish(absl::InvalidArgumentError("the call carried no request"), "");
       return;
     }
-    ServerCall call{method_, ""};
+    ServerCall call;
+    call.method = method_;
     std::string request;
     {
       GrpcOwnedScope grpc_owned;
       call.peer = context_->peer();
       call.loopback = IsLoopbackPeer(call.peer);
       request = ByteBufferToString(request_);
+      auto metadata = std::make_shared<runtime::Metadata>();
+      for (const auto& [name, value] : context_->client_metadata()) {
+        // gRPC's own and pseudo headers aside: what the caller attached.
+        const std::string key(name.data(), name.size());
+        if (key.rfind("grpc-", 0) == 0 || key == "user-agent") continue;
+        metadata->emplace_back(key, std::string(value.data(), value.size()));
+      }
+      if (!metadata->empty()) call.metadata = std::move(metadata);
     }
     std::shared_ptr<FinishRight> right = finish_right_;
     call.set_on_cancel = [right](runtime::OnCancel on_cancel) {

@@ -71,7 +71,8 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
       state_->reactor = this;
     }
     HappensBefore(this);  // gRPC runs the callbacks below on its threads
-    ServerCall call{method, ""};
+    ServerCall call;
+    call.method = method;
     {
       GrpcOwnedScope grpc_owned;
       call.peer = context->peer();

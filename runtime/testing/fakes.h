@@ -115,7 +115,9 @@ class DirectRegistry final : public HandlerRegistry {
     auto stream = std::make_shared<DirectStream>();
     stream->on_message = std::move(on_message);
     stream->done = std::move(done);
-    ServerCall call{method, "ipv4:127.0.0.1:40000"};
+    ServerCall call;
+    call.method = method;
+    call.peer = "ipv4:127.0.0.1:40000";
     call.loopback = true;
     call.set_on_cancel = [stream](OnCancel on_cancel) {
       stream->on_cancel = std::move(on_cancel);
@@ -140,7 +142,9 @@ class DirectRegistry final : public HandlerRegistry {
       done(absl::UnimplementedError(method), "");
       return;
     }
-    ServerCall call{method, peer};
+    ServerCall call;
+    call.method = method;
+    call.peer = peer;
     call.loopback = loopback;
     it->second(call, std::move(request), std::move(done));
   }

@@ -124,9 +124,12 @@ absl::Status LiveTarget::Build(const LoadedScenario& s) {
   if (!live.ok()) return live.status();
   stack_ = *std::move(live);
   if (absl::Status st = StartNginx(s); !st.ok()) return st;
-  const std::string target =
-      absl::StrCat("127.0.0.1:", nginx_->listen_ports().at(0));
   for (const auto& c : s.clients) {
+    // The client's target port as nginx listens on it here.
+    const int port =
+        c.target_port != 0 ? c.target_port : nginx::DefaultPort(s.nginx);
+    const std::string target =
+        absl::StrCat("127.0.0.1:", listen_port_map_.at(port));
     auto lc = std::make_unique<LiveClient>();
     lc->name = c.name;
     lc->load = c.load;
@@ -165,9 +168,11 @@ absl::Status LiveTarget::StartNginx(const LoadedScenario& s) {
   }
   for (const nginx::ServerBlock& server : s.nginx.servers) {
     for (int port : server.listen_ports) {
+      if (listen_port_map_.count(port)) continue;  // shared by servers
       absl::StatusOr<int> free = runtime::live::PickFreePort();
       if (!free.ok()) return free.status();
       options.port_map[port] = *free;
+      listen_port_map_[port] = *free;
     }
   }
   absl::StatusOr<std::unique_ptr<nginx::NginxProcess>> nginx =

@@ -119,6 +119,7 @@ class LiveTarget final : public Target {
   std::map<std::string, int> id_of_;               // backend -> server id
   std::map<int, bool> has_control_;                // server id -> ...
   std::map<std::string, std::string> address_of_;  // live -> scenario
+  std::map<int, int> listen_port_map_;  // nginx listen port: scenario -> live
   std::map<int, ServiceState> state_;
   std::vector<Action> actions_;
   absl::Duration latest_action_ = absl::ZeroDuration();  // PlayTimeline's
