@@ -76,6 +76,23 @@ check no_location     'location /Other/ { grpc_pass grpc://a; } location = / { g
 check duplicate       'location / { grpc_pass grpc://a; } location / { grpc_pass grpc://b; }'
 check bad_regex       'location ~ ^/(Saludo { grpc_pass grpc://a; } location / { grpc_pass grpc://b; }'
 check no_scheme       'location / { grpc_pass a; }'
+# Nested locations, level by level (ngx_http_core_find_location).
+check nested_refines  'location /Saludo/ { grpc_pass grpc://a; location /Saludo/saludar { grpc_pass grpc://b; } }'
+check nested_parent   'location /Saludo/ { grpc_pass grpc://b; location /Saludo/otro { grpc_pass grpc://a; } }'
+check outer_regex     'location /Saludo/ { grpc_pass grpc://a; location /Saludo/saludar { grpc_pass grpc://a; } } location ~ saludar$ { grpc_pass grpc://b; }'
+check nested_exact    'location /Saludo/ { grpc_pass grpc://a; location = /Saludo/saludar { grpc_pass grpc://b; } } location ~ saludar$ { grpc_pass grpc://a; }'
+check stop_nested     'location ^~ /Saludo/ { grpc_pass grpc://a; location /Saludo/s { grpc_pass grpc://b; } } location ~ saludar$ { grpc_pass grpc://a; }'
+check nested_regex    'location / { grpc_pass grpc://a; location ~ dar$ { grpc_pass grpc://b; } }'
+check regex_nested    'location ~ ^/Saludo { grpc_pass grpc://a; location ~ dar$ { grpc_pass grpc://b; } }'
+check outside         'location /Saludo/ { grpc_pass grpc://a; location /Other/ { grpc_pass grpc://b; } }'
+# Server blocks on one port, chosen by server_name against the client's
+# :authority (127.0.0.1:PORT), else default_server, else the first.
+second='} server { listen 127.0.0.1:3005 http2;'
+check name_exact      "location / { grpc_pass grpc://a; } $second server_name 127.0.0.1; location / { grpc_pass grpc://b; }"
+check name_other      "location / { grpc_pass grpc://a; } $second server_name example.com; location / { grpc_pass grpc://b; }"
+check name_regex      "server_name example.com; location / { grpc_pass grpc://a; } $second server_name ~^127\\.; location / { grpc_pass grpc://b; }"
+check name_wildcard   "location / { grpc_pass grpc://a; } $second server_name 127.0.0.*; location / { grpc_pass grpc://b; }"
+check default_server  "location / { grpc_pass grpc://a; } } server { listen 127.0.0.1:3005 http2 default_server; server_name x.example; location / { grpc_pass grpc://b; }"
 # What a gRPC client sees of nginx's own answers: error_page to a named
 # location, add_header with and without always, a body or none.
 pass_x='location /x { grpc_pass grpc://a; }'

@@ -456,6 +456,8 @@ class Builder {
       if (*handled) continue;
       if (x.name == "listen") {
         if (absl::Status st = Listen(x, &server); !st.ok()) return st;
+      } else if (x.name == "server_name") {
+        if (absl::Status st = ServerNames(x, &server); !st.ok()) return st;
       } else if (x.name == "location") {
         if (x.args.empty() || x.args.size() > 2) {
           return Error(x.where, "invalid number of arguments in \"location\"");
@@ -475,14 +477,38 @@ class Builder {
     // No listen: nginx's default, *:80 (8000 when not run as root).
     if (server.listen_ports.empty()) server.listen_ports.push_back(80);
     std::set<std::pair<bool, std::string>> seen;  // (exact?, path)
+    const LocationScope scope{&named_locations, &settings, &server};
     for (const Directive* loc : locations) {
-      if (absl::Status st =
-              Location(*loc, settings, named_locations, &seen, &server);
+      if (absl::Status st = Location(*loc, settings, scope, -1, &seen);
           !st.ok()) {
         return st;
       }
     }
     config_.servers.push_back(std::move(server));
+    return absl::OkStatus();
+  }
+
+  // server_name NAME...: exact, wildcard or ~regex names.
+  static absl::Status ServerNames(const Directive& x, ServerBlock* server) {
+    for (size_t i = 0; i < x.args.size(); ++i) {
+      const std::string& name = x.args[i];
+      if (absl::StartsWith(name, "~")) {
+        auto regex = LocationRegex::Compile(name.substr(1), /*caseless=*/true);
+        if (!regex.ok()) {
+          return Error(x.arg_locations[i], std::string(regex.status().message()));
+        }
+        server->name_regexes.push_back(*std::move(regex));
+      } else {
+        // ".example.com" is "example.com" and "*.example.com".
+        const std::string lower = absl::AsciiStrToLower(name);
+        if (absl::StartsWith(lower, ".")) {
+          server->names.push_back(lower.substr(1));
+          server->names.push_back("*" + lower);
+        } else {
+          server->names.push_back(lower);
+        }
+      }
+    }
     return absl::OkStatus();
   }
 
@@ -615,61 +641,115 @@ class Builder {
     return absl::OkStatus();
   }
 
-  // Every location becomes a route: with grpc_pass, its settings; without,
-  // what nginx answers itself. Both with the gRPC headers it adds and its
-  // error pages.
-  absl::Status Location(
-      const Directive& loc, const Inherited& settings,
-      const std::map<std::string, const Directive*>& named_locations,
-      std::set<std::pair<bool, std::string>>* seen, ServerBlock* server) {
-    Inherited local = settings;
+  // What a location's routes share: the server's named locations and
+  // settings, and where its routes go.
+  struct LocationScope {
+    const std::map<std::string, const Directive*>* named;
+    const Inherited* server_level;
+    ServerBlock* server;
+  };
+
+  // nginx's rules for a location inside `parent`.
+  static absl::Status CheckNesting(const Directive& loc,
+                                   const GrpcRoute& parent) {
+    const std::string& path = loc.args.back();
+    if (parent.match == LocationMatch::kExact) {
+      return Error(loc.where,
+                   absl::StrCat("location \"", path,
+                                "\" cannot be inside the exact location \"",
+                                parent.location, "\""));
+    }
+    if (absl::StartsWith(path, "@")) {
+      return Error(loc.where, absl::StrCat("named location \"", path,
+                                           "\" can be on the server level only"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Every location becomes a route, a nested one after its parent (`parent`:
+  // its index in the server's routes, -1 for none): with grpc_pass, its
+  // settings; without, what nginx answers itself. Both with the gRPC headers
+  // it adds and its error pages, inherited from `inherited`.
+  absl::Status Location(const Directive& loc, const Inherited& inherited,
+                        const LocationScope& scope, int parent,
+                        std::set<std::pair<bool, std::string>>* seen) {
+    Inherited local = inherited;
     local.error_pages_set_here = false;
     local.headers_set_here = false;
     GrpcRoute route;
+    route.parent = parent;
+    if (parent >= 0) {
+      const GrpcRoute& outer = scope.server->routes[parent];
+      if (absl::Status st = CheckNesting(loc, outer); !st.ok()) return st;
+    }
     if (absl::Status st = ReadLocationMatch(loc, seen, &route); !st.ok()) {
       return st;
     }
-    route.answer.http_status = 404;  // nginx's static handler: no such file
-    route.answer.body = true;
+    if (parent >= 0 && route.regex == nullptr &&
+        !absl::StartsWith(route.location,
+                          scope.server->routes[parent].location)) {
+      return Error(loc.where,
+                   absl::StrCat("location \"", route.location,
+                                "\" is outside location \"",
+                                scope.server->routes[parent].location, "\""));
+    }
+    std::vector<const Directive*> nested;
+    if (absl::Status st = LocationBody(loc, scope, &local, &nested, &route);
+        !st.ok()) {
+      return st;
+    }
+    const int index = static_cast<int>(scope.server->routes.size());
+    scope.server->routes.push_back(std::move(route));
+    std::set<std::pair<bool, std::string>> nested_seen;
+    for (const Directive* inner : nested) {
+      if (absl::Status st = Location(*inner, local, scope, index, &nested_seen);
+          !st.ok()) {
+        return st;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A location's own directives into `route` (settings in `local`), its
+  // nested locations into `nested`.
+  absl::Status LocationBody(const Directive& loc, const LocationScope& scope,
+                            Inherited* local,
+                            std::vector<const Directive*>* nested,
+                            GrpcRoute* route) {
+    route->answer.http_status = 404;  // nginx's static handler: no such file
+    route->answer.body = true;
     bool pages_apply = true;
     for (const Directive& x : loc.block) {
-      absl::StatusOr<bool> handled = Setting(x, &local);
+      absl::StatusOr<bool> handled = Setting(x, local);
       if (!handled.ok()) return handled.status();
       if (*handled) continue;
       if (x.name == "location") {
-        return Error(x.where, "nested locations are not modeled");
+        nested->push_back(&x);
       } else if (x.name == "return") {
-        if (absl::Status st = ReadReturn(x, &route.answer, &pages_apply);
+        if (absl::Status st = ReadReturn(x, &route->answer, &pages_apply);
             !st.ok()) {
           return st;
         }
       } else if (x.name == "grpc_pass") {
         absl::StatusOr<std::string> target = GrpcPass(x);
         if (!target.ok()) return target.status();
-        route.upstream = *target;
-        route.pass_where = x.where;
+        route->upstream = *target;
+        route->pass_where = x.where;
       } else {
         Unmodeled(x);
       }
     }
-    route.answer.grpc_status = local.grpc_status;
-    route.answer.grpc_message = local.grpc_message;
-    route.connect_timeout = local.connect_timeout;
-    route.send_timeout = local.send_timeout;
-    route.read_timeout = local.read_timeout;
-    route.next_upstream = local.next_upstream;
-    route.next_upstream_tries = local.next_upstream_tries;
-    route.next_upstream_timeout = local.next_upstream_timeout;
-    route.client_max_body_size = local.client_max_body_size;
-    if (pages_apply) {
-      if (absl::Status st =
-              ErrorPages(local, settings, named_locations, &route);
-          !st.ok()) {
-        return st;
-      }
-    }
-    server->routes.push_back(std::move(route));
-    return absl::OkStatus();
+    route->answer.grpc_status = local->grpc_status;
+    route->answer.grpc_message = local->grpc_message;
+    route->connect_timeout = local->connect_timeout;
+    route->send_timeout = local->send_timeout;
+    route->read_timeout = local->read_timeout;
+    route->next_upstream = local->next_upstream;
+    route->next_upstream_tries = local->next_upstream_tries;
+    route->next_upstream_timeout = local->next_upstream_timeout;
+    route->client_max_body_size = local->client_max_body_size;
+    if (!pages_apply) return absl::OkStatus();
+    return ErrorPages(*local, *scope.server_level, *scope.named, route);
   }
 
   // What each error_page in force answers: a named location's answer (its
@@ -865,50 +945,107 @@ int DefaultPort(const TwinConfig& config) {
   return 0;
 }
 
-const ServerBlock* ServerFor(const TwinConfig& config, int port) {
-  if (port == 0) port = DefaultPort(config);
-  const ServerBlock* first = nullptr;
-  for (const ServerBlock& server : config.servers) {
-    const auto& ports = server.listen_ports;
-    const auto& defaults = server.default_server_ports;
-    if (std::find(defaults.begin(), defaults.end(), port) != defaults.end()) {
-      return &server;
-    }
-    if (first == nullptr &&
-        std::find(ports.begin(), ports.end(), port) != ports.end()) {
-      first = &server;
+namespace {
+
+// How well `server`'s names match `host`: 4 exact, 3 + "*.x", 2 + "x.*" (the
+// longer wildcard the better), 1 a regex, 0 none.
+double NameMatch(const ServerBlock& server, const std::string& host) {
+  double best = 0;
+  for (const std::string& name : server.names) {
+    if (name == host) return 4;
+    if (absl::StartsWith(name, "*.") && absl::EndsWith(host, name.substr(1))) {
+      best = std::max(best, 3 + 1.0 - 1.0 / (name.size() + 1));
+    } else if (absl::EndsWith(name, ".*") &&
+               absl::StartsWith(host, name.substr(0, name.size() - 1))) {
+      best = std::max(best, 2 + 1.0 - 1.0 / (name.size() + 1));
     }
   }
-  return first;
+  for (const auto& regex : server.name_regexes) {
+    if (best < 1 && regex->Matches(host)) best = 1;
+  }
+  return best;
 }
+
+}  // namespace
+
+const ServerBlock* ServerFor(const TwinConfig& config, int port,
+                             const std::string& host) {
+  if (port == 0) port = DefaultPort(config);
+  const std::string lower = absl::AsciiStrToLower(host);
+  const ServerBlock* first = nullptr;
+  const ServerBlock* fallback = nullptr;  // default_server, else first
+  const ServerBlock* named = nullptr;
+  double named_score = 0;
+  for (const ServerBlock& server : config.servers) {
+    const auto& ports = server.listen_ports;
+    if (std::find(ports.begin(), ports.end(), port) == ports.end()) continue;
+    if (first == nullptr) first = &server;
+    const auto& defaults = server.default_server_ports;
+    if (fallback == nullptr &&
+        std::find(defaults.begin(), defaults.end(), port) != defaults.end()) {
+      fallback = &server;
+    }
+    const double score = NameMatch(server, lower);
+    if (score > named_score) {
+      named = &server;
+      named_score = score;
+    }
+  }
+  if (named != nullptr) return named;
+  return fallback != nullptr ? fallback : first;
+}
+
+namespace {
+
+// nginx's ngx_http_core_find_location over the locations of `server` nested
+// in `parent` (-1: the server's own): `*chosen` is what matched; true when
+// the search is over (an exact match, or a regular expression matched).
+bool FindLocation(const ServerBlock& server, int parent,
+                  const std::string& path, int* chosen) {
+  const std::vector<GrpcRoute>& routes = server.routes;
+  int prefix = -1;  // the longest matching prefix of this level
+  for (int i = 0; i < static_cast<int>(routes.size()); ++i) {
+    const GrpcRoute& r = routes[i];
+    if (r.parent != parent) continue;
+    if (r.match == LocationMatch::kExact && r.location == path) {
+      *chosen = i;
+      return true;
+    }
+    const bool is_prefix = r.match == LocationMatch::kPrefix ||
+                           r.match == LocationMatch::kPrefixStop;
+    if (is_prefix && absl::StartsWith(path, r.location) &&
+        (prefix < 0 || r.location.size() > routes[prefix].location.size())) {
+      prefix = i;
+    }
+  }
+  bool noregex = false;
+  if (prefix >= 0) {
+    *chosen = prefix;
+    noregex = routes[prefix].match == LocationMatch::kPrefixStop;
+    if (FindLocation(server, prefix, path, chosen)) return true;
+  }
+  if (noregex) return false;
+  for (int i = 0; i < static_cast<int>(routes.size()); ++i) {
+    const GrpcRoute& r = routes[i];
+    if (r.parent != parent || r.regex == nullptr || !r.regex->Matches(path)) {
+      continue;
+    }
+    *chosen = i;
+    FindLocation(server, i, path, chosen);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path,
                           int port) {
-  const ServerBlock* chosen = ServerFor(config, port);
-  if (chosen == nullptr) return nullptr;
-  {
-    const ServerBlock& server = *chosen;
-    const GrpcRoute* prefix = nullptr;  // the longest matching prefix
-    for (const GrpcRoute& route : server.routes) {
-      if (route.match == LocationMatch::kExact && route.location == path) {
-        return &route;
-      }
-      const bool is_prefix = route.match == LocationMatch::kPrefix ||
-                             route.match == LocationMatch::kPrefixStop;
-      if (is_prefix && absl::StartsWith(path, route.location) &&
-          (prefix == nullptr || route.location.size() > prefix->location.size())) {
-        prefix = &route;
-      }
-    }
-    if (prefix != nullptr && prefix->match == LocationMatch::kPrefixStop) {
-      return prefix;
-    }
-    for (const GrpcRoute& route : server.routes) {
-      if (route.regex != nullptr && route.regex->Matches(path)) return &route;
-    }
-    if (prefix != nullptr) return prefix;
-  }
-  return nullptr;
+  const ServerBlock* server = ServerFor(config, port);
+  if (server == nullptr) return nullptr;
+  int chosen = -1;
+  FindLocation(*server, -1, path, &chosen);
+  return chosen < 0 ? nullptr : &server->routes[chosen];
 }
 
 bool AddedHeader::SentWith(int http_status) const {

@@ -116,6 +116,9 @@ enum class LocationMatch : uint8_t {
 // (answer.http_status), or nginx's static handler, which has no file for a
 // gRPC path (404).
 struct GrpcRoute {
+  // The location this one is nested in (its index in ServerBlock::routes,
+  // which lists a parent before its nested locations), or -1.
+  int parent = -1;
   LocationMatch match = LocationMatch::kPrefix;
   std::string location;  // the location's path or regular expression
   std::shared_ptr<const LocationRegex> regex;  // regex locations only
@@ -136,6 +139,10 @@ struct GrpcRoute {
 struct ServerBlock {
   std::vector<int> listen_ports;
   std::vector<int> default_server_ports;  // listen ... default_server
+  // server_name: exact names (lowercase), "*.x"/"x.*" wildcards, and
+  // "~regex" names (compiled, caseless as nginx's).
+  std::vector<std::string> names;
+  std::vector<std::shared_ptr<const LocationRegex>> name_regexes;
   std::vector<GrpcRoute> routes;
 };
 
@@ -179,17 +186,26 @@ std::string UnknownHashKeyVariable(const std::string& key);
 // block's first listen port (0 if there is none).
 int DefaultPort(const TwinConfig& config);
 
-// The server block that takes a request arriving at `port` (0: DefaultPort):
-// of those listening there, the one marked default_server, else the first
-// (server_name selection among them is not modelled). Null if none listens
-// there.
-const ServerBlock* ServerFor(const TwinConfig& config, int port);
+// The host a gRPC client puts in :authority: its target's, "127.0.0.1" for
+// every client here.
+inline constexpr char kClientAuthorityHost[] = "127.0.0.1";
+
+// The server block that takes a request for `host` arriving at `port` (0:
+// DefaultPort), as nginx picks among the blocks listening there by
+// server_name: an exact name, else the longest "*.suffix", else the longest
+// "prefix.*", else the first matching regular expression, else the block
+// marked default_server, else the first. Null if none listens there.
+const ServerBlock* ServerFor(const TwinConfig& config, int port,
+                             const std::string& host = kClientAuthorityHost);
 
 // The location a request for `path` ("/Saludo/saludar") arriving at `port`
-// takes, as nginx chooses it within ServerFor(port): an exact match (=);
-// else the longest matching prefix if it is ^~; else the first matching
-// regular expression in file order; else the longest matching prefix. Null
-// if none matches (nginx's 404).
+// takes, as nginx chooses it within ServerFor(port), level by level: an
+// exact match (=) ends the search; else the longest matching prefix is
+// taken and the locations nested in it are searched the same way; unless
+// that prefix is ^~ (or a nested search ended it), the first matching
+// regular expression of the level in file order wins (and its nested
+// locations are searched); else the prefix stands. Null if none matches
+// (nginx's 404).
 const GrpcRoute* RouteFor(const TwinConfig& config, const std::string& path,
                           int port = 0);
 

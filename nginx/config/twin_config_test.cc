@@ -202,6 +202,40 @@ TEST(TwinConfigTest, LocationsAreChosenAsNginxChoosesThem) {
   EXPECT_EQ(Route("location /Other/ { grpc_pass grpc://a; }", call), "none");
 }
 
+// Nested locations, searched as nginx's ngx_http_core_find_location does.
+TEST(TwinConfigTest, NestedLocationsAreSearchedLevelByLevel) {
+  // A nested prefix refines its parent; without a match the parent stands.
+  const std::string nested =
+      "location /Saludo/ { grpc_pass grpc://a;\n"
+      "  location /Saludo/saludar { grpc_pass grpc://b; } }";
+  EXPECT_EQ(Route(nested, "/Saludo/saludar"), "b");
+  EXPECT_EQ(Route(nested, "/Saludo/otro"), "a");
+  // A regex of the outer level beats a nested prefix...
+  EXPECT_EQ(Route(nested + "\nlocation ~ saludar$ { return 403; }",
+                  "/Saludo/saludar"),
+            "return 403");
+  // ... but not a nested exact match, nor anything under ^~.
+  EXPECT_EQ(Route("location /Saludo/ { location = /Saludo/saludar { "
+                  "grpc_pass grpc://b; } grpc_pass grpc://a; }\n"
+                  "location ~ saludar$ { return 403; }",
+                  "/Saludo/saludar"),
+            "b");
+  EXPECT_EQ(Route("location ^~ /Saludo/ { grpc_pass grpc://a; "
+                  "location /Saludo/s { grpc_pass grpc://b; } }\n"
+                  "location ~ saludar$ { return 403; }",
+                  "/Saludo/saludar"),
+            "b");
+  // A nested regex wins inside its parent; a regex's nested locations too.
+  EXPECT_EQ(Route("location / { grpc_pass grpc://a; location ~ dar$ { "
+                  "grpc_pass grpc://b; } }",
+                  "/Saludo/saludar"),
+            "b");
+  EXPECT_EQ(Route("location ~ ^/Saludo { grpc_pass grpc://a; location ~ dar$ "
+                  "{ return 403; } }",
+                  "/Saludo/saludar"),
+            "return 403");
+}
+
 TEST(TwinConfigTest, LocationsNginxRefusesAreRefusedWithTheirPlace) {
   EXPECT_EQ(Route("location / { grpc_pass grpc://a; }\n"
                   "location / { grpc_pass grpc://b; }", "/"),
@@ -217,8 +251,14 @@ TEST(TwinConfigTest, LocationsNginxRefusesAreRefusedWithTheirPlace) {
                 "parenthesis"),
             std::string::npos)
       << Route("location ~ ^/(x { grpc_pass grpc://a; }", "/");
-  EXPECT_EQ(Route("location / { location /x { } grpc_pass grpc://a; }", "/"),
-            "t.conf:3:14: nested locations are not modeled");
+  EXPECT_EQ(Route("location /a { location /x { } grpc_pass grpc://a; }", "/"),
+            "t.conf:3:15: location \"/x\" is outside location \"/a\"");
+  EXPECT_EQ(Route("location = /a { location /a/x { } }", "/"),
+            "t.conf:3:17: location \"/a/x\" cannot be inside the exact "
+            "location \"/a\"");
+  EXPECT_EQ(Route("location /a { location @x { } }", "/"),
+            "t.conf:3:15: named location \"@x\" can be on the server level "
+            "only");
   EXPECT_EQ(Route("location !! /x { grpc_pass grpc://a; }", "/"),
             "t.conf:3:10: invalid location modifier \"!!\"");
 }
