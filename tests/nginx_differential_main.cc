@@ -157,11 +157,23 @@ Case Generate(uint64_t seed) {
     // Keys as nginx evaluates them for a gRPC call: the path, the client's
     // address as text or as 4 bytes, a literal with a variable, and an
     // argument gRPC never has (empty: nginx falls back to round robin).
+    // A header the calls carry: one of four values, or one per call.
     static const char* kKeys[] = {"$request_uri", "$binary_remote_addr",
-                                  "$remote_addr", "k-$uri", "$arg_a"};
-    const char* key = kKeys[r.NextBelow(5)];
+                                  "$remote_addr", "k-$uri",
+                                  "$arg_a",       "$http_x_call_id"};
+    const char* key = kKeys[r.NextBelow(6)];
     up += absl::StrCat("    hash ", key, r.Bernoulli(0.5) ? " consistent" : "",
                        ";\n");
+    if (std::string(key) == "$http_x_call_id") {
+      client::MetadataSpec header;
+      header.name = "x-call-id";
+      header.kind = r.Bernoulli(0.5) ? client::MetadataSpec::Kind::kOneOf
+                                     : client::MetadataSpec::Kind::kPerCall;
+      header.values = header.kind == client::MetadataSpec::Kind::kOneOf
+                          ? std::vector<std::string>{"a", "b", "c", "d"}
+                          : std::vector<std::string>{"id-"};
+      c.metadata = {header};
+    }
   }
   if (method >= 95) up += "    ip_hash;\n";
   for (int i = 1; i <= c.servers; ++i) {
@@ -194,8 +206,20 @@ Case Generate(uint64_t seed) {
                     ";\n");
   }
   if (r.Bernoulli(0.3)) loc += "   grpc_next_upstream_timeout 5s;\n";
-  const bool pages = r.Bernoulli(0.5);
-  c.config = CaseConfig(up, loc, pages);
+  // nginx's own errors: gRPC-friendly pages (ours), a named location that
+  // answers with a header with or without `always`, or none.
+  const uint64_t pages = r.NextBelow(4);
+  if (pages == 3) {
+    absl::StrAppend(&loc, "   error_page 502 504 = @d;\n");
+  }
+  c.config = CaseConfig(up, loc, pages == 2);
+  if (pages == 3) {
+    c.config.insert(
+        c.config.rfind("  }\n}\n"),
+        absl::StrCat("  location @d { add_header grpc-status ",
+                     1 + r.NextBelow(15), r.Bernoulli(0.5) ? " always" : "",
+                     "; return ", r.Bernoulli(0.5) ? 204 : 504, "; }\n"));
+  }
   const int calls = 4 + static_cast<int>(r.NextBelow(7));
   std::vector<Behaviour> current(c.servers, Behaviour::kOk);
   for (int call = 0; call < calls; ++call) {
