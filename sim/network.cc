@@ -69,7 +69,7 @@ Node::Node(Simulator* sim, NodeId id, std::string name, absl::Time wall_epoch)
              [this](std::function<void()> work) { Execute(std::move(work)); }) {
 }
 
-void Node::Execute(std::function<void()> work) {
+void Node::Execute(Callback work) {
   if (!up_) return;
   if (paused_) {
     deferred_.push_back(std::move(work));
@@ -199,18 +199,19 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
                    kEmptyHash);
         });
   }
-  SendRequest(id, request);
+  SendRequest(id, std::move(request));
 }
 
-void Network::SendRequest(uint64_t call_id, const std::string& request) {
+void Network::SendRequest(uint64_t call_id, std::string request) {
   Call& call = calls_.at(call_id);
   const NodeId from = call.client;
   const NodeId to = call.server;
   const LinkModel& link = Link(from, to);
   const bool duplicate =
       link.duplicate > 0 && LinkRandom(from, to).Bernoulli(link.duplicate);
+  const int copies = duplicate ? 2 : 1;
   int sent = 0;
-  for (int copy = 0; copy < (duplicate ? 2 : 1); ++copy) {
+  for (int copy = 0; copy < copies; ++copy) {
     absl::Duration latency;
     if (!Transmit(from, to, &latency)) {
       sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, call_id));
@@ -220,8 +221,11 @@ void Network::SendRequest(uint64_t call_id, const std::string& request) {
       sim_->Record(MakeEvent(EventKind::kRequestDuplicated, from, to, call_id));
     }
     ++sent;
-    sim_->After(latency,
-                [this, call_id, request] { DeliverRequest(call_id, request); });
+    // The last copy takes the bytes; a duplicate's first one copies them.
+    std::string bytes = copy + 1 < copies ? request : std::move(request);
+    sim_->After(latency, [this, call_id, bytes = std::move(bytes)]() mutable {
+      DeliverRequest(call_id, std::move(bytes));
+    });
   }
   if (sent == 0) FinishServer(calls_.at(call_id));
 }
@@ -274,8 +278,8 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   call.reused_incarnation = reused_incarnation;
   sim_->Record(MakeEvent(EventKind::kConnect, from, to, id,
                          reuse_connection ? 1 : 0, call.request_hash));
-  auto connected = [this, id, from, request = std::move(request)] {
-    node(from).Execute([this, id, request] {
+  auto connected = [this, id, from, request = std::move(request)]() mutable {
+    node(from).Execute([this, id, request = std::move(request)]() mutable {
       auto it = calls_.find(id);
       if (it == calls_.end() || ClientDone(it->second)) return;
       if (node(it->second.client).incarnation() !=
@@ -288,7 +292,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
       // The observer may have abandoned the attempt.
       it = calls_.find(id);
       if (it == calls_.end() || ClientDone(it->second)) return;
-      SendRequest(id, request);
+      SendRequest(id, std::move(request));
     });
   };
   if (reuse_connection) {
@@ -679,7 +683,7 @@ void Network::Resume(NodeId id) {
   if (!n.paused_) return;
   n.paused_ = false;
   sim_->Record(MakeEvent(EventKind::kResume, id));
-  std::vector<std::function<void()>> work = std::move(n.deferred_);
+  std::vector<Callback> work = std::move(n.deferred_);
   n.deferred_.clear();
   for (auto& w : work) n.Execute(std::move(w));
 }

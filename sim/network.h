@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "runtime/random.h"
 #include "runtime/rpc.h"
+#include "sim/callback.h"
 #include "sim/distribution.h"
 #include "sim/node_clock.h"
 #include "sim/simulator.h"
@@ -81,7 +82,7 @@ class Node {
 
   // Runs `work` on this node now; while paused it waits for Resume; when the
   // node is down it is dropped.
-  void Execute(std::function<void()> work);
+  void Execute(Callback work);
 
  private:
   friend class Network;
@@ -93,7 +94,7 @@ class Node {
   bool paused_ = false;
   uint64_t incarnation_ = 0;
   std::vector<absl::Duration> ended_at_;  // by incarnation
-  std::vector<std::function<void()>> deferred_;
+  std::vector<Callback> deferred_;
 };
 
 class Network {
@@ -272,7 +273,7 @@ class Network {
   // Sends a refusal or reset from the server back to the client.
   void SendFailure(uint64_t call_id, Failure failure);
   // Sends the request (copies, if duplicated) of a call over the link.
-  void SendRequest(uint64_t call_id, const std::string& request);
+  void SendRequest(uint64_t call_id, std::string request);
   // The caller gave up: tell the server side.
   void SendCancel(uint64_t call_id);
   void EraseIfFinished(std::map<uint64_t, Call>::iterator it);

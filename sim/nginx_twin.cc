@@ -789,12 +789,12 @@ void NginxTwin::Log(const std::shared_ptr<Request>& req, int status) {
   req->log.call = req->server_call_id;
   req->log.request_time =
       network_->node(self_).clock().Monotonic() - req->start;
-  access_log_.push_back(req->log);
-  in_flight_.erase(req->id);
   TraceEvent e = MakeEvent(EventKind::kNote, self_);
   e.code = status;
   if (sim_->trace().keeps_log()) e.detail = "nginx " + req->log.Format();
   e.payload = HashBytes(absl::StrJoin(req->log.upstream_addr, ","));
+  access_log_.push_back(std::move(req->log));  // the request is over
+  in_flight_.erase(req->id);
   sim_->Record(std::move(e));
 }
 

@@ -9,13 +9,12 @@ namespace saludo::sim {
 Simulator::Simulator(uint64_t seed, bool keep_log)
     : seed_(seed), trace_(keep_log) {}
 
-EventHandle Simulator::After(absl::Duration delay,
-                             std::function<void()> callback) {
+EventHandle Simulator::After(absl::Duration delay, Callback callback) {
   if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
   return At(now() + delay, std::move(callback));
 }
 
-EventHandle Simulator::At(absl::Duration at, std::function<void()> callback) {
+EventHandle Simulator::At(absl::Duration at, Callback callback) {
   SALUDO_CHECK(at >= now());
   SALUDO_CHECK(at != absl::InfiniteDuration());
   uint32_t slot;
@@ -57,7 +56,7 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
     Slot& s = slots_[entry.slot];
     if (s.generation != entry.generation) continue;  // stale
     const bool live = s.live;
-    std::function<void()> callback = std::move(s.callback);
+    Callback callback = std::move(s.callback);
     s.callback = nullptr;
     s.live = false;
     ++s.generation;

@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "runtime/random.h"
+#include "sim/callback.h"
 #include "sim/trace.h"
 
 namespace saludo::sim {
@@ -36,9 +37,9 @@ class Simulator {
   uint64_t seed() const { return seed_; }
 
   // Runs `callback` at now() + delay (a negative delay counts as zero).
-  EventHandle After(absl::Duration delay, std::function<void()> callback);
+  EventHandle After(absl::Duration delay, Callback callback);
   // Runs `callback` at `at`. REQUIRES: at >= now().
-  EventHandle At(absl::Duration at, std::function<void()> callback);
+  EventHandle At(absl::Duration at, Callback callback);
 
   // Cancels a pending event; false if it already ran or was cancelled.
   bool Cancel(EventHandle handle);
@@ -75,7 +76,7 @@ class Simulator {
     }
   };
   struct Slot {
-    std::function<void()> callback;
+    Callback callback;
     uint32_t generation = 0;
     bool live = false;
   };
