@@ -231,9 +231,12 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   req->server_port =
       call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
   if (req->route == nullptr || req->route->upstream.empty()) {
-    // No location, or one that answers itself (`return`, static files).
+    // No location, or one that answers itself (`return`, static files):
+    // nginx logs "-" for the upstream and its status.
     const nginx::ErrorAnswer answer = nginx::NginxAnswer(
         req->route, req->route == nullptr ? 404 : req->route->answer.http_status);
+    req->log.upstream_addr.push_back("-");
+    req->log.upstream_status.push_back(0);
     Log(req, answer.http_status);
     req->respond(nginx::ClientStatusFor(answer), "");
     return;
@@ -245,6 +248,7 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
           req->route->client_max_body_size) {
     req->upstream = upstreams_.at(req->route->upstream).get();
     req->log.upstream_addr.push_back("-");
+    req->log.upstream_status.push_back(0);
     Finish(req, 413);
     return;
   }

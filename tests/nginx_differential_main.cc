@@ -7,6 +7,7 @@
 //   nginx_differential --case_seed=1234 --verbose      # replay one case
 #include <cstdio>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -99,12 +100,14 @@ struct Case {
   int target_port = 0;
   std::vector<int> other_ports;
   std::vector<client::MetadataSpec> metadata;
+  std::vector<std::string> methods;  // per call; empty: /Saludo/saludar
 };
 
 // The load of call `call` of `c`: one call, its headers fixed for it.
 client::LoadOptions CallLoad(const Case& c, size_t call) {
   client::LoadOptions load;
   load.deadline = absl::Seconds(5);
+  if (call < c.methods.size()) load.method = c.methods[call];
   for (const client::MetadataSpec& m : c.metadata) {
     client::MetadataSpec fixed;
     fixed.name = m.name;
@@ -142,8 +145,80 @@ std::string CaseConfig(const std::string& up, const std::string& loc,
       pages ? ErrorPages() : "  }\n", "  }\n}\n");
 }
 
+// One random location of a routing case: a modifier and a path or regex
+// over a few that /Saludo/saludar and its neighbours match or miss, and what
+// it does; maybe with a nested location that extends it.
+std::string RandomLocation(runtime::Random& r, std::set<std::string>* seen,
+                           int depth, const std::string& parent) {
+  static const char* kPaths[] = {"/", "/Saludo/", "/Saludo/saludar",
+                                 "/Saludo/s", "/Other/", "/Saludo/otro"};
+  static const char* kRegexes[] = {"^/Saludo/", "saludar$", "^/saludo/",
+                                   "dar$", "^/Other", "o/o"};
+  static const char* kActions[] = {"grpc_pass grpc://a;", "grpc_pass grpc://b;",
+                                   "return 403;", ""};
+  std::string head;
+  for (int attempt = 0; attempt < 20 && head.empty(); ++attempt) {
+    const uint64_t kind = r.NextBelow(5);  // plain = ^~ ~ ~*
+    if (kind >= 3) {
+      head = absl::StrCat(kind == 3 ? "~ " : "~* ", kRegexes[r.NextBelow(6)]);
+      break;  // regexes may repeat
+    }
+    const std::string path = kPaths[r.NextBelow(6)];
+    if (!absl::StartsWith(path, parent)) continue;  // nginx: "is outside"
+    const std::string mod = kind == 0 ? "" : kind == 1 ? "= " : "^~ ";
+    // One location per (exact or not, path) in a level.
+    if (!seen->insert(absl::StrCat(kind == 1, path)).second) continue;
+    head = mod + path;
+  }
+  if (head.empty()) return "";
+  std::string body = kActions[r.NextBelow(4)];
+  const bool exact = absl::StartsWith(head, "= ");
+  if (depth == 0 && !exact && r.Bernoulli(0.3)) {
+    std::set<std::string> nested_seen;
+    const size_t space = head.rfind(' ');
+    const std::string self = space == std::string::npos ? head
+                                                        : head.substr(space + 1);
+    // nginx compares a nested prefix with the parent's text, regex or not.
+    absl::StrAppend(&body, " ", RandomLocation(r, &nested_seen, 1, self));
+  }
+  return absl::StrCat("location ", head, " { ", body, " }");
+}
+
+// A routing case: upstream a is server 1, b server 2; two to five random
+// locations; each call to one of four paths (the backends answer
+// UNIMPLEMENTED for paths they do not serve: the upstream chosen still
+// shows in nginx's log).
+Case GenerateRouting(uint64_t seed, runtime::Random& r) {
+  Case c;
+  c.seed = seed;
+  c.servers = 2;
+  std::string locations = "  location /x/ { grpc_pass grpc://a; }\n";
+  std::set<std::string> seen = {"0/x/"};
+  const int count = 2 + static_cast<int>(r.NextBelow(4));
+  for (int i = 0; i < count; ++i) {
+    const std::string loc = RandomLocation(r, &seen, 0, "");
+    if (!loc.empty()) absl::StrAppend(&locations, "  ", loc, "\n");
+  }
+  c.config = CaseConfig(
+      "  upstream a {\n    server 127.0.0.1:3001;\n  }\n"
+      "  upstream b {\n    server 127.0.0.1:3002;\n  }\n",
+      "   grpc_pass grpc://a;\n", false);
+  // Replace the template's `location /` with the random ones.
+  const size_t at = c.config.find("  location / {");
+  const size_t end = c.config.find("  }\n", at) + 4;
+  c.config.replace(at, end - at, locations);
+  static const char* kCalls[] = {"/Saludo/saludar", "/Saludo/otro",
+                                 "/Other/x", "/SALUDO/saludar"};
+  for (int i = 0; i < 4; ++i) {
+    c.plan.push_back({Behaviour::kOk, Behaviour::kOk});
+    c.methods.push_back(kCalls[r.NextBelow(4)]);
+  }
+  return c;
+}
+
 Case Generate(uint64_t seed) {
   runtime::Random r = runtime::Random::ForComponent(seed, "differential");
+  if (r.Bernoulli(0.2)) return GenerateRouting(seed, r);
   Case c;
   c.seed = seed;
   c.servers = 2 + static_cast<int>(r.NextBelow(3));
@@ -633,7 +708,7 @@ std::string PlanText(const Case& c) {
     std::vector<std::string> parts;
     for (Behaviour b : c.plan[i]) parts.push_back(Name(b));
     absl::StrAppend(&s, "  call ", i + 1, ": ", absl::StrJoin(parts, " "),
-                    "\n");
+                    i < c.methods.size() ? " " + c.methods[i] : "", "\n");
   }
   return s;
 }
