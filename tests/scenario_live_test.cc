@@ -3,6 +3,8 @@
 // the others are listed as skipped, and the same properties are checked.
 #include "scenario/live/live_target.h"
 
+#include <cstdio>
+#include <set>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -72,6 +74,60 @@ properties { deadlines {} }
     lost_in_flight += e.upstream_addr.size() == 1 && e.status == 502;
   }
   EXPECT_GE(retried + lost_in_flight, 1) << to_server2;
+}
+
+// Calls aimed at a port and carrying a header reach the server block and the
+// backend real nginx picks for them, and the simulator predicts the same:
+// one client at the second server block's port, hashed on its x-tenant
+// header; one at the default port, whose block has server1 only.
+TEST(ScenarioLiveTest, TargetPortAndMetadataLiveAsSimulated) {
+  const std::string dir = ::testing::TempDir();
+  const std::string conf = R"(events {}
+http {
+  upstream one { server 127.0.0.1:3001; }
+  upstream both { hash $http_x_tenant; server 127.0.0.1:3001; server 127.0.0.1:3002; }
+  server { listen 127.0.0.1:3005 http2; location / { grpc_pass grpc://one; } }
+  server { listen 127.0.0.1:3006 http2; location / { grpc_pass grpc://both; } }
+}
+)";
+  FILE* f = std::fopen((dir + "/ports.conf").c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs(conf.c_str(), f);
+  std::fclose(f);
+  const std::string text = R"(name: "ports and headers"
+duration: "1s"
+topology {
+  nginx_config: "ports.conf"
+  backends { name: "server1" server_id: 1 address: "127.0.0.1:3001" }
+  backends { name: "server2" server_id: 2 address: "127.0.0.1:3002" }
+  clients { name: "hashed" load { closed_loop { concurrency: 2 } duration: "1s"
+    target_port: 3006 metadata { name: "x-tenant" fixed: "tenant-7" } } }
+  clients { name: "plain" load { closed_loop { concurrency: 1 } duration: "1s" } }
+}
+)";
+  auto scenario = scenario::LoadScenarioText(text, dir + "/ports.textproto");
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  auto simulated = scenario::RunSimulated(*scenario, 1, false);
+  ASSERT_TRUE(simulated.ok()) << simulated.status();
+  auto locate = scenario::RunfilesLocator("");
+  ASSERT_TRUE(locate.ok()) << locate.status();
+  scenario::LiveTarget target(*locate);
+  auto live = scenario::RunScenario(*scenario, target);
+  ASSERT_TRUE(live.ok()) << live.status();
+  // The servers each client's calls reached, live and simulated.
+  auto servers = [](const scenario::ScenarioRun& run, const std::string& who) {
+    std::set<int> ids;
+    for (const scenario::ScenarioCall& c : run.observed.calls) {
+      if (c.client == who && c.record.status.ok()) ids.insert(c.record.server_id);
+    }
+    return ids;
+  };
+  const std::set<int> hashed = servers(*simulated, "hashed");
+  ASSERT_EQ(hashed.size(), 1u);  // one key, one backend
+  EXPECT_EQ(servers(*live, "hashed"), hashed);
+  EXPECT_EQ(servers(*simulated, "plain"), std::set<int>{1});
+  EXPECT_EQ(servers(*live, "plain"), std::set<int>{1});
+  EXPECT_TRUE(live->ok()) << scenario::FormatRunSummary(*scenario, *live);
 }
 
 }  // namespace
