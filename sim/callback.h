@@ -1,7 +1,7 @@
-// A move-only `void()` callable that keeps the closure inline when it fits
-// (most of the simulator's event closures do: a few ids and a pointer), so
-// scheduling an event or deferring work allocates nothing. Larger closures
-// go to the heap, as std::function's do.
+// Move-only callables that keep the closure inline when it fits (most of
+// the simulator's closures do: a few ids, a pointer, a string), so
+// scheduling an event, deferring work or observing an attempt allocates
+// nothing. Larger closures go to the heap, as std::function's do.
 #ifndef SALUDO_SIM_CALLBACK_H_
 #define SALUDO_SIM_CALLBACK_H_
 
@@ -14,74 +14,89 @@
 
 namespace saludo::sim {
 
-class Callback {
+namespace callback_internal {
+
+// How a stored closure of type T is called, moved and destroyed: inline in
+// the storage, or through a pointer to it on the heap.
+template <typename R, typename... Args>
+struct Ops {
+  R (*invoke)(void* storage, Args&&... args);
+  void (*move)(void* from, void* to);  // leaves `from` destroyed
+  void (*destroy)(void* storage);
+};
+template <typename T, typename R, typename... Args>
+inline constexpr Ops<R, Args...> kInline = {
+    [](void* s, Args&&... args) -> R {
+      return (*static_cast<T*>(s))(std::forward<Args>(args)...);
+    },
+    [](void* from, void* to) {
+      new (to) T(std::move(*static_cast<T*>(from)));
+      static_cast<T*>(from)->~T();
+    },
+    [](void* s) { static_cast<T*>(s)->~T(); }};
+template <typename T, typename R, typename... Args>
+inline constexpr Ops<R, Args...> kHeap = {
+    [](void* s, Args&&... args) -> R {
+      return (**static_cast<T**>(s))(std::forward<Args>(args)...);
+    },
+    [](void* from, void* to) { *static_cast<T**>(to) = *static_cast<T**>(from); },
+    [](void* s) { delete *static_cast<T**>(s); }};
+
+}  // namespace callback_internal
+
+template <typename Signature>
+class InlineFunction;
+
+template <typename R, typename... Args>
+class InlineFunction<R(Args...)> {
  public:
   static constexpr size_t kInlineBytes = 64;
 
-  Callback() = default;
-  Callback(std::nullptr_t) {}  // NOLINT: as std::function
+  InlineFunction() = default;
+  InlineFunction(std::nullptr_t) {}  // NOLINT: as std::function
   template <typename F,
             typename = std::enable_if_t<
-                !std::is_same_v<std::decay_t<F>, Callback> &&
+                !std::is_same_v<std::decay_t<F>, InlineFunction> &&
                 !std::is_same_v<std::decay_t<F>, std::nullptr_t>>>
-  Callback(F&& f) {  // NOLINT: implicit, as std::function
+  InlineFunction(F&& f) {  // NOLINT: implicit, as std::function
     using T = std::decay_t<F>;
     if constexpr (sizeof(T) <= kInlineBytes &&
                   alignof(T) <= alignof(std::max_align_t) &&
                   std::is_nothrow_move_constructible_v<T>) {
       new (storage_) T(std::forward<F>(f));
-      ops_ = &kInline<T>;
+      ops_ = &callback_internal::kInline<T, R, Args...>;
     } else {
       *reinterpret_cast<T**>(storage_) = new T(std::forward<F>(f));
-      ops_ = &kHeap<T>;
+      ops_ = &callback_internal::kHeap<T, R, Args...>;
     }
   }
-  Callback(Callback&& other) noexcept { MoveFrom(other); }
-  Callback& operator=(Callback&& other) noexcept {
+  InlineFunction(InlineFunction&& other) noexcept { MoveFrom(other); }
+  InlineFunction& operator=(InlineFunction&& other) noexcept {
     if (this != &other) {
       Reset();
       MoveFrom(other);
     }
     return *this;
   }
-  Callback& operator=(std::nullptr_t) {
+  InlineFunction& operator=(std::nullptr_t) {
     Reset();
     return *this;
   }
-  Callback(const Callback&) = delete;
-  Callback& operator=(const Callback&) = delete;
-  ~Callback() { Reset(); }
+  InlineFunction(const InlineFunction&) = delete;
+  InlineFunction& operator=(const InlineFunction&) = delete;
+  ~InlineFunction() { Reset(); }
 
   explicit operator bool() const { return ops_ != nullptr; }
   // REQUIRES: not empty.
-  void operator()() {
+  R operator()(Args... args) {
     SALUDO_CHECK(ops_ != nullptr);
-    ops_->invoke(storage_);
+    return ops_->invoke(storage_, std::forward<Args>(args)...);
   }
 
  private:
-  struct Ops {
-    void (*invoke)(void* storage);
-    void (*move)(void* from, void* to);  // leaves `from` destroyed
-    void (*destroy)(void* storage);
-  };
-  template <typename T>
-  static constexpr Ops kInline = {
-      [](void* s) { (*static_cast<T*>(s))(); },
-      [](void* from, void* to) {
-        new (to) T(std::move(*static_cast<T*>(from)));
-        static_cast<T*>(from)->~T();
-      },
-      [](void* s) { static_cast<T*>(s)->~T(); }};
-  template <typename T>
-  static constexpr Ops kHeap = {
-      [](void* s) { (**static_cast<T**>(s))(); },
-      [](void* from, void* to) {
-        *static_cast<T**>(to) = *static_cast<T**>(from);
-      },
-      [](void* s) { delete *static_cast<T**>(s); }};
+  using Ops = callback_internal::Ops<R, Args...>;
 
-  void MoveFrom(Callback& other) {
+  void MoveFrom(InlineFunction& other) {
     ops_ = other.ops_;
     if (ops_ != nullptr) ops_->move(other.storage_, storage_);
     other.ops_ = nullptr;
@@ -94,6 +109,9 @@ class Callback {
   alignas(std::max_align_t) unsigned char storage_[kInlineBytes];
   const Ops* ops_ = nullptr;
 };
+
+// An event, a deferred piece of work.
+using Callback = InlineFunction<void()>;
 
 }  // namespace saludo::sim
 

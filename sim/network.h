@@ -171,10 +171,10 @@ class Network {
   // apart the way nginx does. Callbacks run on `from`, never inside the call
   // that started the attempt, and at most one of refused/replied/reset.
   struct AttemptObserver {
-    std::function<void()> connected;  // connection up; request being sent
-    std::function<void()> refused;    // RST in answer to the SYN
-    std::function<void(absl::Status, std::string)> replied;
-    std::function<void()> reset;  // broken after the request was sent
+    Callback connected;  // connection up; request being sent
+    Callback refused;    // RST in answer to the SYN
+    InlineFunction<void(absl::Status, std::string)> replied;
+    Callback reset;  // broken after the request was sent
   };
   // Opens a connection from `from` to `to` and sends the request once
   // connected; a lost SYN or SYN-ACK means no callback at all: the proxy's

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "nginx/config/twin_config.h"
@@ -43,14 +44,17 @@ absl::string_view AttemptOutcomeName(AttemptOutcome outcome);
 // `upstream_log` format), and what the log line does not show.
 struct TwinLogEntry {
   int status = 0;  // what nginx logged: 200, 204 (error_page), 499, 502, 504
-  std::vector<std::string> upstream_addr;   // per attempt, or the group name
-  std::vector<int> upstream_status;         // per attempt (0 logs as "-")
-  std::vector<absl::Duration> attempt_at;   // true time each attempt began
-  std::vector<absl::Duration> attempt_end;  // ... and when it was released
+  // Per attempt; most calls make one or two, kept inline (no allocation).
+  template <typename T>
+  using PerAttempt = absl::InlinedVector<T, 2>;
+  PerAttempt<std::string> upstream_addr;   // per attempt, or the group name
+  PerAttempt<int> upstream_status;         // per attempt (0 logs as "-")
+  PerAttempt<absl::Duration> attempt_at;   // true time each attempt began
+  PerAttempt<absl::Duration> attempt_end;  // ... and when it was released
   // The client's call (its network call id, as the event log names it).
   uint64_t call = 0;
-  std::vector<uint64_t> attempt_call;  // per attempt begun: its network id
-  std::vector<AttemptOutcome> attempt_outcome;  // per attempt ended
+  PerAttempt<uint64_t> attempt_call;  // per attempt begun: its network id
+  PerAttempt<AttemptOutcome> attempt_outcome;  // per attempt ended
   absl::Duration request_time;
   // "$status upstream=$upstream_addr upstream_status=$upstream_status
   //  request_time=$request_time"

@@ -111,6 +111,7 @@ def system_libraries():
             "absl/container:btree": "absl_btree",
             "absl/container:flat_hash_map": "absl_raw_hash_set absl_hash",
             "absl/container:flat_hash_set": "absl_raw_hash_set absl_hash",
+            "absl/container:inlined_vector": "",
             "absl/flags:flag": "absl_flags",
             "absl/flags:parse": "absl_flags_parse absl_flags_usage absl_flags",
             "absl/flags:reflection": "absl_flags_reflection absl_flags",

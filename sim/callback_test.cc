@@ -1,0 +1,63 @@
+#include "sim/callback.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace saludo::sim {
+namespace {
+
+// Counts live copies of a closure's state, so the test sees every
+// destruction (inline and on the heap).
+struct Counted {
+  explicit Counted(int* live) : live(live) { ++*live; }
+  Counted(Counted&& o) noexcept : live(o.live) { ++*live; }
+  ~Counted() { --*live; }
+  int* live;
+};
+
+TEST(InlineFunctionTest, SmallClosuresInlineLargeOnesOnTheHeapBothWork) {
+  int live = 0;
+  int calls = 0;
+  {
+    Callback small = [c = Counted(&live), &calls] { ++calls; };
+    std::string big(200, 'x');
+    Callback large = [c = Counted(&live), big, &calls] {
+      calls += static_cast<int>(big.size());
+    };
+    EXPECT_EQ(live, 2);
+    small();
+    large();
+    EXPECT_EQ(calls, 201);
+    // Moves leave the source empty and keep one copy alive.
+    Callback moved = std::move(large);
+    EXPECT_FALSE(static_cast<bool>(large));  // NOLINT: checking moved-from
+    moved();
+    EXPECT_EQ(calls, 401);
+    std::vector<Callback> many;
+    for (int i = 0; i < 100; ++i) many.push_back([c = Counted(&live)] {});
+    EXPECT_EQ(live, 102);
+    many.clear();
+    small = nullptr;
+    EXPECT_EQ(live, 1);
+  }
+  EXPECT_EQ(live, 0);
+}
+
+TEST(InlineFunctionTest, ArgumentsAreForwarded) {
+  std::string seen;
+  InlineFunction<int(std::string, int)> f = [&seen](std::string s, int n) {
+    seen = s;
+    return n * 2;
+  };
+  auto owned = std::make_unique<int>(7);  // a move-only capture
+  InlineFunction<int()> g = [p = std::move(owned)] { return *p; };
+  EXPECT_EQ(f("hola", 21), 42);
+  EXPECT_EQ(seen, "hola");
+  EXPECT_EQ(g(), 7);
+}
+
+}  // namespace
+}  // namespace saludo::sim
