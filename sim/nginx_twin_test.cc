@@ -100,6 +100,22 @@ class TwinTest : public ::testing::Test {
     return lines;
   }
 
+  // Two backends behind `keepalive 8`, one cached connection to each, and
+  // server1's replies (and its close) taking `back` to reach nginx. Returns
+  // when server1 crashes (5 ms later).
+  absl::Duration CachedThenCrash(absl::Duration back) {
+    Build(ConfigFromText(
+        Conf({"127.0.0.1:3001 max_fails=0", "127.0.0.1:3002 max_fails=0"}, "",
+             "  keepalive 8;\n")));
+    LinkModel slow_back;
+    slow_back.latency = Distribution::Fixed(back);
+    world_->network().SetLink(servers_[0], nginx_, slow_back);
+    EXPECT_EQ(Order(Serial(2, absl::Milliseconds(1))), "AB");  // both cached
+    const absl::Duration crash = world_->sim().now() + absl::Milliseconds(5);
+    world_->CrashAt(servers_[0], crash);
+    return crash;
+  }
+
   std::unique_ptr<World> world_;
   std::vector<NodeId> servers_;
   NodeId nginx_ = -1, client_ = -1;
@@ -206,15 +222,7 @@ TEST_F(TwinTest, RefusedIsRetriedCountedAndSkipped) {
 // dead connection and fails after it was sent (502, not retried); after the
 // close arrived, nginx connects anew, is refused, and retries.
 TEST_F(TwinTest, ACachedConnectionDiesWhenNginxSeesItsClose) {
-  Build(ConfigFromText(
-      Conf({"127.0.0.1:3001 max_fails=0", "127.0.0.1:3002 max_fails=0"}, "",
-           "  keepalive 8;\n")));
-  LinkModel slow_back;  // server1 -> nginx: the close takes 10 ms
-  slow_back.latency = Distribution::Fixed(absl::Milliseconds(10));
-  world_->network().SetLink(servers_[0], nginx_, slow_back);
-  EXPECT_EQ(Order(Serial(2, absl::Milliseconds(1))), "AB");  // both cached
-  const absl::Duration crash = world_->sim().now() + absl::Milliseconds(5);
-  world_->CrashAt(servers_[0], crash);
+  const absl::Duration crash = CachedThenCrash(absl::Milliseconds(10));
   std::vector<CallRecord> racing = Serial(1, crash + absl::Milliseconds(1));
   EXPECT_EQ(Order(racing), "x");
   EXPECT_EQ(racing[0].status.code(), absl::StatusCode::kUnavailable);
@@ -232,15 +240,7 @@ TEST_F(TwinTest, ACachedConnectionDiesWhenNginxSeesItsClose) {
 // A cached connection outlives a restart only in nginx's cache: the new
 // process resets it.
 TEST_F(TwinTest, ACachedConnectionToARestartedBackendResets) {
-  Build(ConfigFromText(
-      Conf({"127.0.0.1:3001 max_fails=0", "127.0.0.1:3002 max_fails=0"}, "",
-           "  keepalive 8;\n")));
-  LinkModel slow_back;  // server1 -> nginx: the close takes 300 ms
-  slow_back.latency = Distribution::Fixed(absl::Milliseconds(300));
-  world_->network().SetLink(servers_[0], nginx_, slow_back);
-  EXPECT_EQ(Order(Serial(2, absl::Milliseconds(1))), "AB");
-  const absl::Duration crash = world_->sim().now() + absl::Milliseconds(5);
-  world_->CrashAt(servers_[0], crash);
+  const absl::Duration crash = CachedThenCrash(absl::Milliseconds(300));
   world_->RestartAt(servers_[0], crash + absl::Milliseconds(1));
   std::vector<CallRecord> r = Serial(1, crash + absl::Milliseconds(2));
   EXPECT_EQ(Order(r), "x");
