@@ -219,12 +219,16 @@ void LoadClient::Start(std::function<void(std::vector<CallRecord>)> done) {
 }
 
 void LoadClient::StartNextCall() {
+  const absl::Duration started = clock_->Monotonic();
+  const absl::Time started_wall = clock_->Now();
   int64_t index;
   {
     runtime::MutexLock lock(&mu_);
     if (!MoreToStart()) return;
     index = next_index_++;
-    records_.emplace_back();
+    CallRecord& record = records_.emplace_back();
+    record.started = started;
+    record.started_wall = started_wall;
   }
   runtime::CallOptions call_options;
   call_options.timeout = options_.deadline;
@@ -233,16 +237,13 @@ void LoadClient::StartNextCall() {
   }
   const std::string& method =
       options_.method.empty() ? workload_->method : options_.method;
-  const absl::Duration started = clock_->Monotonic();
-  const absl::Time started_wall = clock_->Now();
+  // The completion captures only what fits std::function's own storage: the
+  // start times wait in the record.
   channel_->Call(method, workload_->request(index), call_options,
-                 [this, index, started, started_wall](absl::Status status,
-                                                      std::string reply) {
+                 [this, index](absl::Status status, std::string reply) {
+                   const absl::Duration now = clock_->Monotonic();
                    CallRecord record;
                    record.index = index;
-                   record.started = started;
-                   record.started_wall = started_wall;
-                   record.latency = clock_->Monotonic() - started;
                    if (status.ok() && !workload_->read_reply(reply, &record)) {
                      status = absl::InternalError(
                          "reply of " + workload_->method + " does not parse");
@@ -250,7 +251,11 @@ void LoadClient::StartNextCall() {
                    record.status = std::move(status);
                    {
                      runtime::MutexLock lock(&mu_);
-                     records_[index] = std::move(record);
+                     CallRecord& slot = records_[index];
+                     record.started = slot.started;
+                     record.started_wall = slot.started_wall;
+                     record.latency = now - slot.started;
+                     slot = std::move(record);
                      ++completed_;
                      ++active_;  // Enter(), in the same critical section
                    }

@@ -50,7 +50,7 @@ class InlineFunction;
 template <typename R, typename... Args>
 class InlineFunction<R(Args...)> {
  public:
-  static constexpr size_t kInlineBytes = 64;
+  static constexpr size_t kInlineBytes = 72;
 
   InlineFunction() = default;
   InlineFunction(std::nullptr_t) {}  // NOLINT: as std::function
