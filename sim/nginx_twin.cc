@@ -121,7 +121,7 @@ struct NginxTwin::Request {
   const nginx::GrpcRoute* route;
   UpstreamState* upstream;
   PeerSet* set;             // the primary list, or the backups after it
-  std::vector<bool> tried;  // per peer of `set`
+  absl::InlinedVector<bool, 16> tried;  // per peer of `set`
   int tries;
   // hash state, kept across the request's retries as nginx keeps it.
   uint64_t hash_value = 0;  // hash: the sum so far; consistent: the point
@@ -666,13 +666,21 @@ void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
   req->log.attempt_call.push_back(req->attempt);
   if (reused == Network::kNewConnection) {
     // up:1648-1650: the connect timer.
-    req->timer = clock.RunAfter(req->route->connect_timeout, [this, weak] {
-      if (std::shared_ptr<Request> req = weak.lock()) {
-        network_->AbandonAttempt(req->attempt);
-        OnFailure(req, Failure::kTimeout, AttemptOutcome::kConnectTimeout);
-      }
-    });
+    req->timer = clock.RunAfter(req->route->connect_timeout,
+                                [this, id = req->id] {
+                                  TimedOut(id, AttemptOutcome::kConnectTimeout);
+                                });
   }
+}
+
+void NginxTwin::TimedOut(uint64_t request_id, AttemptOutcome outcome) {
+  // A request is in flight until it is logged; a timer outliving it (it is
+  // cancelled on every other end) finds nothing to do.
+  auto it = in_flight_.find(request_id);
+  if (it == in_flight_.end()) return;
+  const std::shared_ptr<Request> req = it->second;
+  network_->AbandonAttempt(req->attempt);
+  OnFailure(req, Failure::kTimeout, outcome);
 }
 
 uint64_t NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
@@ -710,12 +718,10 @@ Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
     clock.Cancel(req->timer);
     req->sent = true;  // up:2189-2210: set on the first write
     // up:2156-2163: the read timer runs from the end of sending.
-    req->timer = clock.RunAfter(req->route->read_timeout, [this, weak] {
-      if (std::shared_ptr<Request> req = weak.lock()) {
-        network_->AbandonAttempt(req->attempt);
-        OnFailure(req, Failure::kTimeout, AttemptOutcome::kReadTimeout);
-      }
-    });
+    req->timer =
+        clock.RunAfter(req->route->read_timeout, [this, id = req->id] {
+          TimedOut(id, AttemptOutcome::kReadTimeout);
+        });
   };
   auto broken = [this, weak](AttemptOutcome outcome) {
     std::shared_ptr<Request> req = weak.lock();

@@ -99,6 +99,8 @@ class NginxTwin {
   void Attempt(const std::shared_ptr<Request>& req);
   void OnFailure(const std::shared_ptr<Request>& req, Failure failure,
                  AttemptOutcome outcome);
+  // A connect or read timer of request `request_id` went off.
+  void TimedOut(uint64_t request_id, AttemptOutcome outcome);
   void Finish(const std::shared_ptr<Request>& req, int http_status);
   void Log(const std::shared_ptr<Request>& req, int status);
   Peer* Pick(Request& req);
