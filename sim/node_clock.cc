@@ -15,6 +15,11 @@ NodeClock::NodeClock(Simulator* sim, absl::Time wall_epoch, Executor execute)
     : sim_(sim), wall_epoch_(wall_epoch), execute_(std::move(execute)) {}
 
 int64_t NodeClock::LocalNs() const {
+  // Without drift local time runs at true rate (the same result, without
+  // 128-bit division: most nodes never drift).
+  if (drift_ppb_ == 0) {
+    return anchor_local_ns_ + (sim_->now_ns() - anchor_true_ns_);
+  }
   const __int128 elapsed = sim_->now_ns() - anchor_true_ns_;
   return anchor_local_ns_ +
          static_cast<int64_t>(elapsed * (kBillion + drift_ppb_) / kBillion);
@@ -23,6 +28,10 @@ int64_t NodeClock::LocalNs() const {
 int64_t NodeClock::TrueNsForLocal(int64_t target_local_ns) const {
   const int64_t now_local = LocalNs();
   if (target_local_ns <= now_local) return sim_->now_ns();
+  if (drift_ppb_ == 0) {
+    return std::max(anchor_true_ns_ + (target_local_ns - anchor_local_ns_),
+                    sim_->now_ns());
+  }
   const __int128 local_span = target_local_ns - anchor_local_ns_;
   const __int128 rate = kBillion + drift_ppb_;
   // Ceiling division: the first true nanosecond at which L >= target.
