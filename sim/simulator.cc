@@ -1,5 +1,7 @@
 #include "sim/simulator.h"
 
+#include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "runtime/check.h"
@@ -28,8 +30,9 @@ EventHandle Simulator::At(absl::Duration at, Callback callback) {
   Slot& s = slots_[slot];
   s.callback = std::move(callback);
   s.live = true;
-  queue_.push(Entry{absl::ToInt64Nanoseconds(at), next_sequence_++, slot,
-                    s.generation});
+  queue_.push_back(Entry{absl::ToInt64Nanoseconds(at), next_sequence_++,
+                         slot, s.generation});
+  std::push_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
   ++pending_;
   return EventHandle{slot, s.generation};
 }
@@ -40,9 +43,31 @@ bool Simulator::Cancel(EventHandle handle) {
   if (!s.live || s.generation != handle.generation) return false;
   s.live = false;
   s.callback = nullptr;
-  // The queue entry stays; it is skipped (and the slot freed) when popped.
+  // The queue entry stays; it is skipped (and the slot freed) when popped,
+  // or dropped when cancelled entries outnumber the live ones.
   --pending_;
+  ++cancelled_in_queue_;
+  if (cancelled_in_queue_ > 1024 && cancelled_in_queue_ > pending_) Compact();
   return true;
+}
+
+void Simulator::Compact() {
+  // Each allocated slot has exactly one entry; a cancelled one frees it.
+  auto dead = [this](const Entry& e) {
+    Slot& s = slots_[e.slot];
+    SALUDO_CHECK(s.generation == e.generation);
+    if (s.live) return false;
+    ++s.generation;
+    free_slots_.push_back(e.slot);
+    return true;
+  };
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), dead),
+               queue_.end());
+  // The order is (time, sequence), a total order: rebuilding the heap
+  // changes nothing about which event runs next.
+  std::make_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
+  cancelled_in_queue_ = 0;
+  SALUDO_CHECK(queue_.size() == pending_);
 }
 
 uint64_t Simulator::RunUntil(absl::Duration until) {
@@ -50,12 +75,14 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
                                ? INT64_MAX
                                : absl::ToInt64Nanoseconds(until);
   uint64_t ran = 0;
-  while (!queue_.empty() && queue_.top().time_ns <= until_ns) {
-    const Entry entry = queue_.top();
-    queue_.pop();
+  while (!queue_.empty() && queue_.front().time_ns <= until_ns) {
+    std::pop_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
+    const Entry entry = queue_.back();
+    queue_.pop_back();
     Slot& s = slots_[entry.slot];
-    if (s.generation != entry.generation) continue;  // stale
+    SALUDO_CHECK(s.generation == entry.generation);  // one entry per slot
     const bool live = s.live;
+    if (!live) --cancelled_in_queue_;
     Callback callback = std::move(s.callback);
     s.callback = nullptr;
     s.live = false;

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -86,7 +85,13 @@ class Simulator {
   uint64_t next_sequence_ = 0;
   uint64_t next_trace_sequence_ = 0;
   uint64_t pending_ = 0;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue_;
+  // A binary heap (std::push_heap/pop_heap, earliest first). Cancelled
+  // events stay in it until popped, or until they are many: then Compact()
+  // drops them (timers set per call and cancelled, such as deadlines, would
+  // otherwise make the heap several times deeper than the live events).
+  std::vector<Entry> queue_;
+  uint64_t cancelled_in_queue_ = 0;
+  void Compact();
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   Trace trace_;

@@ -70,5 +70,41 @@ TEST(TraceTest, FirstDivergenceFindsTheEvent) {
   EXPECT_EQ(FirstDivergence(a, b), 2);
 }
 
+// Cancelled events are dropped from the queue when they outnumber the live
+// ones; the live ones still run in (time, sequence) order, and a handle of a
+// dropped event cancels nothing later.
+TEST(SimulatorTest, ManyCancelledEventsAreDroppedWithoutChangingTheOrder) {
+  Simulator sim(1, false);
+  std::vector<int> ran;
+  std::vector<EventHandle> handles;
+  for (int i = 0; i < 5000; ++i) {
+    // Keep every tenth; equal times keep their scheduling order.
+    handles.push_back(sim.At(absl::Milliseconds(i % 7), [&ran, i] {
+      ran.push_back(i);
+    }));
+  }
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 10 != 0) {
+      EXPECT_TRUE(sim.Cancel(handles[i]));
+    }
+  }
+  EXPECT_EQ(sim.pending_events(), 500u);
+  // New events take freed slots; old handles must not cancel them.
+  int later = 0;
+  for (int i = 0; i < 100; ++i) {
+    sim.At(absl::Milliseconds(10), [&later] { ++later; });
+  }
+  for (int i = 1; i < 100; i += 10) EXPECT_FALSE(sim.Cancel(handles[i]));
+  EXPECT_EQ(sim.RunAll(), 600u);
+  EXPECT_EQ(later, 100);
+  std::vector<int> want;
+  for (int t = 0; t < 7; ++t) {
+    for (int i = 0; i < 5000; i += 10) {
+      if (i % 7 == t) want.push_back(i);
+    }
+  }
+  EXPECT_EQ(ran, want);
+}
+
 }  // namespace
 }  // namespace saludo::sim
