@@ -802,7 +802,13 @@ void NginxTwin::Log(const std::shared_ptr<Request>& req, int status) {
   TraceEvent e = MakeEvent(EventKind::kNote, self_);
   e.code = status;
   if (sim_->trace().keeps_log()) e.detail = "nginx " + req->log.Format();
-  e.payload = HashBytes(absl::StrJoin(req->log.upstream_addr, ","));
+  // The upstreams joined by "," (in a buffer kept across calls).
+  joined_upstreams_.clear();
+  for (size_t i = 0; i < req->log.upstream_addr.size(); ++i) {
+    if (i > 0) joined_upstreams_ += ',';
+    joined_upstreams_ += req->log.upstream_addr[i];
+  }
+  e.payload = HashBytes(joined_upstreams_);
   access_log_.push_back(std::move(req->log));  // the request is over
   in_flight_.erase(req->id);
   sim_->Record(std::move(e));
