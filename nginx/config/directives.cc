@@ -14,11 +14,6 @@ constexpr DirectiveSpec kDirectives[] = {
 #include "nginx/config/directives.inc"
 };
 
-absl::Status Error(const SourceLocation& where, const std::string& what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(FormatLocation(where), ": ", what));
-}
-
 // Blocks whose contents are data, not directives (types, map, geo, ...).
 bool OpaqueBlock(const std::string& name) {
   return name == "types" || name == "map" || name == "geo" ||
@@ -46,28 +41,11 @@ bool ArgumentsFit(const DirectiveSpec& spec, size_t n) {
   return n <= 7 && (spec.arity & (1u << n)) != 0;
 }
 
-bool AllDigits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
-// nginx's size and offset syntax: digits with an optional k/m (and g for
-// offsets).
-bool ParseSize(std::string text, bool allow_g) {
-  if (text.empty()) return false;
-  const char unit = absl::ascii_tolower(static_cast<unsigned char>(text.back()));
-  if (unit == 'k' || unit == 'm' || (allow_g && unit == 'g')) text.pop_back();
-  return AllDigits(text) && text.size() <= 15;
-}
-
 // The generic reader's verdict on the value: "" if nginx takes it.
 std::string ValueError(const DirectiveSpec& spec, const Directive& d) {
   if (d.args.empty()) return "";
   const std::string& v = d.args[0];
-  int64_t ms = 0;
+  int64_t ms = 0, number = 0;
   switch (spec.reader) {
     case Reader::kFlagValue: {
       const std::string lower = absl::AsciiStrToLower(v);
@@ -76,12 +54,12 @@ std::string ValueError(const DirectiveSpec& spec, const Directive& d) {
                           "\" directive, it must be \"on\" or \"off\"");
     }
     case Reader::kNumber:
-      return AllDigits(v) && v.size() <= 18
+      return ParseNginxNumber(v, &number)
                  ? ""
                  : absl::StrCat("\"", d.name, "\" directive invalid number");
     case Reader::kSize:
     case Reader::kOffset:
-      return ParseSize(v, spec.reader == Reader::kOffset)
+      return ParseNginxSize(v, spec.reader == Reader::kOffset, &number)
                  ? ""
                  : absl::StrCat("\"", d.name, "\" directive invalid value");
     case Reader::kMsec:
@@ -119,34 +97,36 @@ absl::Status CheckOne(const Directive& d, uint16_t context,
     if ((spec.contexts & context) == 0) continue;
     const bool block = (spec.shape & kBlock) != 0;
     if (!block && d.has_block) {
-      return Error(d.where, absl::StrCat("directive \"", d.name,
-                                         "\" is not terminated by \";\""));
+      return LocatedError(d.where,
+                          absl::StrCat("directive \"", d.name,
+                                       "\" is not terminated by \";\""));
     }
     if (block && !d.has_block) {
-      return Error(d.where, absl::StrCat("directive \"", d.name,
-                                         "\" has no opening \"{\""));
+      return LocatedError(d.where, absl::StrCat("directive \"", d.name,
+                                                "\" has no opening \"{\""));
     }
     if (!ArgumentsFit(spec, d.args.size())) {
-      return Error(d.where, absl::StrCat("invalid number of arguments in \"",
-                                         d.name, "\" directive"));
+      return LocatedError(
+          d.where, absl::StrCat("invalid number of arguments in \"", d.name,
+                                "\" directive"));
     }
     if (RefusesDuplicate(spec) && !(*seen)[d.name]) {
       (*seen)[d.name] = true;
     } else if (RefusesDuplicate(spec)) {
-      return Error(d.where,
-                   absl::StrCat("\"", d.name, "\" directive is duplicate"));
+      return LocatedError(
+          d.where, absl::StrCat("\"", d.name, "\" directive is duplicate"));
     }
     if (std::string why = ValueError(spec, d); !why.empty()) {
-      return Error(d.arg_locations.empty() ? d.where : d.arg_locations[0],
-                   why);
+      return LocatedError(
+          d.arg_locations.empty() ? d.where : d.arg_locations[0], why);
     }
     if (!block || OpaqueBlock(d.name)) return absl::OkStatus();
     return CheckBlock(d.block, InnerContext(d, context));
   }
-  return Error(d.where, named ? absl::StrCat("\"", d.name,
-                                             "\" directive is not allowed here")
-                              : absl::StrCat("unknown directive \"", d.name,
-                                             "\""));
+  return LocatedError(
+      d.where,
+      named ? absl::StrCat("\"", d.name, "\" directive is not allowed here")
+            : absl::StrCat("unknown directive \"", d.name, "\""));
 }
 
 absl::Status CheckBlock(const std::vector<Directive>& block,
@@ -159,6 +139,35 @@ absl::Status CheckBlock(const std::vector<Directive>& block,
 }
 
 }  // namespace
+
+bool ParseNginxNumber(const std::string& text, int64_t* out) {
+  if (text.empty() || text.size() > 18) return false;
+  int64_t n = 0;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+    n = n * 10 + (c - '0');
+  }
+  *out = n;
+  return true;
+}
+
+bool ParseNginxSize(const std::string& text, bool allow_g, int64_t* bytes) {
+  if (text.empty()) return false;
+  const char suffix =
+      absl::ascii_tolower(static_cast<unsigned char>(text.back()));
+  const int64_t unit = suffix == 'k'              ? int64_t{1} << 10
+                       : suffix == 'm'            ? int64_t{1} << 20
+                       : allow_g && suffix == 'g' ? int64_t{1} << 30
+                                                  : 1;
+  int64_t n = 0;
+  if (!ParseNginxNumber(unit == 1 ? text : text.substr(0, text.size() - 1),
+                        &n) ||
+      n > std::numeric_limits<int64_t>::max() / unit) {
+    return false;
+  }
+  *bytes = n * unit;
+  return true;
+}
 
 bool ParseNginxTime(const std::string& text, bool whole_seconds,
                     int64_t* ms_out) {

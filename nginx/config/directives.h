@@ -67,6 +67,14 @@ struct DirectiveSpec {
 bool ParseNginxTime(const std::string& text, bool whole_seconds,
                     int64_t* ms_out);
 
+// nginx's ngx_atoi: digits only (no sign, no spaces), at most 18 of them.
+bool ParseNginxNumber(const std::string& text, int64_t* out);
+
+// nginx's sizes (ngx_parse_size) and, with `allow_g`, offsets
+// (ngx_parse_offset): a number with an optional k/K or m/M (or g/G) suffix.
+// Bytes; false if nginx would say "invalid value".
+bool ParseNginxSize(const std::string& text, bool allow_g, int64_t* bytes);
+
 // Checks `top` (a whole file, includes inlined) as nginx's configuration
 // reader does before any module looks at values: every directive known,
 // allowed where it is, its number of arguments, its block, generic values

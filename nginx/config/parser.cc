@@ -314,6 +314,12 @@ std::string FormatLocation(const SourceLocation& where) {
   return absl::StrCat(where.file, ":", where.line, ":", where.column);
 }
 
+absl::Status LocatedError(const SourceLocation& where,
+                          const std::string& what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(FormatLocation(where), ": ", what));
+}
+
 absl::StatusOr<std::vector<Directive>> ParseConfigText(
     absl::string_view text, const std::string& file_name,
     const std::string& include_dir) {

@@ -22,6 +22,9 @@ struct SourceLocation {
 // "file:line:column"
 std::string FormatLocation(const SourceLocation& where);
 
+// INVALID_ARGUMENT "file:line:column: what".
+absl::Status LocatedError(const SourceLocation& where, const std::string& what);
+
 struct Directive {
   std::string name;
   std::vector<std::string> args;

@@ -15,11 +15,6 @@
 namespace saludo::nginx {
 namespace {
 
-absl::Status Error(const SourceLocation& where, const std::string& what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(FormatLocation(where), ": ", what));
-}
-
 // Settings that locations inherit from server and http.
 struct Inherited {
   int64_t client_max_body_size = 1 << 20;  // nginx's default, 1m
@@ -40,43 +35,15 @@ struct Inherited {
   bool headers_set_here = false;
 };
 
-// nginx's sizes: bytes, or with k/K, m/M, g/G; at most 1g here.
-bool ParseNginxSize(const std::string& text, int64_t* out) {
-  if (text.empty()) return false;
-  int64_t unit = 1;
-  std::string digits = text;
-  switch (text.back()) {
-    case 'k':
-    case 'K':
-      unit = 1 << 10;
-      break;
-    case 'm':
-    case 'M':
-      unit = 1 << 20;
-      break;
-    case 'g':
-    case 'G':
-      unit = 1 << 30;
-      break;
-    default:
-      break;
-  }
-  if (unit != 1) digits.pop_back();
-  int64_t n = 0;
-  if (!absl::SimpleAtoi(digits, &n) || n < 0 || n > (int64_t{1} << 30) / unit) {
+// client_max_body_size: an nginx offset, at most 1g here.
+bool ParseBodySize(const std::string& text, int64_t* out) {
+  int64_t bytes = 0;
+  if (!ParseNginxSize(text, /*allow_g=*/true, &bytes) ||
+      bytes > (int64_t{1} << 30)) {
     return false;
   }
-  *out = n * unit;
+  *out = bytes;
   return true;
-}
-
-// nginx's ngx_atoi: digits only (no sign, no spaces).
-bool AllDigitsNumber(const std::string& text, int* out) {
-  if (text.empty() || text.size() > 9) return false;
-  for (char c : text) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return absl::SimpleAtoi(text, out);
 }
 
 class Builder {
@@ -89,7 +56,8 @@ class Builder {
         if (d.args.size() != 1 ||
             (!absl::SimpleAtoi(d.args[0], &config_.worker_processes) &&
              d.args[0] != "auto")) {
-          return Error(d.where, "worker_processes takes a number or \"auto\"");
+          return LocatedError(d.where,
+                              "worker_processes takes a number or \"auto\"");
         }
         if (d.args[0] == "auto") config_.worker_processes = 0;
       } else if (d.name == "http") {
@@ -113,7 +81,8 @@ class Builder {
     }
     if (!any_route) {
       return absl::InvalidArgumentError(absl::StrCat(
-          config_.path, ": no server block has a location with grpc_pass, so nginx "
+          config_.path,
+          ": no server block has a location with grpc_pass, so nginx "
           "would answer every call with 404 (is this the right file?",
           top.empty() ? " It is empty." : "", ")"));
     }
@@ -144,8 +113,8 @@ class Builder {
     const std::string& target = route.upstream;
     const size_t colon = target.rfind(':');
     if (colon == std::string::npos) {
-      return Error(route.pass_where,
-                   absl::StrCat("no port in upstream \"", target, "\""));
+      return LocatedError(route.pass_where,
+                          absl::StrCat("no port in upstream \"", target, "\""));
     }
     const std::string host = target.substr(0, colon);
     bool ipv4 = !host.empty();
@@ -156,10 +125,11 @@ class Builder {
                       c == '.');
     }
     if ((ipv4 && dots == 3) || host == "localhost") return absl::OkStatus();
-    return Error(route.pass_where,
-                 absl::StrCat("host not found in upstream \"", host,
-                              "\" (the twin resolves no host names: write "
-                              "an address or an upstream block's name)"));
+    return LocatedError(
+        route.pass_where,
+        absl::StrCat("host not found in upstream \"", host,
+                     "\" (the twin resolves no host names: write "
+                     "an address or an upstream block's name)"));
   }
 
   void Unmodeled(const Directive& d) {
@@ -195,9 +165,10 @@ class Builder {
   absl::StatusOr<bool> Setting(const Directive& d, Inherited* s) {
     auto one_duration = [&](absl::Duration* out) -> absl::StatusOr<bool> {
       if (d.args.size() != 1 || !ParseNginxDuration(d.args[0], out)) {
-        return Error(d.where, absl::StrCat("\"", d.name,
-                                           "\" takes one time value such as 1s "
-                                           "or 500ms"));
+        return LocatedError(d.where,
+                            absl::StrCat("\"", d.name,
+                                         "\" takes one time value such as 1s "
+                                         "or 500ms"));
       }
       return true;
     };
@@ -210,10 +181,11 @@ class Builder {
     }
     if (d.name == "client_max_body_size") {
       if (d.args.size() != 1 ||
-          !ParseNginxSize(d.args[0], &s->client_max_body_size)) {
-        return Error(d.where,
-                     "client_max_body_size takes a size such as 1m, 64k or 0 "
-                     "(no limit), at most 1g");
+          !ParseBodySize(d.args[0], &s->client_max_body_size)) {
+        return LocatedError(
+            d.where,
+            "client_max_body_size takes a size such as 1m, 64k or 0 "
+            "(no limit), at most 1g");
       }
       return true;
     }
@@ -221,8 +193,8 @@ class Builder {
       if (d.args.size() != 1 ||
           !absl::SimpleAtoi(d.args[0], &s->next_upstream_tries) ||
           s->next_upstream_tries < 0 || s->next_upstream_tries > 10000) {
-        return Error(d.where,
-                     "grpc_next_upstream_tries takes a number in 0..10000");
+        return LocatedError(
+            d.where, "grpc_next_upstream_tries takes a number in 0..10000");
       }
       return true;
     }
@@ -244,8 +216,9 @@ class Builder {
   // add_header NAME VALUE [always]: the gRPC headers are kept.
   static absl::Status AddHeader(const Directive& d, Inherited* s) {
     if (d.args.size() == 3 && d.args[2] != "always") {
-      return Error(d.arg_locations[2],
-                   absl::StrCat("invalid parameter \"", d.args[2], "\""));
+      return LocatedError(
+          d.arg_locations[2],
+          absl::StrCat("invalid parameter \"", d.args[2], "\""));
     }
     if (!s->headers_set_here) {
       s->grpc_status = AddedHeader();
@@ -285,7 +258,7 @@ class Builder {
       }
       auto it = kFlags.find(d.args[i]);
       if (it == kFlags.end()) {
-        return Error(
+        return LocatedError(
             d.arg_locations[i],
             absl::StrCat("invalid value \"", d.args[i],
                          "\" in grpc_next_upstream: expected error, "
@@ -296,7 +269,7 @@ class Builder {
       mask |= it->second;
     }
     if (d.args.empty())
-      return Error(d.where, "grpc_next_upstream needs a value");
+      return LocatedError(d.where, "grpc_next_upstream needs a value");
     s->next_upstream = mask;
     return absl::OkStatus();
   }
@@ -305,7 +278,7 @@ class Builder {
   // inherited pages.
   absl::Status ErrorPage(const Directive& d, Inherited* s) {
     if (d.args.size() < 2) {
-      return Error(d.where, "error_page takes codes and a target");
+      return LocatedError(d.where, "error_page takes codes and a target");
     }
     if (!s->error_pages_set_here) {
       s->error_pages.clear();  // nginx: error_page at a level replaces all
@@ -319,17 +292,19 @@ class Builder {
       code.remove_prefix(1);
       override_code = 0;
       if (!code.empty() && !absl::SimpleAtoi(code, &override_code)) {
-        return Error(d.arg_locations[codes_end - 1],
-                     "invalid response code in error_page: expected 100..599");
+        return LocatedError(
+            d.arg_locations[codes_end - 1],
+            "invalid response code in error_page: expected 100..599");
       }
       --codes_end;
     }
     for (size_t i = 0; i < codes_end; ++i) {
       int code = 0;
       if (!absl::SimpleAtoi(d.args[i], &code) || code < 300 || code > 599) {
-        return Error(d.arg_locations[i],
-                     absl::StrCat("invalid code \"", d.args[i],
-                                  "\" in error_page: expected 300..599"));
+        return LocatedError(
+            d.arg_locations[i],
+            absl::StrCat("invalid code \"", d.args[i],
+                         "\" in error_page: expected 300..599"));
       }
       s->error_pages[code] = {target, override_code};
     }
@@ -337,7 +312,8 @@ class Builder {
   }
 
   absl::Status UpstreamBlock(const Directive& d) {
-    if (d.args.size() != 1) return Error(d.where, "upstream takes one name");
+    if (d.args.size() != 1)
+      return LocatedError(d.where, "upstream takes one name");
     Upstream up;
     up.name = d.args[0];
     up.where = d.where;
@@ -347,7 +323,7 @@ class Builder {
       } else if (x.name == "keepalive") {
         if (x.args.size() != 1 || !absl::SimpleAtoi(x.args[0], &up.keepalive) ||
             up.keepalive < 1) {
-          return Error(x.where, "keepalive takes a number >= 1");
+          return LocatedError(x.where, "keepalive takes a number >= 1");
         }
       } else if (x.name == "least_conn") {
         up.method = BalanceMethod::kLeastConn;
@@ -358,22 +334,22 @@ class Builder {
         if (!x.args.empty()) {
           if (x.args[0] != "two" || x.args.size() > 2 ||
               (x.args.size() == 2 && x.args[1] != "least_conn")) {
-            return Error(x.where,
-                         "random takes nothing, \"two\" or \"two least_conn\"");
+            return LocatedError(
+                x.where, "random takes nothing, \"two\" or \"two least_conn\"");
           }
           up.random_two = true;
         }
       } else if (x.name == "hash") {
         if (x.args.empty() || x.args.size() > 2 ||
             (x.args.size() == 2 && x.args[1] != "consistent")) {
-          return Error(x.where,
-                       "hash takes a key and optionally \"consistent\"");
+          return LocatedError(x.where,
+                              "hash takes a key and optionally \"consistent\"");
         }
         up.method = BalanceMethod::kHash;
         up.hash_key = x.args[0];
         if (std::string why = UnknownHashKeyVariable(up.hash_key);
             !why.empty()) {
-          return Error(x.arg_locations[0], why);
+          return LocatedError(x.arg_locations[0], why);
         }
         up.hash_consistent = x.args.size() == 2;
 
@@ -382,25 +358,26 @@ class Builder {
       }
     }
     if (up.peers.empty())
-      return Error(d.where, "upstream \"" + up.name + "\" has no servers");
+      return LocatedError(d.where,
+                          "upstream \"" + up.name + "\" has no servers");
     const bool backup_forbidden = up.method == BalanceMethod::kHash ||
                                   up.method == BalanceMethod::kIpHash ||
                                   up.method == BalanceMethod::kRandom;
     for (const UpstreamPeer& p : up.peers) {
       if (p.backup && backup_forbidden) {
-        return Error(p.where,
-                     "balancing method does not support parameter \"backup\"");
+        return LocatedError(
+            p.where, "balancing method does not support parameter \"backup\"");
       }
     }
     if (config_.upstreams.count(up.name)) {
-      return Error(d.where, "duplicate upstream \"" + up.name + "\"");
+      return LocatedError(d.where, "duplicate upstream \"" + up.name + "\"");
     }
     config_.upstreams[up.name] = std::move(up);
     return absl::OkStatus();
   }
 
   absl::Status UpstreamServer(const Directive& x, Upstream* up) {
-    if (x.args.empty()) return Error(x.where, "server needs an address");
+    if (x.args.empty()) return LocatedError(x.where, "server needs an address");
     UpstreamPeer p;
     p.address = x.args[0];
     p.where = x.where;
@@ -429,7 +406,7 @@ class Builder {
       } else if (a == "down") {
         p.down = true;
       } else {
-        return Error(
+        return LocatedError(
             x.arg_locations[i],
             absl::StrCat("invalid parameter \"", a,
                          "\" of an upstream server: expected weight=N, "
@@ -437,8 +414,8 @@ class Builder {
                          "backup or down"));
       }
       if (!ok) {
-        return Error(x.arg_locations[i],
-                     absl::StrCat("invalid parameter \"", a, "\""));
+        return LocatedError(x.arg_locations[i],
+                            absl::StrCat("invalid parameter \"", a, "\""));
       }
     }
     up->peers.push_back(std::move(p));
@@ -460,12 +437,13 @@ class Builder {
         if (absl::Status st = ServerNames(x, &server); !st.ok()) return st;
       } else if (x.name == "location") {
         if (x.args.empty() || x.args.size() > 2) {
-          return Error(x.where, "invalid number of arguments in \"location\"");
+          return LocatedError(x.where,
+                              "invalid number of arguments in \"location\"");
         }
         if (absl::StartsWith(x.args.back(), "@")) {
           if (!named_locations.emplace(x.args.back(), &x).second) {
-            return Error(x.where, absl::StrCat("duplicate location \"",
-                                               x.args.back(), "\""));
+            return LocatedError(x.where, absl::StrCat("duplicate location \"",
+                                                      x.args.back(), "\""));
           }
         } else {
           locations.push_back(&x);
@@ -495,7 +473,8 @@ class Builder {
       if (absl::StartsWith(name, "~")) {
         auto regex = LocationRegex::Compile(name.substr(1), /*caseless=*/true);
         if (!regex.ok()) {
-          return Error(x.arg_locations[i], std::string(regex.status().message()));
+          return LocatedError(x.arg_locations[i],
+                              std::string(regex.status().message()));
         }
         server->name_regexes.push_back(*std::move(regex));
       } else {
@@ -514,7 +493,7 @@ class Builder {
 
   // listen [ADDRESS:]PORT ...
   absl::Status Listen(const Directive& x, ServerBlock* server) {
-    if (x.args.empty()) return Error(x.where, "listen needs an address");
+    if (x.args.empty()) return LocatedError(x.where, "listen needs an address");
     const std::string& addr = x.args[0];
     const size_t colon = addr.rfind(':');
     int port = 0;
@@ -522,8 +501,9 @@ class Builder {
             colon == std::string::npos ? addr : addr.substr(colon + 1),
             &port) ||
         port < 1 || port > 65535) {
-      return Error(x.arg_locations[0],
-                   "cannot read the port (1..65535) of \"" + addr + "\"");
+      return LocatedError(
+          x.arg_locations[0],
+          "cannot read the port (1..65535) of \"" + addr + "\"");
     }
     // nginx's listen parameters (those this nginx was built with).
     static const char* const kFlags[] = {
@@ -538,8 +518,8 @@ class Builder {
       for (const char* f : kFlags) known = known || a == f;
       for (const char* v : kValued) known = known || absl::StartsWith(a, v);
       if (!known) {
-        return Error(x.arg_locations[i],
-                     absl::StrCat("invalid parameter \"", a, "\""));
+        return LocatedError(x.arg_locations[i],
+                            absl::StrCat("invalid parameter \"", a, "\""));
       }
       if (a == "default_server" || a == "default") {
         server->default_server_ports.push_back(port);
@@ -552,19 +532,21 @@ class Builder {
   // The grpc_pass of a location ("" if none): grpc://UPSTREAM or HOST:PORT.
   absl::StatusOr<std::string> GrpcPass(const Directive& x) {
     if (x.args.size() != 1)
-      return Error(x.where, "grpc_pass takes one address");
+      return LocatedError(x.where, "grpc_pass takes one address");
     const std::string& pass = x.args[0];
     const std::string lower = absl::AsciiStrToLower(pass);
     if (absl::StartsWith(lower, "grpcs://")) {
-      return Error(x.where, "grpcs:// (TLS to the backends) is not modeled");
+      return LocatedError(x.where,
+                          "grpcs:// (TLS to the backends) is not modeled");
     }
     // nginx takes the address without a scheme too (plain gRPC).
     const std::string target =
         absl::StartsWith(lower, "grpc://") ? pass.substr(7) : pass;
     if (target.empty() || target.find('$') != std::string::npos) {
-      return Error(x.arg_locations[0],
-                   "expected [grpc://]UPSTREAM or [grpc://]HOST:PORT (variables "
-                   "are not modeled)");
+      return LocatedError(
+          x.arg_locations[0],
+          "expected [grpc://]UPSTREAM or [grpc://]HOST:PORT (variables "
+          "are not modeled)");
     }
     return target;
   }
@@ -596,20 +578,21 @@ class Builder {
                                 : LocationMatch::kRegexCaseless;
       auto regex = LocationRegex::Compile(path, mod == "~*");
       if (!regex.ok()) {
-        return Error(loc.arg_locations.back(),
-                     std::string(regex.status().message()));
+        return LocatedError(loc.arg_locations.back(),
+                            std::string(regex.status().message()));
       }
       route->regex = *std::move(regex);
     } else if (!mod.empty()) {
-      return Error(loc.arg_locations[0],
-                   absl::StrCat("invalid location modifier \"", mod, "\""));
+      return LocatedError(
+          loc.arg_locations[0],
+          absl::StrCat("invalid location modifier \"", mod, "\""));
     }
     route->location = path;
     const bool regex = route->regex != nullptr;
     if (!regex &&
         !seen->insert({route->match == LocationMatch::kExact, path}).second) {
-      return Error(loc.where,
-                   absl::StrCat("duplicate location \"", path, "\""));
+      return LocatedError(loc.where,
+                          absl::StrCat("duplicate location \"", path, "\""));
     }
     return absl::OkStatus();
   }
@@ -621,22 +604,21 @@ class Builder {
   // sends it as it is, error_page aside.
   absl::Status ReadReturn(const Directive& x, ErrorAnswer* answer,
                           bool* pages_apply) {
-    int code = 0;
     const std::string& first = x.args.at(0);  // the table checked 1..2
     const bool url = x.args.size() == 1 &&
                      (absl::StartsWith(first, "http://") ||
                       absl::StartsWith(first, "https://") ||
                       absl::StartsWith(first, "$scheme"));
-    if (url) {
-      code = 302;  // `return URL`: a temporary redirect
-    } else if (!AllDigitsNumber(first, &code) || code > 999) {
-      return Error(x.where,
-                   absl::StrCat("invalid return code \"", first, "\""));
+    int64_t code = 302;  // `return URL`: a temporary redirect
+    if (!url && (!ParseNginxNumber(first, &code) || code > 999)) {
+      return LocatedError(x.where,
+                          absl::StrCat("invalid return code \"", first, "\""));
     }
-    answer->http_status = code;
+    answer->http_status = static_cast<int>(code);
     // `return CODE URL` for a redirect: nginx's page, as without text.
     const bool text = x.args.size() == 2 && (code < 301 || code > 308);
-    answer->body = text ? !x.args[1].empty() : HasErrorPageBody(code);
+    answer->body =
+        text ? !x.args[1].empty() : HasErrorPageBody(answer->http_status);
     *pages_apply = !text;
     return absl::OkStatus();
   }
@@ -654,14 +636,15 @@ class Builder {
                                    const GrpcRoute& parent) {
     const std::string& path = loc.args.back();
     if (parent.match == LocationMatch::kExact) {
-      return Error(loc.where,
-                   absl::StrCat("location \"", path,
-                                "\" cannot be inside the exact location \"",
-                                parent.location, "\""));
+      return LocatedError(
+          loc.where, absl::StrCat("location \"", path,
+                                  "\" cannot be inside the exact location \"",
+                                  parent.location, "\""));
     }
     if (absl::StartsWith(path, "@")) {
-      return Error(loc.where, absl::StrCat("named location \"", path,
-                                           "\" can be on the server level only"));
+      return LocatedError(loc.where,
+                          absl::StrCat("named location \"", path,
+                                       "\" can be on the server level only"));
     }
     return absl::OkStatus();
   }
@@ -688,10 +671,10 @@ class Builder {
     if (parent >= 0 && route.regex == nullptr &&
         !absl::StartsWith(route.location,
                           scope.server->routes[parent].location)) {
-      return Error(loc.where,
-                   absl::StrCat("location \"", route.location,
-                                "\" is outside location \"",
-                                scope.server->routes[parent].location, "\""));
+      return LocatedError(
+          loc.where, absl::StrCat("location \"", route.location,
+                                  "\" is outside location \"",
+                                  scope.server->routes[parent].location, "\""));
     }
     std::vector<const Directive*> nested;
     if (absl::Status st = LocationBody(loc, scope, &local, &nested, &route);
