@@ -226,15 +226,14 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   req->bytes = std::move(request);
   req->respond = std::move(respond);
   req->start = network_->node(self_).clock().Monotonic();
-  req->route = nginx::RouteFor(config_, call.method, call.local_port);
-  req->metadata = call.metadata;
   req->server_port =
       call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
+  req->route = nginx::RouteFor(config_, call.method, req->server_port);
+  req->metadata = call.metadata;
   if (req->route == nullptr || req->route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files):
     // nginx logs "-" for the upstream and its status.
-    const nginx::ErrorAnswer answer = nginx::NginxAnswer(
-        req->route, req->route == nullptr ? 404 : req->route->answer.http_status);
+    const nginx::ErrorAnswer answer = nginx::OwnAnswer(req->route);
     req->log.upstream_addr.push_back("-");
     req->log.upstream_status.push_back(0);
     Log(req, answer.http_status);
@@ -802,13 +801,7 @@ void NginxTwin::Log(const std::shared_ptr<Request>& req, int status) {
   TraceEvent e = MakeEvent(EventKind::kNote, self_);
   e.code = status;
   if (sim_->trace().keeps_log()) e.detail = "nginx " + req->log.Format();
-  // The upstreams joined by "," (in a buffer kept across calls).
-  joined_upstreams_.clear();
-  for (size_t i = 0; i < req->log.upstream_addr.size(); ++i) {
-    if (i > 0) joined_upstreams_ += ',';
-    joined_upstreams_ += req->log.upstream_addr[i];
-  }
-  e.payload = HashBytes(joined_upstreams_);
+  e.payload = HashBytes(absl::StrJoin(req->log.upstream_addr, ","));
   access_log_.push_back(std::move(req->log));  // the request is over
   in_flight_.erase(req->id);
   sim_->Record(std::move(e));

@@ -124,7 +124,6 @@ class NginxTwin {
   std::map<std::string, NodeId> backends_;
   std::map<std::string, std::unique_ptr<UpstreamState>> upstreams_;
   std::vector<TwinLogEntry> access_log_;
-  std::string joined_upstreams_;  // Log()'s scratch buffer
   // Requests in progress own themselves here until they are logged.
   uint64_t next_request_id_ = 0;
   std::map<uint64_t, std::shared_ptr<Request>> in_flight_;

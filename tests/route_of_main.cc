@@ -24,10 +24,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   // What a gRPC client sees of nginx's own answer, as the client prints it.
-  const absl::Status seen = saludo::nginx::ClientStatusFor(
-      saludo::nginx::NginxAnswer(route, route == nullptr
-                                            ? 404
-                                            : route->answer.http_status));
+  const absl::Status seen =
+      saludo::nginx::ClientStatusFor(saludo::nginx::OwnAnswer(route));
   std::printf("answer %s: %s\n",
               absl::StatusCodeToString(seen.code()).c_str(),
               std::string(seen.message()).c_str());

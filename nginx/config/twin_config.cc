@@ -1056,6 +1056,10 @@ ErrorAnswer NginxAnswer(const GrpcRoute* route, int http_status) {
   return own;
 }
 
+ErrorAnswer OwnAnswer(const GrpcRoute* route) {
+  return NginxAnswer(route, route == nullptr ? 404 : route->answer.http_status);
+}
+
 bool HasErrorPageBody(int http_status) {
   return http_status >= 300 && http_status != 304;
 }

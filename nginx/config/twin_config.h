@@ -97,6 +97,9 @@ struct GrpcRoute;
 // no location matched): the error_page's answer for that status if one is
 // set, else that status with nginx's page and the location's gRPC headers.
 ErrorAnswer NginxAnswer(const GrpcRoute* route, int http_status);
+// What nginx answers for a request whose location answers itself (no
+// grpc_pass: its `return` or static 404; null: no location, nginx's 404).
+ErrorAnswer OwnAnswer(const GrpcRoute* route);
 
 // Whether nginx sends its own error page as a body with `http_status` when
 // nothing else says what to send (3xx but 304, 4xx and 5xx).

@@ -405,8 +405,7 @@ TEST(TwinConfigTest, WhatAGrpcClientSeesOfNginxsOwnAnswers) {
     ASSERT_TRUE(config.ok()) << row.locations << ": " << config.status();
     const GrpcRoute* route = RouteFor(*config, "/Saludo/saludar");
     ASSERT_NE(route, nullptr) << row.locations;
-    const absl::Status seen =
-        ClientStatusFor(NginxAnswer(route, route->answer.http_status));
+    const absl::Status seen = ClientStatusFor(OwnAnswer(route));
     EXPECT_EQ(absl::StrCat(absl::StatusCodeToString(seen.code()), ": ",
                            seen.message()),
               row.seen)
