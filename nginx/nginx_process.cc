@@ -21,18 +21,18 @@
 #include "absl/time/clock.h"
 
 namespace saludo::nginx {
-std::string NginxBinary(const NginxOptions& options) {
-  if (!options.nginx_binary.empty()) return options.nginx_binary;
-  if (const char* env = std::getenv("SALUDO_NGINX"); env && *env) return env;
-  return "/usr/sbin/nginx";
-}
-
 namespace {
 
 namespace fs = std::filesystem;
 using runtime::live::ReadFileOrEmpty;
 
 constexpr char kUnprivilegedUser[] = "nobody";
+
+std::string NginxBinary(const NginxOptions& options) {
+  if (!options.nginx_binary.empty()) return options.nginx_binary;
+  if (const char* env = std::getenv("SALUDO_NGINX"); env && *env) return env;
+  return "/usr/sbin/nginx";
+}
 
 enum class PrefixFor { kRunning, kChecking };
 
@@ -354,6 +354,17 @@ std::string UserLocations(std::string message, const std::string& prefix,
 
 }  // namespace
 
+absl::StatusOr<std::string> FindNginx(const NginxOptions& options) {
+  const std::string binary = NginxBinary(options);
+  if (access(binary.c_str(), X_OK) != 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "no nginx at ", binary,
+        " (install the Debian package nginx-light, or run ./bazelw; "
+        "$SALUDO_NGINX overrides the path)"));
+  }
+  return binary;
+}
+
 absl::Status ValidateConfig(const NginxOptions& options) {
   RenderedConfig rendered;
   // Where the prefix cannot be handed over (root in a user namespace, as in
@@ -389,11 +400,8 @@ absl::Status ValidateConfig(const NginxOptions& options) {
 
 absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
     const NginxOptions& options) {
-  if (access(NginxBinary(options).c_str(), X_OK) != 0) {
-    return absl::NotFoundError(absl::StrCat(
-        "nginx not found at ", NginxBinary(options),
-        " (install the Debian package nginx-light, or run ./bazelw; "
-        "$SALUDO_NGINX overrides the path)"));
+  if (absl::StatusOr<std::string> binary = FindNginx(options); !binary.ok()) {
+    return binary.status();
   }
   if (absl::Status valid = ValidateConfig(options); !valid.ok()) return valid;
   RenderedConfig rendered;

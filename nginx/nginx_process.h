@@ -52,8 +52,9 @@ struct NginxOptions {
 };
 
 // The nginx binary: options.nginx_binary, else $SALUDO_NGINX if set, else
-// /usr/sbin/nginx.
-std::string NginxBinary(const NginxOptions& options);
+// /usr/sbin/nginx; NOT_FOUND ("no nginx at PATH", and how to get one) if it
+// is not an executable there.
+absl::StatusOr<std::string> FindNginx(const NginxOptions& options);
 
 class NginxProcess {
  public:

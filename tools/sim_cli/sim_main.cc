@@ -26,7 +26,6 @@
 #include <string>
 #include <system_error>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -660,12 +659,11 @@ absl::Status NginxAccepts(const std::string& nginx_path) {
   if (mode == "off" || nginx_path.empty()) return absl::OkStatus();
   nginx::NginxOptions options;
   options.config_path = nginx_path;
-  const std::string binary = nginx::NginxBinary(options);
-  if (access(binary.c_str(), X_OK) != 0) {
+  if (absl::StatusOr<std::string> binary = nginx::FindNginx(options);
+      !binary.ok()) {
     if (mode == "auto") return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--nginx_check=on but there is no nginx at ", binary,
-        " ($SALUDO_NGINX overrides the path)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("--nginx_check=on but ", binary.status().message()));
   }
   if (absl::Status valid = nginx::ValidateConfig(options); !valid.ok()) {
     return absl::InvalidArgumentError(
