@@ -106,14 +106,19 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
       call.peer = context_->peer();
       call.loopback = IsLoopbackPeer(call.peer);
       request = ByteBufferToString(request_);
-      auto metadata = std::make_shared<runtime::Metadata>();
+      // What the caller attached, gRPC's own headers aside (most calls
+      // attach nothing: then nothing is allocated).
+      runtime::Metadata attached;
       for (const auto& [name, value] : context_->client_metadata()) {
-        // gRPC's own and pseudo headers aside: what the caller attached.
-        const std::string key(name.data(), name.size());
-        if (key.rfind("grpc-", 0) == 0 || key == "user-agent") continue;
-        metadata->emplace_back(key, std::string(value.data(), value.size()));
+        const absl::string_view key(name.data(), name.size());
+        if (absl::StartsWith(key, "grpc-") || key == "user-agent") continue;
+        attached.emplace_back(std::string(key),
+                              std::string(value.data(), value.size()));
       }
-      if (!metadata->empty()) call.metadata = std::move(metadata);
+      if (!attached.empty()) {
+        call.metadata =
+            std::make_shared<const runtime::Metadata>(std::move(attached));
+      }
     }
     std::shared_ptr<FinishRight> right = finish_right_;
     call.set_on_cancel = [right](runtime::OnCancel on_cancel) {
