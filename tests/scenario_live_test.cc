@@ -18,6 +18,15 @@
 namespace saludo {
 namespace {
 
+// `scenario` played against real processes (this build's, from runfiles).
+absl::StatusOr<scenario::ScenarioRun> RunLive(
+    const scenario::LoadedScenario& scenario) {
+  auto locate = scenario::RunfilesLocator("");
+  if (!locate.ok()) return locate.status();
+  scenario::LiveTarget target(*locate);
+  return scenario::RunScenario(scenario, target);
+}
+
 TEST(ScenarioLiveTest, CrashAndRestartLiveOthersSkipped) {
   auto files = stack::FindStackFiles("");
   ASSERT_TRUE(files.ok()) << files.status();
@@ -42,10 +51,7 @@ properties { deadlines {} }
 )";
   auto scenario = scenario::LoadScenarioText(text, dir + "/live_crash.textproto");
   ASSERT_TRUE(scenario.ok()) << scenario.status();
-  auto locate = scenario::RunfilesLocator("");
-  ASSERT_TRUE(locate.ok()) << locate.status();
-  scenario::LiveTarget target(*locate);
-  auto result = scenario::RunScenario(*scenario, target);
+  auto result = RunLive(*scenario);
   ASSERT_TRUE(result.ok()) << result.status();
   const std::string skipped = absl::StrJoin(result->observed.notes, "\n");
   EXPECT_TRUE(absl::StrContains(skipped, "partition nginx / server1"))
@@ -109,10 +115,7 @@ topology {
   ASSERT_TRUE(scenario.ok()) << scenario.status();
   auto simulated = scenario::RunSimulated(*scenario, 1, false);
   ASSERT_TRUE(simulated.ok()) << simulated.status();
-  auto locate = scenario::RunfilesLocator("");
-  ASSERT_TRUE(locate.ok()) << locate.status();
-  scenario::LiveTarget target(*locate);
-  auto live = scenario::RunScenario(*scenario, target);
+  auto live = RunLive(*scenario);
   ASSERT_TRUE(live.ok()) << live.status();
   // The servers each client's calls reached, live and simulated.
   auto servers = [](const scenario::ScenarioRun& run, const std::string& who) {
