@@ -43,8 +43,10 @@ enum class PrefixFor { kRunning, kChecking };
 absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
                                        PrefixFor use, RenderedConfig* rendered,
                                        bool* handed_over = nullptr) {
-  absl::StatusOr<RenderedConfig> config = RenderConfig(
-      options.config_path, options.port_map, use == PrefixFor::kChecking);
+  AddressRewrites rewrites{options.port_map, options.endpoint_map,
+                           options.listen_any};
+  absl::StatusOr<RenderedConfig> config =
+      RenderConfig(options.config_path, rewrites, use == PrefixFor::kChecking);
   if (!config.ok()) return config.status();
   *rendered = *std::move(config);
   absl::StatusOr<std::string> dir =
@@ -167,37 +169,45 @@ std::string QuoteArg(const std::string& arg) {
                       "\"");
 }
 
-// A port written bare ("listen 3005") or after a colon, remapped.
-std::string RemapArg(const std::string& arg, const std::map<int, int>& map) {
+// An argument as rewritten: an endpoint as a whole (or after "://"), else a
+// port written bare ("listen 3005") or after a colon.
+std::string RemapArg(const std::string& arg, const AddressRewrites& rewrites) {
+  const size_t scheme = arg.find("://");
+  const size_t host_at = scheme == std::string::npos ? 0 : scheme + 3;
+  if (auto it = rewrites.endpoints.find(arg.substr(host_at));
+      it != rewrites.endpoints.end()) {
+    return arg.substr(0, host_at) + it->second;
+  }
   int port = 0;
   if (absl::SimpleAtoi(arg, &port)) {
-    if (auto it = map.find(port); it != map.end()) {
+    if (auto it = rewrites.ports.find(port); it != rewrites.ports.end()) {
       return absl::StrCat(it->second);
     }
   }
-  return RemapPorts(arg, map);
+  return RemapPorts(arg, rewrites.ports);
 }
 
 void Render(const std::vector<Directive>& block, int depth,
-            const std::map<int, int>& map, bool in_server,
+            const AddressRewrites& rewrites, bool in_server,
             RenderedConfig* out) {
   const std::string indent(depth * 4, ' ');
   for (const Directive& d : block) {
     std::string line = indent + d.name;
     for (size_t i = 0; i < d.args.size(); ++i) {
-      const std::string arg = RemapArg(d.args[i], map);
-      absl::StrAppend(&line, " ", QuoteArg(arg));
-      int port = 0;
+      std::string arg = RemapArg(d.args[i], rewrites);
+      const bool listen = in_server && d.name == "listen" && i == 0;
       const std::string port_text = arg.substr(arg.rfind(':') + 1);
-      if (in_server && d.name == "listen" && i == 0 &&
-          absl::SimpleAtoi(port_text, &port)) {
+      int port = 0;
+      if (listen && absl::SimpleAtoi(port_text, &port)) {
         out->listen_ports.push_back(port);
+        if (rewrites.listen_any) arg = port_text;
       }
+      absl::StrAppend(&line, " ", QuoteArg(arg));
     }
     out->text += line + (d.has_block ? " {\n" : ";\n");
     out->origin.push_back(d.where);
     if (!d.has_block) continue;
-    Render(d.block, depth + 1, map, in_server || d.name == "server", out);
+    Render(d.block, depth + 1, rewrites, in_server || d.name == "server", out);
     out->text += indent + "}\n";
     out->origin.push_back(d.where);
   }
@@ -310,7 +320,7 @@ absl::Status ListenOnFreePorts(std::vector<Directive>* top) {
 }  // namespace
 
 absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
-                                            const std::map<int, int>& port_map,
+                                            const AddressRewrites& rewrites,
                                             bool listen_on_free_ports) {
   absl::StatusOr<std::vector<Directive>> top = ParseConfigFile(path);
   if (!top.ok()) return top.status();
@@ -321,7 +331,7 @@ absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
   RenderedConfig rendered;
   rendered.text = absl::StrCat("# ", path, ", as rendered for this prefix\n");
   rendered.origin.push_back(SourceLocation{path, 1, 1});
-  Render(*top, 0, port_map, false, &rendered);
+  Render(*top, 0, rewrites, false, &rendered);
   return rendered;
 }
 

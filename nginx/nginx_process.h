@@ -34,15 +34,29 @@ struct RenderedConfig {
   std::vector<SourceLocation> origin;  // origin[i]: line i + 1 of `text`
   std::vector<int> listen_ports;       // remapped, in order
 };
+// How a configuration's addresses change for a run.
+struct AddressRewrites {
+  // Port -> port, wherever a port is written (bare or after a colon).
+  std::map<int, int> ports;
+  // "HOST:PORT" -> "HOST:PORT": an argument that is one (or ends with one
+  // after "://") is replaced, and its port is not remapped again.
+  std::map<std::string, std::string> endpoints;
+  // Every listen address becomes its port alone (all addresses): for a
+  // private network namespace, where clients reach nginx at several.
+  bool listen_any = false;
+};
 // With `listen_on_free_ports` (for `nginx -t`, which binds them), every
 // distinct listen address is replaced by a free loopback port.
 absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
-                                            const std::map<int, int>& port_map,
+                                            const AddressRewrites& rewrites,
                                             bool listen_on_free_ports = false);
 
 struct NginxOptions {
   std::string config_path;
   std::map<int, int> port_map;
+  // AddressRewrites::endpoints and listen_any, for the running nginx.
+  std::map<std::string, std::string> endpoint_map;
+  bool listen_any = false;
   // Empty: $SALUDO_NGINX if set, else /usr/sbin/nginx.
   std::string nginx_binary;
   // Also send nginx's error log to this process's stderr.

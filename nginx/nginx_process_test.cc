@@ -37,7 +37,9 @@ TEST(RenderConfigTest, ParsesIncludesRemapsAndRemembersWhereLinesCameFrom) {
       "events {}\nhttp { include conf.d/*.conf;\n"
       "  server { listen 127.0.0.1:3005 http2; location ~ ^/a\\d {\n"
       "    grpc_pass grpc://u; return 200 \"two words\"; } } }\n");
-  auto r = RenderConfig(main, {{3001, 41001}, {3005, 41005}});
+  AddressRewrites rewrites;
+  rewrites.ports = {{3001, 41001}, {3005, 41005}};
+  auto r = RenderConfig(main, rewrites);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->listen_ports, (std::vector<int>{41005}));
   EXPECT_NE(r->text.find("server 127.0.0.1:41001;"), std::string::npos)
@@ -53,9 +55,35 @@ TEST(RenderConfigTest, ParsesIncludesRemapsAndRemembersWhereLinesCameFrom) {
   EXPECT_EQ(r->origin[line].line, 1);
 }
 
+// In a private network namespace: a backend moves to its own address (its
+// port not remapped again, even when it is a remapped port's number), and
+// nginx listens on every address at the listen's port.
+TEST(RenderConfigTest, RewritesEndpointsAndListensOnEveryAddress) {
+  const std::string main =
+      Write("render/endpoints.conf",
+            "events {}\nhttp { upstream u { server 127.0.0.1:3001; }\n"
+            "  server { listen 127.0.0.1:3005 http2;\n"
+            "    location /a { grpc_pass grpc://127.0.0.1:3002; }\n"
+            "    location / { grpc_pass grpc://u; } } }\n");
+  AddressRewrites rewrites;
+  rewrites.ports = {{3005, 41005}, {41001, 9}};
+  rewrites.endpoints = {{"127.0.0.1:3001", "127.0.1.1:41001"},
+                        {"127.0.0.1:3002", "127.0.1.2:41002"}};
+  rewrites.listen_any = true;
+  auto r = RenderConfig(main, rewrites);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->listen_ports, (std::vector<int>{41005}));
+  EXPECT_NE(r->text.find("server 127.0.1.1:41001;"), std::string::npos)
+      << r->text;
+  EXPECT_NE(r->text.find("grpc_pass grpc://127.0.1.2:41002;"),
+            std::string::npos)
+      << r->text;
+  EXPECT_NE(r->text.find("listen 41005 http2;"), std::string::npos) << r->text;
+}
+
 TEST(RenderConfigTest, ErrorsNameTheUsersFile) {
   const std::string bad = Write("render/bad.conf", "http { server { ");
-  auto r = RenderConfig(bad, {});
+  auto r = RenderConfig(bad, AddressRewrites());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("render/bad.conf:1:"), std::string::npos)
       << r.status();

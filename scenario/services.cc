@@ -21,8 +21,9 @@ std::map<std::string, ServiceKind>& Registry() {
     };
     saludo.has_control = true;
     saludo.live_binary = "saludo_sim/services/saludo_server";
-    saludo.live_args = {"--id={id}", "--port={port}", "--log_calls=false",
-                        "--control", "--control_port={control_port}"};
+    saludo.live_args = {"--id={id}",     "--port={port}",
+                        "--host={host}", "--log_calls=false",
+                        "--control",     "--control_port={control_port}"};
     saludo.live_ready = "servidor {id} listening on";
     saludo.workload = client::SaludoWorkload;
     (*m)[saludo.name] = std::move(saludo);

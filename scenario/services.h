@@ -25,7 +25,7 @@ struct ServiceKind {
   // only then do hang, slow, errors and clear_faults apply to them.
   bool has_control = false;
   // Live: the server binary as a runfiles path ("saludo_sim/services/
-  // saludo_server"), its arguments with "{id}", "{port}" and
+  // saludo_server"), its arguments with "{id}", "{port}", "{host}" and
   // "{control_port}" to fill in (stack::ServerCommand), and the start of the
   // line it prints once listening, followed by HOST:PORT (and, with a
   // control service, "(control HOST:PORT)"); "{id}" is filled in there too.

@@ -114,6 +114,7 @@ ServerCommand LiveStack::CommandFor(int id) const {
   }
   ServerCommand saludo;
   saludo.argv = {options_.server_binary, "--id={id}", "--port={port}",
+                 "--host={host}",
                  absl::StrCat("--log_calls=", options_.log_calls)};
   if (options_.control) {
     saludo.argv.push_back("--control");
@@ -123,12 +124,18 @@ ServerCommand LiveStack::CommandFor(int id) const {
   return saludo;
 }
 
+std::string LiveStack::Host(int id) const {
+  auto it = options_.hosts.find(id);
+  return it == options_.hosts.end() ? "127.0.0.1" : it->second;
+}
+
 absl::Status LiveStack::StartServer(int id) {
   const ServerCommand command = CommandFor(id);
   auto fill = [&](const std::string& text) {
     return absl::StrReplaceAll(
         text, {{"{id}", absl::StrCat(id)},
                {"{port}", absl::StrCat(server_ports_.at(id))},
+               {"{host}", Host(id)},
                {"{control_port}", absl::StrCat(control_ports_[id])}});
   };
   runtime::live::SpawnOptions spawn;
@@ -175,7 +182,7 @@ std::string LiveStack::control_target(int id) const {
 }
 
 std::string LiveStack::server_target(int id) const {
-  return absl::StrCat("127.0.0.1:", server_ports_.at(id));
+  return absl::StrCat(Host(id), ":", server_ports_.at(id));
 }
 
 void LiveStack::KillServer(int id) {

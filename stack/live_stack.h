@@ -19,11 +19,11 @@ namespace saludo::stack {
 inline constexpr int kSeedNginxPort = 3005;
 inline constexpr int kSeedServerBasePort = 3000;  // server N on 3000 + N
 
-// How to start one server: its argv, with "{id}", "{port}" and
-// "{control_port}" filled in (0 asks for a free one; a restart gets the
-// ports of the first start), and the start of the line it prints once
-// listening ("{id}" filled in), followed by HOST:PORT and optionally more
-// text, such as "(control HOST:PORT)" for a control listener.
+// How to start one server: its argv, with "{id}", "{port}", "{host}" (the
+// address to bind) and "{control_port}" filled in (0 asks for a free one; a
+// restart gets the ports of the first start), and the start of the line it
+// prints once listening ("{id}" filled in), followed by HOST:PORT and
+// optionally more text, such as "(control HOST:PORT)" for a control listener.
 struct ServerCommand {
   std::vector<std::string> argv;
   std::string ready;
@@ -40,6 +40,9 @@ struct LiveStackOptions {
   // Server id -> how to start it; ids without one run the Saludo server
   // (server_binary, with --control and --log_calls as above).
   std::map<int, ServerCommand> commands;
+  // Server id -> the address it binds ({host} in a command); default
+  // 127.0.0.1.
+  std::map<int, std::string> hosts;
 };
 
 // Paths of the stack's files in the runfiles of the running binary or test.
@@ -63,7 +66,7 @@ class LiveStack {
       const LiveStackOptions& options);
   ~LiveStack();
 
-  // "127.0.0.1:<port>" of nginx, and of server `id` (1-based).
+  // "127.0.0.1:<port>" of nginx, and "HOST:PORT" of server `id` (1-based).
   std::string nginx_target() const;
   std::string server_target(int id) const;
   // "127.0.0.1:<port>" of server `id`'s control listener ("" if it has
@@ -88,11 +91,14 @@ class LiveStack {
  private:
   LiveStack() = default;
   absl::Status StartServer(int id);
+  // The address server `id` binds (options_.hosts, else 127.0.0.1).
+  std::string Host(int id) const;
   ServerCommand CommandFor(int id) const;
 
   LiveStackOptions options_;
   std::string log_dir_;
   std::map<int, int> server_ports_;
+  std::map<int, std::string> server_hosts_;
   std::map<int, int> control_ports_;  // 0 until the server reports one
   std::map<int, std::unique_ptr<runtime::live::Subprocess>> servers_;
   std::unique_ptr<nginx::NginxProcess> nginx_;

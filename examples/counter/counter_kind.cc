@@ -34,7 +34,7 @@ const bool kRegistered = scenario::RegisterServiceKind([] {
   kind.boot = CounterBoot;
   kind.has_control = false;
   kind.live_binary = "saludo_sim/examples/counter/counter_server";
-  kind.live_args = {"--id={id}", "--port={port}"};
+  kind.live_args = {"--id={id}", "--port={port}", "--host={host}"};
   kind.live_ready = "counter {id} listening on";
   kind.workload = AddOne;
   return kind;

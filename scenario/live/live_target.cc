@@ -14,6 +14,7 @@
 #include "nginx/nginx_process.h"
 #include "runtime/check.h"
 #include "runtime/live/grpc_channel.h"
+#include "runtime/live/netns.h"
 #include "runtime/live/subprocess.h"
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
@@ -71,6 +72,7 @@ LiveTarget::~LiveTarget() {
   clients_.reset();
   nginx_.reset();
   stack_.reset();
+  if (net_) (void)net_->Remove();
 }
 
 uint32_t LiveTarget::evidence() const {
@@ -115,6 +117,16 @@ absl::Status LiveTarget::Build(const LoadedScenario& s) {
                         kind->live_args.end());
     command.ready = kind->live_ready;
   }
+  if (runtime::live::InPrivateNetwork()) {
+    std::vector<std::string> client_names;
+    for (const auto& c : s.clients) client_names.push_back(c.name);
+    absl::StatusOr<LiveNetwork> net = LiveNetwork::Make(id_of_, client_names);
+    if (!net.ok()) return net.status();
+    net_ = *std::move(net);
+    for (const auto& [name, id] : id_of_) {
+      options.hosts[id] = LiveNetwork::BackendHost(id);
+    }
+  }
   options.nginx_config = s.nginx_path;
   options.servers = static_cast<int>(s.backends.size());
   options.free_ports = true;
@@ -124,12 +136,20 @@ absl::Status LiveTarget::Build(const LoadedScenario& s) {
   if (!live.ok()) return live.status();
   stack_ = *std::move(live);
   if (absl::Status st = StartNginx(s); !st.ok()) return st;
-  for (const auto& c : s.clients) {
+  AddClients(s);
+  return absl::OkStatus();
+}
+
+void LiveTarget::AddClients(const LoadedScenario& s) {
+  for (size_t k = 0; k < s.clients.size(); ++k) {
+    const LoadedScenario::Client& c = s.clients[k];
     // The client's target port as nginx listens on it here.
     const int port =
         c.target_port != 0 ? c.target_port : nginx::DefaultPort(s.nginx);
+    const std::string host =
+        net_ ? LiveNetwork::NginxHostFor(static_cast<int>(k)) : "127.0.0.1";
     const std::string target =
-        absl::StrCat("127.0.0.1:", listen_port_map_.at(port));
+        absl::StrCat(host, ":", listen_port_map_.at(port));
     auto lc = std::make_unique<LiveClient>();
     lc->name = c.name;
     lc->load = c.load;
@@ -148,7 +168,6 @@ absl::Status LiveTarget::Build(const LoadedScenario& s) {
                         }});
     clients_->list.push_back(std::move(lc));
   }
-  return absl::OkStatus();
 }
 
 // nginx with the scenario's file, backends and listen ports remapped.
@@ -163,7 +182,11 @@ absl::Status LiveTarget::StartNginx(const LoadedScenario& s) {
       return absl::InvalidArgumentError("backend address without a port: " +
                                         b.address);
     }
-    options.port_map[port] = stack_->server_port(b.server_id);
+    if (net_) {
+      options.endpoint_map[b.address] = stack_->server_target(b.server_id);
+    } else {
+      options.port_map[port] = stack_->server_port(b.server_id);
+    }
     address_of_[stack_->server_target(b.server_id)] = b.address;
   }
   for (const nginx::ServerBlock& server : s.nginx.servers) {
@@ -175,6 +198,7 @@ absl::Status LiveTarget::StartNginx(const LoadedScenario& s) {
       listen_port_map_[port] = *free;
     }
   }
+  options.listen_any = net_.has_value();
   absl::StatusOr<std::unique_ptr<nginx::NginxProcess>> nginx =
       nginx::NginxProcess::Start(options);
   if (!nginx.ok()) return nginx.status();
@@ -182,14 +206,64 @@ absl::Status LiveTarget::StartNginx(const LoadedScenario& s) {
   return absl::OkStatus();
 }
 
-absl::Status LiveTarget::SetLinks(const LoadedScenario& s) {
-  if (!s.has_link_model) return absl::OkStatus();
-  return Unimplemented("loopback is used as it is");
+absl::StatusOr<std::vector<PacketMatch>> LiveTarget::Links(const std::string& a,
+                                                           const std::string& b,
+                                                           bool one_way) const {
+  if (!net_) {
+    return Unimplemented(
+        absl::StrCat("needs a private network namespace: ",
+                     runtime::live::PrivateNetworkStatus().message()));
+  }
+  std::vector<PacketMatch> links;
+  if (auto m = net_->Match(a, b)) links.push_back(*m);
+  if (one_way) return links;
+  if (auto m = net_->Match(b, a)) links.push_back(*m);
+  return links;
 }
 
-absl::Status LiveTarget::Partition(const std::string&, const std::string&,
-                                   absl::Duration, absl::Duration, bool) {
-  return Unimplemented("needs network namespaces");
+void LiveTarget::ApplyNetwork() {
+  if (absl::Status st = net_->Apply(); !st.ok()) {
+    notes_.push_back(absl::StrCat("network rules not applied: ", st.message()));
+  }
+}
+
+absl::Status LiveTarget::SetLinks(const LoadedScenario& s) {
+  if (!s.has_link_model) return absl::OkStatus();
+  std::vector<std::pair<std::string, std::string>> pairs;  // every link
+  for (const auto& b : s.backends) pairs.push_back({kNginxNode, b.name});
+  for (const auto& c : s.clients) pairs.push_back({c.name, kNginxNode});
+  for (const auto& [a, b] : pairs) {
+    absl::StatusOr<std::vector<PacketMatch>> links = Links(a, b, false);
+    if (!links.ok()) return links.status();
+    for (const PacketMatch& m : *links) net_->SetLoss(m, s.default_link.loss);
+  }
+  notes_.push_back("skipped: link latency (not applied live yet)");
+  bool duplicates = s.default_link.duplicate > 0;
+  for (const auto& l : s.links) {
+    if (auto m = net_->Match(l.from, l.to)) net_->SetLoss(*m, l.link.loss);
+    duplicates = duplicates || l.link.duplicate > 0;
+  }
+  if (duplicates) {
+    notes_.push_back(
+        "skipped: duplication (TCP discards a duplicated segment, so a "
+        "duplicated packet changes nothing a live process sees)");
+  }
+  ApplyNetwork();
+  return absl::OkStatus();
+}
+
+absl::Status LiveTarget::Partition(const std::string& a, const std::string& b,
+                                   absl::Duration at, absl::Duration duration,
+                                   bool one_way) {
+  absl::StatusOr<std::vector<PacketMatch>> links = Links(a, b, one_way);
+  if (!links.ok()) return links.status();
+  auto cut = [this, links = *links](int delta) {
+    for (const PacketMatch& m : links) net_->Cut(m, delta);
+    ApplyNetwork();
+  };
+  actions_.push_back({at, [cut] { cut(+1); }});
+  actions_.push_back({at + duration, [cut] { cut(-1); }});
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> LiveTarget::Backend(const std::string& node) const {
@@ -312,10 +386,27 @@ absl::Status LiveTarget::CrashOnCall(const std::string& node,
   });
 }
 
-absl::Status LiveTarget::ChangeLink(const std::string&, const std::string&,
-                                    absl::Duration, absl::Duration,
-                                    const LinkChange&, bool) {
-  return Unimplemented("needs network namespaces");
+absl::Status LiveTarget::ChangeLink(const std::string& a, const std::string& b,
+                                    absl::Duration at, absl::Duration duration,
+                                    const LinkChange& change, bool one_way) {
+  absl::StatusOr<std::vector<PacketMatch>> links = Links(a, b, one_way);
+  if (!links.ok()) return links.status();
+  if (change.latency.has_value()) {
+    return Unimplemented("latency is not applied live yet");
+  }
+  if (!change.loss.has_value()) return absl::OkStatus();
+  auto ids = std::make_shared<std::vector<int>>();
+  actions_.push_back({at, [this, links = *links, ids, loss = *change.loss] {
+                        for (const PacketMatch& m : links) {
+                          ids->push_back(net_->OverrideLoss(m, loss));
+                        }
+                        ApplyNetwork();
+                      }});
+  actions_.push_back({at + duration, [this, ids] {
+                        for (int id : *ids) net_->RemoveLossOverride(id);
+                        ApplyNetwork();
+                      }});
+  return absl::OkStatus();
 }
 
 // nginx's access log ("$status upstream=... upstream_status=...
@@ -409,6 +500,7 @@ absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
       absl::Trunc(absl::Now() - start, absl::Milliseconds(1)));
   o.where = absl::StrCat("live run, ", elapsed, " of real time");
   o.timing_slack = latest_action_;
+  o.notes = notes_;
   if (!actions_.empty()) {
     o.notes.push_back(absl::StrCat(
         "timeline actions took effect up to ",

@@ -2,9 +2,12 @@
 // service kind says which, scenario/services.h), real nginx running the
 // scenario's configuration (ports remapped), and the client code on the live
 // runtime. Faults are applied at their times through the control service and
-// process signals. What cannot be applied live (network latency, loss and
-// partitions, clock drift, faults on nginx or the clients) is UNIMPLEMENTED
-// with its reason, which the runner reports as skipped; nginx's access log says
+// process signals. In a private network namespace (runtime/live/netns.h),
+// each node has its own loopback address and partitions and loss are kernel
+// packet-filter rules between them (live_network.h). What cannot be applied
+// live (the network outside a private namespace, clock drift, faults on nginx
+// or the clients) is UNIMPLEMENTED with its reason, which the runner reports
+// as skipped; nginx's access log says
 // which backend each attempt went to but not when, so properties needing
 // attempt times are SKIPPED. Runs in real time; no trace hash.
 #ifndef SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
@@ -13,11 +16,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "proto/control.pb.h"
 #include "runtime/sync.h"
+#include "scenario/live/live_network.h"
 #include "scenario/target.h"
 
 namespace saludo::stack {
@@ -100,7 +105,16 @@ class LiveTarget final : public Target {
                              std::function<void(ServiceState&)> change);
   void SendFaults(int id);
   absl::Status StartNginx(const LoadedScenario& s);
+  // Each client, to start at its time (an action), at nginx's address.
+  void AddClients(const LoadedScenario& s);
   std::vector<sim::TwinLogEntry> ReadAccessLog() const;
+  // Applies the network rules now; a failure becomes a note of the run.
+  void ApplyNetwork();
+  // The directed links from `a` to `b` (and back unless `one_way`) that
+  // carry traffic, or why the network cannot be changed live.
+  absl::StatusOr<std::vector<PacketMatch>> Links(const std::string& a,
+                                                 const std::string& b,
+                                                 bool one_way) const;
   // Applies the timeline's actions at their times from `start`; returns how
   // many ran before a Cancel.
   size_t PlayTimeline(absl::Time start);
@@ -121,6 +135,8 @@ class LiveTarget final : public Target {
   std::map<std::string, std::string> address_of_;  // live -> scenario
   std::map<int, int> listen_port_map_;  // nginx listen port: scenario -> live
   std::map<int, ServiceState> state_;
+  std::optional<LiveNetwork> net_;  // in a private network namespace
+  std::vector<std::string> notes_;  // for the run's observations
   std::vector<Action> actions_;
   absl::Duration latest_action_ = absl::ZeroDuration();  // PlayTimeline's
   runtime::Notification cancelled_;

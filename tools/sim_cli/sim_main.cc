@@ -38,20 +38,21 @@
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
-#include "runtime/input_file.h"
-#include "runtime/check.h"
-#include "runtime/live/cli.h"
-#include "runtime/sync.h"
 #include "nginx/nginx_process.h"
-#include "scenario/live/live_target.h"
+#include "runtime/check.h"
+#include "runtime/input_file.h"
+#include "runtime/live/cli.h"
+#include "runtime/live/netns.h"
+#include "runtime/sync.h"
 #include "scenario/chaos.h"
 #include "scenario/explore.h"
+#include "scenario/html_report.h"
+#include "scenario/live/live_target.h"
 #include "scenario/loader.h"
 #include "scenario/report.h"
 #include "scenario/runner.h"
 #include "scenario/shrink.h"
 #include "scenario/sweep_summary.h"
-#include "scenario/html_report.h"
 #include "sim/trace.h"
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
@@ -108,6 +109,10 @@ ABSL_FLAG(std::string, nginx_check, "auto",
           "run, sweep, explore, check, shrink: check the nginx file with "
           "`nginx -t` before modelling it: auto (when the nginx binary is "
           "installed), on (required), off");
+ABSL_FLAG(bool, private_network, true,
+          "live, compare: run the stack in a private network namespace, "
+          "where partitions, loss and latency are applied (without one, or "
+          "where the kernel refuses it, they are skipped)");
 ABSL_FLAG(absl::Duration, max_duration, absl::InfiniteDuration(),
           "run/live/compare: cut the scenario at this time");
 
@@ -120,7 +125,8 @@ constexpr char kUsage[] =
     "usage: sim run FILE [--seed=N] [--json=PATH [--calls]] [--trace=PATH] "
     "[--html=PATH] [--write_scenario=PATH]\n"
     "       sim sweep FILE --seeds=N [--first_seed=S] [--jobs=J] "
-    "[--shard_index=I --shard_count=N] [--out_json=PATH] [--junit=PATH] [--html=PATH]\n"
+    "[--shard_index=I --shard_count=N] [--out_json=PATH] [--junit=PATH] "
+    "[--html=PATH]\n"
     "       sim explore NGINX_CONF [--seeds=N] [--jobs=J] [--duration=D] "
     "[--concurrency=N] [--deadline=D] [--max_attempts=N] [--chaos=FILE] "
     "[--write_scenario=PATH] [--out_json=PATH] [--junit=PATH] [--html=PATH]\n"
@@ -128,8 +134,10 @@ constexpr char kUsage[] =
     "       sim check FILE [--seed=N]\n"
     "       sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT] "
     "[--min_duration=D] [--timing_slack=D]\n"
-    "       sim live FILE [--max_duration=D] [--html=PATH]\n"
-    "       sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH]\n"
+    "       sim live FILE [--max_duration=D] [--html=PATH] "
+    "[--private_network=false]\n"
+    "       sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH] "
+    "[--private_network=false]\n"
     "run, sweep, explore, check and shrink first check the nginx file with "
     "`nginx -t`: --nginx_check=auto|on|off";
 
@@ -688,19 +696,19 @@ const std::vector<CommandFlags>& CommandTable() {
        {"seed", "json", "calls", "trace", "html", "write_scenario",
         "max_duration", "nginx_check"}},
       {"sweep",
-       {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
-        "out_json", "junit", "html", "max_duration", "nginx_check"}},
+       {"seeds", "first_seed", "jobs", "shard_index", "shard_count", "out_json",
+        "junit", "html", "max_duration", "nginx_check"}},
       {"explore",
-       {"seeds", "first_seed", "jobs", "shard_index", "shard_count",
-        "out_json", "junit", "html", "duration", "concurrency", "deadline",
-        "max_attempts", "chaos", "write_scenario", "nginx_check"}},
+       {"seeds", "first_seed", "jobs", "shard_index", "shard_count", "out_json",
+        "junit", "html", "duration", "concurrency", "deadline", "max_attempts",
+        "chaos", "write_scenario", "nginx_check"}},
       {"merge", {"junit", "html"}},
       {"check", {"seed", "max_duration", "nginx_check"}},
       {"shrink",
        {"seed", "out", "signature", "min_duration", "timing_slack",
         "max_duration", "nginx_check"}},
-      {"live", {"max_duration", "html"}},
-      {"compare", {"seed", "max_duration", "html"}},
+      {"live", {"max_duration", "html", "private_network"}},
+      {"compare", {"seed", "max_duration", "html", "private_network"}},
   };
   return *table;
 }
@@ -762,6 +770,17 @@ int main(int argc, char** argv) {
         "expected a command and a scenario file (explore: an nginx "
         "configuration)");
   }
+  const bool runs_nginx = command == "live" || command == "compare";
+  // Before any thread: the kernel gives a user namespace only to a process
+  // with one thread.
+  if (runs_nginx && absl::GetFlag(FLAGS_private_network)) {
+    if (absl::Status st = runtime::live::EnterPrivateNetwork(); !st.ok()) {
+      std::fprintf(stderr,
+                   "sim: %s; running on the host's loopback, network faults "
+                   "skipped\n",
+                   std::string(st.message()).c_str());
+    }
+  }
   // Before any thread: sweep, explore, live and compare take SIGINT/SIGTERM
   // themselves, stop cleanly and print what was done.
   runtime::live::BlockStopSignals();
@@ -773,7 +792,6 @@ int main(int argc, char** argv) {
     return Explore(args[1]);
   }
   // live and compare start nginx, which checks the file first.
-  const bool runs_nginx = command == "live" || command == "compare";
   absl::StatusOr<scenario::LoadedScenario> scenario = scenario::LoadScenario(
       UserPath(args[1]), runs_nginx ? nullptr : NginxAccepts);
   if (!scenario.ok()) {
