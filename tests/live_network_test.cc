@@ -159,6 +159,38 @@ TEST_F(LiveNetworkTest, LossBurstSlowsCallsWithRetransmissions) {
             30);
 }
 
+// 300 ms each way between nginx and server 1 from 1 s to 3 s: calls that
+// server 1 answers meanwhile take at least a round trip (600 ms) more, live
+// as in the simulator (a new connection costs another; live, TCP's
+// retransmission timer, tuned to loopback, also fires before the delayed
+// acknowledgements come: docs/LIVE_FAULTS.md); the others stay fast, and so
+// do server 1's once the spike is over.
+TEST_F(LiveNetworkTest, LatencySpikeShowsInTheClientsLatencies) {
+  const scenario::LoadedScenario s = Load(
+      "live_spike", "5s",
+      R"(faults { at: "1s" node: "nginx" latency_spike { peer: "server1" latency { fixed: "300ms" } duration: "2s" } })");
+  const scenario::ScenarioRun live = RunLive(s);
+  auto simulated = scenario::RunSimulated(s, 1, false);
+  ASSERT_TRUE(simulated.ok()) << simulated.status();
+  const absl::Duration slack = live.observed.timing_slack;
+  const scenario::ScenarioRun* runs[] = {&live, &*simulated};
+  for (const scenario::ScenarioRun* run : runs) {
+    int slow = 0;
+    for (const scenario::ScenarioCall& c : run->observed.calls) {
+      const absl::Duration at = c.record.started;
+      if (!c.record.status.ok()) continue;
+      if (at < absl::Seconds(1) || at > absl::Seconds(4)) {
+        EXPECT_LT(c.record.latency, absl::Milliseconds(100)) << at;
+      } else if (c.record.server_id == 1 && at > absl::Seconds(1) + slack &&
+                 at < absl::Milliseconds(2400)) {
+        EXPECT_GE(c.record.latency, absl::Milliseconds(600)) << at;
+        ++slow;
+      }
+    }
+    EXPECT_GT(slow, 5) << run->label;
+  }
+}
+
 }  // namespace
 }  // namespace saludo
 

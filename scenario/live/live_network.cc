@@ -81,11 +81,36 @@ int LiveNetwork::OverrideLoss(const PacketMatch& link, double loss) {
   return id;
 }
 
-void LiveNetwork::RemoveLossOverride(int id) {
+void LiveNetwork::SetLatency(const PacketMatch& link,
+                             const sim::Distribution& latency) {
+  links_[link].latency = latency;
+}
+
+int LiveNetwork::OverrideLatency(const PacketMatch& link,
+                                 const sim::Distribution& latency) {
+  const int id = next_override_++;
+  links_[link].latency_overrides.emplace(id, latency);
+  override_link_.emplace(id, link);
+  return id;
+}
+
+void LiveNetwork::RemoveOverride(int id) {
   auto it = override_link_.find(id);
   SALUDO_CHECK(it != override_link_.end());
-  links_[it->second].loss_overrides.erase(id);
+  LinkRules& rules = links_[it->second];
+  rules.loss_overrides.erase(id);
+  rules.latency_overrides.erase(id);
   override_link_.erase(it);
+}
+
+std::optional<sim::Distribution> LiveNetwork::Latency(
+    const PacketMatch& link) const {
+  auto it = links_.find(link);
+  if (it == links_.end()) return std::nullopt;
+  if (!it->second.latency_overrides.empty()) {
+    return it->second.latency_overrides.rbegin()->second;
+  }
+  return it->second.latency;
 }
 
 std::string LiveNetwork::Ruleset() const {

@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "sim/distribution.h"
 
 namespace saludo::scenario {
 
@@ -62,7 +63,14 @@ class LiveNetwork {
   void Cut(const PacketMatch& link, int delta);  // +1 starts, -1 ends one
   void SetLoss(const PacketMatch& link, double loss);
   int OverrideLoss(const PacketMatch& link, double loss);  // returns its id
-  void RemoveLossOverride(int id);
+  // Latency is not a rule here (packet_delay.h applies it): its link's own
+  // and overrides, as for loss.
+  void SetLatency(const PacketMatch& link, const sim::Distribution& latency);
+  int OverrideLatency(const PacketMatch& link,
+                      const sim::Distribution& latency);  // returns its id
+  void RemoveOverride(int id);                            // of loss or latency
+  // The link's latency now; nullopt: none.
+  std::optional<sim::Distribution> Latency(const PacketMatch& link) const;
 
   // The nft script that replaces table inet saludo with the current rules.
   std::string Ruleset() const;
@@ -76,6 +84,8 @@ class LiveNetwork {
     int cuts = 0;
     double loss = 0;
     std::map<int, double> loss_overrides;  // by id: the latest wins
+    std::optional<sim::Distribution> latency;
+    std::map<int, sim::Distribution> latency_overrides;
   };
   std::map<std::string, std::string> address_of_;  // node -> as above
   std::map<std::string, bool> is_client_;

@@ -68,7 +68,9 @@ LiveTarget::LiveTarget(Locate locate)
     : locate_(std::move(locate)), clients_(std::make_unique<Clients>()) {}
 
 LiveTarget::~LiveTarget() {
-  // Clients first (their channels), then nginx, then the servers.
+  // Held packets go at once; then clients (their channels), nginx, the
+  // servers.
+  delayer_.reset();
   clients_.reset();
   nginx_.reset();
   stack_.reset();
@@ -221,6 +223,26 @@ absl::StatusOr<std::vector<PacketMatch>> LiveTarget::Links(const std::string& a,
   return links;
 }
 
+void LiveTarget::StartDelays() {
+  if (delayed_.empty()) return;
+  absl::StatusOr<std::unique_ptr<PacketDelayer>> delayer = PacketDelayer::Start(
+      {delayed_.begin(), delayed_.end()}, scenario_->default_seed);
+  if (!delayer.ok()) {
+    notes_.push_back(absl::StrCat("skipped: link latency (",
+                                  delayer.status().message(), ")"));
+    return;
+  }
+  delayer_ = *std::move(delayer);
+  UpdateDelays({delayed_.begin(), delayed_.end()});
+}
+
+void LiveTarget::UpdateDelays(const std::vector<PacketMatch>& links) {
+  if (delayer_ == nullptr) return;
+  for (const PacketMatch& m : links) {
+    if (delayed_.count(m)) delayer_->SetLatency(m, net_->Latency(m));
+  }
+}
+
 void LiveTarget::ApplyNetwork() {
   if (absl::Status st = net_->Apply(); !st.ok()) {
     notes_.push_back(absl::StrCat("network rules not applied: ", st.message()));
@@ -235,13 +257,27 @@ absl::Status LiveTarget::SetLinks(const LoadedScenario& s) {
   for (const auto& [a, b] : pairs) {
     absl::StatusOr<std::vector<PacketMatch>> links = Links(a, b, false);
     if (!links.ok()) return links.status();
-    for (const PacketMatch& m : *links) net_->SetLoss(m, s.default_link.loss);
+    for (const PacketMatch& m : *links) {
+      net_->SetLoss(m, s.default_link.loss);
+      net_->SetLatency(m, s.default_link.latency);
+    }
   }
-  notes_.push_back("skipped: link latency (not applied live yet)");
   bool duplicates = s.default_link.duplicate > 0;
   for (const auto& l : s.links) {
-    if (auto m = net_->Match(l.from, l.to)) net_->SetLoss(*m, l.link.loss);
+    if (auto m = net_->Match(l.from, l.to)) {
+      net_->SetLoss(*m, l.link.loss);
+      net_->SetLatency(*m, l.link.latency);
+    }
     duplicates = duplicates || l.link.duplicate > 0;
+  }
+  for (const auto& [a, b] : pairs) {
+    for (const PacketMatch& m : *Links(a, b, false)) {
+      const sim::Distribution latency = *net_->Latency(m);
+      if (latency.kind() != sim::Distribution::Kind::kFixed ||
+          latency.Lower() > absl::ZeroDuration()) {
+        delayed_.insert(m);
+      }
+    }
   }
   if (duplicates) {
     notes_.push_back(
@@ -391,20 +427,25 @@ absl::Status LiveTarget::ChangeLink(const std::string& a, const std::string& b,
                                     const LinkChange& change, bool one_way) {
   absl::StatusOr<std::vector<PacketMatch>> links = Links(a, b, one_way);
   if (!links.ok()) return links.status();
-  if (change.latency.has_value()) {
-    return Unimplemented("latency is not applied live yet");
-  }
-  if (!change.loss.has_value()) return absl::OkStatus();
+  if (change.latency.has_value()) delayed_.insert(links->begin(), links->end());
   auto ids = std::make_shared<std::vector<int>>();
-  actions_.push_back({at, [this, links = *links, ids, loss = *change.loss] {
+  actions_.push_back({at, [this, links = *links, ids, change] {
                         for (const PacketMatch& m : links) {
-                          ids->push_back(net_->OverrideLoss(m, loss));
+                          if (change.loss.has_value()) {
+                            ids->push_back(net_->OverrideLoss(m, *change.loss));
+                          }
+                          if (change.latency.has_value()) {
+                            ids->push_back(
+                                net_->OverrideLatency(m, *change.latency));
+                          }
                         }
-                        ApplyNetwork();
+                        if (change.loss.has_value()) ApplyNetwork();
+                        UpdateDelays(links);
                       }});
-  actions_.push_back({at + duration, [this, ids] {
-                        for (int id : *ids) net_->RemoveLossOverride(id);
+  actions_.push_back({at + duration, [this, links = *links, ids] {
+                        for (int id : *ids) net_->RemoveOverride(id);
                         ApplyNetwork();
+                        UpdateDelays(links);
                       }});
   return absl::OkStatus();
 }
@@ -489,6 +530,7 @@ bool LiveTarget::WaitForClients(absl::Time limit,
 
 absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
   SALUDO_CHECK(scenario_ != nullptr);  // Build ran
+  StartDelays();
   const absl::Time start = absl::Now();
   const size_t applied = PlayTimeline(start);
   // Calls end within their deadline; allow for slow process start-up.
@@ -501,6 +543,14 @@ absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
   o.where = absl::StrCat("live run, ", elapsed, " of real time");
   o.timing_slack = latest_action_;
   o.notes = notes_;
+  if (delayer_ != nullptr) {
+    const PacketDelayer::Stats st = delayer_->stats();
+    o.notes.push_back(absl::StrCat(
+        "link latency: ", st.packets, " packets delayed (at most ",
+        st.held_most, " held at once), each released at most ",
+        absl::FormatDuration(absl::Trunc(st.late_most, absl::Microseconds(1))),
+        " after its drawn time"));
+  }
   if (!actions_.empty()) {
     o.notes.push_back(absl::StrCat(
         "timeline actions took effect up to ",

@@ -17,12 +17,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "proto/control.pb.h"
 #include "runtime/sync.h"
 #include "scenario/live/live_network.h"
+#include "scenario/live/packet_delay.h"
 #include "scenario/target.h"
 
 namespace saludo::stack {
@@ -115,6 +117,10 @@ class LiveTarget final : public Target {
   absl::StatusOr<std::vector<PacketMatch>> Links(const std::string& a,
                                                  const std::string& b,
                                                  bool one_way) const;
+  // Starts the packet delayer for delayed_ (a note if it cannot start).
+  void StartDelays();
+  // Gives `links` their latency now (LiveNetwork's) in the delayer.
+  void UpdateDelays(const std::vector<PacketMatch>& links);
   // Applies the timeline's actions at their times from `start`; returns how
   // many ran before a Cancel.
   size_t PlayTimeline(absl::Time start);
@@ -136,6 +142,8 @@ class LiveTarget final : public Target {
   std::map<int, int> listen_port_map_;  // nginx listen port: scenario -> live
   std::map<int, ServiceState> state_;
   std::optional<LiveNetwork> net_;  // in a private network namespace
+  std::set<PacketMatch> delayed_;   // links that have latency at some time
+  std::unique_ptr<PacketDelayer> delayer_;  // from Run, if delayed_
   std::vector<std::string> notes_;  // for the run's observations
   std::vector<Action> actions_;
   absl::Duration latest_action_ = absl::ZeroDuration();  // PlayTimeline's
