@@ -26,6 +26,12 @@ class Clock {
 
   // The offset last set with SetWallOffset (zero initially).
   virtual absl::Duration WallOffset() = 0;
+
+  // A clock fault: from now on this node's oscillator runs fast (ppb > 0) or
+  // slow, so Monotonic() and Now() advance at (1 + drift_ppb / 1e9) times
+  // true time, and timers (durations on this clock) fire when it says so.
+  // REQUIRES: drift_ppb in (-1e9, 1e9].
+  virtual void SetDriftPpb(int64_t drift_ppb) = 0;
 };
 
 }  // namespace saludo::runtime

@@ -34,6 +34,9 @@ class ClockDiscipline final : public runtime::Clock {
     base_->SetWallOffset(offset);
   }
   absl::Duration WallOffset() override { return base_->WallOffset(); }
+  void SetDriftPpb(int64_t drift_ppb) override {
+    base_->SetDriftPpb(drift_ppb);
+  }
 
   // Adds `correction` to the clock, at once if `step`, else by slewing. Like
   // adjtime(3), a new correction replaces whatever an earlier one had still

@@ -33,6 +33,13 @@ absl::Status FaultState::Validate(const control::Faults& faults) {
     return absl::InvalidArgumentError(
         "clock_offset_nanos must be within a year");
   }
+  if (faults.has_clock_drift_ppb() &&
+      !(faults.clock_drift_ppb() > -1000000000 &&
+        faults.clock_drift_ppb() <= 1000000000)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("clock_drift_ppb must be in (-1e9, 1e9], got ",
+                     faults.clock_drift_ppb()));
+  }
   if (!(faults.error_rate() >= 0 && faults.error_rate() <= 1)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "error_rate must be in [0, 1], got ", faults.error_rate()));
@@ -55,6 +62,10 @@ void FaultState::Set(const control::Faults& faults) {
   if (faults.has_clock_offset_nanos()) {
     clock_->SetWallOffset(absl::Nanoseconds(faults.clock_offset_nanos()));
   }
+  if (faults.has_clock_drift_ppb()) {
+    clock_->SetDriftPpb(faults.clock_drift_ppb());
+    drift_ppb_ = faults.clock_drift_ppb();
+  }
 }
 
 void FaultState::Clear() {
@@ -63,6 +74,10 @@ void FaultState::Clear() {
     faults_.Clear();
     hang_until_ = absl::ZeroDuration();
     clock_->SetWallOffset(startup_offset_);
+    // Only a drift set here: one the machine has (a simulated clock fault)
+    // is not this service's to clear.
+    if (drift_ppb_.has_value()) clock_->SetDriftPpb(0);
+    drift_ppb_.reset();
   }
   if (on_clear_) on_clear_();
 }
@@ -77,6 +92,9 @@ control::FaultsReport FaultState::Report() {
   *report.mutable_faults() = faults_;
   report.mutable_faults()->set_clock_offset_nanos(
       absl::ToInt64Nanoseconds(clock_->WallOffset()));
+  if (drift_ppb_.has_value()) {
+    report.mutable_faults()->set_clock_drift_ppb(*drift_ppb_);
+  }
   report.set_hang_remaining_nanos(absl::ToInt64Nanoseconds(
       std::max(absl::ZeroDuration(), hang_until_ - clock_->Monotonic())));
   report.set_calls_total(calls_total_);

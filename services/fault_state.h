@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -39,15 +40,16 @@ class FaultState {
 
   // Checks that `faults` makes sense (durations in [0, kMaxFaultDuration], a
   // rate in [0, 1], a real error code when the rate is positive, an offset
-  // within a year).
+  // within a year, a drift in (-1e9, 1e9] ppb).
   static absl::Status Validate(const control::Faults& faults);
 
   // Replaces every fault with `faults`; a hang starts now. The clock offset
-  // changes only if `faults` has one.
+  // and drift change only if `faults` has them.
   // REQUIRES: Validate(faults).ok()
   void Set(const control::Faults& faults);
 
-  // Clears every fault; the clock offset returns to its value at startup.
+  // Clears every fault; the clock offset returns to its value at startup, and
+  // a drift set by Set ends (the clock runs true again).
   // Then runs the on-clear listener, if any (outside the lock).
   void Clear();
 
@@ -71,6 +73,7 @@ class FaultState {
   runtime::Mutex mu_;
   control::Faults faults_ ABSL_GUARDED_BY(mu_);
   absl::Duration hang_until_ ABSL_GUARDED_BY(mu_);  // on clock_->Monotonic()
+  std::optional<int64_t> drift_ppb_ ABSL_GUARDED_BY(mu_);  // as Set last set
   runtime::Random random_ ABSL_GUARDED_BY(mu_);
   int64_t calls_total_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t calls_failed_injected_ ABSL_GUARDED_BY(mu_) = 0;

@@ -217,6 +217,30 @@ TEST_F(SaludoServiceTest, ControlRejectsBadFaultsAndRemotePeers) {
   control::Faults negative;
   negative.set_reply_delay_nanos(-1);
   EXPECT_EQ(SetFaults(negative).code(), absl::StatusCode::kInvalidArgument);
+  control::Faults stopped_clock;
+  stopped_clock.set_clock_drift_ppb(-1000000000);
+  EXPECT_EQ(SetFaults(stopped_clock).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// A drift set through control runs the server's clock fast (its timers by
+// it too) until cleared; a SetFaults without one leaves it alone.
+TEST_F(SaludoServiceTest, ClockDriftSetAndClearedThroughControl) {
+  control::Faults f;
+  f.set_clock_drift_ppb(50000000);  // 5 %
+  ASSERT_TRUE(SetFaults(f).ok());
+  const absl::Time before = clock_.Now();
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(clock_.Now() - before, absl::Milliseconds(2100));
+  control::Faults hang;
+  hang.set_hang_nanos(1);
+  ASSERT_TRUE(SetFaults(hang).ok());
+  EXPECT_EQ(faults_.Report().faults().clock_drift_ppb(), 50000000);
+  faults_.Clear();
+  const absl::Time cleared = clock_.Now();
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(clock_.Now() - cleared, absl::Seconds(2));
+  EXPECT_FALSE(faults_.Report().faults().has_clock_drift_ppb());
 }
 
 // AdjustClock is bounded like SetFaults, and ClearFaults undoes corrections.

@@ -47,7 +47,7 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   // From now on the oscillator runs fast (ppb > 0) or slow; pending timers
   // are rescheduled to fire when local time reaches their targets.
   // REQUIRES: drift_ppb > -1e9.
-  void SetDriftPpb(int64_t drift_ppb);
+  void SetDriftPpb(int64_t drift_ppb) override;
   int64_t drift_ppb() const { return drift_ppb_; }
 
   // A crash: every pending timer is dropped and the process offset resets.

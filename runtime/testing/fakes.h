@@ -30,6 +30,8 @@ class ManualClock final : public Clock, public Timers {
   absl::Duration Monotonic() override { return now_; }
   void SetWallOffset(absl::Duration offset) override { offset_ = offset; }
   absl::Duration WallOffset() override { return offset_; }
+  // Later Advance(d) moves this clock by d * (1 + drift_ppb / 1e9).
+  void SetDriftPpb(int64_t drift_ppb) override { drift_ppb_ = drift_ppb; }
 
   TimerId RunAfter(absl::Duration delay,
                    std::function<void()> callback) override {
@@ -49,9 +51,11 @@ class ManualClock final : public Clock, public Timers {
     return false;
   }
 
-  // Moves time forward by `d`, running every timer that falls due.
+  // Moves true time forward by `d` (this clock by `d` and its drift),
+  // running every timer that falls due.
   void Advance(absl::Duration d) {
-    const absl::Duration end = now_ + d;
+    const absl::Duration end =
+        now_ + d + d * (static_cast<double>(drift_ppb_) / 1e9);
     while (!timers_.empty() && timers_.begin()->first.first <= end) {
       auto first = timers_.begin();
       now_ = first->first.first;
@@ -68,6 +72,7 @@ class ManualClock final : public Clock, public Timers {
   absl::Time wall_start_;
   absl::Duration now_ = absl::ZeroDuration();
   absl::Duration offset_ = absl::ZeroDuration();
+  int64_t drift_ppb_ = 0;
   TimerId next_id_ = 1;
   std::map<std::pair<absl::Duration, TimerId>, std::function<void()>> timers_;
 };

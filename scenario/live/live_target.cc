@@ -302,6 +302,13 @@ absl::Status LiveTarget::Partition(const std::string& a, const std::string& b,
   return absl::OkStatus();
 }
 
+LiveTarget::ServiceState LiveTarget::MachineClock(const ServiceState& st) {
+  ServiceState clock;
+  clock.clock_offset = st.clock_offset;
+  clock.drift_ppb = st.drift_ppb;
+  return clock;
+}
+
 absl::StatusOr<int> LiveTarget::Backend(const std::string& node) const {
   auto it = id_of_.find(node);
   if (it == id_of_.end()) {
@@ -316,7 +323,8 @@ absl::Status LiveTarget::Crash(const std::string& node, absl::Duration at) {
   if (!id.ok()) return id.status();
   actions_.push_back({at, [this, id = *id] {
                         stack_->KillServer(id);
-                        state_[id] = ServiceState();
+                        // Clock faults belong to the machine (as simulated).
+                        state_[id] = MachineClock(state_[id]);
                       }});
   return absl::OkStatus();
 }
@@ -325,7 +333,14 @@ absl::Status LiveTarget::Restart(const std::string& node, absl::Duration at) {
   absl::StatusOr<int> id = Backend(node);
   if (!id.ok()) return id.status();
   actions_.push_back(
-      {at, [this, id = *id] { (void)stack_->RestartServer(id); }});
+      {at, [this, id = *id] {
+         if (!stack_->RestartServer(id).ok()) return;
+         const ServiceState& st = state_[id];
+         if (has_control_.at(id) &&
+             (st.drift_ppb != 0 || st.clock_offset != absl::ZeroDuration())) {
+           SendFaults(id);  // the new process's clock
+         }
+       }});
   return absl::OkStatus();
 }
 
@@ -347,6 +362,7 @@ void LiveTarget::SendFaults(int id) {
   f.set_hang_nanos(hang > absl::ZeroDuration() ? absl::ToInt64Nanoseconds(hang)
                                                : 0);
   f.set_clock_offset_nanos(absl::ToInt64Nanoseconds(st.clock_offset));
+  f.set_clock_drift_ppb(st.drift_ppb);
   (void)stack::SetServerFaults(stack_->control_target(id), f);
 }
 
@@ -392,9 +408,8 @@ absl::Status LiveTarget::Errors(const std::string& node, absl::Duration at,
 absl::Status LiveTarget::ClearFaults(const std::string& node,
                                      absl::Duration at) {
   return ChangeService(node, at, [](ServiceState& st) {
-    const absl::Duration offset = st.clock_offset;
-    st = ServiceState();
-    st.clock_offset = offset;
+    // Clock faults belong to the machine: they outlive clear_faults.
+    st = MachineClock(st);
   });
 }
 
@@ -404,9 +419,10 @@ absl::Status LiveTarget::ClockOffset(const std::string& node, absl::Duration at,
       node, at, [offset](ServiceState& st) { st.clock_offset = offset; });
 }
 
-absl::Status LiveTarget::ClockDrift(const std::string&, absl::Duration,
-                                    int64_t) {
-  return Unimplemented("a live clock cannot be made to drift");
+absl::Status LiveTarget::ClockDrift(const std::string& node, absl::Duration at,
+                                    int64_t drift_ppb) {
+  return ChangeService(
+      node, at, [drift_ppb](ServiceState& st) { st.drift_ppb = drift_ppb; });
 }
 
 absl::Status LiveTarget::ClockJump(const std::string& node, absl::Duration at,

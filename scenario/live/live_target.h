@@ -4,12 +4,14 @@
 // runtime. Faults are applied at their times through the control service and
 // process signals. In a private network namespace (runtime/live/netns.h),
 // each node has its own loopback address and partitions and loss are kernel
-// packet-filter rules between them (live_network.h). What cannot be applied
-// live (the network outside a private namespace, clock drift, faults on nginx
-// or the clients) is UNIMPLEMENTED with its reason, which the runner reports
-// as skipped; nginx's access log says
-// which backend each attempt went to but not when, so properties needing
-// attempt times are SKIPPED. Runs in real time; no trace hash.
+// packet-filter rules between them (live_network.h) and latency a kernel
+// packet queue (packet_delay.h); clock drift is set on the server's live
+// clock through the control service. What cannot be applied live (the
+// network outside a private namespace, faults on nginx or the clients) is
+// UNIMPLEMENTED with its reason, which the runner reports as skipped; nginx's
+// access log says which backend each attempt went to but not when, so
+// properties needing attempt times are SKIPPED. Runs in real time; no trace
+// hash.
 #ifndef SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
 #define SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
 
@@ -94,7 +96,11 @@ class LiveTarget final : public Target {
     control::Faults faults;
     absl::Time hang_until = absl::InfinitePast();
     absl::Duration clock_offset = absl::ZeroDuration();
+    int64_t drift_ppb = 0;
   };
+  // Only `st`'s clock faults (offset, drift), which survive a crash and a
+  // clear_faults.
+  static ServiceState MachineClock(const ServiceState& st);
   struct Action {
     absl::Duration at;
     std::function<void()> run;
