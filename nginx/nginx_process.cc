@@ -43,8 +43,8 @@ enum class PrefixFor { kRunning, kChecking };
 absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
                                        PrefixFor use, RenderedConfig* rendered,
                                        bool* handed_over = nullptr) {
-  AddressRewrites rewrites{options.port_map, options.endpoint_map,
-                           options.listen_any};
+  Rewrites rewrites{options.port_map, options.endpoint_map, options.listen_any,
+                    options.attempt_log};
   absl::StatusOr<RenderedConfig> config =
       RenderConfig(options.config_path, rewrites, use == PrefixFor::kChecking);
   if (!config.ok()) return config.status();
@@ -171,7 +171,7 @@ std::string QuoteArg(const std::string& arg) {
 
 // An argument as rewritten: an endpoint as a whole (or after "://"), else a
 // port written bare ("listen 3005") or after a colon.
-std::string RemapArg(const std::string& arg, const AddressRewrites& rewrites) {
+std::string RemapArg(const std::string& arg, const Rewrites& rewrites) {
   const size_t scheme = arg.find("://");
   const size_t host_at = scheme == std::string::npos ? 0 : scheme + 3;
   if (auto it = rewrites.endpoints.find(arg.substr(host_at));
@@ -188,8 +188,7 @@ std::string RemapArg(const std::string& arg, const AddressRewrites& rewrites) {
 }
 
 void Render(const std::vector<Directive>& block, int depth,
-            const AddressRewrites& rewrites, bool in_server,
-            RenderedConfig* out) {
+            const Rewrites& rewrites, bool in_server, RenderedConfig* out) {
   const std::string indent(depth * 4, ' ');
   for (const Directive& d : block) {
     std::string line = indent + d.name;
@@ -269,6 +268,44 @@ void AddPrefixPaths(std::vector<Directive>* top) {
   }
 }
 
+// The attempt log next to whatever the file logs: access_log directives of
+// one level replace those inherited, so every block with its own gets ours
+// too (one with `access_log off` logs nothing, ours included).
+void AddAttemptLog(std::vector<Directive>* block, bool http_level) {
+  const auto own = std::find_if(block->begin(), block->end(), [](auto& d) {
+    return d.name == "access_log" &&
+           !(d.args.size() == 1 && d.args[0] == "off");
+  });
+  if (http_level || own != block->end()) {
+    const SourceLocation where =
+        own != block->end() ? own->where : block->front().where;
+    Directive log;
+    log.name = "access_log";
+    log.args = {"logs/attempts.log", "saludo_attempt_times"};
+    log.arg_locations = {where, where};
+    log.where = where;
+    block->push_back(std::move(log));
+  }
+  for (Directive& d : *block) {
+    if (d.has_block && (d.name == "server" || d.name == "location")) {
+      AddAttemptLog(&d.block, false);
+    }
+  }
+}
+
+void AddAttemptLogFormat(std::vector<Directive>* top) {
+  for (Directive& http : *top) {
+    if (http.name != "http" || !http.has_block || http.block.empty()) continue;
+    Directive format;
+    format.name = "log_format";
+    format.args = {"saludo_attempt_times", kAttemptLogFormat};
+    format.arg_locations = {http.where, http.where};
+    format.where = http.where;
+    http.block.insert(http.block.begin(), std::move(format));
+    AddAttemptLog(&http.block, true);
+  }
+}
+
 // For `nginx -t`, which binds every listen socket: each distinct listen
 // address (and a server's default, *:80) becomes a free loopback port, so a
 // port in use or a privileged one does not fail the check, and servers that
@@ -320,11 +357,12 @@ absl::Status ListenOnFreePorts(std::vector<Directive>* top) {
 }  // namespace
 
 absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
-                                            const AddressRewrites& rewrites,
+                                            const Rewrites& rewrites,
                                             bool listen_on_free_ports) {
   absl::StatusOr<std::vector<Directive>> top = ParseConfigFile(path);
   if (!top.ok()) return top.status();
   AddPrefixPaths(&*top);
+  if (rewrites.attempt_log) AddAttemptLogFormat(&*top);
   if (listen_on_free_ports) {
     if (absl::Status s = ListenOnFreePorts(&*top); !s.ok()) return s;
   }
@@ -486,6 +524,12 @@ void NginxProcess::Stop() {
 std::vector<std::string> NginxProcess::AccessLogLines() const {
   std::vector<std::string> lines = absl::StrSplit(
       ReadFileOrEmpty(prefix_ + "/logs/access.log"), '\n', absl::SkipEmpty());
+  return lines;
+}
+
+std::vector<std::string> NginxProcess::AttemptLogLines() const {
+  std::vector<std::string> lines = absl::StrSplit(
+      ReadFileOrEmpty(prefix_ + "/logs/attempts.log"), '\n', absl::SkipEmpty());
   return lines;
 }
 

@@ -34,8 +34,16 @@ struct RenderedConfig {
   std::vector<SourceLocation> origin;  // origin[i]: line i + 1 of `text`
   std::vector<int> listen_ports;       // remapped, in order
 };
-// How a configuration's addresses change for a run.
-struct AddressRewrites {
+// One line per request in the prefix's logs/attempts.log when
+// Rewrites::attempt_log: when it ended ($msec), its status and duration, and
+// per attempt the backend, its status and how long it took, so a reader can
+// tell when each attempt ran (to the millisecond).
+inline constexpr char kAttemptLogFormat[] =
+    "$msec|$status|$request_time|$upstream_addr|$upstream_status|"
+    "$upstream_response_time";
+
+// How a configuration changes for a run.
+struct Rewrites {
   // Port -> port, wherever a port is written (bare or after a colon).
   std::map<int, int> ports;
   // "HOST:PORT" -> "HOST:PORT": an argument that is one (or ends with one
@@ -44,19 +52,23 @@ struct AddressRewrites {
   // Every listen address becomes its port alone (all addresses): for a
   // private network namespace, where clients reach nginx at several.
   bool listen_any = false;
+  // Also log every request to logs/attempts.log in kAttemptLogFormat (at the
+  // http level, and in each block that sets its own access_log).
+  bool attempt_log = false;
 };
 // With `listen_on_free_ports` (for `nginx -t`, which binds them), every
 // distinct listen address is replaced by a free loopback port.
 absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
-                                            const AddressRewrites& rewrites,
+                                            const Rewrites& rewrites,
                                             bool listen_on_free_ports = false);
 
 struct NginxOptions {
   std::string config_path;
   std::map<int, int> port_map;
-  // AddressRewrites::endpoints and listen_any, for the running nginx.
+  // Rewrites::endpoints and listen_any, for the running nginx.
   std::map<std::string, std::string> endpoint_map;
   bool listen_any = false;
+  bool attempt_log = false;  // Rewrites::attempt_log
   // Empty: $SALUDO_NGINX if set, else /usr/sbin/nginx.
   std::string nginx_binary;
   // Also send nginx's error log to this process's stderr.
@@ -92,6 +104,8 @@ class NginxProcess {
 
   // Lines of logs/access.log so far (format `upstream_log` of nginx.conf).
   std::vector<std::string> AccessLogLines() const;
+  // logs/attempts.log's lines (NginxOptions::attempt_log).
+  std::vector<std::string> AttemptLogLines() const;
   std::string ErrorLog() const;
 
  private:

@@ -37,7 +37,7 @@ TEST(RenderConfigTest, ParsesIncludesRemapsAndRemembersWhereLinesCameFrom) {
       "events {}\nhttp { include conf.d/*.conf;\n"
       "  server { listen 127.0.0.1:3005 http2; location ~ ^/a\\d {\n"
       "    grpc_pass grpc://u; return 200 \"two words\"; } } }\n");
-  AddressRewrites rewrites;
+  Rewrites rewrites;
   rewrites.ports = {{3001, 41001}, {3005, 41005}};
   auto r = RenderConfig(main, rewrites);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -65,7 +65,7 @@ TEST(RenderConfigTest, RewritesEndpointsAndListensOnEveryAddress) {
             "  server { listen 127.0.0.1:3005 http2;\n"
             "    location /a { grpc_pass grpc://127.0.0.1:3002; }\n"
             "    location / { grpc_pass grpc://u; } } }\n");
-  AddressRewrites rewrites;
+  Rewrites rewrites;
   rewrites.ports = {{3005, 41005}, {41001, 9}};
   rewrites.endpoints = {{"127.0.0.1:3001", "127.0.1.1:41001"},
                         {"127.0.0.1:3002", "127.0.1.2:41002"}};
@@ -83,7 +83,7 @@ TEST(RenderConfigTest, RewritesEndpointsAndListensOnEveryAddress) {
 
 TEST(RenderConfigTest, ErrorsNameTheUsersFile) {
   const std::string bad = Write("render/bad.conf", "http { server { ");
-  auto r = RenderConfig(bad, AddressRewrites());
+  auto r = RenderConfig(bad, Rewrites());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("render/bad.conf:1:"), std::string::npos)
       << r.status();

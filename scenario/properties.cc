@@ -218,7 +218,9 @@ Verdict CheckCircuitBreaker(const PropertySpec&, const CheckInput& in) {
       while (next < windows.size() && windows[next].from <= e.at) ++next;
       if (next == 0) continue;
       const BreakerWindow& w = windows[next - 1];
-      if (e.at > w.from && e.at < w.until && violations++ == 0) {
+      // Times known to +-`fuzz` (live logs): only a start clearly inside.
+      const absl::Duration fuzz = 2 * in.observed.attempt_time_resolution;
+      if (e.at > w.from + fuzz && e.at < w.until - fuzz && violations++ == 0) {
         v.first_at = e.at;
         v.first_violation = absl::StrCat(
             "nginx sent a call to ", peer.address, " at ",

@@ -73,6 +73,34 @@ TEST(ScenarioRunnerTest, CircuitBreakerCheckCatchesCallsInsideFailTimeout) {
       << v[0].first_violation;
 }
 
+// Live attempt times are known to the millisecond or so: an attempt that
+// starts within that of the breaker's opening may have started before it,
+// and is not counted; one clearly inside is.
+TEST(ScenarioRunnerTest, CircuitBreakerCheckAllowsForTheLogsResolution) {
+  auto s = LoadScenario(ScenarioFile("hung_server_nginx_conf"));
+  ASSERT_TRUE(s.ok());
+  auto run = RunSimulated(*s, 1, false);
+  ASSERT_TRUE(run.ok());
+  const std::vector<BreakerWindow> windows =
+      BreakerWindows(*s, run->observed.balancer);
+  ASSERT_FALSE(windows.empty());
+  run->observed.attempt_time_resolution = absl::Milliseconds(3);
+  auto forge = [&](absl::Duration at) {
+    sim::TwinLogEntry forged;
+    forged.upstream_addr = {windows[0].address};
+    forged.upstream_status = {200};
+    forged.attempt_at = {at};
+    forged.attempt_end = {at};
+    run->observed.balancer.push_back(forged);
+    SimulatedTarget target(1, false);
+    return CheckRun(*s, *run, target)[0];
+  };
+  EXPECT_TRUE(forge(windows[0].from + absl::Milliseconds(5)).holds);
+  const Verdict inside = forge(windows[0].from + absl::Milliseconds(50));
+  EXPECT_FALSE(inside.holds);
+  EXPECT_EQ(inside.first_at, windows[0].from + absl::Milliseconds(50));
+}
+
 TEST(ScenarioRunnerTest, ChromeTraceHasTracksSpansAndFaultMarkers) {
   auto s = LoadScenario(ScenarioFile("crashed_server"));
   ASSERT_TRUE(s.ok());

@@ -55,6 +55,10 @@ struct Observations {
   // after its scenario time: checks that relate calls to faults allow for
   // it. Zero in the simulator; measured live.
   absl::Duration timing_slack = absl::ZeroDuration();
+  // How precisely the balancer log's attempt times are known (zero in the
+  // simulator; live, nginx logs milliseconds): checks comparing two of them
+  // allow for it.
+  absl::Duration attempt_time_resolution = absl::ZeroDuration();
 };
 
 class Target {

@@ -19,6 +19,7 @@
 #include "runtime/live/system_clock.h"
 #include "runtime/live/timer_thread.h"
 #include "runtime/sync.h"
+#include "scenario/live/attempt_log.h"
 #include "scenario/services.h"
 #include "stack/live_calls.h"
 #include "stack/live_stack.h"
@@ -78,13 +79,11 @@ LiveTarget::~LiveTarget() {
 }
 
 uint32_t LiveTarget::evidence() const {
-  return kCallRecords | kBalancerLog | kServerClocks;
+  return kCallRecords | kBalancerLog | kAttemptTimes | kServerClocks;
 }
 
 std::string LiveTarget::WhyMissing(uint32_t missing) const {
-  if (missing & kAttemptTimes) {
-    return "live, nginx's access log does not say when each attempt ran";
-  }
+  (void)missing;
   return "live runs do not record it";
 }
 
@@ -201,6 +200,7 @@ absl::Status LiveTarget::StartNginx(const LoadedScenario& s) {
     }
   }
   options.listen_any = net_.has_value();
+  options.attempt_log = true;
   absl::StatusOr<std::unique_ptr<nginx::NginxProcess>> nginx =
       nginx::NginxProcess::Start(options);
   if (!nginx.ok()) return nginx.status();
@@ -466,33 +466,13 @@ absl::Status LiveTarget::ChangeLink(const std::string& a, const std::string& b,
   return absl::OkStatus();
 }
 
-// nginx's access log ("$status upstream=... upstream_status=...
-// request_time=..."), with live addresses mapped back to the scenario's.
+// nginx's attempt log, with live addresses mapped back to the scenario's.
 std::vector<sim::TwinLogEntry> LiveTarget::ReadAccessLog() const {
   std::vector<sim::TwinLogEntry> log;
-  for (const std::string& line : nginx_->AccessLogLines()) {
-    sim::TwinLogEntry e;
-    (void)absl::SimpleAtoi(line.substr(0, line.find(' ')), &e.status);
-    const size_t up = line.find("upstream=");
-    const size_t st = line.find(" upstream_status=");
-    const size_t rt = line.find(" request_time=");
-    if (up == std::string::npos || st == std::string::npos ||
-        rt == std::string::npos || st < up + 9 || rt < st + 17) {
-      continue;
-    }
-    for (absl::string_view a :
-         absl::StrSplit(line.substr(up + 9, st - up - 9), ", ")) {
-      auto it = address_of_.find(std::string(a));
-      e.upstream_addr.push_back(it == address_of_.end() ? std::string(a)
-                                                        : it->second);
-    }
-    for (absl::string_view code :
-         absl::StrSplit(line.substr(st + 17, rt - st - 17), ", ")) {
-      int value = 0;
-      (void)absl::SimpleAtoi(code, &value);
-      e.upstream_status.push_back(value);
-    }
-    log.push_back(e);
+  for (const std::string& line : nginx_->AttemptLogLines()) {
+    std::optional<sim::TwinLogEntry> e =
+        ParseAttemptLogLine(line, address_of_, start_);
+    if (e.has_value()) log.push_back(*std::move(e));
   }
   return log;
 }
@@ -547,7 +527,7 @@ bool LiveTarget::WaitForClients(absl::Time limit,
 absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
   SALUDO_CHECK(scenario_ != nullptr);  // Build ran
   StartDelays();
-  const absl::Time start = absl::Now();
+  const absl::Time start = start_ = absl::Now();
   const size_t applied = PlayTimeline(start);
   // Calls end within their deadline; allow for slow process start-up.
   std::vector<sim::TwinLogEntry> balancer;  // read before nginx stopped
@@ -558,6 +538,7 @@ absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
       absl::Trunc(absl::Now() - start, absl::Milliseconds(1)));
   o.where = absl::StrCat("live run, ", elapsed, " of real time");
   o.timing_slack = latest_action_;
+  o.attempt_time_resolution = kAttemptLogResolution;
   o.notes = notes_;
   if (delayer_ != nullptr) {
     const PacketDelayer::Stats st = delayer_->stats();

@@ -8,10 +8,10 @@
 // packet queue (packet_delay.h); clock drift is set on the server's live
 // clock through the control service. What cannot be applied live (the
 // network outside a private namespace, faults on nginx or the clients) is
-// UNIMPLEMENTED with its reason, which the runner reports as skipped; nginx's
-// access log says which backend each attempt went to but not when, so
-// properties needing attempt times are SKIPPED. Runs in real time; no trace
-// hash.
+// UNIMPLEMENTED with its reason, which the runner reports as skipped. nginx
+// also writes an attempt log (nginx::kAttemptLogFormat): which backend each
+// attempt went to and when (to the millisecond), the balancer log that
+// properties check. Runs in real time; no trace hash.
 #ifndef SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
 #define SALUDO_SCENARIO_LIVE_LIVE_TARGET_H_
 
@@ -153,6 +153,7 @@ class LiveTarget final : public Target {
   std::vector<std::string> notes_;  // for the run's observations
   std::vector<Action> actions_;
   absl::Duration latest_action_ = absl::ZeroDuration();  // PlayTimeline's
+  absl::Time start_;  // when Run started the timeline
   runtime::Notification cancelled_;
 };
 
