@@ -174,14 +174,20 @@ void LoadClient::Leave() {
 void LoadClient::Tick() {
   Enter();
   bool more;
+  int64_t next = 0;  // the index of the call after this one
   {
     runtime::MutexLock lock(&mu_);
     more = MoreToStart();
     if (!more) ticking_ = false;
+    next = next_index_ + 1;
   }
   if (more) {
     StartNextCall();
-    timers_->RunAfter(absl::Seconds(1.0 / options_.calls_per_second),
+    // Call k is due k intervals after the start, whenever this tick ran: a
+    // late timer (live) does not push every later call back.
+    const absl::Duration due =
+        started_at_ + absl::Seconds(1.0 / options_.calls_per_second) * next;
+    timers_->RunAfter(std::max(due - clock_->Monotonic(), absl::ZeroDuration()),
                       [this] { Tick(); });
   }
   Leave();

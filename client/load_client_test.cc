@@ -129,6 +129,37 @@ TEST_F(LoadClientTest, OpenLoopStartsAtItsRateWhateverTheReplies) {
   EXPECT_GE(channel_.max_in_flight(), 5);  // 50 ms replies, 10 ms apart
 }
 
+// Timers that fire 3 ms late, as a busy live timer thread may.
+class LateTimers final : public runtime::Timers {
+ public:
+  explicit LateTimers(runtime::Timers* base) : base_(base) {}
+  runtime::TimerId RunAfter(absl::Duration delay,
+                            std::function<void()> callback) override {
+    return base_->RunAfter(delay + absl::Milliseconds(3), std::move(callback));
+  }
+  bool Cancel(runtime::TimerId id) override { return base_->Cancel(id); }
+
+ private:
+  runtime::Timers* const base_;
+};
+
+// Each call is due at its own time from the start, so late timers delay
+// each call a little but never add up: 100 calls/s for 1 s is 100 calls.
+TEST_F(LoadClientTest, OpenLoopKeepsItsRateWhenTimersAreLate) {
+  LoadOptions options;
+  options.duration = absl::Seconds(1);
+  options.calls_per_second = 100;
+  LateTimers late(&clock_);
+  LoadClient client(&clock_, &channel_, options, &late);
+  Outcome outcome;
+  StartInto(client, &outcome);
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(outcome.done);
+  ASSERT_EQ(outcome.records.size(), 100u);
+  EXPECT_EQ(outcome.records[99].started - outcome.records[0].started,
+            absl::Milliseconds(990 + 3));
+}
+
 TEST_F(LoadClientTest, StopEndsTheLoadOnceTheCallsInFlightComplete) {
   control::Faults f;
   f.set_reply_delay_nanos(absl::ToInt64Nanoseconds(absl::Milliseconds(10)));
