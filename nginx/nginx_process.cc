@@ -1,5 +1,6 @@
 #include "nginx/nginx_process.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -37,9 +38,11 @@ std::string NginxBinary(const NginxOptions& options) {
 enum class PrefixFor { kRunning, kChecking };
 
 // Creates prefix/{conf,logs,tmp} with the rendered configuration, owned by
-// the user nginx will run as. For running, failing to hand it to that user
-// (as root) is an error; for checking, `*handed_over` says whether it was,
-// and listen addresses become free loopback ports.
+// the user nginx will run as; `*handed_over` says whether it was handed to
+// nobody (as root). Root in a user namespace that does not map nobody (a
+// build sandbox, or `sim live` started by a user) keeps it: nginx then runs
+// as that root. For running, any other failure to hand it over is an error;
+// for checking, listen addresses become free loopback ports.
 absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
                                        PrefixFor use, RenderedConfig* rendered,
                                        bool* handed_over = nullptr) {
@@ -65,10 +68,11 @@ absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
   if (geteuid() == 0) {
     if (passwd* pw = getpwnam(kUnprivilegedUser); pw != nullptr) {
       bool all = chown(prefix.c_str(), pw->pw_uid, pw->pw_gid) == 0;
+      const bool unmapped = !all && errno == EINVAL;  // not in this namespace
       for (const auto& entry : fs::recursive_directory_iterator(prefix)) {
         all = all && chown(entry.path().c_str(), pw->pw_uid, pw->pw_gid) == 0;
       }
-      if (!all && use == PrefixFor::kRunning) {
+      if (!all && !unmapped && use == PrefixFor::kRunning) {
         fs::remove_all(prefix, ec);
         return absl::InternalError("chown to " + std::string(kUnprivilegedUser) +
                                    " failed in " + prefix);
@@ -453,9 +457,12 @@ absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
   }
   if (absl::Status valid = ValidateConfig(options); !valid.ok()) return valid;
   RenderedConfig rendered;
+  bool handed_over = false;
   absl::StatusOr<std::string> prefix =
-      MakePrefix(options, PrefixFor::kRunning, &rendered);
+      MakePrefix(options, PrefixFor::kRunning, &rendered, &handed_over);
   if (!prefix.ok()) return prefix.status();
+  // Root that cannot become nobody runs nginx as itself (`user root`).
+  const bool as_root = geteuid() == 0 && !handed_over;
   if (absl::Status free = PortsFree(options, rendered.listen_ports);
       !free.ok()) {
     std::error_code ec;
@@ -468,11 +475,12 @@ absl::StatusOr<std::unique_ptr<NginxProcess>> NginxProcess::Start(
   nginx->listen_ports_ = rendered.listen_ports;
 
   runtime::live::SpawnOptions spawn;
-  spawn.argv =
-      NginxArgv(options, *prefix,
-                options.errors_to_stderr ? "daemon off; error_log stderr warn;"
-                                         : "daemon off;");
-  spawn.user_if_root = kUnprivilegedUser;
+  spawn.argv = NginxArgv(
+      options, *prefix,
+      absl::StrCat("daemon off;",
+                   options.errors_to_stderr ? " error_log stderr warn;" : "",
+                   as_root ? " user root;" : ""));
+  spawn.user_if_root = as_root ? "" : kUnprivilegedUser;
   if (!options.errors_to_stderr) {
     spawn.stdout_path = *prefix + "/logs/stdout.log";
     spawn.stderr_path = *prefix + "/logs/stderr.log";

@@ -87,7 +87,8 @@ class NginxProcess {
   // Renders the configuration into a new prefix, validates it with `nginx -t`
   // (INVALID_ARGUMENT with nginx's own message if it fails), starts nginx in
   // the foreground and waits (at most 10 s) until every listen port accepts
-  // connections. As root, nginx runs as user "nobody".
+  // connections. As root, nginx runs as user "nobody" (as root itself where
+  // a user namespace does not map nobody).
   static absl::StatusOr<std::unique_ptr<NginxProcess>> Start(
       const NginxOptions& options);
 
