@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "client/summary.h"
 #include "proto/report.pb.h"
+#include "scenario/properties.h"
 #include "scenario/report.h"
 
 namespace saludo::scenario {
@@ -33,6 +34,8 @@ void FillSummary(const LoadedScenario& s, const ScenarioRun& run,
   out->set_calls(sum.calls);
   out->set_ok(sum.calls - sum.failed);
   out->set_failed(sum.failed);
+  out->set_breaker_openings(
+      static_cast<int64_t>(BreakerWindows(s, run.observed.balancer).size()));
   for (const auto& [id, n] : sum.calls_per_server) {
     const std::string name = BackendName(s, id);
     (*out->mutable_successful_calls_per_backend())[name.empty()

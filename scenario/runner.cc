@@ -90,12 +90,9 @@ absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& s, Target& target,
   return run;
 }
 
-absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s, uint64_t seed,
-                                         bool keep_log) {
-  if (s.chaos.empty()) {
-    SimulatedTarget target(seed, keep_log);
-    return RunScenario(s, target, seed);
-  }
+absl::StatusOr<ScenarioRun> RunDrawn(const LoadedScenario& s, Target& target,
+                                     uint64_t seed) {
+  if (s.chaos.empty()) return RunScenario(s, target, seed);
   // The drawn timeline, loaded like any file (so `--write_scenario` writes
   // exactly what runs), cut as `s` was cut (TruncateScenario).
   DrawnTimeline drawn = DrawChaos(s, seed);
@@ -108,12 +105,17 @@ absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s, uint64_t seed,
         fixed.status().message()));
   }
   TruncateScenario(&*fixed, s.duration);
-  SimulatedTarget target(seed, keep_log);
   absl::StatusOr<ScenarioRun> run = RunScenario(*fixed, target, seed);
   if (run.ok()) {
     run->drawn = std::move(drawn.what);
   }
   return run;
+}
+
+absl::StatusOr<ScenarioRun> RunSimulated(const LoadedScenario& s, uint64_t seed,
+                                         bool keep_log) {
+  SimulatedTarget target(seed, keep_log);
+  return RunDrawn(s, target, seed);
 }
 
 std::vector<std::string> FailureSignatures(const ScenarioRun& run) {

@@ -38,6 +38,12 @@ struct ScenarioRun {
 absl::StatusOr<ScenarioRun> RunScenario(const LoadedScenario& scenario,
                                         Target& target, uint64_t seed = 0);
 
+// RunScenario for one seed: a chaos section is drawn first (chaos.h) and the
+// run is that of the drawn, fixed timeline (its faults listed in `drawn`).
+// So `sim live` and `compare` play the faults the simulator draws for `seed`.
+absl::StatusOr<ScenarioRun> RunDrawn(const LoadedScenario& scenario,
+                                     Target& target, uint64_t seed);
+
 // The simulator for one seed (sim_target.h); `keep_log` keeps the event log
 // (the trace hash is the same either way). A chaos section is drawn first
 // (chaos.h): the run is that of the drawn, fixed timeline.

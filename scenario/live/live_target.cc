@@ -546,7 +546,10 @@ absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
         "link latency: ", st.packets, " packets delayed (at most ",
         st.held_most, " held at once), each released at most ",
         absl::FormatDuration(absl::Trunc(st.late_most, absl::Microseconds(1))),
-        " after its drawn time"));
+        " after its drawn time",
+        st.overruns == 0 ? ""
+                         : absl::StrCat("; the queue overflowed ", st.overruns,
+                                        " times (packets dropped)")));
   }
   if (!actions_.empty()) {
     o.notes.push_back(absl::StrCat(

@@ -236,6 +236,12 @@ void PacketDelayer::Receive() {
   alignas(nlmsghdr) char buffer[65536];
   for (;;) {
     const ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n < 0 && errno == ENOBUFS) {
+      // The socket overflowed: the kernel dropped what it could not tell us.
+      runtime::MutexLock lock(&mu_);
+      ++stats_.overruns;
+      continue;
+    }
     if (n <= 0) return;
     const absl::Time now = absl::Now();
     int len = static_cast<int>(n);

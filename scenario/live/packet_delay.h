@@ -52,6 +52,7 @@ class PacketDelayer {
     int64_t packets = 0;    // that passed through a queue
     int64_t held_most = 0;  // held at once, at most
     absl::Duration late_most = absl::ZeroDuration();  // released after due
+    int64_t overruns = 0;  // times the kernel had more than we could read
   };
   Stats stats() const;
 

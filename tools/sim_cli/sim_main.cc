@@ -8,8 +8,9 @@
 //   sim check FILE [--seed=N]
 //   (run, sweep, explore, check, shrink: [--nginx_check=auto|on|off])
 //   sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT]
-//   sim live FILE [--max_duration=D] [--html=PATH]       (real processes)
-//   sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH]
+//   sim live FILE [--seed=N] [--max_duration=D] [--html=PATH] [--json=PATH]
+//                                                         (real processes)
+//   sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH] [--json=PATH]
 //
 // Each world is single-threaded and deterministic; `sweep` runs independent
 // worlds on several threads (this file is tooling, not simulator code).
@@ -56,7 +57,9 @@
 #include "sim/trace.h"
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
-ABSL_FLAG(std::string, json, "", "run: write the JSON report here");
+ABSL_FLAG(std::string, json, "",
+          "run, live: write the JSON report here; compare: both, as "
+          "{\"live\": ..., \"simulated\": ...}");
 ABSL_FLAG(bool, calls, false,
           "run: the JSON report lists every call with every attempt nginx "
           "made for it, and nginx's access log");
@@ -134,10 +137,10 @@ constexpr char kUsage[] =
     "       sim check FILE [--seed=N]\n"
     "       sim shrink FILE --seed=N [--out=PATH] [--signature=TEXT] "
     "[--min_duration=D] [--timing_slack=D]\n"
-    "       sim live FILE [--max_duration=D] [--html=PATH] "
-    "[--private_network=false]\n"
+    "       sim live FILE [--seed=N] [--max_duration=D] [--html=PATH] "
+    "[--json=PATH] [--private_network=false]\n"
     "       sim compare FILE [--seed=N] [--max_duration=D] [--html=PATH] "
-    "[--private_network=false]\n"
+    "[--json=PATH] [--private_network=false]\n"
     "run, sweep, explore, check and shrink first check the nginx file with "
     "`nginx -t`: --nginx_check=auto|on|off";
 
@@ -165,6 +168,14 @@ bool WriteFile(const std::string& path, const std::string& content) {
 
 // Writes `page` to --html if it was given (and says where); false if that
 // failed (after saying so).
+// Writes --json's file, if asked for.
+bool WriteJson(const std::string& text) {
+  const std::string path = absl::GetFlag(FLAGS_json);
+  if (path.empty() || WriteFile(path, text)) return true;
+  std::fprintf(stderr, "sim: cannot write %s\n", path.c_str());
+  return false;
+}
+
 bool WriteHtml(const std::string& page) {
   const std::string path = absl::GetFlag(FLAGS_html);
   if (path.empty()) return true;
@@ -195,13 +206,7 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
   std::printf("%s", scenario::WrapLines(scenario::FormatRunSummary(s, *run),
                                         scenario::TerminalColumns())
                         .c_str());
-  if (!absl::GetFlag(FLAGS_json).empty() &&
-      !WriteFile(absl::GetFlag(FLAGS_json),
-                 scenario::RunToJson(s, *run, calls))) {
-    std::fprintf(stderr, "sim: cannot write %s\n",
-                 absl::GetFlag(FLAGS_json).c_str());
-    return 1;
-  }
+  if (!WriteJson(scenario::RunToJson(s, *run, calls))) return 1;
   if (!WriteHtml(scenario::RunToHtml(s, *run))) return 1;
   if (trace && !WriteFile(absl::GetFlag(FLAGS_trace),
                           scenario::RunToChromeTrace(s, *run))) {
@@ -259,7 +264,7 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
   absl::StatusOr<scenario::ScenarioRun> live;
   std::atomic<bool> finished{false};
   std::thread runner([&] {
-    live = scenario::RunScenario(s, target);
+    live = scenario::RunDrawn(s, target, seed);
     finished = true;
   });
   // Ctrl-C (or SIGTERM): stop every process, then report what was done.
@@ -280,6 +285,7 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
     std::printf("%s", scenario::WrapLines(live_text, scenario::TerminalColumns())
                           .c_str());
     PrintLiveOutcome(*live);
+    if (!WriteJson(scenario::RunToJson(s, *live))) return 1;
     if (!WriteHtml(scenario::RunToHtml(s, *live))) return 1;
     if (stop_signal != 0) return 128 + stop_signal;
     return live->ok() ? 0 : 1;
@@ -295,6 +301,11 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
                                    absl::StrCat("simulated (seed ", seed, ")"),
                                    scenario::FormatRunSummary(s, *simulated))
                   .c_str());
+  if (!WriteJson(absl::StrCat(
+          "{\"live\": ", scenario::RunToJson(s, *live),
+          ",\n\"simulated\": ", scenario::RunToJson(s, *simulated), "}\n"))) {
+    return 1;
+  }
   if (!WriteHtml(scenario::CompareToHtml(s, *live, *simulated))) return 1;
   return live->ok() && simulated->ok() ? 0 : 1;
 }
@@ -707,8 +718,8 @@ const std::vector<CommandFlags>& CommandTable() {
       {"shrink",
        {"seed", "out", "signature", "min_duration", "timing_slack",
         "max_duration", "nginx_check"}},
-      {"live", {"max_duration", "html", "private_network"}},
-      {"compare", {"seed", "max_duration", "html", "private_network"}},
+      {"live", {"seed", "max_duration", "html", "json", "private_network"}},
+      {"compare", {"seed", "max_duration", "html", "json", "private_network"}},
   };
   return *table;
 }
