@@ -28,7 +28,8 @@ absl::StatusOr<StackFiles> FindStackFiles(const std::string& argv0) {
   files.seed_conf = runfiles->Rlocation("saludo_sim/nginx/seed.conf");
   for (const std::string& path :
        {files.server_binary, files.nginx_conf, files.seed_conf}) {
-    if (path.empty() || !std::filesystem::exists(path)) {
+    std::error_code error;  // e.g. a directory this user may not read
+    if (path.empty() || !std::filesystem::exists(path, error)) {
       return absl::NotFoundError("missing runfile " + path);
     }
   }

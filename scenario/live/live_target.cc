@@ -1,9 +1,10 @@
 #include "scenario/live/live_target.h"
 
 #include <signal.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -107,10 +108,13 @@ absl::Status LiveTarget::Build(const LoadedScenario& s) {
     has_control_[b.server_id] = kind->has_control;
     const std::string binary =
         kind->live_binary.empty() ? "" : locate_(kind->live_binary);
-    if (binary.empty() || !std::filesystem::exists(binary)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "service ", b.service, " cannot run live: no server binary ",
-          kind->live_binary, " in this program's runfiles"));
+    if (binary.empty() || access(binary.c_str(), X_OK) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("service ", b.service,
+                       " cannot run live: no server binary ", kind->live_binary,
+                       " that this user may run in this program's "
+                       "runfiles (",
+                       binary.empty() ? "not listed" : strerror(errno), ")"));
     }
     stack::ServerCommand& command = options.commands[b.server_id];
     command.argv = {binary};
@@ -481,12 +485,15 @@ void LiveTarget::Cancel() {
   if (!cancelled_.HasBeenNotified()) cancelled_.Notify();
 }
 
-size_t LiveTarget::PlayTimeline(absl::Time start) {
+size_t LiveTarget::PlayTimeline(absl::Time start, absl::Duration until) {
   std::stable_sort(
       actions_.begin(), actions_.end(),
       [](const Action& a, const Action& b) { return a.at < b.at; });
   size_t applied = 0;
   for (; applied < actions_.size(); ++applied) {
+    // After the last call nothing is observed: a fault's end (a partition
+    // healing, say) past a truncated scenario's end is not waited for.
+    if (actions_[applied].at > until) break;
     const absl::Duration wait = start + actions_[applied].at - absl::Now();
     if (wait > absl::ZeroDuration() &&
         cancelled_.WaitForNotificationWithTimeout(wait)) {
@@ -528,7 +535,7 @@ absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
   SALUDO_CHECK(scenario_ != nullptr);  // Build ran
   StartDelays();
   const absl::Time start = start_ = absl::Now();
-  const size_t applied = PlayTimeline(start);
+  const size_t applied = PlayTimeline(start, until);
   // Calls end within their deadline; allow for slow process start-up.
   std::vector<sim::TwinLogEntry> balancer;  // read before nginx stopped
   const bool stopped =

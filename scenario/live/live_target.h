@@ -127,9 +127,9 @@ class LiveTarget final : public Target {
   void StartDelays();
   // Gives `links` their latency now (LiveNetwork's) in the delayer.
   void UpdateDelays(const std::vector<PacketMatch>& links);
-  // Applies the timeline's actions at their times from `start`; returns how
-  // many ran before a Cancel.
-  size_t PlayTimeline(absl::Time start);
+  // Applies the timeline's actions due by `until` at their times from
+  // `start`; returns how many ran before a Cancel.
+  size_t PlayTimeline(absl::Time start, absl::Duration until);
   // Waits (until `limit`) for every client to finish; on a Cancel stops
   // them and nginx (its log saved in `balancer` first) and returns true.
   bool WaitForClients(absl::Time limit,
