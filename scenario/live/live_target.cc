@@ -255,16 +255,20 @@ void LiveTarget::ApplyNetwork() {
 
 absl::Status LiveTarget::SetLinks(const LoadedScenario& s) {
   if (!s.has_link_model) return absl::OkStatus();
-  std::vector<std::pair<std::string, std::string>> pairs;  // every link
-  for (const auto& b : s.backends) pairs.push_back({kNginxNode, b.name});
-  for (const auto& c : s.clients) pairs.push_back({c.name, kNginxNode});
-  for (const auto& [a, b] : pairs) {
-    absl::StatusOr<std::vector<PacketMatch>> links = Links(a, b, false);
+  std::vector<PacketMatch> all;  // every directed link that carries traffic
+  for (const auto& b : s.backends) {
+    absl::StatusOr<std::vector<PacketMatch>> links =
+        Links(kNginxNode, b.name, false);
     if (!links.ok()) return links.status();
-    for (const PacketMatch& m : *links) {
-      net_->SetLoss(m, s.default_link.loss);
-      net_->SetLatency(m, s.default_link.latency);
-    }
+    all.insert(all.end(), links->begin(), links->end());
+  }
+  for (const auto& c : s.clients) {
+    if (auto m = net_->Match(c.name, kNginxNode)) all.push_back(*m);
+    if (auto m = net_->Match(kNginxNode, c.name)) all.push_back(*m);
+  }
+  for (const PacketMatch& m : all) {
+    net_->SetLoss(m, s.default_link.loss);
+    net_->SetLatency(m, s.default_link.latency);
   }
   bool duplicates = s.default_link.duplicate > 0;
   for (const auto& l : s.links) {
@@ -274,13 +278,11 @@ absl::Status LiveTarget::SetLinks(const LoadedScenario& s) {
     }
     duplicates = duplicates || l.link.duplicate > 0;
   }
-  for (const auto& [a, b] : pairs) {
-    for (const PacketMatch& m : *Links(a, b, false)) {
-      const sim::Distribution latency = *net_->Latency(m);
-      if (latency.kind() != sim::Distribution::Kind::kFixed ||
-          latency.Lower() > absl::ZeroDuration()) {
-        delayed_.insert(m);
-      }
+  for (const PacketMatch& m : all) {
+    const sim::Distribution latency = *net_->Latency(m);
+    if (latency.kind() != sim::Distribution::Kind::kFixed ||
+        latency.Lower() > absl::ZeroDuration()) {
+      delayed_.insert(m);
     }
   }
   if (duplicates) {
