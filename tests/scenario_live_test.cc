@@ -29,12 +29,17 @@ absl::StatusOr<scenario::ScenarioRun> RunLive(
   return scenario::RunScenario(scenario, target);
 }
 
-TEST(ScenarioLiveTest, CrashAndRestartLiveOthersSkipped) {
+// `text` loaded as a file `name` next to the shipped nginx.conf.
+absl::StatusOr<scenario::LoadedScenario> LoadNextToNginxConf(
+    const std::string& text, const std::string& name) {
   auto files = stack::FindStackFiles("");
-  ASSERT_TRUE(files.ok()) << files.status();
-  // A scenario file written next to the shipped nginx.conf's directory.
+  if (!files.ok()) return files.status();
   const std::string dir =
       files->nginx_conf.substr(0, files->nginx_conf.rfind('/'));
+  return scenario::LoadScenarioText(text, dir + "/" + name);
+}
+
+TEST(ScenarioLiveTest, CrashAndRestartLiveOthersSkipped) {
   const std::string text = R"(name: "live crash"
 duration: "3s"
 topology {
@@ -51,7 +56,7 @@ properties { success_rate { at_least: 0.95 } }
 properties { circuit_breaker {} }
 properties { deadlines {} }
 )";
-  auto scenario = scenario::LoadScenarioText(text, dir + "/live_crash.textproto");
+  auto scenario = LoadNextToNginxConf(text, "live_crash.textproto");
   ASSERT_TRUE(scenario.ok()) << scenario.status();
   auto result = RunLive(*scenario);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -161,10 +166,6 @@ double StampSlope(const scenario::ScenarioRun& run, int id,
 // second on the client's clock, live (the server's own clock, set through the
 // control service) as simulated; server 2's do not.
 TEST(ScenarioLiveTest, DriftingServersStampsDriftAtTheConfiguredRate) {
-  auto files = stack::FindStackFiles("");
-  ASSERT_TRUE(files.ok()) << files.status();
-  const std::string dir =
-      files->nginx_conf.substr(0, files->nginx_conf.rfind('/'));
   const std::string text = R"(name: "live drift"
 duration: "4s"
 topology {
@@ -175,8 +176,7 @@ topology {
 }
 faults { at: "1s" node: "server1" clock_drift { ppm: 50000 } }
 )";
-  auto scenario =
-      scenario::LoadScenarioText(text, dir + "/live_drift.textproto");
+  auto scenario = LoadNextToNginxConf(text, "live_drift.textproto");
   ASSERT_TRUE(scenario.ok()) << scenario.status();
   auto live = RunLive(*scenario);
   ASSERT_TRUE(live.ok()) << live.status();
