@@ -41,14 +41,25 @@ int64_t NodeClock::TrueNsForLocal(int64_t target_local_ns) const {
 }
 
 absl::Time NodeClock::Now() {
+  if (offset_exact_)
+    return wall_epoch_ + absl::Nanoseconds(LocalNs() + offset_ns_);
   return wall_epoch_ + absl::Nanoseconds(LocalNs()) + hardware_offset_ +
          process_offset_;
+}
+
+void NodeClock::OffsetsChanged() {
+  const absl::Duration sum = hardware_offset_ + process_offset_;
+  // Exact (absl sums durations without rounding) and far from overflow.
+  offset_ns_ = absl::ToInt64Nanoseconds(sum);
+  offset_exact_ = absl::Nanoseconds(offset_ns_) == sum &&
+                  absl::AbsDuration(sum) < absl::Hours(24 * 365 * 100);
 }
 
 absl::Duration NodeClock::Monotonic() { return absl::Nanoseconds(LocalNs()); }
 
 void NodeClock::SetWallOffset(absl::Duration offset) {
   process_offset_ = offset;
+  OffsetsChanged();
 }
 
 runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
@@ -96,6 +107,7 @@ void NodeClock::ResetProcess() {
   for (auto& [id, timer] : timers_) sim_->Cancel(timer.event);
   timers_.clear();
   process_offset_ = absl::ZeroDuration();
+  OffsetsChanged();
 }
 
 }  // namespace saludo::sim

@@ -13,7 +13,13 @@ Simulator::Simulator(uint64_t seed, bool keep_log)
 
 EventHandle Simulator::After(absl::Duration delay, Callback callback) {
   if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
-  return At(now() + delay, std::move(callback));
+  const int64_t delay_ns = absl::ToInt64Nanoseconds(delay);
+  if (delay_ns >= INT64_MAX - now_ns_) {  // infinite or past the end of time
+    return At(now() + delay, std::move(callback));  // which refuses it
+  }
+  // now + delay in whole ns, as At would truncate it, without absl's
+  // out-of-line Duration addition.
+  return At(absl::Nanoseconds(now_ns_ + delay_ns), std::move(callback));
 }
 
 EventHandle Simulator::At(absl::Duration at, Callback callback) {
