@@ -419,15 +419,23 @@ void Network::Serve(uint64_t call_id, uint64_t incarnation,
                 std::move(server_call));
     return;
   }
-  (*handler)(
-      server_call, std::move(request),
-      [this, call_id, incarnation](absl::Status status, std::string reply) {
-        auto it = calls_.find(call_id);
-        if (it == calls_.end() || ServerFinished(it->second)) return;
-        if (node(it->second.server).incarnation() != incarnation) return;
-        SendReply(call_id, std::move(status), std::move(reply),
-                  EventKind::kReplySent);
-      });
+  // The call and the process serving it in one word, so the responder's
+  // capture fits std::function's own storage (no allocation per call).
+  SALUDO_CHECK(call_id < (uint64_t{1} << 40) &&
+               incarnation < (uint64_t{1} << 24));
+  const uint64_t served = call_id << 24 | incarnation;
+  (*handler)(server_call, std::move(request),
+             [this, served](absl::Status status, std::string reply) {
+               const uint64_t call_id = served >> 24;
+               auto it = calls_.find(call_id);
+               if (it == calls_.end() || ServerFinished(it->second)) return;
+               if (node(it->second.server).incarnation() !=
+                   (served & ((uint64_t{1} << 24) - 1))) {
+                 return;  // the process that got the call is gone
+               }
+               SendReply(call_id, std::move(status), std::move(reply),
+                         EventKind::kReplySent);
+             });
 }
 
 // The server's half of a simulated stream. Single-threaded, like the rest of

@@ -1,6 +1,7 @@
 #include "sim/world.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -115,7 +116,8 @@ void World::StartLoad(NodeId client, NodeId target, client::LoadOptions options,
           &network_.node(client).clock()));
       c.loads.back()->Start([this, client](std::vector<client::CallRecord> r) {
         ClientNode& c = clients_.at(client);
-        c.records.insert(c.records.end(), r.begin(), r.end());
+        c.records.insert(c.records.end(), std::make_move_iterator(r.begin()),
+                         std::make_move_iterator(r.end()));
         ++c.bursts_done;
       });
     });
