@@ -220,6 +220,9 @@ absl::StatusOr<std::vector<PacketMatch>> LiveTarget::Links(const std::string& a,
         absl::StrCat("needs a private network namespace: ",
                      runtime::live::PrivateNetworkStatus().message()));
   }
+  if (absl::Status st = NftAvailable(); !st.ok()) {
+    return Unimplemented(std::string(st.message()));
+  }
   std::vector<PacketMatch> links;
   if (auto m = net_->Match(a, b)) links.push_back(*m);
   if (one_way) return links;

@@ -142,6 +142,7 @@ absl::StatusOr<std::unique_ptr<PacketDelayer>> PacketDelayer::Start(
     if (absl::Status st = Iptables(QueueRule(links[i], queue)); !st.ok()) {
       return st;
     }
+    d->rules_ = queue;  // the destructor removes these, even on failure
   }
   d->thread_ = std::thread([raw = d.get()] { raw->Loop(); });
   return d;
@@ -182,13 +183,13 @@ absl::Status PacketDelayer::Bind(int queue) {
 }
 
 PacketDelayer::~PacketDelayer() {
+  // Rules first, so no packet enters a queue after the last release.
+  for (int queue = 1; queue <= rules_; ++queue) {
+    std::vector<std::string> rule = QueueRule(links_[queue - 1], queue);
+    rule[2] = "-D";
+    (void)Iptables(rule);
+  }
   if (thread_.joinable()) {
-    // Rules first, so no packet enters a queue after the last release.
-    for (size_t i = 0; i < links_.size(); ++i) {
-      std::vector<std::string> rule = QueueRule(links_[i], i + 1);
-      rule[2] = "-D";
-      (void)Iptables(rule);
-    }
     (void)!write(wake_[1], "x", 1);
     thread_.join();
   }

@@ -84,6 +84,7 @@ class PacketDelayer {
   int fd_ = -1;
   int wake_[2] = {-1, -1};  // a pipe: the destructor wakes the thread
   std::vector<PacketMatch> links_;
+  int rules_ = 0;  // queue rules added, for queues 1..rules_
   std::thread thread_;
   mutable runtime::Mutex mu_;
   std::map<int, Link> by_queue_ ABSL_GUARDED_BY(mu_);
