@@ -713,6 +713,58 @@ std::string PlanText(const Case& c) {
   return s;
 }
 
+// One run of a case: live, then the twin on the live run's timeline.
+struct CaseRun {
+  absl::Status error;  // the case could not run
+  std::vector<CallOutcome> live, twin;
+  std::vector<std::string> diffs;  // empty: the same
+};
+
+CaseRun RunCase(Harness& harness, const Case& c) {
+  CaseRun run;
+  auto top = nginx::ParseConfigText(c.config, "case.conf", ".");
+  auto config = nginx::BuildTwinConfig(*top, "case.conf");
+  const absl::Duration read_timeout = config->servers[0].routes[0].read_timeout;
+  Timeline timeline;
+  auto live = harness.RunLive(c, &timeline);
+  if (!live.ok()) {
+    run.error = absl::Status(
+        live.status().code(),
+        absl::StrCat("live run failed: ", live.status().message()));
+    return run;
+  }
+  auto twin = harness.RunTwin(c, timeline);
+  if (!twin.ok()) {
+    run.error = absl::Status(
+        twin.status().code(),
+        absl::StrCat("twin run failed: ", twin.status().message()));
+    return run;
+  }
+  run.live = *std::move(live);
+  run.twin = *std::move(twin);
+  run.diffs = Compare(c, run.live, run.twin, read_timeout);
+  return run;
+}
+
+void PrintCase(const Case& c, const std::string& label, const CaseRun& run) {
+  std::printf("case %s: %s\n%s%s", label.c_str(),
+              run.diffs.empty() ? "same" : "DIFFERENT", c.config.c_str(),
+              PlanText(c).c_str());
+  for (size_t i = 0; i < run.live.size(); ++i) {
+    std::printf("  call %zu: nginx %s\n          twin  %s\n", i + 1,
+                Describe(run.live[i]).c_str(), Describe(run.twin[i]).c_str());
+  }
+  for (const std::string& d : run.diffs) {
+    std::printf("  MISMATCH %s\n", d.c_str());
+  }
+  if (!run.diffs.empty() && c.seed != 0) {
+    std::printf(
+        "  replay: bazel run //tests:nginx_differential -- "
+        "--case_seed=%llu --verbose\n",
+        static_cast<unsigned long long>(c.seed));
+  }
+}
+
 }  // namespace
 }  // namespace saludo
 
@@ -746,56 +798,39 @@ int main(int argc, char** argv) {
       }
     }
   }
-  int failed = 0, calls = 0;
+  int failed = 0, calls = 0, once = 0;
   const absl::Time begin = absl::Now();
   for (const Case& c : cases) {
     const std::string label =
         c.name.empty() ? absl::StrCat("seed ", c.seed) : c.name;
-    auto top = nginx::ParseConfigText(c.config, "case.conf", ".");
-    auto config = nginx::BuildTwinConfig(*top, "case.conf");
-    const absl::Duration read_timeout =
-        config->servers[0].routes[0].read_timeout;
-    Timeline timeline;
-    auto live = harness.RunLive(c, &timeline);
-    if (!live.ok()) {
-      std::printf("case %s: live run failed: %s\n", label.c_str(),
-                  live.status().ToString().c_str());
+    const CaseRun run = RunCase(harness, c);
+    if (!run.error.ok()) {
+      std::printf("case %s: %s\n", label.c_str(), run.error.ToString().c_str());
       ++failed;
       continue;
     }
-    auto twin = harness.RunTwin(c, timeline);
-    if (!twin.ok()) {
-      std::printf("case %s: twin run failed: %s\n", label.c_str(),
-                  twin.status().ToString().c_str());
-      ++failed;
+    calls += run.live.size();
+    if (!run.diffs.empty() || absl::GetFlag(FLAGS_verbose)) {
+      PrintCase(c, label, run);
+    }
+    if (run.diffs.empty()) continue;
+    // Live timing is measured, not set: a call within milliseconds of one
+    // of nginx's whole-second clock ticks (fail_timeout) can land on either
+    // side. A difference of the model repeats; one of timing rarely does.
+    const CaseRun again = RunCase(harness, c);
+    if (again.error.ok() && again.diffs.empty()) {
+      std::printf("case %s: the same on a second run\n", label.c_str());
+      ++once;
       continue;
     }
-    calls += live->size();
-    std::vector<std::string> diffs = Compare(c, *live, *twin, read_timeout);
-    if (!diffs.empty() || absl::GetFlag(FLAGS_verbose)) {
-      std::printf("case %s: %s\n%s%s", label.c_str(),
-                  diffs.empty() ? "same" : "DIFFERENT", c.config.c_str(),
-                  PlanText(c).c_str());
-      for (size_t i = 0; i < live->size(); ++i) {
-        std::printf("  call %zu: nginx %s\n          twin  %s\n", i + 1,
-                    Describe((*live)[i]).c_str(), Describe((*twin)[i]).c_str());
-      }
-      for (const std::string& d : diffs)
-        std::printf("  MISMATCH %s\n", d.c_str());
-      if (!diffs.empty() && c.seed != 0) {
-        std::printf(
-            "  replay: bazel run //tests:nginx_differential -- "
-            "--case_seed=%llu --verbose\n",
-            static_cast<unsigned long long>(c.seed));
-      }
-    }
-    if (!diffs.empty()) ++failed;
+    ++failed;
   }
   std::printf(
-      "%zu cases (%d calls) in %s: %zu same, %d different\n", cases.size(),
-      calls,
+      "%zu cases (%d calls) in %s: %zu same, %d different (%d more differed "
+      "once, then agreed on a second run)\n",
+      cases.size(), calls,
       absl::FormatDuration(absl::Trunc(absl::Now() - begin, absl::Seconds(1)))
           .c_str(),
-      cases.size() - failed, failed);
+      cases.size() - failed, failed, once);
   return failed == 0 ? 0 : 1;
 }
