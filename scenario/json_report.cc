@@ -173,4 +173,10 @@ std::string RunToJson(const LoadedScenario& s, const ScenarioRun& run,
   return ProtoToJson(report, /*pretty=*/true);
 }
 
+std::string CompareToJson(const LoadedScenario& s, const ScenarioRun& live,
+                          const ScenarioRun& simulated) {
+  return absl::StrCat("{\"live\": ", RunToJson(s, live),
+                      ",\n\"simulated\": ", RunToJson(s, simulated), "}\n");
+}
+
 }  // namespace saludo::scenario

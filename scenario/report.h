@@ -43,6 +43,12 @@ std::string SideBySide(const std::string& left_title, const std::string& left,
 std::string RunToJson(const LoadedScenario& scenario, const ScenarioRun& run,
                       bool calls = false);
 
+// A live run and the simulated one of the same file, as one JSON object:
+// {"live": RunToJson(live), "simulated": RunToJson(simulated)}.
+std::string CompareToJson(const LoadedScenario& scenario,
+                          const ScenarioRun& live,
+                          const ScenarioRun& simulated);
+
 // `s` as a JSON string literal, quotes included.
 std::string JsonString(absl::string_view s);
 

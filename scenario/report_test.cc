@@ -8,14 +8,15 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "proto/report.pb.h"
 #include "runtime/testing/runfile.h"
 #include "scenario/html_report.h"
 #include "scenario/loader.h"
+#include "scenario/properties.h"
 #include "scenario/runner.h"
 #include "scenario/svg_chart.h"
 
@@ -201,6 +202,33 @@ TEST(ReportTest, TheJsonReportIsARunReportWithEveryCallAndAttempt) {
                   .ok());
   EXPECT_EQ(brief.calls_size(), 0);
   EXPECT_EQ(brief.summary().calls(), report.summary().calls());
+}
+
+// compare's JSON: both runs under "live" and "simulated", each a RunReport
+// whose summary counts the breaker's openings.
+TEST(ReportTest, CompareJsonHoldsBothRunsWithBreakerOpenings) {
+  auto s = LoadScenario(
+      runtime::testing::Runfile("scenario/scenarios/crashed_server.textproto"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto run = RunSimulated(*s, 1, /*keep_log=*/false);
+  ASSERT_TRUE(run.ok());
+  google::protobuf::Struct both;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  CompareToJson(*s, *run, *run), &both)
+                  .ok());
+  for (const char* key : {"live", "simulated"}) {
+    std::string json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(
+                    both.fields().at(key).struct_value(), &json)
+                    .ok());
+    RunReport report;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &report).ok())
+        << key;
+    EXPECT_EQ(report.summary().calls(), run->observed.calls.size());
+    EXPECT_EQ(report.summary().breaker_openings(),
+              BreakerWindows(*s, run->observed.balancer).size());
+    EXPECT_GT(report.summary().breaker_openings(), 0);
+  }
 }
 
 }  // namespace

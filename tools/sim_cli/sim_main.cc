@@ -166,9 +166,8 @@ bool WriteFile(const std::string& path, const std::string& content) {
   return static_cast<bool>(out);
 }
 
-// Writes `page` to --html if it was given (and says where); false if that
-// failed (after saying so).
-// Writes --json's file, if asked for.
+// Writes `text` to --json if it was given; false if that failed (after
+// saying so).
 bool WriteJson(const std::string& text) {
   const std::string path = absl::GetFlag(FLAGS_json);
   if (path.empty() || WriteFile(path, text)) return true;
@@ -176,6 +175,8 @@ bool WriteJson(const std::string& text) {
   return false;
 }
 
+// Writes `page` to --html if it was given (and says where); false if that
+// failed (after saying so).
 bool WriteHtml(const std::string& page) {
   const std::string path = absl::GetFlag(FLAGS_html);
   if (path.empty()) return true;
@@ -251,13 +252,13 @@ void PrintLiveOutcome(const scenario::ScenarioRun& live) {
               skipped, live.verdicts.size());
 }
 
-int Live(const scenario::LoadedScenario& s, const std::string& argv0,
-         bool compare, uint64_t seed) {
+// Plays `s` (seed `seed`'s drawn timeline) against real processes until it
+// ends or SIGINT/SIGTERM stops it (`*stop_signal` then says which).
+absl::StatusOr<scenario::ScenarioRun> PlayLive(
+    const scenario::LoadedScenario& s, const std::string& argv0, uint64_t seed,
+    int* stop_signal) {
   absl::StatusOr<scenario::Locate> locate = scenario::RunfilesLocator(argv0);
-  if (!locate.ok()) {
-    std::fprintf(stderr, "sim: %s\n", locate.status().ToString().c_str());
-    return 1;
-  }
+  if (!locate.ok()) return locate.status();
   std::fprintf(stderr, "playing %s against real processes for %s...\n",
                s.name.c_str(), absl::FormatDuration(s.duration).c_str());
   scenario::LiveTarget target(*locate);
@@ -268,14 +269,22 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
     finished = true;
   });
   // Ctrl-C (or SIGTERM): stop every process, then report what was done.
-  const int stop_signal = runtime::live::WaitForStopSignal(
-      absl::Milliseconds(100), [&] { return !finished; });
-  if (stop_signal != 0) {
+  *stop_signal = runtime::live::WaitForStopSignal(absl::Milliseconds(100),
+                                                  [&] { return !finished; });
+  if (*stop_signal != 0) {
     std::fprintf(stderr, "sim: signal %d: stopping every process...\n",
-                 stop_signal);
+                 *stop_signal);
     target.Cancel();
   }
   runner.join();
+  return live;
+}
+
+int Live(const scenario::LoadedScenario& s, const std::string& argv0,
+         bool compare, uint64_t seed) {
+  int stop_signal = 0;
+  absl::StatusOr<scenario::ScenarioRun> live =
+      PlayLive(s, argv0, seed, &stop_signal);
   if (!live.ok()) {
     std::fprintf(stderr, "sim: %s\n", live.status().ToString().c_str());
     return 1;
@@ -301,11 +310,7 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
                                    absl::StrCat("simulated (seed ", seed, ")"),
                                    scenario::FormatRunSummary(s, *simulated))
                   .c_str());
-  if (!WriteJson(absl::StrCat(
-          "{\"live\": ", scenario::RunToJson(s, *live),
-          ",\n\"simulated\": ", scenario::RunToJson(s, *simulated), "}\n"))) {
-    return 1;
-  }
+  if (!WriteJson(scenario::CompareToJson(s, *live, *simulated))) return 1;
   if (!WriteHtml(scenario::CompareToHtml(s, *live, *simulated))) return 1;
   return live->ok() && simulated->ok() ? 0 : 1;
 }
