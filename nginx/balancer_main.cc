@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   if (!port_map.ok()) {
     saludo::runtime::live::UsageError(std::string(port_map.status().message()));
   }
-  options.port_map = *port_map;
+  options.rewrites.ports = *port_map;
   options.errors_to_stderr = true;
   options.keep_prefix = absl::GetFlag(FLAGS_keep_prefix);
 

@@ -46,10 +46,8 @@ enum class PrefixFor { kRunning, kChecking };
 absl::StatusOr<std::string> MakePrefix(const NginxOptions& options,
                                        PrefixFor use, RenderedConfig* rendered,
                                        bool* handed_over = nullptr) {
-  Rewrites rewrites{options.port_map, options.endpoint_map, options.listen_any,
-                    options.attempt_log};
-  absl::StatusOr<RenderedConfig> config =
-      RenderConfig(options.config_path, rewrites, use == PrefixFor::kChecking);
+  absl::StatusOr<RenderedConfig> config = RenderConfig(
+      options.config_path, options.rewrites, use == PrefixFor::kChecking);
   if (!config.ok()) return config.status();
   *rendered = *std::move(config);
   absl::StatusOr<std::string> dir =
@@ -529,16 +527,17 @@ void NginxProcess::Stop() {
   }
 }
 
+std::vector<std::string> NginxProcess::LogLines(const std::string& name) const {
+  return absl::StrSplit(ReadFileOrEmpty(prefix_ + "/logs/" + name), '\n',
+                        absl::SkipEmpty());
+}
+
 std::vector<std::string> NginxProcess::AccessLogLines() const {
-  std::vector<std::string> lines = absl::StrSplit(
-      ReadFileOrEmpty(prefix_ + "/logs/access.log"), '\n', absl::SkipEmpty());
-  return lines;
+  return LogLines("access.log");
 }
 
 std::vector<std::string> NginxProcess::AttemptLogLines() const {
-  std::vector<std::string> lines = absl::StrSplit(
-      ReadFileOrEmpty(prefix_ + "/logs/attempts.log"), '\n', absl::SkipEmpty());
-  return lines;
+  return LogLines("attempts.log");
 }
 
 std::string NginxProcess::ErrorLog() const {

@@ -64,11 +64,7 @@ absl::StatusOr<RenderedConfig> RenderConfig(const std::string& path,
 
 struct NginxOptions {
   std::string config_path;
-  std::map<int, int> port_map;
-  // Rewrites::endpoints and listen_any, for the running nginx.
-  std::map<std::string, std::string> endpoint_map;
-  bool listen_any = false;
-  bool attempt_log = false;  // Rewrites::attempt_log
+  Rewrites rewrites;  // ports, endpoints, listen addresses, attempt log
   // Empty: $SALUDO_NGINX if set, else /usr/sbin/nginx.
   std::string nginx_binary;
   // Also send nginx's error log to this process's stderr.
@@ -105,11 +101,13 @@ class NginxProcess {
 
   // Lines of logs/access.log so far (format `upstream_log` of nginx.conf).
   std::vector<std::string> AccessLogLines() const;
-  // logs/attempts.log's lines (NginxOptions::attempt_log).
+  // logs/attempts.log's lines (Rewrites::attempt_log).
   std::vector<std::string> AttemptLogLines() const;
   std::string ErrorLog() const;
 
  private:
+  // The lines of logs/`name` in the prefix.
+  std::vector<std::string> LogLines(const std::string& name) const;
   NginxProcess() = default;
   std::unique_ptr<runtime::live::Subprocess> process_;
   std::string prefix_;

@@ -70,7 +70,7 @@ absl::StatusOr<std::unique_ptr<LiveStack>> LiveStack::Start(
   }
   nginx::NginxOptions nginx_options;
   nginx_options.config_path = options.nginx_config;
-  nginx_options.port_map = port_map;
+  nginx_options.rewrites.ports = port_map;
   absl::StatusOr<std::unique_ptr<nginx::NginxProcess>> nginx =
       nginx::NginxProcess::Start(nginx_options);
   if (!nginx.ok()) return nginx.status();

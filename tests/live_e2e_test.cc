@@ -308,7 +308,7 @@ TEST(LiveE2eTest, ATakenPortIsNamedAtOnce) {
   ASSERT_TRUE(port.ok());
   nginx::NginxOptions options;
   options.config_path = Files().nginx_conf;
-  options.port_map = {{3005, *port}, {3001, 1}, {3002, 2}};
+  options.rewrites.ports = {{3005, *port}, {3001, 1}, {3002, 2}};
   auto nginx = nginx::NginxProcess::Start(options);
   ASSERT_FALSE(nginx.ok());
   EXPECT_TRUE(absl::StrContains(

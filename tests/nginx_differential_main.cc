@@ -524,22 +524,22 @@ class Harness {
     nginx::NginxOptions options;
     options.config_path = path;
     for (int i = 1; i <= kMaxServers; ++i) {
-      options.port_map[3000 + i] = live_->server_port(i);
+      options.rewrites.ports[3000 + i] = live_->server_port(i);
     }
     absl::StatusOr<int> port = runtime::live::PickFreePort();
     if (!port.ok()) return port.status();
-    options.port_map[kListenPort] = *port;
-    if (c.servers < 5) options.port_map[3005] = *port;  // the named files
+    options.rewrites.ports[kListenPort] = *port;
+    if (c.servers < 5) options.rewrites.ports[3005] = *port;  // the named files
     for (int other : c.other_ports) {
       absl::StatusOr<int> free = runtime::live::PickFreePort();
       if (!free.ok()) return free.status();
-      options.port_map[other] = *free;
+      options.rewrites.ports[other] = *free;
     }
     auto nginx = nginx::NginxProcess::Start(options);
     if (!nginx.ok()) return nginx.status();
     const std::string target = absl::StrCat(
         "127.0.0.1:",
-        c.target_port == 0 ? *port : options.port_map.at(c.target_port));
+        c.target_port == 0 ? *port : options.rewrites.ports.at(c.target_port));
 
     std::vector<CallOutcome> out;
     std::vector<Behaviour> current(c.servers, Behaviour::kOk);
