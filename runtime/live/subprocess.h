@@ -72,6 +72,11 @@ struct CommandResult {
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          absl::Duration timeout);
 
+// The path of system program `name` in /usr/sbin, /sbin, /usr/bin or /bin
+// (RunCommand does not search PATH, and a user's PATH may lack the sbin
+// directories where Debian puts nft and iptables); "" if it is in none.
+std::string FindSystemProgram(const std::string& name);
+
 // A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0).
 absl::StatusOr<int> PickFreePort();
 

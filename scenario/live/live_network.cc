@@ -1,7 +1,5 @@
 #include "scenario/live/live_network.h"
 
-#include <unistd.h>
-
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -140,21 +138,10 @@ std::string LiveNetwork::Ruleset() const {
   return absl::StrJoin(lines, "\n") + "\n";
 }
 
-namespace {
-
-// Debian's nft is in /usr/sbin, which a user's PATH may lack.
-std::string NftPath() {
-  for (const char* dir : {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"}) {
-    const std::string path = std::string(dir) + "nft";
-    if (access(path.c_str(), X_OK) == 0) return path;
-  }
-  return "";
-}
-
-}  // namespace
-
 absl::Status NftAvailable() {
-  if (!NftPath().empty()) return absl::OkStatus();
+  if (!runtime::live::FindSystemProgram("nft").empty()) {
+    return absl::OkStatus();
+  }
   return absl::FailedPreconditionError(
       "no nft program (Debian package nftables; ./bazelw installs it)");
 }
@@ -162,13 +149,14 @@ absl::Status NftAvailable() {
 namespace {
 
 absl::Status RunNft(const std::string& script) {
-  if (absl::Status st = NftAvailable(); !st.ok()) return st;
-  absl::StatusOr<runtime::live::CommandResult> nft =
-      runtime::live::RunCommand({NftPath(), script}, absl::Seconds(10));
-  if (!nft.ok()) return nft.status();
-  if (nft->exit_code != 0) {
+  const std::string nft = runtime::live::FindSystemProgram("nft");
+  if (nft.empty()) return NftAvailable();
+  absl::StatusOr<runtime::live::CommandResult> result =
+      runtime::live::RunCommand({nft, script}, absl::Seconds(10));
+  if (!result.ok()) return result.status();
+  if (result->exit_code != 0) {
     return absl::InternalError(
-        absl::StrCat("nft refused the rules: ", nft->output));
+        absl::StrCat("nft refused the rules: ", result->output));
   }
   return absl::OkStatus();
 }

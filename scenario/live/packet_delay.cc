@@ -27,11 +27,7 @@ namespace {
 // Debian's iptables-nft (the NFQUEUE target through nftables' xtables
 // compatibility: these kernels have no native nft queue).
 std::string IptablesPath() {
-  for (const char* dir : {"/usr/sbin/", "/sbin/"}) {
-    const std::string path = std::string(dir) + "iptables-nft";
-    if (access(path.c_str(), X_OK) == 0) return path;
-  }
-  return "";
+  return runtime::live::FindSystemProgram("iptables-nft");
 }
 
 absl::Status Iptables(std::vector<std::string> args) {
