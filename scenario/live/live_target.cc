@@ -83,8 +83,7 @@ uint32_t LiveTarget::evidence() const {
   return kCallRecords | kBalancerLog | kAttemptTimes | kServerClocks;
 }
 
-std::string LiveTarget::WhyMissing(uint32_t missing) const {
-  (void)missing;
+std::string LiveTarget::WhyMissing(uint32_t) const {
   return "live runs do not record it";
 }
 
@@ -188,9 +187,10 @@ absl::Status LiveTarget::StartNginx(const LoadedScenario& s) {
                                         b.address);
     }
     if (net_) {
-      options.endpoint_map[b.address] = stack_->server_target(b.server_id);
+      options.rewrites.endpoints[b.address] =
+          stack_->server_target(b.server_id);
     } else {
-      options.port_map[port] = stack_->server_port(b.server_id);
+      options.rewrites.ports[port] = stack_->server_port(b.server_id);
     }
     address_of_[stack_->server_target(b.server_id)] = b.address;
   }
@@ -199,12 +199,12 @@ absl::Status LiveTarget::StartNginx(const LoadedScenario& s) {
       if (listen_port_map_.count(port)) continue;  // shared by servers
       absl::StatusOr<int> free = runtime::live::PickFreePort();
       if (!free.ok()) return free.status();
-      options.port_map[port] = *free;
+      options.rewrites.ports[port] = *free;
       listen_port_map_[port] = *free;
     }
   }
-  options.listen_any = net_.has_value();
-  options.attempt_log = true;
+  options.rewrites.listen_any = net_.has_value();
+  options.rewrites.attempt_log = true;
   absl::StatusOr<std::unique_ptr<nginx::NginxProcess>> nginx =
       nginx::NginxProcess::Start(options);
   if (!nginx.ok()) return nginx.status();
@@ -258,16 +258,16 @@ void LiveTarget::ApplyNetwork() {
 
 absl::Status LiveTarget::SetLinks(const LoadedScenario& s) {
   if (!s.has_link_model) return absl::OkStatus();
-  std::vector<PacketMatch> all;  // every directed link that carries traffic
-  for (const auto& b : s.backends) {
+  // Every directed link that carries traffic: nginx and each other node.
+  std::vector<std::string> nodes;
+  for (const auto& b : s.backends) nodes.push_back(b.name);
+  for (const auto& c : s.clients) nodes.push_back(c.name);
+  std::vector<PacketMatch> all;
+  for (const std::string& node : nodes) {
     absl::StatusOr<std::vector<PacketMatch>> links =
-        Links(kNginxNode, b.name, false);
+        Links(kNginxNode, node, false);
     if (!links.ok()) return links.status();
     all.insert(all.end(), links->begin(), links->end());
-  }
-  for (const auto& c : s.clients) {
-    if (auto m = net_->Match(c.name, kNginxNode)) all.push_back(*m);
-    if (auto m = net_->Match(kNginxNode, c.name)) all.push_back(*m);
   }
   for (const PacketMatch& m : all) {
     net_->SetLoss(m, s.default_link.loss);
@@ -467,9 +467,9 @@ absl::Status LiveTarget::ChangeLink(const std::string& a, const std::string& b,
                         if (change.loss.has_value()) ApplyNetwork();
                         UpdateDelays(links);
                       }});
-  actions_.push_back({at + duration, [this, links = *links, ids] {
+  actions_.push_back({at + duration, [this, links = *links, ids, change] {
                         for (int id : *ids) net_->RemoveOverride(id);
-                        ApplyNetwork();
+                        if (change.loss.has_value()) ApplyNetwork();
                         UpdateDelays(links);
                       }});
   return absl::OkStatus();
@@ -539,7 +539,8 @@ bool LiveTarget::WaitForClients(absl::Time limit,
 absl::StatusOr<Observations> LiveTarget::Run(absl::Duration until) {
   SALUDO_CHECK(scenario_ != nullptr);  // Build ran
   StartDelays();
-  const absl::Time start = start_ = absl::Now();
+  start_ = absl::Now();
+  const absl::Time start = start_;
   const size_t applied = PlayTimeline(start, until);
   // Calls end within their deadline; allow for slow process start-up.
   std::vector<sim::TwinLogEntry> balancer;  // read before nginx stopped
