@@ -421,16 +421,18 @@ void Network::Serve(uint64_t call_id, uint64_t incarnation,
   }
   // The call and the process serving it in one word, so the responder's
   // capture fits std::function's own storage (no allocation per call).
-  SALUDO_CHECK(call_id < (uint64_t{1} << 40) &&
-               incarnation < (uint64_t{1} << 24));
-  const uint64_t served = call_id << 24 | incarnation;
+  constexpr int kIncarnationBits = 24;
+  constexpr uint64_t kIncarnationMask = (uint64_t{1} << kIncarnationBits) - 1;
+  SALUDO_CHECK(call_id < (uint64_t{1} << (64 - kIncarnationBits)) &&
+               incarnation <= kIncarnationMask);
+  const uint64_t served = call_id << kIncarnationBits | incarnation;
   (*handler)(server_call, std::move(request),
              [this, served](absl::Status status, std::string reply) {
-               const uint64_t call_id = served >> 24;
+               const uint64_t call_id = served >> kIncarnationBits;
                auto it = calls_.find(call_id);
                if (it == calls_.end() || ServerFinished(it->second)) return;
                if (node(it->second.server).incarnation() !=
-                   (served & ((uint64_t{1} << 24) - 1))) {
+                   (served & kIncarnationMask)) {
                  return;  // the process that got the call is gone
                }
                SendReply(call_id, std::move(status), std::move(reply),

@@ -41,8 +41,9 @@ int64_t NodeClock::TrueNsForLocal(int64_t target_local_ns) const {
 }
 
 absl::Time NodeClock::Now() {
-  if (offset_exact_)
+  if (offset_exact_) {
     return wall_epoch_ + absl::Nanoseconds(LocalNs() + offset_ns_);
+  }
   return wall_epoch_ + absl::Nanoseconds(LocalNs()) + hardware_offset_ +
          process_offset_;
 }
