@@ -1,6 +1,8 @@
 #include "scenario/sim_target.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,6 +18,26 @@ sim::LinkModel ToLink(const LinkSpec& spec) {
   m.loss = spec.loss;
   m.duplicate = spec.duplicate;
   return m;
+}
+
+// `calls` by start time; equal starts keep their order (as a stable sort,
+// without moving each call O(n log n) times: only the keys are sorted, and
+// a list already in order, as one client's is, is returned as it is).
+std::vector<ScenarioCall> ByStart(std::vector<ScenarioCall> calls) {
+  auto earlier = [](const ScenarioCall& a, const ScenarioCall& b) {
+    return a.record.started < b.record.started;
+  };
+  if (std::is_sorted(calls.begin(), calls.end(), earlier)) return calls;
+  std::vector<std::pair<absl::Duration, size_t>> keys;
+  keys.reserve(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    keys.emplace_back(calls[i].record.started, i);
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<ScenarioCall> sorted;
+  sorted.reserve(calls.size());
+  for (const auto& key : keys) sorted.push_back(std::move(calls[key.second]));
+  return sorted;
 }
 
 }  // namespace
@@ -161,15 +183,12 @@ absl::StatusOr<Observations> SimulatedTarget::Run(absl::Duration until) {
   world_->Run(until);
   Observations o;
   for (const auto& c : scenario_->clients) {
-    for (const client::CallRecord& r : world_->records(nodes_.at(c.name))) {
-      o.calls.push_back({c.name, r, c.load.deadline});
+    for (client::CallRecord& r : world_->TakeRecords(nodes_.at(c.name))) {
+      o.calls.push_back({c.name, std::move(r), c.load.deadline});
     }
   }
-  std::stable_sort(o.calls.begin(), o.calls.end(),
-                   [](const ScenarioCall& a, const ScenarioCall& b) {
-                     return a.record.started < b.record.started;
-                   });
-  o.balancer = world_->twin(nginx_)->access_log();
+  o.calls = ByStart(std::move(o.calls));
+  o.balancer = world_->twin(nginx_)->TakeAccessLog();
   o.has_trace_hash = true;
   o.trace_hash = world_->trace_hash();
   o.event_log = world_->sim().trace().log();

@@ -49,6 +49,8 @@ class SimulatedTarget final : public Target {
   absl::Status ChangeLink(const std::string& a, const std::string& b,
                           absl::Duration at, absl::Duration duration,
                           const LinkChange& change, bool one_way) override;
+  // Moves the calls' records and the balancer's log out of the world into
+  // the observations. REQUIRES: called once, after Build.
   absl::StatusOr<Observations> Run(absl::Duration until) override;
 
   // The world (for tests and tools that look inside). REQUIRES: Build ran.

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
@@ -72,6 +73,10 @@ class NginxTwin {
   ~NginxTwin();
 
   const std::vector<TwinLogEntry>& access_log() const { return access_log_; }
+  // Moves the access log out (access_log() is empty afterwards).
+  std::vector<TwinLogEntry> TakeAccessLog() {
+    return std::exchange(access_log_, {});
+  }
   const nginx::TwinConfig& config() const { return config_; }
   const std::map<std::string, NodeId>& backends() const { return backends_; }
 

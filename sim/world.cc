@@ -128,6 +128,10 @@ const std::vector<client::CallRecord>& World::records(NodeId client) const {
   return clients_.at(client).records;
 }
 
+std::vector<client::CallRecord> World::TakeRecords(NodeId client) {
+  return std::exchange(clients_.at(client).records, {});
+}
+
 bool World::load_done(NodeId client) const {
   const ClientNode& c = clients_.at(client);
   return c.bursts_done == c.bursts_started;

@@ -89,6 +89,8 @@ class World {
                  absl::Duration at = absl::ZeroDuration(), int port = 0);
   // Every record of the client's finished bursts, in order.
   const std::vector<client::CallRecord>& records(NodeId client) const;
+  // Moves those records out (records(client) is empty afterwards).
+  std::vector<client::CallRecord> TakeRecords(NodeId client);
   // True if the client's bursts have all completed.
   bool load_done(NodeId client) const;
 
