@@ -174,7 +174,7 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
                                 runtime::CallDone done,
                                 std::unique_ptr<StreamPart> stream, int port) {
   const uint64_t id = ++next_call_id_;
-  Call& call = calls_[id];
+  Call& call = calls_.Insert(id);
   call.port = port;
   if (!options.metadata.empty()) {
     call.metadata =
@@ -203,7 +203,7 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
 }
 
 void Network::SendRequest(uint64_t call_id, std::string request) {
-  Call& call = calls_.at(call_id);
+  Call& call = calls_.At(call_id);
   const NodeId from = call.client;
   const NodeId to = call.server;
   const LinkModel& link = Link(from, to);
@@ -227,17 +227,18 @@ void Network::SendRequest(uint64_t call_id, std::string request) {
       DeliverRequest(call_id, std::move(bytes));
     });
   }
-  if (sent == 0) FinishServer(calls_.at(call_id));
+  if (sent == 0) FinishServer(calls_.At(call_id));
 }
 
 void Network::SetCancelHandler(uint64_t server_call_id,
                                std::function<void()> on_cancel) {
-  auto it = calls_.find(server_call_id);
-  if (it != calls_.end()) it->second.on_cancel = std::move(on_cancel);
+  if (Call* call = calls_.Find(server_call_id)) {
+    call->on_cancel = std::move(on_cancel);
+  }
 }
 
 void Network::SendCancel(uint64_t call_id) {
-  Call& call = calls_.at(call_id);
+  Call& call = calls_.At(call_id);
   if (!Serving(call)) return;
   absl::Duration latency;
   if (!Transmit(call.client, call.server, &latency)) return;
@@ -245,17 +246,17 @@ void Network::SendCancel(uint64_t call_id) {
   const uint64_t incarnation = call.server_incarnation;
   sim_->After(latency, [this, call_id, server, incarnation] {
     node(server).Execute([this, call_id, incarnation] {
-      auto it = calls_.find(call_id);
-      if (it == calls_.end() || ServerFinished(it->second)) return;
-      if (node(it->second.server).incarnation() != incarnation) return;
-      sim_->Record(MakeEvent(EventKind::kCancel, it->second.server,
-                             it->second.client, call_id));
+      Call* call = calls_.Find(call_id);
+      if (call == nullptr || ServerFinished(*call)) return;
+      if (node(call->server).incarnation() != incarnation) return;
+      sim_->Record(
+          MakeEvent(EventKind::kCancel, call->server, call->client, call_id));
       // As gRPC does: the call is over for the server; a later answer goes
       // nowhere, and whatever held it is told to let go.
-      FinishServer(it->second);
-      std::function<void()> on_cancel = std::move(it->second.on_cancel);
-      it->second.on_cancel = nullptr;
-      EraseIfFinished(it);
+      FinishServer(*call);
+      std::function<void()> on_cancel = std::move(call->on_cancel);
+      call->on_cancel = nullptr;
+      EraseIfFinished(call_id);
       if (on_cancel) on_cancel();
     });
   });
@@ -267,7 +268,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
                                AttemptObserver observer) {
   const bool reuse_connection = reused_incarnation != kNewConnection;
   const uint64_t id = ++next_call_id_;
-  Call& call = calls_[id];
+  Call& call = calls_.Insert(id);
   call.kind = Kind::kAttempt;
   call.client = from;
   call.server = to;
@@ -280,18 +281,17 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
                          reuse_connection ? 1 : 0, call.request_hash));
   auto connected = [this, id, from, request = std::move(request)]() mutable {
     node(from).Execute([this, id, request = std::move(request)]() mutable {
-      auto it = calls_.find(id);
-      if (it == calls_.end() || ClientDone(it->second)) return;
-      if (node(it->second.client).incarnation() !=
-          it->second.client_incarnation) {
+      Call* call = calls_.Find(id);
+      if (call == nullptr || ClientDone(*call)) return;
+      if (node(call->client).incarnation() != call->client_incarnation) {
         return;
       }
-      sim_->Record(MakeEvent(EventKind::kConnected, it->second.client,
-                             it->second.server, id));
-      if (it->second.observer->connected) it->second.observer->connected();
+      sim_->Record(
+          MakeEvent(EventKind::kConnected, call->client, call->server, id));
+      if (call->observer->connected) call->observer->connected();
       // The observer may have abandoned the attempt.
-      it = calls_.find(id);
-      if (it == calls_.end() || ClientDone(it->second)) return;
+      call = calls_.Find(id);
+      if (call == nullptr || ClientDone(*call)) return;
       SendRequest(id, std::move(request));
     });
   };
@@ -302,13 +302,13 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   absl::Duration syn_latency;
   if (!Transmit(from, to, &syn_latency)) {
     sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, id));
-    FinishServer(calls_.at(id));
+    FinishServer(calls_.At(id));
     return id;
   }
   sim_->After(syn_latency, [this, id, from, to,
                             connected = std::move(connected)]() mutable {
-    auto it = calls_.find(id);
-    if (it == calls_.end()) return;
+    Call* call = calls_.Find(id);
+    if (call == nullptr) return;
     // The kernel answers the SYN even while the process is paused.
     if (!node(to).up()) {
       sim_->Record(MakeEvent(EventKind::kRefused, to, from, id));
@@ -318,8 +318,8 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
     absl::Duration ack_latency;
     if (!Transmit(to, from, &ack_latency)) {
       sim_->Record(MakeEvent(EventKind::kReplyDropped, to, from, id));
-      FinishServer(it->second);
-      EraseIfFinished(it);
+      FinishServer(*call);
+      EraseIfFinished(id);
       return;
     }
     sim_->After(ack_latency, std::move(connected));
@@ -328,19 +328,19 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
 }
 
 void Network::AbandonAttempt(uint64_t attempt_id) {
-  auto it = calls_.find(attempt_id);
-  if (it == calls_.end() || ClientDone(it->second)) return;
-  FinishClient(it->second);
-  sim_->Record(MakeEvent(EventKind::kAbandon, it->second.client,
-                         it->second.server, attempt_id));
+  Call* call = calls_.Find(attempt_id);
+  if (call == nullptr || ClientDone(*call)) return;
+  FinishClient(*call);
+  sim_->Record(
+      MakeEvent(EventKind::kAbandon, call->client, call->server, attempt_id));
   SendCancel(attempt_id);
-  EraseIfFinished(calls_.find(attempt_id));
+  EraseIfFinished(attempt_id);
 }
 
 void Network::DeliverRequest(uint64_t call_id, std::string request) {
-  auto it = calls_.find(call_id);
-  if (it == calls_.end()) return;
-  Call& call = it->second;
+  Call* found = calls_.Find(call_id);
+  if (found == nullptr) return;
+  Call& call = *found;
   Node& server = node(call.server);
   // A reused connection whose process is gone: the new one (or the kernel)
   // answers with a reset.
@@ -360,9 +360,9 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
   const uint64_t incarnation = server.incarnation();
   server.Execute([this, call_id, incarnation,
                   request = std::move(request)]() mutable {
-    auto it = calls_.find(call_id);
-    if (it == calls_.end()) return;
-    Call& call = it->second;
+    Call* found = calls_.Find(call_id);
+    if (found == nullptr) return;
+    Call& call = *found;
     Node& server = node(call.server);
     if (server.incarnation() != incarnation) return;
     sim_->Record(MakeEvent(EventKind::kRequestDelivered, call.server,
@@ -383,7 +383,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
 
 void Network::Serve(uint64_t call_id, uint64_t incarnation,
                     std::string request) {
-  Call& call = calls_.at(call_id);
+  Call& call = calls_.At(call_id);
   const SimServer& server = node(call.server).server();
   const runtime::Handler* handler = nullptr;
   const runtime::StreamHandler* stream_handler = nullptr;
@@ -429,9 +429,9 @@ void Network::Serve(uint64_t call_id, uint64_t incarnation,
   (*handler)(server_call, std::move(request),
              [this, served](absl::Status status, std::string reply) {
                const uint64_t call_id = served >> kIncarnationBits;
-               auto it = calls_.find(call_id);
-               if (it == calls_.end() || ServerFinished(it->second)) return;
-               if (node(it->second.server).incarnation() !=
+               Call* call = calls_.Find(call_id);
+               if (call == nullptr || ServerFinished(*call)) return;
+               if (node(call->server).incarnation() !=
                    (served & kIncarnationMask)) {
                  return;  // the process that got the call is gone
                }
@@ -460,9 +460,9 @@ class Network::SimServerStream final : public runtime::ServerStream {
 
  private:
   bool Live() const {
-    auto it = network_->calls_.find(call_id_);
-    return it != network_->calls_.end() && !ServerFinished(it->second) &&
-           network_->node(it->second.server).incarnation() == incarnation_;
+    Call* call = network_->calls_.Find(call_id_);
+    return call != nullptr && !ServerFinished(*call) &&
+           network_->node(call->server).incarnation() == incarnation_;
   }
 
   Network* const network_;
@@ -481,7 +481,7 @@ void Network::ServeStream(uint64_t call_id, uint64_t incarnation,
 }
 
 void Network::SendStreamMessage(uint64_t call_id, std::string message) {
-  Call& call = calls_.at(call_id);
+  Call& call = calls_.At(call_id);
   if (call.stream->stalled) return;
   absl::Duration latency;
   if (!Transmit(call.server, call.client, &latency)) {
@@ -494,13 +494,12 @@ void Network::SendStreamMessage(uint64_t call_id, std::string message) {
   sim_->After(InOrder(call, latency), [this, call_id, client,
                                        message = std::move(message)]() mutable {
     node(client).Execute([this, call_id, message = std::move(message)] {
-      auto it = calls_.find(call_id);
-      if (it == calls_.end() || ClientDone(it->second)) return;
-      if (node(it->second.client).incarnation() !=
-          it->second.client_incarnation) {
+      Call* call = calls_.Find(call_id);
+      if (call == nullptr || ClientDone(*call)) return;
+      if (node(call->client).incarnation() != call->client_incarnation) {
         return;
       }
-      std::function<void(std::string)> on_message = it->second.stream->on_message;
+      std::function<void(std::string)> on_message = call->stream->on_message;
       if (on_message) on_message(message);
     });
   });
@@ -517,7 +516,7 @@ absl::Duration Network::InOrder(Call& call, absl::Duration latency) {
 
 void Network::SendReply(uint64_t call_id, absl::Status status,
                         std::string reply, EventKind sent_kind) {
-  Call& call = calls_.at(call_id);
+  Call& call = calls_.At(call_id);
   FinishServer(call);
   call.on_cancel = nullptr;
   const uint64_t reply_hash = HashBytes(reply);
@@ -528,7 +527,7 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
   if (stalled || !Transmit(call.server, call.client, &latency)) {
     sim_->Record(
         MakeEvent(EventKind::kReplyDropped, call.server, call.client, call_id));
-    EraseIfFinished(calls_.find(call_id));
+    EraseIfFinished(call_id);
     return;
   }
   const NodeId client = call.client;
@@ -543,29 +542,29 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
 }
 
 void Network::SendFailure(uint64_t call_id, Failure failure) {
-  Call& call = calls_.at(call_id);
+  Call& call = calls_.At(call_id);
   FinishServer(call);
   call.on_cancel = nullptr;
   absl::Duration latency;
   if (!Transmit(call.server, call.client, &latency)) {
-    EraseIfFinished(calls_.find(call_id));
+    EraseIfFinished(call_id);
     return;
   }
   const NodeId client = call.client;
   sim_->After(latency, [this, call_id, client, failure] {
     node(client).Execute([this, call_id, failure] {
-      auto it = calls_.find(call_id);
-      if (it == calls_.end()) return;
-      if (it->second.kind == Kind::kAttempt) {
-        Call& call = it->second;
+      Call* found = calls_.Find(call_id);
+      if (found == nullptr) return;
+      if (found->kind == Kind::kAttempt) {
+        Call& call = *found;
         if (ClientDone(call) ||
             node(call.client).incarnation() != call.client_incarnation) {
-          EraseIfFinished(it);
+          EraseIfFinished(call_id);
           return;
         }
         FinishClient(call);
         std::unique_ptr<AttemptObserver> observer = std::move(call.observer);
-        EraseIfFinished(it);
+        EraseIfFinished(call_id);
         if (failure == Failure::kRefused) {
           if (observer->refused) observer->refused();
         } else if (observer->reset) {
@@ -584,11 +583,11 @@ void Network::SendFailure(uint64_t call_id, Failure failure) {
 
 void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
                        uint64_t reply_hash) {
-  auto it = calls_.find(call_id);
-  if (it == calls_.end()) return;
-  Call& call = it->second;
+  Call* found = calls_.Find(call_id);
+  if (found == nullptr) return;
+  Call& call = *found;
   if (ClientDone(call)) {
-    EraseIfFinished(it);
+    EraseIfFinished(call_id);
     return;
   }
   if (node(call.client).incarnation() != call.client_incarnation) return;
@@ -601,7 +600,7 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
                          reply_hash));
   if (call.kind == Kind::kAttempt) {
     std::unique_ptr<AttemptObserver> observer = std::move(call.observer);
-    EraseIfFinished(it);
+    EraseIfFinished(call_id);
     if (observer->replied)
       observer->replied(std::move(status), std::move(reply));
     return;
@@ -611,13 +610,14 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
     SendCancel(call_id);
   }
   runtime::CallDone done = std::move(call.done);
-  EraseIfFinished(calls_.find(call_id));
+  EraseIfFinished(call_id);
   done(std::move(status), std::move(reply));
 }
 
-void Network::EraseIfFinished(std::map<uint64_t, Call>::iterator it) {
-  if (it == calls_.end()) return;
-  if (ClientDone(it->second) && ServerFinished(it->second)) calls_.erase(it);
+void Network::EraseIfFinished(uint64_t call_id) {
+  const Call* call = calls_.Find(call_id);
+  if (call == nullptr) return;
+  if (ClientDone(*call) && ServerFinished(*call)) calls_.Erase(call_id);
 }
 
 void Network::Arrive(Call& call, uint64_t server_incarnation) {
@@ -653,20 +653,18 @@ void Network::Crash(NodeId id) {
   n.server_.Clear();
   sim_->Record(MakeEvent(EventKind::kCrash, id));
   std::vector<uint64_t> reset;
-  for (auto it = calls_.begin(); it != calls_.end();) {
-    Call& call = it->second;
+  for (uint64_t call_id : calls_.Ids()) {  // in id order, as before
+    Call& call = calls_.At(call_id);
     // The caller is gone: nothing will ever complete for it.
     if (call.client == id) call.client_side = ClientSide::kDone;
     if (call.server == id && Serving(call) &&
         call.server_incarnation == old_incarnation) {
-      reset.push_back(it->first);
+      reset.push_back(call_id);
     }
-    auto next = std::next(it);
-    EraseIfFinished(it);
-    it = next;
+    EraseIfFinished(call_id);
   }
   for (uint64_t call_id : reset) {
-    Call& call = calls_.at(call_id);
+    Call& call = calls_.At(call_id);
     sim_->Record(MakeEvent(EventKind::kReset, id, call.client, call_id));
     SendFailure(call_id, Failure::kReset);
   }

@@ -27,6 +27,7 @@
 #include "sim/distribution.h"
 #include "sim/node_clock.h"
 #include "sim/simulator.h"
+#include "sim/slot_table.h"
 
 namespace saludo::sim {
 
@@ -276,7 +277,8 @@ class Network {
   void SendRequest(uint64_t call_id, std::string request);
   // The caller gave up: tell the server side.
   void SendCancel(uint64_t call_id);
-  void EraseIfFinished(std::map<uint64_t, Call>::iterator it);
+  // Erases the call once both its sides are over (no-op if it is gone).
+  void EraseIfFinished(uint64_t call_id);
   // Transitions. Arrive: travelling -> serving (a duplicate may arrive again
   // in any state; it is served again and its answer dropped).
   static void Arrive(Call& call, uint64_t server_incarnation);
@@ -302,7 +304,7 @@ class Network {
   std::map<std::pair<NodeId, NodeId>, runtime::Random> link_random_;
   std::vector<Partition> partitions_;
   uint64_t next_call_id_ = 0;
-  std::map<uint64_t, Call> calls_;
+  SlotTable<Call> calls_;
 };
 
 }  // namespace saludo::sim
