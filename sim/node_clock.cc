@@ -67,7 +67,7 @@ runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
                                      std::function<void()> callback) {
   if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
   const runtime::TimerId id = next_timer_id_++;
-  PendingTimer& timer = timers_[id];
+  PendingTimer& timer = timers_.Insert(id);
   timer.target_local_ns = LocalNs() + absl::ToInt64Nanoseconds(delay);
   timer.callback = std::move(callback);
   Schedule(id, timer);
@@ -77,19 +77,17 @@ runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
 void NodeClock::Schedule(runtime::TimerId id, PendingTimer& timer) {
   const int64_t at_ns = TrueNsForLocal(timer.target_local_ns);
   timer.event = sim_->At(absl::Nanoseconds(at_ns), [this, id] {
-    auto it = timers_.find(id);
-    SALUDO_CHECK(it != timers_.end());
-    std::function<void()> callback = std::move(it->second.callback);
-    timers_.erase(it);
+    std::function<void()> callback = std::move(timers_.At(id).callback);
+    timers_.Erase(id);
     execute_(std::move(callback));
   });
 }
 
 bool NodeClock::Cancel(runtime::TimerId id) {
-  auto it = timers_.find(id);
-  if (it == timers_.end()) return false;
-  sim_->Cancel(it->second.event);
-  timers_.erase(it);
+  PendingTimer* timer = timers_.Find(id);
+  if (timer == nullptr) return false;
+  sim_->Cancel(timer->event);
+  timers_.Erase(id);
   return true;
 }
 
@@ -98,15 +96,18 @@ void NodeClock::SetDriftPpb(int64_t drift_ppb) {
   anchor_local_ns_ = LocalNs();
   anchor_true_ns_ = sim_->now_ns();
   drift_ppb_ = drift_ppb;
-  for (auto& [id, timer] : timers_) {
+  for (runtime::TimerId id : timers_.Ids()) {  // in the order they were set
+    PendingTimer& timer = timers_.At(id);
     sim_->Cancel(timer.event);
     Schedule(id, timer);
   }
 }
 
 void NodeClock::ResetProcess() {
-  for (auto& [id, timer] : timers_) sim_->Cancel(timer.event);
-  timers_.clear();
+  for (runtime::TimerId id : timers_.Ids()) {
+    sim_->Cancel(timers_.At(id).event);
+    timers_.Erase(id);
+  }
   process_offset_ = absl::ZeroDuration();
   OffsetsChanged();
 }

@@ -11,12 +11,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 
 #include "absl/time/time.h"
 #include "runtime/clock.h"
 #include "runtime/timers.h"
 #include "sim/simulator.h"
+#include "sim/slot_table.h"
 
 namespace saludo::sim {
 
@@ -63,7 +63,7 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
 
  private:
   struct PendingTimer {
-    int64_t target_local_ns;
+    int64_t target_local_ns = 0;
     std::function<void()> callback;
     EventHandle event;
   };
@@ -88,7 +88,7 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   int64_t offset_ns_ = 0;
   bool offset_exact_ = true;
   runtime::TimerId next_timer_id_ = 1;
-  std::map<runtime::TimerId, PendingTimer> timers_;
+  SlotTable<PendingTimer> timers_;
 };
 
 }  // namespace saludo::sim
