@@ -181,7 +181,7 @@ std::vector<std::pair<uint32_t, size_t>> KetamaPoints(
 }  // namespace
 
 void NginxTwin::Reset() {
-  in_flight_.clear();
+  for (uint64_t id : in_flight_.Ids()) in_flight_.Erase(id);
   upstreams_.clear();
   for (const auto& [name, up] : config_.upstreams) {
     auto state = std::make_unique<UpstreamState>();
@@ -218,66 +218,64 @@ int64_t NginxTwin::NowSeconds() {
 
 void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
                        runtime::Responder respond) {
-  auto req = std::make_shared<Request>();
-  req->id = ++next_request_id_;
-  in_flight_[req->id] = req;
-  req->server_call_id = call.id;
-  req->method = call.method;
-  req->bytes = std::move(request);
-  req->respond = std::move(respond);
-  req->start = network_->node(self_).clock().Monotonic();
-  req->server_port =
+  const uint64_t id = ++next_request_id_;
+  Request& req = in_flight_.Insert(id);
+  req.id = id;
+  req.server_call_id = call.id;
+  req.method = call.method;
+  req.bytes = std::move(request);
+  req.respond = std::move(respond);
+  req.start = network_->node(self_).clock().Monotonic();
+  req.server_port =
       call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
-  req->route = nginx::RouteFor(config_, call.method, req->server_port);
-  req->metadata = call.metadata;
-  if (req->route == nullptr || req->route->upstream.empty()) {
+  req.route = nginx::RouteFor(config_, call.method, req.server_port);
+  req.metadata = call.metadata;
+  if (req.route == nullptr || req.route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files):
     // nginx logs "-" for the upstream and its status.
-    const nginx::ErrorAnswer answer = nginx::OwnAnswer(req->route);
-    req->log.upstream_addr.push_back("-");
-    req->log.upstream_status.push_back(0);
-    Log(req, answer.http_status);
-    req->respond(nginx::ClientStatusFor(answer), "");
+    const nginx::ErrorAnswer answer = nginx::OwnAnswer(req.route);
+    req.log.upstream_addr.push_back("-");
+    req.log.upstream_status.push_back(0);
+    End(req, answer.http_status)(nginx::ClientStatusFor(answer), "");
     return;
   }
   // client_max_body_size: a larger body (the gRPC frame: 5 bytes and the
   // message) gets nginx's own 413; no upstream is tried.
-  if (req->route->client_max_body_size > 0 &&
-      static_cast<int64_t>(req->bytes.size()) + 5 >
-          req->route->client_max_body_size) {
-    req->upstream = upstreams_.at(req->route->upstream).get();
-    req->log.upstream_addr.push_back("-");
-    req->log.upstream_status.push_back(0);
+  if (req.route->client_max_body_size > 0 &&
+      static_cast<int64_t>(req.bytes.size()) + 5 >
+          req.route->client_max_body_size) {
+    req.upstream = upstreams_.at(req.route->upstream).get();
+    req.log.upstream_addr.push_back("-");
+    req.log.upstream_status.push_back(0);
     Finish(req, 413);
     return;
   }
-  req->upstream = upstreams_.at(req->route->upstream).get();
-  req->set = &req->upstream->primary;
-  req->tried.assign(req->set->peers.size(), false);
+  req.upstream = upstreams_.at(req.route->upstream).get();
+  req.set = &req.upstream->primary;
+  req.tried.assign(req.set->peers.size(), false);
   // rr:299 and up:810-814: the try budget.
-  req->tries = req->upstream->primary.non_down + req->upstream->backup.non_down;
-  if (req->route->next_upstream_tries > 0 &&
-      req->tries > req->route->next_upstream_tries) {
-    req->tries = req->route->next_upstream_tries;
+  req.tries = req.upstream->primary.non_down + req.upstream->backup.non_down;
+  if (req.route->next_upstream_tries > 0 &&
+      req.tries > req.route->next_upstream_tries) {
+    req.tries = req.route->next_upstream_tries;
   }
   // The client gives up (deadline): nginx logs 499 and releases the peer as
   // a success (section 4).
-  network_->SetCancelHandler(
-      call.id, [this, weak = std::weak_ptr<Request>(req)] {
-        std::shared_ptr<Request> req = weak.lock();
-        if (req == nullptr || req->done) return;
-        if (req->peer != nullptr) {
-          network_->node(self_).clock().Cancel(req->timer);
-          network_->AbandonAttempt(req->attempt);
-          req->log.upstream_status.push_back(0);
-          req->log.attempt_end.push_back(sim_->now());
-          req->log.attempt_outcome.push_back(AttemptOutcome::kCallerGone);
-          Release(*req, req->peer, /*failed=*/false);
-          req->peer = nullptr;
-        }
-        req->done = true;
-        Log(req, 499);
-      });
+  network_->SetCancelHandler(call.id, [this, id] {
+    Request* req = in_flight_.Find(id);
+    if (req == nullptr || req->done) return;
+    if (req->peer != nullptr) {
+      network_->node(self_).clock().Cancel(req->timer);
+      network_->AbandonAttempt(req->attempt);
+      req->log.upstream_status.push_back(0);
+      req->log.attempt_end.push_back(sim_->now());
+      req->log.attempt_outcome.push_back(AttemptOutcome::kCallerGone);
+      Release(*req, req->peer, /*failed=*/false);
+      req->peer = nullptr;
+    }
+    req->done = true;
+    End(*req, 499);  // nobody to answer
+  });
   Attempt(req);
 }
 
@@ -639,47 +637,44 @@ void NginxTwin::Release(Request& req, Peer* peer, bool failed) {
   peer->CheckInvariants();
 }
 
-void NginxTwin::Attempt(const std::shared_ptr<Request>& req) {
-  Peer* peer = Pick(*req);
+void NginxTwin::Attempt(Request& req) {
+  Peer* peer = Pick(req);
   if (peer == nullptr) {
     // up:1552-1556: "no live upstreams"; NOLIVE is never retried.
-    req->log.upstream_addr.push_back(req->upstream->conf->name);
-    req->log.upstream_status.push_back(502);
+    req.log.upstream_addr.push_back(req.upstream->conf->name);
+    req.log.upstream_status.push_back(502);
     Finish(req, 502);
     return;
   }
-  req->peer = peer;
-  req->sent = false;
-  req->log.upstream_addr.push_back(peer->conf->address);
-  req->log.attempt_at.push_back(sim_->now());
+  req.peer = peer;
+  req.sent = false;
+  req.log.upstream_addr.push_back(peer->conf->address);
+  req.log.attempt_at.push_back(sim_->now());
   NodeClock& clock = network_->node(self_).clock();
-  const uint64_t reused = TakeIdleConnection(*req->upstream, peer);
+  const uint64_t reused = TakeIdleConnection(*req.upstream, peer);
   // The backend process this attempt's connection is with (a new one is
   // made with the process up now).
-  req->connection_incarnation = reused != Network::kNewConnection
-                                    ? reused
-                                    : network_->node(peer->node).incarnation();
-  std::weak_ptr<Request> weak = req;
-  req->attempt = network_->StartAttempt(self_, peer->node, req->method,
-                                        req->bytes, reused, ObserverFor(weak));
-  req->log.attempt_call.push_back(req->attempt);
+  req.connection_incarnation = reused != Network::kNewConnection
+                                   ? reused
+                                   : network_->node(peer->node).incarnation();
+  req.attempt = network_->StartAttempt(self_, peer->node, req.method, req.bytes,
+                                       reused, ObserverFor(req.id));
+  req.log.attempt_call.push_back(req.attempt);
   if (reused == Network::kNewConnection) {
     // up:1648-1650: the connect timer.
-    req->timer = clock.RunAfter(req->route->connect_timeout,
-                                [this, id = req->id] {
-                                  TimedOut(id, AttemptOutcome::kConnectTimeout);
-                                });
+    req.timer = clock.RunAfter(req.route->connect_timeout, [this, id = req.id] {
+      TimedOut(id, AttemptOutcome::kConnectTimeout);
+    });
   }
 }
 
 void NginxTwin::TimedOut(uint64_t request_id, AttemptOutcome outcome) {
   // A request is in flight until it is logged; a timer outliving it (it is
   // cancelled on every other end) finds nothing to do.
-  auto it = in_flight_.find(request_id);
-  if (it == in_flight_.end()) return;
-  const std::shared_ptr<Request> req = it->second;
+  Request* req = in_flight_.Find(request_id);
+  if (req == nullptr) return;
   network_->AbandonAttempt(req->attempt);
-  OnFailure(req, Failure::kTimeout, outcome);
+  OnFailure(*req, Failure::kTimeout, outcome);
 }
 
 uint64_t NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
@@ -708,10 +703,10 @@ uint64_t NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
   return Network::kNewConnection;
 }
 
-Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
+Network::AttemptObserver NginxTwin::ObserverFor(uint64_t request_id) {
   Network::AttemptObserver observer;
-  observer.connected = [this, weak] {
-    std::shared_ptr<Request> req = weak.lock();
+  observer.connected = [this, request_id] {
+    Request* req = in_flight_.Find(request_id);
     if (req == nullptr || req->done) return;
     NodeClock& clock = network_->node(self_).clock();
     clock.Cancel(req->timer);
@@ -722,16 +717,17 @@ Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
           TimedOut(id, AttemptOutcome::kReadTimeout);
         });
   };
-  auto broken = [this, weak](AttemptOutcome outcome) {
-    std::shared_ptr<Request> req = weak.lock();
+  auto broken = [this, request_id](AttemptOutcome outcome) {
+    Request* req = in_flight_.Find(request_id);
     if (req == nullptr || req->done) return;
     network_->node(self_).clock().Cancel(req->timer);
-    OnFailure(req, Failure::kError, outcome);
+    OnFailure(*req, Failure::kError, outcome);
   };
   observer.refused = [broken] { broken(AttemptOutcome::kRefused); };
   observer.reset = [broken] { broken(AttemptOutcome::kReset); };
-  observer.replied = [this, weak](absl::Status status, std::string reply) {
-    std::shared_ptr<Request> req = weak.lock();
+  observer.replied = [this, request_id](absl::Status status,
+                                        std::string reply) {
+    Request* req = in_flight_.Find(request_id);
     if (req == nullptr || req->done) return;
     network_->node(self_).clock().Cancel(req->timer);
     Peer* peer = req->peer;
@@ -749,29 +745,28 @@ Network::AttemptObserver NginxTwin::ObserverFor(std::weak_ptr<Request> weak) {
     req->log.attempt_end.push_back(sim_->now());
     req->log.attempt_outcome.push_back(AttemptOutcome::kAnswered);
     req->done = true;
-    Log(req, 200);
-    req->respond(std::move(status), std::move(reply));
+    End(*req, 200)(std::move(status), std::move(reply));
   };
   return observer;
 }
 
-void NginxTwin::OnFailure(const std::shared_ptr<Request>& req,
-                          Failure failure, AttemptOutcome outcome) {
-  if (req->done || req->peer == nullptr) return;
+void NginxTwin::OnFailure(Request& req, Failure failure,
+                          AttemptOutcome outcome) {
+  if (req.done || req.peer == nullptr) return;
   // Section 3, up:4276-4429: the peer is released as failed whether or not
   // nginx retries.
-  req->log.upstream_status.push_back(failure == Failure::kTimeout ? 504 : 502);
-  req->log.attempt_end.push_back(sim_->now());
-  req->log.attempt_outcome.push_back(outcome);
-  Peer* peer = req->peer;
-  req->peer = nullptr;
-  Release(*req, peer, /*failed=*/true);
+  req.log.upstream_status.push_back(failure == Failure::kTimeout ? 504 : 502);
+  req.log.attempt_end.push_back(sim_->now());
+  req.log.attempt_outcome.push_back(outcome);
+  Peer* peer = req.peer;
+  req.peer = nullptr;
+  Release(req, peer, /*failed=*/true);
   const uint32_t flag =
       failure == Failure::kTimeout ? nginx::kNextTimeout : nginx::kNextError;
   const absl::Duration elapsed =
-      network_->node(self_).clock().Monotonic() - req->start;
-  const absl::Duration limit = req->route->next_upstream_timeout;
-  if (req->tries == 0 || (req->route->next_upstream & flag) == 0 || req->sent ||
+      network_->node(self_).clock().Monotonic() - req.start;
+  const absl::Duration limit = req.route->next_upstream_timeout;
+  if (req.tries == 0 || (req.route->next_upstream & flag) == 0 || req.sent ||
       (limit > absl::ZeroDuration() && elapsed >= limit)) {
     Finish(req, failure == Failure::kTimeout ? 504 : 502);
     return;
@@ -779,32 +774,32 @@ void NginxTwin::OnFailure(const std::shared_ptr<Request>& req,
   Attempt(req);
 }
 
-void NginxTwin::Finish(const std::shared_ptr<Request>& req, int http_status) {
-  SALUDO_CHECK(!req->done && req->peer == nullptr);  // answered once, released
-  req->done = true;
-  const nginx::ErrorAnswer answer = nginx::NginxAnswer(req->route, http_status);
-  Log(req, answer.http_status);
-  req->respond(nginx::ClientStatusFor(answer), "");
+void NginxTwin::Finish(Request& req, int http_status) {
+  SALUDO_CHECK(!req.done && req.peer == nullptr);  // answered once, released
+  req.done = true;
+  const nginx::ErrorAnswer answer = nginx::NginxAnswer(req.route, http_status);
+  End(req, answer.http_status)(nginx::ClientStatusFor(answer), "");
 }
 
-void NginxTwin::Log(const std::shared_ptr<Request>& req, int status) {
+runtime::Responder NginxTwin::End(Request& req, int status) {
   // One status per attempt that ended; every attempt began with an address.
-  SALUDO_CHECK(req->log.attempt_end.size() <= req->log.attempt_at.size());
-  SALUDO_CHECK(req->log.upstream_status.size() <= req->log.upstream_addr.size());
-  SALUDO_CHECK(in_flight_.count(req->id) == 1);
-  SALUDO_CHECK(req->log.attempt_outcome.size() == req->log.attempt_end.size());
-  SALUDO_CHECK(req->log.attempt_call.size() == req->log.attempt_at.size());
-  req->log.status = status;
-  req->log.call = req->server_call_id;
-  req->log.request_time =
-      network_->node(self_).clock().Monotonic() - req->start;
+  SALUDO_CHECK(req.log.attempt_end.size() <= req.log.attempt_at.size());
+  SALUDO_CHECK(req.log.upstream_status.size() <= req.log.upstream_addr.size());
+  SALUDO_CHECK(in_flight_.Find(req.id) == &req);
+  SALUDO_CHECK(req.log.attempt_outcome.size() == req.log.attempt_end.size());
+  SALUDO_CHECK(req.log.attempt_call.size() == req.log.attempt_at.size());
+  req.log.status = status;
+  req.log.call = req.server_call_id;
+  req.log.request_time = network_->node(self_).clock().Monotonic() - req.start;
   TraceEvent e = MakeEvent(EventKind::kNote, self_);
   e.code = status;
-  if (sim_->trace().keeps_log()) e.detail = "nginx " + req->log.Format();
-  e.payload = HashBytes(absl::StrJoin(req->log.upstream_addr, ","));
-  access_log_.push_back(std::move(req->log));  // the request is over
-  in_flight_.erase(req->id);
+  if (sim_->trace().keeps_log()) e.detail = "nginx " + req.log.Format();
+  e.payload = HashBytes(absl::StrJoin(req.log.upstream_addr, ","));
+  access_log_.push_back(std::move(req.log));
+  runtime::Responder respond = std::move(req.respond);
+  in_flight_.Erase(req.id);  // the request is over: `req` is gone
   sim_->Record(std::move(e));
+  return respond;
 }
 
 }  // namespace saludo::sim

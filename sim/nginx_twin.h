@@ -99,15 +99,18 @@ class NginxTwin {
   // open from the cache: the backend incarnation it was made with, or
   // Network::kNewConnection if there is none.
   uint64_t TakeIdleConnection(UpstreamState& upstream, Peer* peer);
-  // What an attempt of `weak` reports to: connected, refused/reset, replied.
-  Network::AttemptObserver ObserverFor(std::weak_ptr<Request> weak);
-  void Attempt(const std::shared_ptr<Request>& req);
-  void OnFailure(const std::shared_ptr<Request>& req, Failure failure,
-                 AttemptOutcome outcome);
+  // What an attempt of the request reports to: connected, refused/reset,
+  // replied (nothing once the request is over).
+  Network::AttemptObserver ObserverFor(uint64_t request_id);
+  void Attempt(Request& req);
+  void OnFailure(Request& req, Failure failure, AttemptOutcome outcome);
   // A connect or read timer of request `request_id` went off.
   void TimedOut(uint64_t request_id, AttemptOutcome outcome);
-  void Finish(const std::shared_ptr<Request>& req, int http_status);
-  void Log(const std::shared_ptr<Request>& req, int status);
+  // Answers the client with nginx's own error for `http_status`.
+  void Finish(Request& req, int http_status);
+  // Logs the request and removes it (`req` is gone afterwards); returns its
+  // responder, for the caller to answer the client with.
+  runtime::Responder End(Request& req, int status);
   Peer* Pick(Request& req);
   Peer* PickRoundRobin(Request& req, PeerSet& set);
   Peer* PickLeastConn(Request& req, PeerSet& set);
@@ -129,9 +132,9 @@ class NginxTwin {
   std::map<std::string, NodeId> backends_;
   std::map<std::string, std::unique_ptr<UpstreamState>> upstreams_;
   std::vector<TwinLogEntry> access_log_;
-  // Requests in progress own themselves here until they are logged.
+  // Requests in progress, until they are logged.
   uint64_t next_request_id_ = 0;
-  std::map<uint64_t, std::shared_ptr<Request>> in_flight_;
+  SlotTable<Request> in_flight_;
 };
 
 }  // namespace saludo::sim
