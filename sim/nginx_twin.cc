@@ -211,6 +211,15 @@ void NginxTwin::Reset() {
   }
 }
 
+const nginx::GrpcRoute* NginxTwin::RouteFor(const std::string& path, int port) {
+  if (port != last_route_port_ || path != last_route_path_) {
+    last_route_ = nginx::RouteFor(config_, path, port);
+    last_route_path_ = path;
+    last_route_port_ = port;
+  }
+  return last_route_;
+}
+
 int64_t NginxTwin::NowSeconds() {
   // ngx_time(): the node's wall clock in whole seconds.
   return absl::ToUnixSeconds(network_->node(self_).clock().Now());
@@ -228,7 +237,7 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   req.start = network_->node(self_).clock().Monotonic();
   req.server_port =
       call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
-  req.route = nginx::RouteFor(config_, call.method, req.server_port);
+  req.route = RouteFor(call.method, req.server_port);
   req.metadata = call.metadata;
   if (req.route == nullptr || req.route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files):

@@ -124,6 +124,9 @@ class NginxTwin {
   void Release(Request& req, Peer* peer, bool failed);
   bool Eligible(const Request& req, const PeerSet& set, size_t i) const;
   int64_t NowSeconds();
+  // nginx::RouteFor, remembering the last answer: the configuration never
+  // changes, and most calls ask for the same method on the same port.
+  const nginx::GrpcRoute* RouteFor(const std::string& path, int port);
 
   Simulator* const sim_;
   Network* const network_;
@@ -132,6 +135,9 @@ class NginxTwin {
   std::map<std::string, NodeId> backends_;
   std::map<std::string, std::unique_ptr<UpstreamState>> upstreams_;
   std::vector<TwinLogEntry> access_log_;
+  std::string last_route_path_;
+  int last_route_port_ = -1;
+  const nginx::GrpcRoute* last_route_ = nullptr;
   // Requests in progress, until they are logged.
   uint64_t next_request_id_ = 0;
   SlotTable<Request> in_flight_;
