@@ -65,6 +65,7 @@ void SimServer::Clear() {
 Node::Node(Simulator* sim, NodeId id, std::string name, absl::Time wall_epoch)
     : id_(id),
       name_(std::move(name)),
+      peer_("sim:" + name_),
       clock_(sim, wall_epoch,
              [this](std::function<void()> work) { Execute(std::move(work)); }) {
 }
@@ -405,7 +406,7 @@ void Network::Serve(uint64_t call_id, uint64_t incarnation,
   }
   runtime::ServerCall server_call;
   server_call.method = call.method;
-  server_call.peer = "sim:" + node(call.client).name();
+  server_call.peer = node(call.client).peer();
   server_call.id = call_id;
   server_call.loopback = true;  // every node models a host on loopback
   server_call.metadata = call.metadata;

@@ -71,6 +71,8 @@ class Node {
 
   NodeId id() const { return id_; }
   const std::string& name() const { return name_; }
+  // How a server sees a call from this node: ServerCall::peer.
+  const std::string& peer() const { return peer_; }
   NodeClock& clock() { return clock_; }
   SimServer& server() { return server_; }
   bool up() const { return up_; }
@@ -89,6 +91,7 @@ class Node {
   friend class Network;
   const NodeId id_;
   const std::string name_;
+  const std::string peer_;  // "sim:" + name_
   NodeClock clock_;
   SimServer server_;
   bool up_ = true;
