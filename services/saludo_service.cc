@@ -5,9 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "proto/service.pb.h"
 #include "runtime/check.h"
-#include "runtime/typed_rpc.h"
 
 namespace saludo::services {
 namespace {
@@ -98,6 +96,32 @@ void SaludoService::ReleaseAll() {
   }
 }
 
+void SaludoService::Reply(const CallPlan& plan, absl::Duration arrived,
+                          const std::string& nombre, const std::string& peer,
+                          const runtime::TypedResponder<saludoRes>& respond) {
+  saludoRes reply;
+  if (plan.injected_error.ok()) {
+    reply.set_mensaje(Greeting(nombre, server_id_));
+    reply.set_server_id(server_id_);
+    reply.set_server_time_unix_nanos(absl::ToUnixNanos(clock_->Now()));
+  }
+  if (log_) {
+    log_(absl::StrCat(
+        "servidor ", server_id_, ": saludar peer=", peer, " nombre=\"",
+        LogName(nombre), "\" -> ",
+        absl::StatusCodeToString(plan.injected_error.code()), " after ",
+        absl::FormatDuration(absl::Trunc(clock_->Monotonic() - arrived,
+                                         absl::Microseconds(1)))));
+  }
+  if (plan.crash && crash_) {
+    crash_();  // never answers: the process is gone
+    return;
+  }
+  respond(
+      plan.crash ? absl::AbortedError("crash on purpose") : plan.injected_error,
+      reply);
+}
+
 void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
   runtime::RegisterUnary<saludoReq, saludoRes>(
       registry, kSaludarMethod,
@@ -118,34 +142,14 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
           return;
         }
         const CallPlan plan = faults_->PlanCall();
-        auto answer = [this, plan, arrived, nombre = request.nombre(),
-                       peer = call.peer, respond = std::move(respond)] {
-          saludoRes reply;
-          if (plan.injected_error.ok()) {
-            reply.set_mensaje(Greeting(nombre, server_id_));
-            reply.set_server_id(server_id_);
-            reply.set_server_time_unix_nanos(absl::ToUnixNanos(clock_->Now()));
-          }
-          if (log_) {
-            log_(absl::StrCat(
-                "servidor ", server_id_, ": saludar peer=", peer, " nombre=\"",
-                LogName(nombre), "\" -> ",
-                absl::StatusCodeToString(plan.injected_error.code()), " after ",
-                absl::FormatDuration(absl::Trunc(clock_->Monotonic() - arrived,
-                                                 absl::Microseconds(1)))));
-          }
-          if (plan.crash && crash_) {
-            crash_();  // never answers: the process is gone
-            return;
-          }
-          respond(plan.crash ? absl::AbortedError("crash on purpose")
-                             : plan.injected_error,
-                  reply);
-        };
         if (plan.hold > absl::ZeroDuration()) {
-          Hold(call, plan.hold, std::move(answer));
+          Hold(call, plan.hold,
+               [this, plan, arrived, nombre = request.nombre(),
+                peer = call.peer, respond = std::move(respond)] {
+                 Reply(plan, arrived, nombre, peer, respond);
+               });
         } else {
-          answer();
+          Reply(plan, arrived, request.nombre(), call.peer, respond);
         }
       });
 }

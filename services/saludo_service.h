@@ -11,10 +11,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "proto/saludo_method.h"
+#include "proto/service.pb.h"
 #include "runtime/clock.h"
 #include "runtime/rpc.h"
 #include "runtime/sync.h"
 #include "runtime/timers.h"
+#include "runtime/typed_rpc.h"
 #include "services/fault_state.h"
 
 namespace saludo::services {
@@ -55,6 +57,11 @@ class SaludoService {
   void Answer(uint64_t key);  // its timer fired
   void Drop(uint64_t key);    // its caller gave up
   void ReleaseAll();          // the faults were cleared
+  // Answers a saludar call that arrived at `arrived` (after its hold, if it
+  // was held) as `plan` says.
+  void Reply(const CallPlan& plan, absl::Duration arrived,
+             const std::string& nombre, const std::string& peer,
+             const runtime::TypedResponder<saludoRes>& respond);
 
   const int server_id_;
   runtime::Clock* const clock_;
