@@ -76,7 +76,7 @@ runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
 
 void NodeClock::Schedule(runtime::TimerId id, PendingTimer& timer) {
   const int64_t at_ns = TrueNsForLocal(timer.target_local_ns);
-  timer.event = sim_->At(absl::Nanoseconds(at_ns), [this, id] {
+  timer.event = sim_->AtNs(at_ns, [this, id] {
     std::function<void()> callback = std::move(timers_.At(id).callback);
     timers_.Erase(id);
     execute_(std::move(callback));

@@ -17,14 +17,18 @@ EventHandle Simulator::After(absl::Duration delay, Callback callback) {
   if (delay_ns >= INT64_MAX - now_ns_) {  // infinite or past the end of time
     return At(now() + delay, std::move(callback));  // which refuses it
   }
-  // now + delay in whole ns, as At would truncate it, without absl's
-  // out-of-line Duration addition.
-  return At(absl::Nanoseconds(now_ns_ + delay_ns), std::move(callback));
+  // now + delay in whole ns, as At would truncate it.
+  return AtNs(now_ns_ + delay_ns, std::move(callback));
 }
 
 EventHandle Simulator::At(absl::Duration at, Callback callback) {
-  SALUDO_CHECK(at >= now());
   SALUDO_CHECK(at != absl::InfiniteDuration());
+  return AtNs(absl::ToInt64Nanoseconds(at), std::move(callback));
+}
+
+EventHandle Simulator::AtNs(int64_t at_ns, Callback callback) {
+  SALUDO_CHECK(at_ns >= now_ns_);
+  SALUDO_CHECK(at_ns != INT64_MAX);  // ToInt64Nanoseconds(infinity)
   uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -36,8 +40,7 @@ EventHandle Simulator::At(absl::Duration at, Callback callback) {
   Slot& s = slots_[slot];
   s.callback = std::move(callback);
   s.live = true;
-  queue_.push_back(Entry{absl::ToInt64Nanoseconds(at), next_sequence_++,
-                         slot, s.generation});
+  queue_.push_back(Entry{at_ns, next_sequence_++, slot, s.generation});
   std::push_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
   ++pending_;
   return EventHandle{slot, s.generation};

@@ -39,6 +39,9 @@ class Simulator {
   EventHandle After(absl::Duration delay, Callback callback);
   // Runs `callback` at `at`. REQUIRES: at >= now().
   EventHandle At(absl::Duration at, Callback callback);
+  // As At, with `at_ns` in whole nanoseconds of true time (no conversion
+  // from absl::Duration, which is a library call). REQUIRES: at_ns >= now_ns().
+  EventHandle AtNs(int64_t at_ns, Callback callback);
 
   // Cancels a pending event; false if it already ran or was cancelled.
   bool Cancel(EventHandle handle);
