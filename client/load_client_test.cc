@@ -1,5 +1,6 @@
 #include "client/load_client.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "client/summary.h"
@@ -204,6 +205,25 @@ TEST(PercentileTest, NearestRank) {
   EXPECT_EQ(Percentile(v, 0.99), absl::Milliseconds(99));
   EXPECT_EQ(Percentile(v, 1.0), absl::Milliseconds(100));
   EXPECT_EQ(Percentile({absl::Seconds(1)}, 0.5), absl::Seconds(1));
+}
+
+TEST(PercentileTest, PercentilesAgreeWithASortWhateverTheOrder) {
+  std::vector<absl::Duration> v;
+  uint64_t x = 12345;
+  for (int i = 0; i < 1001; ++i) {
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    v.push_back(absl::Microseconds(static_cast<int64_t>(x >> 54)));  // repeats
+  }
+  std::vector<absl::Duration> sorted = v;
+  std::sort(sorted.begin(), sorted.end());
+  const std::vector<double> qs = {0.001, 0.5, 0.5, 0.9, 0.99, 0.999, 1.0};
+  const std::vector<absl::Duration> got = Percentiles(v, qs);
+  ASSERT_EQ(got.size(), qs.size());
+  for (size_t i = 0; i < qs.size(); ++i) {
+    EXPECT_EQ(got[i], Percentile(sorted, qs[i])) << "q=" << qs[i];
+  }
+  EXPECT_EQ(Percentiles({absl::Seconds(1)}, {0.5, 1.0}),
+            (std::vector<absl::Duration>{absl::Seconds(1), absl::Seconds(1)}));
 }
 
 TEST(FormatTest, CallAndSummaryLines) {

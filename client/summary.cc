@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "runtime/check.h"
 
 namespace saludo::client {
@@ -15,14 +16,33 @@ std::string Ms(absl::Duration d) {
   return absl::StrFormat("%.3fms", absl::ToDoubleMilliseconds(d));
 }
 
+size_t NearestRank(size_t n, double q) {
+  SALUDO_CHECK(n > 0);
+  SALUDO_CHECK(q > 0 && q <= 1);
+  const size_t rank = static_cast<size_t>(std::ceil(q * n));
+  return std::max<size_t>(rank, 1);
+}
+
 }  // namespace
 
 absl::Duration Percentile(const std::vector<absl::Duration>& sorted, double q) {
-  SALUDO_CHECK(!sorted.empty());
-  SALUDO_CHECK(q > 0 && q <= 1);
-  size_t rank = static_cast<size_t>(std::ceil(q * sorted.size()));
-  rank = std::max<size_t>(rank, 1);
-  return sorted[rank - 1];
+  return sorted[NearestRank(sorted.size(), q) - 1];
+}
+
+std::vector<absl::Duration> Percentiles(std::vector<absl::Duration> values,
+                                        const std::vector<double>& qs) {
+  std::vector<absl::Duration> out;
+  auto from = values.begin();
+  for (double q : qs) {
+    const auto nth = values.begin() + (NearestRank(values.size(), q) - 1);
+    SALUDO_CHECK(nth >= from || nth + 1 == from);  // qs ascend
+    if (nth >= from) {
+      std::nth_element(from, nth, values.end());
+      from = nth + 1;
+    }
+    out.push_back(*nth);
+  }
+  return out;
 }
 
 LoadSummary Summarize(const std::vector<CallRecord>& records) {
@@ -44,9 +64,9 @@ LoadSummary Summarize(const std::vector<CallRecord>& records) {
     first_start = std::min(first_start, r.started);
     last_end = std::max(last_end, r.started + r.latency);
   }
-  std::sort(latencies.begin(), latencies.end());
-  s.latency = {Percentile(latencies, 0.50), Percentile(latencies, 0.90),
-               Percentile(latencies, 0.99), latencies.back()};
+  const std::vector<absl::Duration> p =
+      Percentiles(std::move(latencies), {0.50, 0.90, 0.99, 1.0});
+  s.latency = {p[0], p[1], p[2], p[3]};
   s.elapsed = last_end - first_start;
   if (s.elapsed > absl::ZeroDuration()) {
     s.calls_per_second = s.calls / absl::ToDoubleSeconds(s.elapsed);

@@ -22,6 +22,13 @@ struct LatencySummary {
 // REQUIRES: !sorted.empty()
 absl::Duration Percentile(const std::vector<absl::Duration>& sorted, double q);
 
+// Nearest-rank percentiles of `values` (in any order), one per q of `qs`
+// (ascending, each in (0, 1]): what Percentile gives for the sorted values,
+// found with std::nth_element (each in the part right of the one before)
+// instead of a full sort. REQUIRES: !values.empty()
+std::vector<absl::Duration> Percentiles(std::vector<absl::Duration> values,
+                                        const std::vector<double>& qs);
+
 struct LoadSummary {
   int64_t calls = 0;
   int64_t failed = 0;
