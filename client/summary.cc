@@ -45,33 +45,35 @@ std::vector<absl::Duration> Percentiles(std::vector<absl::Duration> values,
   return out;
 }
 
-LoadSummary Summarize(const std::vector<CallRecord>& records) {
-  LoadSummary s;
-  if (records.empty()) return s;
-  std::vector<absl::Duration> latencies;
-  latencies.reserve(records.size());
-  absl::Duration first_start = absl::InfiniteDuration();
-  absl::Duration last_end = -absl::InfiniteDuration();
-  for (const CallRecord& r : records) {
-    ++s.calls;
-    ++s.calls_per_status[r.status.code()];
-    if (r.status.ok()) {
-      ++s.calls_per_server[r.server_id];
-    } else {
-      ++s.failed;
-    }
-    latencies.push_back(r.latency);
-    first_start = std::min(first_start, r.started);
-    last_end = std::max(last_end, r.started + r.latency);
+void SummaryBuilder::Add(const CallRecord& r) {
+  ++s_.calls;
+  ++s_.calls_per_status[r.status.code()];
+  if (r.status.ok()) {
+    ++s_.calls_per_server[r.server_id];
+  } else {
+    ++s_.failed;
   }
+  latencies_.push_back(r.latency);
+  first_start_ = std::min(first_start_, r.started);
+  last_end_ = std::max(last_end_, r.started + r.latency);
+}
+
+LoadSummary SummaryBuilder::Finish() && {
+  if (latencies_.empty()) return s_;
   const std::vector<absl::Duration> p =
-      Percentiles(std::move(latencies), {0.50, 0.90, 0.99, 1.0});
-  s.latency = {p[0], p[1], p[2], p[3]};
-  s.elapsed = last_end - first_start;
-  if (s.elapsed > absl::ZeroDuration()) {
-    s.calls_per_second = s.calls / absl::ToDoubleSeconds(s.elapsed);
+      Percentiles(std::move(latencies_), {0.50, 0.90, 0.99, 1.0});
+  s_.latency = {p[0], p[1], p[2], p[3]};
+  s_.elapsed = last_end_ - first_start_;
+  if (s_.elapsed > absl::ZeroDuration()) {
+    s_.calls_per_second = s_.calls / absl::ToDoubleSeconds(s_.elapsed);
   }
-  return s;
+  return s_;
+}
+
+LoadSummary Summarize(const std::vector<CallRecord>& records) {
+  SummaryBuilder builder;
+  for (const CallRecord& r : records) builder.Add(r);
+  return std::move(builder).Finish();
 }
 
 std::string FormatCall(const CallRecord& r) {

@@ -41,6 +41,21 @@ struct LoadSummary {
 
 LoadSummary Summarize(const std::vector<CallRecord>& records);
 
+// Summarize one record at a time, for records kept inside something else
+// (no copy of them is needed).
+class SummaryBuilder {
+ public:
+  void Add(const CallRecord& record);
+  // The summary of every record added. Call once.
+  LoadSummary Finish() &&;
+
+ private:
+  LoadSummary s_;
+  std::vector<absl::Duration> latencies_;
+  absl::Duration first_start_ = absl::InfiniteDuration();
+  absl::Duration last_end_ = -absl::InfiniteDuration();
+};
+
 // One line per call: "[3] servidor 1: Hola, ... (1.2ms)" or
 // "[4] UNAVAILABLE: message (1.0s)".
 std::string FormatCall(const CallRecord& record);

@@ -192,7 +192,9 @@ SeedResult SeedToResult(const LoadedScenario& s,
   for (const std::string& sig : FailureSignatures(*run)) r.add_signatures(sig);
   for (const std::string& d : run->drawn) r.add_drawn(d);
   if (!run->observed.calls.empty()) {
-    const client::LoadSummary sum = client::Summarize(Records(*run));
+    client::SummaryBuilder builder;
+    for (const ScenarioCall& c : run->observed.calls) builder.Add(c.record);
+    const client::LoadSummary sum = std::move(builder).Finish();
     r.set_calls(sum.calls);
     r.set_ok_calls(sum.calls - sum.failed);
     r.set_latency_p50_ms(absl::ToDoubleMilliseconds(sum.latency.p50));
