@@ -89,31 +89,39 @@ absl::Status ParseBalancedShare(const Validator& v, const FieldPath& at,
 
 Verdict CheckBalancedShare(const PropertySpec& p, const CheckInput& in) {
   Verdict v;
-  std::map<int, std::string> name_of_id;
-  for (const auto& b : in.scenario.backends) name_of_id[b.server_id] = b.name;
-  std::map<std::string, int64_t> count;
+  // Where each server id's backend is first listed in p.backends (npos:
+  // not listed), so a call is counted without comparing names.
+  auto listed_at = [&p](const std::string& name) {
+    const auto it = std::find(p.backends.begin(), p.backends.end(), name);
+    return it == p.backends.end()
+               ? std::string::npos
+               : static_cast<size_t>(it - p.backends.begin());
+  };
+  std::map<int, size_t> slot_of_id;
+  for (const auto& b : in.scenario.backends) {
+    slot_of_id[b.server_id] = listed_at(b.name);
+  }
+  std::vector<int64_t> counts(p.backends.size(), 0);
   int64_t total = 0;
   for (const ScenarioCall& c : in.observed.calls) {
     if (!c.record.status.ok()) continue;
     if (c.record.started < p.from || c.record.started >= p.until) continue;
-    const std::string& name = name_of_id[c.record.server_id];
-    if (std::find(p.backends.begin(), p.backends.end(), name) ==
-        p.backends.end()) {
-      continue;
-    }
-    ++count[name];
+    const auto it = slot_of_id.find(c.record.server_id);
+    if (it == slot_of_id.end() || it->second == std::string::npos) continue;
+    ++counts[it->second];
     ++total;
   }
+  auto count = [&](const std::string& name) { return counts[listed_at(name)]; };
   double weight_sum = 0;
   for (double w : p.weights) weight_sum += w;
   std::vector<std::string> measured, bound;
   double worst = -1;
   for (size_t i = 0; i < p.backends.size(); ++i) {
     const double share =
-        total == 0 ? 0 : static_cast<double>(count[p.backends[i]]) / total;
+        total == 0 ? 0 : static_cast<double>(count(p.backends[i])) / total;
     const double expected = p.weights[i] / weight_sum;
     measured.push_back(absl::StrFormat("%s %.3f (%d calls)", p.backends[i],
-                                       share, count[p.backends[i]]));
+                                       share, count(p.backends[i])));
     bound.push_back(
         absl::StrFormat("%s %.3f±%.3f", p.backends[i], expected, p.tolerance));
     const double deviation = std::abs(share - expected);
