@@ -51,6 +51,10 @@ template <typename R, typename... Args>
 class InlineFunction<R(Args...)> {
  public:
   static constexpr size_t kInlineBytes = 72;
+  // Word alignment, not max_align_t's 16: a holder that adds a word needs
+  // no padding (the simulator's event slot is 88 bytes, not 96). A closure
+  // that needs more alignment is kept on the heap.
+  static constexpr size_t kInlineAlign = alignof(void*);
 
   InlineFunction() = default;
   InlineFunction(std::nullptr_t) {}  // NOLINT: as std::function
@@ -60,8 +64,7 @@ class InlineFunction<R(Args...)> {
                 !std::is_same_v<std::decay_t<F>, std::nullptr_t>>>
   InlineFunction(F&& f) {  // NOLINT: implicit, as std::function
     using T = std::decay_t<F>;
-    if constexpr (sizeof(T) <= kInlineBytes &&
-                  alignof(T) <= alignof(std::max_align_t) &&
+    if constexpr (sizeof(T) <= kInlineBytes && alignof(T) <= kInlineAlign &&
                   std::is_nothrow_move_constructible_v<T>) {
       new (storage_) T(std::forward<F>(f));
       ops_ = &callback_internal::kInline<T, R, Args...>;
@@ -106,7 +109,7 @@ class InlineFunction<R(Args...)> {
     ops_ = nullptr;
   }
 
-  alignas(std::max_align_t) unsigned char storage_[kInlineBytes];
+  alignas(kInlineAlign) unsigned char storage_[kInlineBytes];
   const Ops* ops_ = nullptr;
 };
 

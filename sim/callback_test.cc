@@ -1,5 +1,6 @@
 #include "sim/callback.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,22 @@ TEST(InlineFunctionTest, ArgumentsAreForwarded) {
   EXPECT_EQ(f("hola", 21), 42);
   EXPECT_EQ(seen, "hola");
   EXPECT_EQ(g(), 7);
+}
+
+TEST(InlineFunctionTest, AnOverAlignedClosureIsKeptAlignedOnTheHeap) {
+  struct alignas(32) Wide {
+    double values[4] = {1, 2, 3, 4};
+  };
+  static_assert(alignof(Wide) > Callback::kInlineAlign);
+  const void* where = nullptr;
+  InlineFunction<double()> f = [w = Wide(), &where] {
+    where = &w;
+    return w.values[3];
+  };
+  InlineFunction<double()> moved = std::move(f);
+  EXPECT_EQ(moved(), 4.0);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(where) % alignof(Wide), 0u);
+  static_assert(sizeof(Callback) == 80 && alignof(Callback) == 8);
 }
 
 }  // namespace

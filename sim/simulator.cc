@@ -29,17 +29,20 @@ EventHandle Simulator::At(absl::Duration at, Callback callback) {
 EventHandle Simulator::AtNs(int64_t at_ns, Callback callback) {
   SALUDO_CHECK(at_ns >= now_ns_);
   SALUDO_CHECK(at_ns != INT64_MAX);  // ToInt64Nanoseconds(infinity)
+  SALUDO_CHECK(callback);            // an empty slot is a free one
   uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    slot = static_cast<uint32_t>(slots_.size());
-    slots_.emplace_back();
+    SALUDO_CHECK(slot_count_ < UINT32_MAX);
+    slot = slot_count_++;
+    if (slot % kSlotsPerChunk == 0) {
+      chunks_.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
+    }
   }
-  Slot& s = slots_[slot];
+  Slot& s = SlotAt(slot);
   s.callback = std::move(callback);
-  s.live = true;
   queue_.push_back(Entry{at_ns, next_sequence_++, slot, s.generation});
   std::push_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
   ++pending_;
@@ -47,10 +50,9 @@ EventHandle Simulator::AtNs(int64_t at_ns, Callback callback) {
 }
 
 bool Simulator::Cancel(EventHandle handle) {
-  if (handle.slot >= slots_.size()) return false;
-  Slot& s = slots_[handle.slot];
-  if (!s.live || s.generation != handle.generation) return false;
-  s.live = false;
+  if (handle.slot >= slot_count_) return false;
+  Slot& s = SlotAt(handle.slot);
+  if (!s.callback || s.generation != handle.generation) return false;
   s.callback = nullptr;
   // The queue entry stays; it is skipped (and the slot freed) when popped,
   // or dropped when cancelled entries outnumber the live ones.
@@ -70,9 +72,9 @@ bool Simulator::Cancel(EventHandle handle) {
 void Simulator::Compact() {
   // Each allocated slot has exactly one entry; a cancelled one frees it.
   auto dead = [this](const Entry& e) {
-    Slot& s = slots_[e.slot];
+    Slot& s = SlotAt(e.slot);
     SALUDO_CHECK(s.generation == e.generation);
-    if (s.live) return false;
+    if (s.callback) return false;
     ++s.generation;
     free_slots_.push_back(e.slot);
     return true;
@@ -95,13 +97,11 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
     std::pop_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
     const Entry entry = queue_.back();
     queue_.pop_back();
-    Slot& s = slots_[entry.slot];
+    Slot& s = SlotAt(entry.slot);
     SALUDO_CHECK(s.generation == entry.generation);  // one entry per slot
-    const bool live = s.live;
+    const bool live = static_cast<bool>(s.callback);
     if (!live) --cancelled_in_queue_;
-    Callback callback = std::move(s.callback);
-    s.callback = nullptr;
-    s.live = false;
+    Callback callback = std::move(s.callback);  // leaves the slot empty
     ++s.generation;
     free_slots_.push_back(entry.slot);
     if (!live) continue;  // cancelled
