@@ -69,18 +69,13 @@ runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
   const runtime::TimerId id = next_timer_id_++;
   PendingTimer& timer = timers_.Insert(id);
   timer.target_local_ns = LocalNs() + absl::ToInt64Nanoseconds(delay);
-  timer.callback = std::move(callback);
-  Schedule(id, timer);
+  timer.event =
+      sim_->AtNs(TrueNsForLocal(timer.target_local_ns),
+                 [this, id, callback = std::move(callback)]() mutable {
+                   timers_.Erase(id);
+                   execute_(std::move(callback));
+                 });
   return id;
-}
-
-void NodeClock::Schedule(runtime::TimerId id, PendingTimer& timer) {
-  const int64_t at_ns = TrueNsForLocal(timer.target_local_ns);
-  timer.event = sim_->AtNs(at_ns, [this, id] {
-    std::function<void()> callback = std::move(timers_.At(id).callback);
-    timers_.Erase(id);
-    execute_(std::move(callback));
-  });
 }
 
 bool NodeClock::Cancel(runtime::TimerId id) {
@@ -98,8 +93,8 @@ void NodeClock::SetDriftPpb(int64_t drift_ppb) {
   drift_ppb_ = drift_ppb;
   for (runtime::TimerId id : timers_.Ids()) {  // in the order they were set
     PendingTimer& timer = timers_.At(id);
-    sim_->Cancel(timer.event);
-    Schedule(id, timer);
+    timer.event =
+        sim_->Reschedule(timer.event, TrueNsForLocal(timer.target_local_ns));
   }
 }
 

@@ -62,9 +62,10 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   size_t pending_timers() const { return timers_.size(); }
 
  private:
+  // A timer's callback waits in its simulator event; this is what a drift
+  // change needs to move it.
   struct PendingTimer {
     int64_t target_local_ns = 0;
-    std::function<void()> callback;
     EventHandle event;
   };
 
@@ -73,7 +74,6 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   void OffsetsChanged();
   // The earliest true time (ns) at which L >= target.
   int64_t TrueNsForLocal(int64_t target_local_ns) const;
-  void Schedule(runtime::TimerId id, PendingTimer& timer);
 
   Simulator* const sim_;
   const absl::Time wall_epoch_;

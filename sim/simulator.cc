@@ -50,10 +50,20 @@ EventHandle Simulator::AtNs(int64_t at_ns, Callback callback) {
 }
 
 bool Simulator::Cancel(EventHandle handle) {
-  if (handle.slot >= slot_count_) return false;
+  return static_cast<bool>(Take(handle));  // which destroys the callback
+}
+
+EventHandle Simulator::Reschedule(EventHandle handle, int64_t at_ns) {
+  Callback callback = Take(handle);
+  SALUDO_CHECK(callback);  // it was pending
+  return AtNs(at_ns, std::move(callback));
+}
+
+Callback Simulator::Take(EventHandle handle) {
+  if (handle.slot >= slot_count_) return nullptr;
   Slot& s = SlotAt(handle.slot);
-  if (!s.callback || s.generation != handle.generation) return false;
-  s.callback = nullptr;
+  if (!s.callback || s.generation != handle.generation) return nullptr;
+  Callback callback = std::move(s.callback);  // leaves the slot empty
   // The queue entry stays; it is skipped (and the slot freed) when popped,
   // or dropped when cancelled entries outnumber the live ones.
   --pending_;
@@ -66,7 +76,7 @@ bool Simulator::Cancel(EventHandle handle) {
   if (cancelled_in_queue_ > kCancelledMin && cancelled_in_queue_ > pending_) {
     Compact();
   }
-  return true;
+  return callback;
 }
 
 void Simulator::Compact() {

@@ -46,6 +46,11 @@ class Simulator {
 
   // Cancels a pending event; false if it already ran or was cancelled.
   bool Cancel(EventHandle handle);
+  // Moves a pending event to `at_ns` and returns its new handle: the same as
+  // Cancel and then AtNs with its callback (it runs after the events already
+  // set for that time), without the caller keeping a copy of the callback.
+  // REQUIRES: `handle` is pending, at_ns >= now_ns().
+  EventHandle Reschedule(EventHandle handle, int64_t at_ns);
 
   // Runs events in (time, sequence) order until none is left or the next is
   // later than `until`; then, if `until` is finite, time advances to it.
@@ -96,6 +101,8 @@ class Simulator {
   std::vector<Entry> queue_;
   uint64_t cancelled_in_queue_ = 0;
   void Compact();
+  // Cancel's work: the pending event's callback (empty if it is not pending).
+  Callback Take(EventHandle handle);
   // Event slots in fixed-size chunks: adding one never moves the others
   // (no callbacks moved on growth, no doubling slack: a slot costs its own
   // 88 bytes whether 10 or 100,000 events are pending).

@@ -44,6 +44,21 @@ TEST(SimulatorTest, CancelAndRunUntil) {
   EXPECT_EQ(ran, 2);
 }
 
+TEST(SimulatorTest, RescheduleMovesAnEventBehindThoseAlreadyAtItsNewTime) {
+  Simulator sim(1, false);
+  std::string order;
+  EventHandle moved = sim.After(absl::Milliseconds(1), [&] { order += "m"; });
+  sim.After(absl::Milliseconds(5), [&] { order += "a"; });
+  EventHandle again =
+      sim.Reschedule(moved, absl::ToInt64Nanoseconds(absl::Milliseconds(5)));
+  sim.After(absl::Milliseconds(5), [&] { order += "b"; });
+  EXPECT_FALSE(sim.Cancel(moved));  // the old handle is spent
+  EXPECT_EQ(sim.pending_events(), 3u);
+  EXPECT_EQ(sim.RunAll(), 3u);
+  EXPECT_EQ(order, "amb");
+  EXPECT_FALSE(sim.Cancel(again));  // it ran
+}
+
 TEST(TraceTest, HashDependsOnEveryFieldAndOrder) {
   auto run = [](int variant) {
     Simulator sim(1, true);
