@@ -51,27 +51,30 @@ template <typename R, typename... Args>
 class InlineFunction<R(Args...)> {
  public:
   static constexpr size_t kInlineBytes = 72;
-  // Word alignment, not max_align_t's 16: a holder that adds a word needs
-  // no padding (the simulator's event slot is 88 bytes, not 96). A closure
-  // that needs more alignment is kept on the heap.
+  // Word alignment, not max_align_t's 16 (an event slot is 88 bytes, not
+  // 96); a closure that needs more is kept on the heap.
   static constexpr size_t kInlineAlign = alignof(void*);
 
+ private:
+  // Callables other than InlineFunction itself and nullptr.
+  template <typename F>
+  using NotSelf =
+      std::enable_if_t<!std::is_same_v<std::decay_t<F>, InlineFunction> &&
+                       !std::is_same_v<std::decay_t<F>, std::nullptr_t>>;
+
+ public:
   InlineFunction() = default;
   InlineFunction(std::nullptr_t) {}  // NOLINT: as std::function
-  template <typename F,
-            typename = std::enable_if_t<
-                !std::is_same_v<std::decay_t<F>, InlineFunction> &&
-                !std::is_same_v<std::decay_t<F>, std::nullptr_t>>>
+  template <typename F, typename = NotSelf<F>>
   InlineFunction(F&& f) {  // NOLINT: implicit, as std::function
-    using T = std::decay_t<F>;
-    if constexpr (sizeof(T) <= kInlineBytes && alignof(T) <= kInlineAlign &&
-                  std::is_nothrow_move_constructible_v<T>) {
-      new (storage_) T(std::forward<F>(f));
-      ops_ = &callback_internal::kInline<T, R, Args...>;
-    } else {
-      *reinterpret_cast<T**>(storage_) = new T(std::forward<F>(f));
-      ops_ = &callback_internal::kHeap<T, R, Args...>;
-    }
+    Construct(std::forward<F>(f));
+  }
+  // Replaces the callable with `f`, built in place: no temporary
+  // InlineFunction is made and then moved.
+  template <typename F, typename = NotSelf<F>>
+  void Emplace(F&& f) {
+    Reset();
+    Construct(std::forward<F>(f));
   }
   InlineFunction(InlineFunction&& other) noexcept { MoveFrom(other); }
   InlineFunction& operator=(InlineFunction&& other) noexcept {
@@ -99,6 +102,9 @@ class InlineFunction<R(Args...)> {
  private:
   using Ops = callback_internal::Ops<R, Args...>;
 
+  // REQUIRES: empty.
+  template <typename F>
+  void Construct(F&& f);
   void MoveFrom(InlineFunction& other) {
     ops_ = other.ops_;
     if (ops_ != nullptr) ops_->move(other.storage_, storage_);
@@ -112,6 +118,20 @@ class InlineFunction<R(Args...)> {
   alignas(kInlineAlign) unsigned char storage_[kInlineBytes];
   const Ops* ops_ = nullptr;
 };
+
+template <typename R, typename... Args>
+template <typename F>
+void InlineFunction<R(Args...)>::Construct(F&& f) {
+  using T = std::decay_t<F>;
+  if constexpr (sizeof(T) <= kInlineBytes && alignof(T) <= kInlineAlign &&
+                std::is_nothrow_move_constructible_v<T>) {
+    new (storage_) T(std::forward<F>(f));
+    ops_ = &callback_internal::kInline<T, R, Args...>;
+  } else {
+    *reinterpret_cast<T**>(storage_) = new T(std::forward<F>(f));
+    ops_ = &callback_internal::kHeap<T, R, Args...>;
+  }
+}
 
 // An event, a deferred piece of work.
 using Callback = InlineFunction<void()>;

@@ -11,25 +11,24 @@ namespace saludo::sim {
 Simulator::Simulator(uint64_t seed, bool keep_log)
     : seed_(seed), trace_(keep_log) {}
 
-EventHandle Simulator::After(absl::Duration delay, Callback callback) {
+int64_t Simulator::NsAfter(absl::Duration delay) const {
   if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
   const int64_t delay_ns = absl::ToInt64Nanoseconds(delay);
   if (delay_ns >= INT64_MAX - now_ns_) {  // infinite or past the end of time
-    return At(now() + delay, std::move(callback));  // which refuses it
+    return NsAt(now() + delay);
   }
   // now + delay in whole ns, as At would truncate it.
-  return AtNs(now_ns_ + delay_ns, std::move(callback));
+  return now_ns_ + delay_ns;
 }
 
-EventHandle Simulator::At(absl::Duration at, Callback callback) {
+int64_t Simulator::NsAt(absl::Duration at) {
   SALUDO_CHECK(at != absl::InfiniteDuration());
-  return AtNs(absl::ToInt64Nanoseconds(at), std::move(callback));
+  return absl::ToInt64Nanoseconds(at);
 }
 
-EventHandle Simulator::AtNs(int64_t at_ns, Callback callback) {
+Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
   SALUDO_CHECK(at_ns >= now_ns_);
   SALUDO_CHECK(at_ns != INT64_MAX);  // ToInt64Nanoseconds(infinity)
-  SALUDO_CHECK(callback);            // an empty slot is a free one
   uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -42,11 +41,12 @@ EventHandle Simulator::AtNs(int64_t at_ns, Callback callback) {
     }
   }
   Slot& s = SlotAt(slot);
-  s.callback = std::move(callback);
+  SALUDO_CHECK(!s.callback);
   queue_.push_back(Entry{at_ns, next_sequence_++, slot, s.generation});
   std::push_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
   ++pending_;
-  return EventHandle{slot, s.generation};
+  *handle = EventHandle{slot, s.generation};
+  return s;
 }
 
 bool Simulator::Cancel(EventHandle handle) {

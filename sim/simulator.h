@@ -8,10 +8,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "runtime/check.h"
 #include "runtime/random.h"
 #include "sim/callback.h"
 #include "sim/trace.h"
@@ -37,12 +40,32 @@ class Simulator {
   uint64_t seed() const { return seed_; }
 
   // Runs `callback` at now() + delay (a negative delay counts as zero).
-  EventHandle After(absl::Duration delay, Callback callback);
+  // `callback` is anything a Callback is made from; a closure is built in
+  // its event's slot (these are templates so that it is not moved there).
+  template <typename F>
+  EventHandle After(absl::Duration delay, F&& callback) {
+    return AtNs(NsAfter(delay), std::forward<F>(callback));
+  }
   // Runs `callback` at `at`. REQUIRES: at >= now().
-  EventHandle At(absl::Duration at, Callback callback);
+  template <typename F>
+  EventHandle At(absl::Duration at, F&& callback) {
+    return AtNs(NsAt(at), std::forward<F>(callback));
+  }
   // As At, with `at_ns` in whole nanoseconds of true time (no conversion
   // from absl::Duration, which is a library call). REQUIRES: at_ns >= now_ns().
-  EventHandle AtNs(int64_t at_ns, Callback callback);
+  template <typename F>
+  EventHandle AtNs(int64_t at_ns, F&& callback) {
+    EventHandle handle;
+    Slot& s = NewEvent(at_ns, &handle);
+    if constexpr (std::is_same_v<std::decay_t<F>, Callback>) {
+      static_assert(!std::is_lvalue_reference_v<F>, "std::move a Callback");
+      s.callback = std::move(callback);
+    } else {
+      s.callback.Emplace(std::forward<F>(callback));
+    }
+    SALUDO_CHECK(s.callback);  // an empty slot is a free one
+    return handle;
+  }
 
   // Cancels a pending event; false if it already ran or was cancelled.
   bool Cancel(EventHandle handle);
@@ -101,6 +124,12 @@ class Simulator {
   std::vector<Entry> queue_;
   uint64_t cancelled_in_queue_ = 0;
   void Compact();
+  // The true time `delay` from now, and `at`, in ns (INT64_MAX, which AtNs
+  // refuses, if past the end of time).
+  int64_t NsAfter(absl::Duration delay) const;
+  static int64_t NsAt(absl::Duration at);
+  // Queues an event at `at_ns` in a free slot for the caller to fill.
+  Slot& NewEvent(int64_t at_ns, EventHandle* handle);
   // Cancel's work: the pending event's callback (empty if it is not pending).
   Callback Take(EventHandle handle);
   // Event slots in fixed-size chunks: adding one never moves the others
