@@ -109,16 +109,20 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
     queue_.pop_back();
     Slot& s = SlotAt(entry.slot);
     SALUDO_CHECK(s.generation == entry.generation);  // one entry per slot
-    const bool live = static_cast<bool>(s.callback);
-    if (!live) --cancelled_in_queue_;
-    Callback callback = std::move(s.callback);  // leaves the slot empty
-    ++s.generation;
-    free_slots_.push_back(entry.slot);
-    if (!live) continue;  // cancelled
+    ++s.generation;     // its handle is spent: Cancel refuses it from now on
+    if (!s.callback) {  // cancelled
+      --cancelled_in_queue_;
+      free_slots_.push_back(entry.slot);
+      continue;
+    }
     --pending_;
     SALUDO_CHECK(entry.time_ns >= now_ns_);
     now_ns_ = entry.time_ns;
-    callback();
+    // It runs where it is (chunks never move, and the slot is not free
+    // until it returns), then its closure is destroyed.
+    s.callback();
+    s.callback = nullptr;
+    free_slots_.push_back(entry.slot);
     ++ran;
   }
   if (until_ns != INT64_MAX && until_ns > now_ns_) now_ns_ = until_ns;

@@ -59,6 +59,21 @@ TEST(SimulatorTest, RescheduleMovesAnEventBehindThoseAlreadyAtItsNewTime) {
   EXPECT_FALSE(sim.Cancel(again));  // it ran
 }
 
+TEST(SimulatorTest, ARunningEventCannotCancelItselfAndMaySchedule) {
+  Simulator sim(1, false);
+  EventHandle self;
+  bool cancelled = true;
+  int later = 0;
+  self = sim.After(absl::Seconds(1), [&] {
+    cancelled = sim.Cancel(self);
+    sim.After(absl::Seconds(1), [&] { ++later; });
+  });
+  EXPECT_EQ(sim.RunAll(), 2u);
+  EXPECT_FALSE(cancelled);
+  EXPECT_EQ(later, 1);
+  EXPECT_EQ(sim.pending_events(), 0u);
+}
+
 TEST(TraceTest, HashDependsOnEveryFieldAndOrder) {
   auto run = [](int variant) {
     Simulator sim(1, true);
