@@ -62,6 +62,14 @@ void BM_SeedTopologyCalls(benchmark::State& state) {
 }
 BENCHMARK(BM_SeedTopologyCalls)->Unit(benchmark::kMillisecond);
 
+// Bytes the allocator has handed out: from its heap and, for large blocks,
+// mmapped (a large vector counts either way, whatever the allocator's
+// threshold for mmap is at the time, which depends on what ran before).
+size_t BytesInUse() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
 // Bytes of heap per call held in flight by a hung server.
 void BM_MemoryPerInFlightCall(benchmark::State& state) {
   const int64_t calls = 20000;
@@ -71,14 +79,14 @@ void BM_MemoryPerInFlightCall(benchmark::State& state) {
     NodeId server = world.AddServer("server1", 1);
     NodeId client = world.AddClient("client");
     world.HangAt(server, absl::ZeroDuration(), absl::Hours(1));
-    const size_t before = mallinfo2().uordblks;
+    const size_t before = BytesInUse();
     client::LoadOptions load;
     load.requests = calls;
     load.concurrency = calls;
     load.deadline = absl::Hours(2);
     world.StartLoad(client, server, load);
     world.Run(absl::Seconds(1));  // every call is now held by the server
-    const size_t after = mallinfo2().uordblks;
+    const size_t after = BytesInUse();
     bytes_per_call = static_cast<double>(after - before) / calls;
     benchmark::DoNotOptimize(world.trace_hash());
   }
