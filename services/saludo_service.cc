@@ -1,6 +1,7 @@
 #include "services/saludo_service.h"
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -39,13 +40,13 @@ SaludoService::SaludoService(int server_id, runtime::Clock* clock,
 
 SaludoService::~SaludoService() { faults_->SetOnClear(nullptr); }
 
-void SaludoService::Hold(const runtime::ServerCall& call, absl::Duration hold,
-                         std::function<void()> answer) {
+void SaludoService::Hold(const runtime::ServerCall& call, Held held) {
+  const absl::Duration hold = held.plan.hold;
   uint64_t key;
   {
     runtime::MutexLock lock(&held_mu_);
     key = next_held_++;
-    held_[key].answer = std::move(answer);
+    held_.emplace(key, std::move(held));
   }
   faults_->CountHeld(+1);
   const runtime::TimerId timer =
@@ -58,16 +59,16 @@ void SaludoService::Hold(const runtime::ServerCall& call, absl::Duration hold,
 }
 
 void SaludoService::Answer(uint64_t key) {
-  std::function<void()> answer;
+  std::optional<Held> held;
   {
     runtime::MutexLock lock(&held_mu_);
     auto it = held_.find(key);
     if (it == held_.end()) return;  // dropped or released already
-    answer = std::move(it->second.answer);
+    held.emplace(std::move(it->second));
     held_.erase(it);
   }
   faults_->CountHeld(-1);
-  answer();
+  Reply(held->plan, held->arrived, held->nombre, held->peer, held->respond);
 }
 
 void SaludoService::Drop(uint64_t key) {
@@ -77,7 +78,7 @@ void SaludoService::Drop(uint64_t key) {
     auto it = held_.find(key);
     if (it == held_.end()) return;
     timer = it->second.timer;
-    held_.erase(it);  // the answer, its responder and request go now
+    held_.erase(it);  // its responder and request go now
   }
   faults_->CountHeld(-1);
   if (timer != 0) timers_->Cancel(timer);
@@ -92,7 +93,7 @@ void SaludoService::ReleaseAll() {
   faults_->CountHeld(-static_cast<int64_t>(held.size()));
   for (auto& [key, h] : held) {
     if (h.timer != 0) timers_->Cancel(h.timer);
-    h.answer();
+    Reply(h.plan, h.arrived, h.nombre, h.peer, h.respond);
   }
 }
 
@@ -143,11 +144,8 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
         }
         const CallPlan plan = faults_->PlanCall();
         if (plan.hold > absl::ZeroDuration()) {
-          Hold(call, plan.hold,
-               [this, plan, arrived, nombre = request.nombre(),
-                peer = call.peer, respond = std::move(respond)] {
-                 Reply(plan, arrived, nombre, peer, respond);
-               });
+          Hold(call, Held{0, plan, arrived, request.nombre(), call.peer,
+                          std::move(respond)});
         } else {
           Reply(plan, arrived, request.nombre(), call.peer, respond);
         }

@@ -52,8 +52,16 @@ class SaludoService {
  private:
   // A held call is answered when its timer fires, dropped (memory and all)
   // if its caller gives up, and answered at once if the faults are cleared.
-  void Hold(const runtime::ServerCall& call, absl::Duration hold,
-            std::function<void()> answer);
+  // What answering a held call needs (kept in place: no closure per call).
+  struct Held {
+    runtime::TimerId timer = 0;  // set once the call is held
+    CallPlan plan;
+    absl::Duration arrived;
+    std::string nombre;
+    std::string peer;
+    runtime::TypedResponder<saludoRes> respond;
+  };
+  void Hold(const runtime::ServerCall& call, Held held);
   void Answer(uint64_t key);  // its timer fired
   void Drop(uint64_t key);    // its caller gave up
   void ReleaseAll();          // the faults were cleared
@@ -69,10 +77,7 @@ class SaludoService {
   FaultState* const faults_;
   const CallLog log_;
   const runtime::CrashProcess crash_;
-  struct Held {
-    runtime::TimerId timer = 0;
-    std::function<void()> answer;
-  };
+
   runtime::Mutex held_mu_;
   uint64_t next_held_ ABSL_GUARDED_BY(held_mu_) = 0;
   std::map<uint64_t, Held> held_ ABSL_GUARDED_BY(held_mu_);
