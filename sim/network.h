@@ -224,17 +224,18 @@ class Network {
     bool stalled = false;  // a message was lost: nothing more arrives
   };
   class SimServerStream;
+  // The small fields come first, packed into 16 bytes (200 -> 184 bytes).
   struct Call {
     Kind kind = Kind::kCall;
-    NodeId client;
-    NodeId server;
-    uint64_t client_incarnation;
-    uint64_t server_incarnation = 0;  // set when the request arrives
-    uint64_t reused_incarnation = kNewConnection;  // attempts only
-    int port = 0;                                   // the caller's target
-    std::shared_ptr<const runtime::Metadata> metadata;  // null: none
     ServerSide server_side = ServerSide::kTravelling;
     ClientSide client_side = ClientSide::kWaiting;
+    NodeId client;
+    NodeId server;
+    int port = 0;  // the caller's target
+    uint64_t client_incarnation;
+    uint64_t server_incarnation = 0;  // set when the request arrives
+    uint64_t reused_incarnation = kNewConnection;       // attempts only
+    std::shared_ptr<const runtime::Metadata> metadata;  // null: none
     runtime::TimerId deadline_timer = 0;
     std::string method;
     uint64_t request_hash = 0;  // hashed once, recorded at start and arrival
