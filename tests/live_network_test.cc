@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -146,13 +147,23 @@ TEST_F(LiveNetworkTest, LossBurstSlowsCallsWithRetransmissions) {
       "live_loss", "6s",
       R"(faults { at: "1s" node: "nginx" loss_burst { peer: "server1" loss: 0.5 duration: "2s" } })");
   const scenario::ScenarioRun live = RunLive(s);
-  absl::Duration before = absl::ZeroDuration(), during = before;
+  // Before the burst a typical call is fast (the median: one slow call, such
+  // as the first on a cold connection under a sanitizer, is not the fault);
+  // during it the worst one waited for a retransmission.
+  std::vector<absl::Duration> before;
+  absl::Duration during = absl::ZeroDuration();
   for (const scenario::ScenarioCall& c : live.observed.calls) {
     const absl::Duration at = c.record.started;
-    absl::Duration& worst = at < absl::Seconds(1) ? before : during;
-    if (at < absl::Seconds(3)) worst = std::max(worst, c.record.latency);
+    if (at < absl::Seconds(1)) {
+      before.push_back(c.record.latency);
+    } else if (at < absl::Seconds(3)) {
+      during = std::max(during, c.record.latency);
+    }
   }
-  EXPECT_LT(before, absl::Milliseconds(100));
+  ASSERT_FALSE(before.empty());
+  std::nth_element(before.begin(), before.begin() + before.size() / 2,
+                   before.end());
+  EXPECT_LT(before[before.size() / 2], absl::Milliseconds(100));
   EXPECT_GE(during, absl::Milliseconds(200));
   EXPECT_GT(Answered(live, 1, absl::Seconds(4), absl::Seconds(6)) +
                 Answered(live, 2, absl::Seconds(4), absl::Seconds(6)),
@@ -180,7 +191,9 @@ TEST_F(LiveNetworkTest, LatencySpikeShowsInTheClientsLatencies) {
       const absl::Duration at = c.record.started;
       if (!c.record.status.ok()) continue;
       if (at < absl::Seconds(1) || at > absl::Seconds(4)) {
-        EXPECT_LT(c.record.latency, absl::Milliseconds(100)) << at;
+        // Did not pay the spike: under half the round trip it adds (a call
+        // on a slow machine, e.g. under TSan, may still take 100 ms or more).
+        EXPECT_LT(c.record.latency, absl::Milliseconds(300)) << at;
       } else if (c.record.server_id == 1 && at > absl::Seconds(1) + slack &&
                  at < absl::Milliseconds(2400)) {
         EXPECT_GE(c.record.latency, absl::Milliseconds(600)) << at;
