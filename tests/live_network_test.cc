@@ -191,9 +191,10 @@ TEST_F(LiveNetworkTest, LatencySpikeShowsInTheClientsLatencies) {
       const absl::Duration at = c.record.started;
       if (!c.record.status.ok()) continue;
       if (at < absl::Seconds(1) || at > absl::Seconds(4)) {
-        // Did not pay the spike: under half the round trip it adds (a call
-        // on a slow machine, e.g. under TSan, may still take 100 ms or more).
-        EXPECT_LT(c.record.latency, absl::Milliseconds(300)) << at;
+        // Did not pay the round trip the spike adds (the line the calls
+        // below are held to). Not a speed bound: under TSan on 2 cores a
+        // call here once took 334 ms (a TCP retransmission, p50 2.8 ms).
+        EXPECT_LT(c.record.latency, absl::Milliseconds(600)) << at;
       } else if (c.record.server_id == 1 && at > absl::Seconds(1) + slack &&
                  at < absl::Milliseconds(2400)) {
         EXPECT_GE(c.record.latency, absl::Milliseconds(600)) << at;
