@@ -42,11 +42,50 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
   }
   Slot& s = SlotAt(slot);
   SALUDO_CHECK(!s.callback);
-  queue_.push_back(Entry{at_ns, next_sequence_++, slot, s.generation});
-  std::push_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
-  ++pending_;
+  heap_.push_back(Entry{at_ns, next_sequence_++, slot});
+  s.heap_index = static_cast<uint32_t>(heap_.size() - 1);
+  SiftUp(heap_.size() - 1);
   *handle = EventHandle{slot, s.generation};
   return s;
+}
+
+void Simulator::SiftUp(size_t i) {
+  const Entry e = heap_[i];
+  while (i > 0) {
+    const size_t parent = (i - 1) / 2;
+    if (!e.RunsBefore(heap_[parent])) break;
+    Place(i, heap_[parent]);
+    i = parent;
+  }
+  Place(i, e);
+}
+
+void Simulator::SiftDown(size_t i) {
+  const Entry e = heap_[i];
+  const size_t n = heap_.size();
+  while (true) {
+    size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && heap_[child + 1].RunsBefore(heap_[child])) ++child;
+    if (!heap_[child].RunsBefore(e)) break;
+    Place(i, heap_[child]);
+    i = child;
+  }
+  Place(i, e);
+}
+
+void Simulator::RemoveAt(size_t i) {
+  SALUDO_CHECK(i < heap_.size());
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  if (i == heap_.size()) return;  // it was the last
+  const bool up = i > 0 && last.RunsBefore(heap_[(i - 1) / 2]);
+  heap_[i] = last;
+  if (up) {
+    SiftUp(i);
+  } else {
+    SiftDown(i);
+  }
 }
 
 bool Simulator::Cancel(EventHandle handle) {
@@ -62,40 +101,16 @@ EventHandle Simulator::Reschedule(EventHandle handle, int64_t at_ns) {
 Callback Simulator::Take(EventHandle handle) {
   if (handle.slot >= slot_count_) return nullptr;
   Slot& s = SlotAt(handle.slot);
+  // A running event's generation was bumped when it started: its own
+  // handle no longer matches, so what matches is pending.
   if (!s.callback || s.generation != handle.generation) return nullptr;
+  SALUDO_CHECK(s.heap_index < heap_.size() &&
+               heap_[s.heap_index].slot == handle.slot);
+  RemoveAt(s.heap_index);
   Callback callback = std::move(s.callback);  // leaves the slot empty
-  // The queue entry stays; it is skipped (and the slot freed) when popped,
-  // or dropped when cancelled entries outnumber the live ones.
-  --pending_;
-  ++cancelled_in_queue_;
-  // Compacting costs O(queue) and happens at most once per max(32, pending)
-  // cancellations: O(1) per cancellation, and the heap stays shallow (a
-  // threshold of 1024 kept it ~1,000 deep with ~50 live events: 0.8 % more
-  // instructions per call).
-  constexpr uint64_t kCancelledMin = 32;
-  if (cancelled_in_queue_ > kCancelledMin && cancelled_in_queue_ > pending_) {
-    Compact();
-  }
+  ++s.generation;
+  free_slots_.push_back(handle.slot);
   return callback;
-}
-
-void Simulator::Compact() {
-  // Each allocated slot has exactly one entry; a cancelled one frees it.
-  auto dead = [this](const Entry& e) {
-    Slot& s = SlotAt(e.slot);
-    SALUDO_CHECK(s.generation == e.generation);
-    if (s.callback) return false;
-    ++s.generation;
-    free_slots_.push_back(e.slot);
-    return true;
-  };
-  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), dead),
-               queue_.end());
-  // The order is (time, sequence), a total order: rebuilding the heap
-  // changes nothing about which event runs next.
-  std::make_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
-  cancelled_in_queue_ = 0;
-  SALUDO_CHECK(queue_.size() == pending_);
 }
 
 uint64_t Simulator::RunUntil(absl::Duration until) {
@@ -103,19 +118,12 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
                                ? INT64_MAX
                                : absl::ToInt64Nanoseconds(until);
   uint64_t ran = 0;
-  while (!queue_.empty() && queue_.front().time_ns <= until_ns) {
-    std::pop_heap(queue_.begin(), queue_.end(), std::greater<Entry>());
-    const Entry entry = queue_.back();
-    queue_.pop_back();
+  while (!heap_.empty() && heap_.front().time_ns <= until_ns) {
+    const Entry entry = heap_.front();
+    RemoveAt(0);
     Slot& s = SlotAt(entry.slot);
-    SALUDO_CHECK(s.generation == entry.generation);  // one entry per slot
-    ++s.generation;     // its handle is spent: Cancel refuses it from now on
-    if (!s.callback) {  // cancelled
-      --cancelled_in_queue_;
-      free_slots_.push_back(entry.slot);
-      continue;
-    }
-    --pending_;
+    SALUDO_CHECK(s.callback);  // the heap holds pending events only
+    ++s.generation;  // its handle is spent: Cancel refuses it from now on
     SALUDO_CHECK(entry.time_ns >= now_ns_);
     now_ns_ = entry.time_ns;
     // It runs where it is (chunks never move, and the slot is not free

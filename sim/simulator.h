@@ -94,36 +94,45 @@ class Simulator {
   // Names of nodes, for formatting the trace (index = node id).
   std::vector<std::string>& node_names() { return node_names_; }
 
-  uint64_t pending_events() const { return pending_; }
+  uint64_t pending_events() const { return heap_.size(); }
 
  private:
   struct Entry {
     int64_t time_ns;
     uint64_t sequence;
     uint32_t slot;
-    uint32_t generation;
-    bool operator>(const Entry& o) const {
-      return time_ns != o.time_ns ? time_ns > o.time_ns : sequence > o.sequence;
+    // The order events run in: (time, sequence), a total order.
+    bool RunsBefore(const Entry& o) const {
+      return time_ns != o.time_ns ? time_ns < o.time_ns : sequence < o.sequence;
     }
   };
-  // A slot is live while it holds a callback (AtNs refuses an empty one).
+  // A slot is live while it holds a callback (AtNs refuses an empty one); a
+  // live slot is pending (in the heap, at heap_index) or running.
   struct Slot {
     Callback callback;
     uint32_t generation = 0;
+    uint32_t heap_index = 0;
   };
 
   uint64_t seed_;
   int64_t now_ns_ = 0;
   uint64_t next_sequence_ = 0;
   uint64_t next_trace_sequence_ = 0;
-  uint64_t pending_ = 0;
-  // A binary heap (std::push_heap/pop_heap, earliest first). Cancelled
-  // events stay in it until popped, or until they are many: then Compact()
-  // drops them (timers set per call and cancelled, such as deadlines, would
-  // otherwise make the heap several times deeper than the live events).
-  std::vector<Entry> queue_;
-  uint64_t cancelled_in_queue_ = 0;
-  void Compact();
+  // The pending events: a binary heap, earliest first, that holds only
+  // pending events (each slot knows its place, so Cancel takes its entry out
+  // at once). A heap that kept cancelled entries until they were popped was
+  // several times deeper than the live events: every call sets a deadline
+  // and cancels it.
+  std::vector<Entry> heap_;
+  // Puts `e` at heap_[i] and tells its slot.
+  void Place(size_t i, const Entry& e) {
+    heap_[i] = e;
+    SlotAt(e.slot).heap_index = static_cast<uint32_t>(i);
+  }
+  void SiftUp(size_t i);
+  void SiftDown(size_t i);
+  // Takes heap_[i] out of the heap. REQUIRES: i < heap_.size().
+  void RemoveAt(size_t i);
   // The true time `delay` from now, and `at`, in ns (INT64_MAX, which AtNs
   // refuses, if past the end of time).
   int64_t NsAfter(absl::Duration delay) const;

@@ -1,6 +1,8 @@
 #include "sim/simulator.h"
 
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -100,9 +102,8 @@ TEST(TraceTest, FirstDivergenceFindsTheEvent) {
   EXPECT_EQ(FirstDivergence(a, b), 2);
 }
 
-// Cancelled events are dropped from the queue when they outnumber the live
-// ones; the live ones still run in (time, sequence) order, and a handle of a
-// dropped event cancels nothing later.
+// Cancelled events leave the queue at once; the others still run in (time,
+// sequence) order, and a handle of a cancelled event cancels nothing later.
 TEST(SimulatorTest, ManyCancelledEventsAreDroppedWithoutChangingTheOrder) {
   Simulator sim(1, false);
   std::vector<int> ran;
@@ -134,6 +135,46 @@ TEST(SimulatorTest, ManyCancelledEventsAreDroppedWithoutChangingTheOrder) {
     }
   }
   EXPECT_EQ(ran, want);
+}
+
+// The event heap against a model (a sorted set of (time, sequence)): events
+// scheduled, cancelled (anywhere in the heap) and run in random interleavings
+// run exactly in the model's order, and pending_events() is the model's size.
+TEST(SimulatorTest, HeapMatchesASortedModelUnderRandomCancels) {
+  runtime::Random random(7);
+  for (int round = 0; round < 20; ++round) {
+    Simulator sim(1, false);
+    std::set<std::pair<int64_t, int>> model;  // (time ns, schedule order)
+    std::vector<std::pair<EventHandle, std::pair<int64_t, int>>> pending;
+    std::vector<std::pair<int64_t, int>> ran;
+    int scheduled = 0;
+    for (int step = 0; step < 2000; ++step) {
+      const uint64_t what = random.NextBelow(10);
+      if (what < 6) {  // schedule, often at an equal time
+        const int64_t at_ns = sim.now_ns() + 1 + random.NextBelow(50);
+        const std::pair<int64_t, int> key{at_ns, scheduled++};
+        pending.push_back(
+            {sim.AtNs(at_ns, [&ran, key] { ran.push_back(key); }), key});
+        model.insert(key);
+      } else if (what < 9 && !pending.empty()) {  // cancel any of them
+        const size_t i = random.NextBelow(pending.size());
+        const bool was_pending = model.erase(pending[i].second) == 1;
+        EXPECT_EQ(sim.Cancel(pending[i].first), was_pending);
+        pending.erase(pending.begin() + i);
+      } else {  // run what is due within the next 20 ns
+        const int64_t until_ns = sim.now_ns() + 20;
+        std::vector<std::pair<int64_t, int>> want;
+        while (!model.empty() && model.begin()->first <= until_ns) {
+          want.push_back(*model.begin());
+          model.erase(model.begin());
+        }
+        ran.clear();
+        EXPECT_EQ(sim.RunUntil(absl::Nanoseconds(until_ns)), want.size());
+        EXPECT_EQ(ran, want);
+      }
+      ASSERT_EQ(sim.pending_events(), model.size());
+    }
+  }
 }
 
 }  // namespace
