@@ -123,11 +123,6 @@ absl::Status ValidateLoadOptions(const LoadOptions& options) {
   return absl::OkStatus();
 }
 
-namespace {
-
-// How many records a load is known to need, at most 65,536 (a longer or
-// open-ended load grows its list as it goes). Reserving them up front saves
-// the list's doubling slack and moving every record at each growth.
 size_t RecordsToReserve(const LoadOptions& o) {
   constexpr double kMaxReserved = 1 << 16;
   double known = 0;  // unknown: a closed loop for a duration
@@ -140,8 +135,6 @@ size_t RecordsToReserve(const LoadOptions& o) {
     known = std::min(known, static_cast<double>(o.max_calls));
   return static_cast<size_t>(std::clamp(known, 0.0, kMaxReserved));
 }
-
-}  // namespace
 
 LoadClient::LoadClient(runtime::Clock* clock, runtime::Channel* channel,
                        LoadOptions options, runtime::Timers* timers)

@@ -90,6 +90,11 @@ struct CallRecord {
 // Checks options; returns INVALID_ARGUMENT naming the bad one.
 absl::Status ValidateLoadOptions(const LoadOptions& options);
 
+// How many calls a load is known to make, at most 65,536 (0: unknown, a
+// closed loop for a duration): what its list of records reserves up front,
+// saving the list's doubling slack and moving every record at each growth.
+size_t RecordsToReserve(const LoadOptions& options);
+
 class LoadClient {
  public:
   // REQUIRES: `clock`, `channel` (and `timers`, needed for open loop) outlive

@@ -220,6 +220,13 @@ const nginx::GrpcRoute* NginxTwin::RouteFor(const std::string& path, int port) {
   return last_route_;
 }
 
+void NginxTwin::ExpectCalls(size_t calls) {
+  constexpr size_t kMaxAhead = size_t{1} << 16;
+  // Room for these on top of what is reserved already (two loads that start
+  // together each add theirs).
+  access_log_.reserve(access_log_.capacity() + std::min(calls, kMaxAhead));
+}
+
 int64_t NginxTwin::NowSeconds() {
   // ngx_time(): the node's wall clock in whole seconds.
   return absl::ToUnixSeconds(network_->node(self_).clock().Now());

@@ -36,6 +36,18 @@ TEST(SeedWorldTest, BalancesTheSeedsTwoServers) {
   EXPECT_EQ(per_server[2], 100);
 }
 
+// A load of known size through the twin: its access log was given room for
+// every call up front, so it never moved its entries as it filled.
+TEST(SeedWorldTest, TheTwinsAccessLogIsReservedForAKnownLoad) {
+  SeedWorld w = *BuildSeedWorld(Options(1));
+  const NginxTwin& twin = *w.world->twin(w.balancer);
+  ASSERT_GE(twin.access_log().capacity(), 200u);
+  const TwinLogEntry* start = twin.access_log().data();
+  w.world->Run();
+  EXPECT_EQ(twin.access_log().size(), 200u);
+  EXPECT_EQ(twin.access_log().data(), start);
+}
+
 TEST(SeedWorldTest, DeterminismCheckPassesForTheSameSeed) {
   DeterminismReport r = CheckDeterminism([] {
     SeedWorld w = *BuildSeedWorld(Options(7));

@@ -107,6 +107,9 @@ void World::StartLoad(NodeId client, NodeId target, client::LoadOptions options,
                       absl::Duration at, int port) {
   ClientNode& c = clients_.at(client);
   ++c.bursts_started;
+  if (NginxTwin* lb = twin(target)) {
+    lb->ExpectCalls(client::RecordsToReserve(options));
+  }
   sim_.At(at, [this, client, target, options, port] {
     network_.node(client).Execute([this, client, target, options, port] {
       ClientNode& c = clients_.at(client);
