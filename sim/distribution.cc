@@ -1,5 +1,6 @@
 #include "sim/distribution.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -63,12 +64,23 @@ Distribution Distribution::Pareto(absl::Duration min, double alpha) {
   return Distribution(Kind::kPareto, Seconds(min), alpha, 0);
 }
 
+Distribution::Distribution(Kind kind, double a, double b, double c)
+    : kind_(kind), a_(a), b_(b), c_(c) {
+  lower_ = LowerOf(kind, a, b, c);
+  if (kind == Kind::kFixed) fixed_ = DrawToDuration(a);
+}
+
+absl::Duration Distribution::DrawToDuration(double seconds) {
+  // Cap absurd tail draws at ~292 years so the conversion cannot overflow.
+  seconds = std::min(std::max(seconds, 0.0), 9.2e9);
+  return absl::Nanoseconds(std::llround(seconds * 1e9));
+}
+
 absl::Duration Distribution::Sample(runtime::Random& random) const {
   double seconds = 0;
   switch (kind_) {
     case Kind::kFixed:
-      seconds = a_;
-      break;
+      return fixed_;  // DrawToDuration(a_), worked out once
     case Kind::kUniform:
       seconds = a_ + (b_ - a_) * random.NextDouble();
       break;
@@ -86,24 +98,22 @@ absl::Duration Distribution::Sample(runtime::Random& random) const {
       seconds = a_ / std::pow(1.0 - random.NextDouble(), 1.0 / b_);
       break;
   }
-  // Cap absurd tail draws at ~292 years so the conversion cannot overflow.
-  seconds = std::min(std::max(seconds, 0.0), 9.2e9);
-  return absl::Nanoseconds(std::llround(seconds * 1e9));
+  return DrawToDuration(seconds);
 }
 
-absl::Duration Distribution::Lower() const {
+absl::Duration Distribution::LowerOf(Kind kind, double a, double b, double c) {
   double seconds = 0;
-  switch (kind_) {
+  switch (kind) {
     case Kind::kFixed:
     case Kind::kUniform:
     case Kind::kPareto:
-      seconds = a_;
+      seconds = a;
       break;
     case Kind::kNormal:
-      seconds = c_;
+      seconds = c;
       break;
     case Kind::kExponential:
-      seconds = b_;
+      seconds = b;
       break;
     case Kind::kLogNormal:
       seconds = 0;

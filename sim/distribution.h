@@ -51,18 +51,24 @@ class Distribution {
 
   // The smallest draw there can be (zero when draws come arbitrarily close
   // to it, as for a log-normal).
-  absl::Duration Lower() const;
+  absl::Duration Lower() const { return lower_; }
 
   Kind kind() const { return kind_; }
   // e.g. "uniform(1ms, 3ms)".
   std::string ToString() const;
 
  private:
-  Distribution(Kind kind, double a, double b, double c)
-      : kind_(kind), a_(a), b_(b), c_(c) {}
+  Distribution(Kind kind, double a, double b, double c);
+  // A draw of `seconds` as the duration Sample returns.
+  static absl::Duration DrawToDuration(double seconds);
+  static absl::Duration LowerOf(Kind kind, double a, double b, double c);
   Kind kind_;
   // Parameters in seconds (or unitless shape), by kind.
   double a_, b_, c_;
+  // Worked out once (they are on every message's path): Lower(), and a
+  // fixed distribution's one value.
+  absl::Duration lower_;
+  absl::Duration fixed_;
 };
 
 }  // namespace saludo::sim

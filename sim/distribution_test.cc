@@ -36,6 +36,28 @@ TEST(DistributionTest, Fixed) {
   EXPECT_DOUBLE_EQ(m.max, 0.003);
 }
 
+// A fixed value is its own draw to the nanosecond; a negative one is zero.
+TEST(DistributionTest, FixedDrawsExactlyItsValue) {
+  runtime::Random random(1);
+  EXPECT_EQ(Distribution::Fixed(absl::Nanoseconds(7)).Sample(random),
+            absl::Nanoseconds(7));
+  EXPECT_EQ(Distribution::Fixed(absl::Microseconds(50)).Sample(random),
+            absl::Microseconds(50));
+  EXPECT_EQ(Distribution::Fixed(absl::Milliseconds(-2)).Sample(random),
+            absl::ZeroDuration());
+}
+
+TEST(DistributionTest, LowerIsTheSmallestDrawThereCanBe) {
+  const absl::Duration ms = absl::Milliseconds(1);
+  EXPECT_EQ(Distribution::Fixed(3 * ms).Lower(), 3 * ms);
+  EXPECT_EQ(Distribution::Uniform(ms, 3 * ms).Lower(), ms);
+  EXPECT_EQ(Distribution::Normal(5 * ms, ms, 2 * ms).Lower(), 2 * ms);
+  EXPECT_EQ(Distribution::Exponential(4 * ms, ms).Lower(), ms);
+  EXPECT_EQ(Distribution::LogNormal(4 * ms, 0.5).Lower(), absl::ZeroDuration());
+  EXPECT_EQ(Distribution::Pareto(2 * ms, 1.5).Lower(), 2 * ms);
+  EXPECT_EQ(Distribution::Fixed(-ms).Lower(), absl::ZeroDuration());
+}
+
 TEST(DistributionTest, UniformMeanAndSpread) {
   Moments m = Measure(
       Distribution::Uniform(absl::Milliseconds(1), absl::Milliseconds(3)));
