@@ -51,12 +51,19 @@ const runtime::StreamHandler* SimServer::FindStream(
 }
 
 const runtime::Handler* SimServer::Find(const std::string& method) const {
+  if (last_found_ != nullptr && last_found_->first == method) {
+    return &last_found_->second;
+  }
   auto it = handlers_.find(method);
-  if (it != handlers_.end()) return &it->second;
+  if (it != handlers_.end()) {
+    last_found_ = &*it;  // map entries keep their address until Clear
+    return &it->second;
+  }
   return fallback_ ? &fallback_ : nullptr;
 }
 
 void SimServer::Clear() {
+  last_found_ = nullptr;
   handlers_.clear();
   streams_.clear();
   fallback_ = nullptr;
