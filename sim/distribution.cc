@@ -67,20 +67,20 @@ Distribution Distribution::Pareto(absl::Duration min, double alpha) {
 Distribution::Distribution(Kind kind, double a, double b, double c)
     : kind_(kind), a_(a), b_(b), c_(c) {
   lower_ = LowerOf(kind, a, b, c);
-  if (kind == Kind::kFixed) fixed_ = DrawToDuration(a);
+  if (kind == Kind::kFixed) fixed_ns_ = DrawToNs(a);
 }
 
-absl::Duration Distribution::DrawToDuration(double seconds) {
+int64_t Distribution::DrawToNs(double seconds) {
   // Cap absurd tail draws at ~292 years so the conversion cannot overflow.
   seconds = std::min(std::max(seconds, 0.0), 9.2e9);
-  return absl::Nanoseconds(std::llround(seconds * 1e9));
+  return std::llround(seconds * 1e9);
 }
 
-absl::Duration Distribution::Sample(runtime::Random& random) const {
+int64_t Distribution::SampleNs(runtime::Random& random) const {
   double seconds = 0;
   switch (kind_) {
     case Kind::kFixed:
-      return fixed_;  // DrawToDuration(a_), worked out once
+      return fixed_ns_;  // DrawToNs(a_), worked out once
     case Kind::kUniform:
       seconds = a_ + (b_ - a_) * random.NextDouble();
       break;
@@ -98,7 +98,7 @@ absl::Duration Distribution::Sample(runtime::Random& random) const {
       seconds = a_ / std::pow(1.0 - random.NextDouble(), 1.0 / b_);
       break;
   }
-  return DrawToDuration(seconds);
+  return DrawToNs(seconds);
 }
 
 absl::Duration Distribution::LowerOf(Kind kind, double a, double b, double c) {

@@ -147,12 +147,12 @@ runtime::Random& Network::LinkRandom(NodeId from, NodeId to) {
   return it->second;
 }
 
-bool Network::Transmit(NodeId from, NodeId to, absl::Duration* latency) {
+bool Network::Transmit(NodeId from, NodeId to, int64_t* latency_ns) {
   if (Blocked(from, to)) return false;
   const LinkModel& link = Link(from, to);
   runtime::Random& random = LinkRandom(from, to);
   if (link.loss > 0 && random.Bernoulli(link.loss)) return false;
-  *latency = link.latency.Sample(random);
+  *latency_ns = link.latency.SampleNs(random);
   return true;
 }
 
@@ -220,8 +220,8 @@ void Network::SendRequest(uint64_t call_id, std::string request) {
   const int copies = duplicate ? 2 : 1;
   int sent = 0;
   for (int copy = 0; copy < copies; ++copy) {
-    absl::Duration latency;
-    if (!Transmit(from, to, &latency)) {
+    int64_t latency_ns;
+    if (!Transmit(from, to, &latency_ns)) {
       sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, call_id));
       continue;
     }
@@ -231,9 +231,10 @@ void Network::SendRequest(uint64_t call_id, std::string request) {
     ++sent;
     // The last copy takes the bytes; a duplicate's first one copies them.
     std::string bytes = copy + 1 < copies ? request : std::move(request);
-    sim_->After(latency, [this, call_id, bytes = std::move(bytes)]() mutable {
-      DeliverRequest(call_id, std::move(bytes));
-    });
+    sim_->AfterNs(latency_ns,
+                  [this, call_id, bytes = std::move(bytes)]() mutable {
+                    DeliverRequest(call_id, std::move(bytes));
+                  });
   }
   if (sent == 0) FinishServer(calls_.At(call_id));
 }
@@ -248,11 +249,11 @@ void Network::SetCancelHandler(uint64_t server_call_id,
 void Network::SendCancel(uint64_t call_id) {
   Call& call = calls_.At(call_id);
   if (!Serving(call)) return;
-  absl::Duration latency;
-  if (!Transmit(call.client, call.server, &latency)) return;
+  int64_t latency_ns;
+  if (!Transmit(call.client, call.server, &latency_ns)) return;
   const NodeId server = call.server;
   const uint64_t incarnation = call.server_incarnation;
-  sim_->After(latency, [this, call_id, server, incarnation] {
+  sim_->AfterNs(latency_ns, [this, call_id, server, incarnation] {
     node(server).Execute([this, call_id, incarnation] {
       Call* call = calls_.Find(call_id);
       if (call == nullptr || ServerFinished(*call)) return;
@@ -307,14 +308,14 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
     sim_->After(absl::ZeroDuration(), std::move(connected));
     return id;
   }
-  absl::Duration syn_latency;
-  if (!Transmit(from, to, &syn_latency)) {
+  int64_t syn_latency_ns;
+  if (!Transmit(from, to, &syn_latency_ns)) {
     sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, id));
     FinishServer(calls_.At(id));
     return id;
   }
-  sim_->After(syn_latency, [this, id, from, to,
-                            connected = std::move(connected)]() mutable {
+  sim_->AfterNs(syn_latency_ns, [this, id, from, to,
+                                 connected = std::move(connected)]() mutable {
     Call* call = calls_.Find(id);
     if (call == nullptr) return;
     // The kernel answers the SYN even while the process is paused.
@@ -323,14 +324,14 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
       SendFailure(id, Failure::kRefused);
       return;
     }
-    absl::Duration ack_latency;
-    if (!Transmit(to, from, &ack_latency)) {
+    int64_t ack_latency_ns;
+    if (!Transmit(to, from, &ack_latency_ns)) {
       sim_->Record(MakeEvent(EventKind::kReplyDropped, to, from, id));
       FinishServer(*call);
       EraseIfFinished(id);
       return;
     }
-    sim_->After(ack_latency, std::move(connected));
+    sim_->AfterNs(ack_latency_ns, std::move(connected));
   });
   return id;
 }
@@ -491,16 +492,17 @@ void Network::ServeStream(uint64_t call_id, uint64_t incarnation,
 void Network::SendStreamMessage(uint64_t call_id, std::string message) {
   Call& call = calls_.At(call_id);
   if (call.stream->stalled) return;
-  absl::Duration latency;
-  if (!Transmit(call.server, call.client, &latency)) {
+  int64_t latency_ns;
+  if (!Transmit(call.server, call.client, &latency_ns)) {
     sim_->Record(
         MakeEvent(EventKind::kReplyDropped, call.server, call.client, call_id));
     call.stream->stalled = true;
     return;
   }
   const NodeId client = call.client;
-  sim_->After(InOrder(call, latency), [this, call_id, client,
-                                       message = std::move(message)]() mutable {
+  sim_->AfterNs(InOrder(call, latency_ns), [this, call_id, client,
+                                            message =
+                                                std::move(message)]() mutable {
     node(client).Execute([this, call_id, message = std::move(message)] {
       Call* call = calls_.Find(call_id);
       if (call == nullptr || ClientDone(*call)) return;
@@ -513,13 +515,13 @@ void Network::SendStreamMessage(uint64_t call_id, std::string message) {
   });
 }
 
-absl::Duration Network::InOrder(Call& call, absl::Duration latency) {
-  if (call.stream == nullptr) return latency;
+int64_t Network::InOrder(Call& call, int64_t latency_ns) {
+  if (call.stream == nullptr) return latency_ns;
   const int64_t now = sim_->now_ns();
-  const int64_t arrival = std::max(now + absl::ToInt64Nanoseconds(latency),
-                                   call.stream->last_arrival_ns);
+  const int64_t arrival =
+      std::max(now + latency_ns, call.stream->last_arrival_ns);
   call.stream->last_arrival_ns = arrival;
-  return absl::Nanoseconds(arrival - now);
+  return arrival - now;
 }
 
 void Network::SendReply(uint64_t call_id, absl::Status status,
@@ -530,18 +532,19 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
   const uint64_t reply_hash = HashBytes(reply);
   sim_->Record(MakeEvent(sent_kind, call.server, call.client, call_id,
                          static_cast<int32_t>(status.code()), reply_hash));
-  absl::Duration latency;
+  int64_t latency_ns;
   const bool stalled = call.stream != nullptr && call.stream->stalled;
-  if (stalled || !Transmit(call.server, call.client, &latency)) {
+  if (stalled || !Transmit(call.server, call.client, &latency_ns)) {
     sim_->Record(
         MakeEvent(EventKind::kReplyDropped, call.server, call.client, call_id));
     EraseIfFinished(call_id);
     return;
   }
   const NodeId client = call.client;
-  sim_->After(InOrder(call, latency), [this, call_id, client, reply_hash,
-                        status = std::move(status),
-                        reply = std::move(reply)]() mutable {
+  sim_->AfterNs(InOrder(call, latency_ns), [this, call_id, client, reply_hash,
+                                            status = std::move(status),
+                                            reply =
+                                                std::move(reply)]() mutable {
     node(client).Execute([this, call_id, reply_hash, status = std::move(status),
                           reply = std::move(reply)]() mutable {
       Complete(call_id, std::move(status), std::move(reply), reply_hash);
@@ -553,13 +556,13 @@ void Network::SendFailure(uint64_t call_id, Failure failure) {
   Call& call = calls_.At(call_id);
   FinishServer(call);
   call.on_cancel = nullptr;
-  absl::Duration latency;
-  if (!Transmit(call.server, call.client, &latency)) {
+  int64_t latency_ns;
+  if (!Transmit(call.server, call.client, &latency_ns)) {
     EraseIfFinished(call_id);
     return;
   }
   const NodeId client = call.client;
-  sim_->After(latency, [this, call_id, client, failure] {
+  sim_->AfterNs(latency_ns, [this, call_id, client, failure] {
     node(client).Execute([this, call_id, failure] {
       Call* found = calls_.Find(call_id);
       if (found == nullptr) return;

@@ -256,8 +256,8 @@ class Network {
     bool one_way;
   };
 
-  // Samples the latency of one message, or returns false if it is lost.
-  bool Transmit(NodeId from, NodeId to, absl::Duration* latency);
+  // Samples the latency of one message (ns), or returns false if it is lost.
+  bool Transmit(NodeId from, NodeId to, int64_t* latency_ns);
   void StartCallOrStream(NodeId client_node, NodeId server_node,
                          const std::string& method, std::string request,
                          const runtime::CallOptions& options,
@@ -274,9 +274,9 @@ class Network {
                    runtime::ServerCall server_call);
   // Sends one message of a stream to its client (a Write).
   void SendStreamMessage(uint64_t call_id, std::string message);
-  // The delay of a message of `call` sent now with link latency `latency`:
-  // later than every earlier message of a stream.
-  absl::Duration InOrder(Call& call, absl::Duration latency);
+  // The delay (ns) of a message of `call` sent now with link latency
+  // `latency_ns`: later than every earlier message of a stream.
+  int64_t InOrder(Call& call, int64_t latency_ns);
   void Complete(uint64_t call_id, absl::Status status, std::string reply,
                 uint64_t reply_hash);
   // Sends a refusal or reset from the server back to the client.

@@ -12,7 +12,11 @@ constexpr int64_t kBillion = 1000000000;
 }  // namespace
 
 NodeClock::NodeClock(Simulator* sim, absl::Time wall_epoch, Executor execute)
-    : sim_(sim), wall_epoch_(wall_epoch), execute_(std::move(execute)) {}
+    : sim_(sim),
+      wall_epoch_(wall_epoch),
+      epoch_unix_ns_(absl::ToUnixNanos(wall_epoch)),
+      epoch_exact_(absl::FromUnixNanos(epoch_unix_ns_) == wall_epoch),
+      execute_(std::move(execute)) {}
 
 int64_t NodeClock::LocalNs() const {
   // Without drift local time runs at true rate (the same result, without
@@ -41,6 +45,13 @@ int64_t NodeClock::TrueNsForLocal(int64_t target_local_ns) const {
 }
 
 absl::Time NodeClock::Now() {
+  int64_t unix_ns;
+  if (offset_exact_ && epoch_exact_ &&
+      !__builtin_add_overflow(epoch_unix_ns_, LocalNs() + offset_ns_,
+                              &unix_ns)) {
+    // The same sum in whole ns, without absl's out-of-line addition.
+    return absl::FromUnixNanos(unix_ns);
+  }
   if (offset_exact_) {
     return wall_epoch_ + absl::Nanoseconds(LocalNs() + offset_ns_);
   }

@@ -77,6 +77,9 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
 
   Simulator* const sim_;
   const absl::Time wall_epoch_;
+  // Now()'s fast path: the epoch in Unix ns, if it is exactly that.
+  const int64_t epoch_unix_ns_;
+  const bool epoch_exact_;
   const Executor execute_;
   int64_t drift_ppb_ = 0;
   int64_t anchor_true_ns_ = 0;

@@ -31,6 +31,32 @@ TEST_F(NodeClockTest, OffsetAndJumpMoveWallButNotMonotonic) {
   EXPECT_EQ(clock_.Now(), kEpoch + absl::Seconds(4));
 }
 
+// Now() is epoch + local time + offsets exactly, however it is worked out:
+// an epoch with a quarter nanosecond, and offsets that take the sum past
+// what int64 nanoseconds hold, give what absl's exact arithmetic gives.
+TEST(NodeClockEdgeTest, NowIsExactForOddEpochsAndHugeOffsets) {
+  Simulator sim(1, false);
+  auto inline_work = [](std::function<void()> work) { work(); };
+  const absl::Time quarter = kEpoch + absl::Nanoseconds(0.25);
+  NodeClock odd(&sim, quarter, inline_work);
+  NodeClock far(&sim, kEpoch, inline_work);
+  sim.RunUntil(absl::Milliseconds(3));
+  EXPECT_EQ(odd.Now(), quarter + absl::Milliseconds(3));
+  EXPECT_EQ(far.Now(), kEpoch + absl::Milliseconds(3));
+  far.SetHardwareOffset(absl::Hours(24 * 365 * 99));
+  far.SetWallOffset(absl::Hours(24 * 365 * 99));  // the sum: 198 years
+  EXPECT_EQ(far.Now(),
+            kEpoch + absl::Milliseconds(3) + absl::Hours(2 * 24 * 365 * 99));
+  far.SetWallOffset(-absl::Hours(24 * 365 * 99));
+  EXPECT_EQ(far.Now(), kEpoch + absl::Milliseconds(3));
+  // Year 2248 and 50 years ahead: past int64 ns (2262) since the epoch.
+  const absl::Time late_epoch = absl::FromUnixSeconds(int64_t{8800000000});
+  NodeClock late(&sim, late_epoch, inline_work);
+  late.SetHardwareOffset(absl::Hours(24 * 365 * 50));
+  EXPECT_EQ(late.Now(),
+            late_epoch + absl::Milliseconds(3) + absl::Hours(24 * 365 * 50));
+}
+
 TEST_F(NodeClockTest, DriftScalesLocalTimeAndTimers) {
   clock_.SetDriftPpb(100000000);  // +10%: runs fast
   sim_.RunUntil(absl::Seconds(10));

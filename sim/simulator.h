@@ -46,6 +46,12 @@ class Simulator {
   EventHandle After(absl::Duration delay, F&& callback) {
     return AtNs(NsAfter(delay), std::forward<F>(callback));
   }
+  // The same with a whole-ns delay (the network's latencies are drawn in ns:
+  // no absl conversion). REQUIRES: delay_ns >= 0.
+  template <typename F>
+  EventHandle AfterNs(int64_t delay_ns, F&& callback) {
+    return AtNs(NsAfterNs(delay_ns), std::forward<F>(callback));
+  }
   // Runs `callback` at `at`. REQUIRES: at >= now().
   template <typename F>
   EventHandle At(absl::Duration at, F&& callback) {
@@ -136,6 +142,14 @@ class Simulator {
   // The true time `delay` from now, and `at`, in ns (INT64_MAX, which AtNs
   // refuses, if past the end of time).
   int64_t NsAfter(absl::Duration delay) const;
+  int64_t NsAfterNs(int64_t delay_ns) const {
+    SALUDO_CHECK(delay_ns >= 0);
+    // Past the end of time: NsAfter's answer for the same delay.
+    if (delay_ns >= INT64_MAX - now_ns_) {
+      return NsAfter(absl::Nanoseconds(delay_ns));
+    }
+    return now_ns_ + delay_ns;
+  }
   static int64_t NsAt(absl::Duration at);
   // Queues an event at `at_ns` in a free slot for the caller to fill.
   Slot& NewEvent(int64_t at_ns, EventHandle* handle);

@@ -137,6 +137,25 @@ TEST(SimulatorTest, ManyCancelledEventsAreDroppedWithoutChangingTheOrder) {
   EXPECT_EQ(ran, want);
 }
 
+// A whole-ns delay is the same as its absl::Duration: same time, and the
+// scheduling order decides between equal times.
+TEST(SimulatorTest, AfterNsIsAfterInWholeNanoseconds) {
+  Simulator sim(1, false);
+  std::vector<std::string> ran;
+  sim.After(absl::Nanoseconds(5), [&] { ran.push_back("a@5"); });
+  sim.AfterNs(5, [&] { ran.push_back("b@5"); });
+  sim.AfterNs(4, [&] {
+    ran.push_back("c@4");
+    sim.AfterNs(0, [&] { ran.push_back("d@4"); });
+  });
+  sim.RunUntil(absl::Nanoseconds(4));
+  EXPECT_EQ(sim.now_ns(), 4);
+  EXPECT_EQ(ran, (std::vector<std::string>{"c@4", "d@4"}));
+  sim.RunAll();
+  EXPECT_EQ(sim.now_ns(), 5);
+  EXPECT_EQ(ran, (std::vector<std::string>{"c@4", "d@4", "a@5", "b@5"}));
+}
+
 // The event heap against a model (a sorted set of (time, sequence)): events
 // scheduled, cancelled (anywhere in the heap) and run in random interleavings
 // run exactly in the model's order, and pending_events() is the model's size.
