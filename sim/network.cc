@@ -107,6 +107,26 @@ NodeId Network::Find(const std::string& name) const {
 
 void Network::SetLink(NodeId from, NodeId to, const LinkModel& link) {
   links_[{from, to}] = link;
+  link_slots_.clear();  // a pair that used the default may have its own now
+}
+
+const std::string* Network::Intern(const std::string& method) {
+  if (last_method_ != nullptr && *last_method_ == method) return last_method_;
+  last_method_ = &*methods_.insert(method).first;  // set nodes never move
+  return last_method_;
+}
+
+Network::LinkSlot& Network::SlotFor(NodeId from, NodeId to) {
+  const size_t n = nodes_.size();
+  SALUDO_CHECK(from >= 0 && to >= 0 && static_cast<size_t>(from) < n &&
+               static_cast<size_t>(to) < n);
+  if (link_slots_.size() != n * n) link_slots_.assign(n * n, LinkSlot{});
+  LinkSlot& slot = link_slots_[static_cast<size_t>(from) * n + to];
+  if (slot.model == nullptr) {
+    slot.model = &Link(from, to);
+    slot.random = &LinkRandom(from, to);
+  }
+  return slot;
 }
 
 const LinkModel& Network::Link(NodeId from, NodeId to) const {
@@ -149,8 +169,9 @@ runtime::Random& Network::LinkRandom(NodeId from, NodeId to) {
 
 bool Network::Transmit(NodeId from, NodeId to, int64_t* latency_ns) {
   if (Blocked(from, to)) return false;
-  const LinkModel& link = Link(from, to);
-  runtime::Random& random = LinkRandom(from, to);
+  LinkSlot& slot = SlotFor(from, to);
+  const LinkModel& link = *slot.model;
+  runtime::Random& random = *slot.random;
   if (link.loss > 0 && random.Bernoulli(link.loss)) return false;
   *latency_ns = link.latency.SampleNs(random);
   return true;
@@ -195,7 +216,7 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
   call.client = client_node;
   call.server = server_node;
   call.client_incarnation = node(client_node).incarnation();
-  call.method = method;
+  call.method = Intern(method);
   call.request_hash = HashBytes(request);
   call.done = std::move(done);
   sim_->Record(MakeEvent(EventKind::kCallStart, client_node, server_node, id, 0,
@@ -214,9 +235,9 @@ void Network::SendRequest(uint64_t call_id, std::string request) {
   Call& call = calls_.At(call_id);
   const NodeId from = call.client;
   const NodeId to = call.server;
-  const LinkModel& link = Link(from, to);
-  const bool duplicate =
-      link.duplicate > 0 && LinkRandom(from, to).Bernoulli(link.duplicate);
+  LinkSlot& slot = SlotFor(from, to);
+  const bool duplicate = slot.model->duplicate > 0 &&
+                         slot.random->Bernoulli(slot.model->duplicate);
   const int copies = duplicate ? 2 : 1;
   int sent = 0;
   for (int copy = 0; copy < copies; ++copy) {
@@ -274,7 +295,8 @@ void Network::SendCancel(uint64_t call_id) {
 uint64_t Network::StartAttempt(NodeId from, NodeId to,
                                const std::string& method, std::string request,
                                uint64_t reused_incarnation,
-                               AttemptObserver observer) {
+                               AttemptObserver* observer, uint64_t tag) {
+  SALUDO_CHECK(observer != nullptr);
   const bool reuse_connection = reused_incarnation != kNewConnection;
   const uint64_t id = ++next_call_id_;
   Call& call = calls_.Insert(id);
@@ -282,9 +304,10 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   call.client = from;
   call.server = to;
   call.client_incarnation = node(from).incarnation();
-  call.method = method;
+  call.method = Intern(method);
   call.request_hash = HashBytes(request);
-  call.observer = std::make_unique<AttemptObserver>(std::move(observer));
+  call.observer = observer;
+  call.observer_tag = tag;
   call.reused_incarnation = reused_incarnation;
   sim_->Record(MakeEvent(EventKind::kConnect, from, to, id,
                          reuse_connection ? 1 : 0, call.request_hash));
@@ -297,7 +320,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
       }
       sim_->Record(
           MakeEvent(EventKind::kConnected, call->client, call->server, id));
-      if (call->observer->connected) call->observer->connected();
+      call->observer->Connected(call->observer_tag);
       // The observer may have abandoned the attempt.
       call = calls_.Find(id);
       if (call == nullptr || ClientDone(*call)) return;
@@ -397,9 +420,9 @@ void Network::Serve(uint64_t call_id, uint64_t incarnation,
   const runtime::Handler* handler = nullptr;
   const runtime::StreamHandler* stream_handler = nullptr;
   if (call.kind == Kind::kStream) {
-    stream_handler = server.FindStream(call.method);
+    stream_handler = server.FindStream(*call.method);
   } else {
-    handler = server.Find(call.method);
+    handler = server.Find(*call.method);
   }
   if (handler == nullptr && stream_handler == nullptr) {
     if (ServerFinished(call)) return;  // a duplicate: answered already
@@ -407,13 +430,13 @@ void Network::Serve(uint64_t call_id, uint64_t incarnation,
     SendReply(call_id,
               absl::UnimplementedError(
                   proxy ? "the simulated proxy forwards unary calls only: " +
-                              call.method + " is a stream"
-                        : "unknown method " + call.method),
+                              *call.method + " is a stream"
+                        : "unknown method " + *call.method),
               "", EventKind::kReplySent);
     return;
   }
   runtime::ServerCall server_call;
-  server_call.method = call.method;
+  server_call.method = *call.method;
   server_call.peer = node(call.client).peer();
   server_call.id = call_id;
   server_call.loopback = true;  // every node models a host on loopback
@@ -574,12 +597,13 @@ void Network::SendFailure(uint64_t call_id, Failure failure) {
           return;
         }
         FinishClient(call);
-        std::unique_ptr<AttemptObserver> observer = std::move(call.observer);
+        AttemptObserver* observer = std::exchange(call.observer, nullptr);
+        const uint64_t tag = call.observer_tag;
         EraseIfFinished(call_id);
         if (failure == Failure::kRefused) {
-          if (observer->refused) observer->refused();
-        } else if (observer->reset) {
-          observer->reset();
+          observer->Refused(tag);
+        } else {
+          observer->Reset(tag);
         }
         return;
       }
@@ -610,10 +634,10 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
                          call_id, static_cast<int32_t>(status.code()),
                          reply_hash));
   if (call.kind == Kind::kAttempt) {
-    std::unique_ptr<AttemptObserver> observer = std::move(call.observer);
+    AttemptObserver* observer = std::exchange(call.observer, nullptr);
+    const uint64_t tag = call.observer_tag;
     EraseIfFinished(call_id);
-    if (observer->replied)
-      observer->replied(std::move(status), std::move(reply));
+    observer->Replied(tag, std::move(status), std::move(reply));
     return;
   }
   if (status.code() == absl::StatusCode::kDeadlineExceeded &&

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -176,13 +177,20 @@ class Network {
                         std::function<void()> on_cancel);
 
   // A proxy's attempt at the transport level, so it can tell the outcomes
-  // apart the way nginx does. Callbacks run on `from`, never inside the call
-  // that started the attempt, and at most one of refused/replied/reset.
-  struct AttemptObserver {
-    Callback connected;  // connection up; request being sent
-    Callback refused;    // RST in answer to the SYN
-    InlineFunction<void(absl::Status, std::string)> replied;
-    Callback reset;  // broken after the request was sent
+  // apart the way nginx does. Each method gets the `tag` the proxy gave
+  // StartAttempt; they run on `from`, never inside the call that started the
+  // attempt, and at most one of Refused/Replied/Reset runs.
+  class AttemptObserver {
+   public:
+    virtual ~AttemptObserver() = default;
+    // The connection is up; the request is being sent.
+    virtual void Connected(uint64_t tag) = 0;
+    // RST in answer to the SYN.
+    virtual void Refused(uint64_t tag) = 0;
+    virtual void Replied(uint64_t tag, absl::Status status,
+                         std::string reply) = 0;
+    // The connection broke after the request was sent.
+    virtual void Reset(uint64_t tag) = 0;
   };
   // Opens a connection from `from` to `to` and sends the request once
   // connected; a lost SYN or SYN-ACK means no callback at all: the proxy's
@@ -190,10 +198,12 @@ class Network {
   // it reuses a connection established with that incarnation of `to`: no
   // handshake, and if that process is gone by the time the request arrives
   // (crashed, or restarted as a new one), the connection resets.
+  // REQUIRES: `observer` outlives the attempt (until an outcome or
+  // AbandonAttempt).
   static constexpr uint64_t kNewConnection = ~uint64_t{0};
   uint64_t StartAttempt(NodeId from, NodeId to, const std::string& method,
                         std::string request, uint64_t reused_incarnation,
-                        AttemptObserver observer);
+                        AttemptObserver* observer, uint64_t tag);
   // The proxy gave up (a timeout): no more callbacks; a server that already
   // has the request sees a cancellation.
   void AbandonAttempt(uint64_t attempt_id);
@@ -228,7 +238,8 @@ class Network {
     bool stalled = false;  // a message was lost: nothing more arrives
   };
   class SimServerStream;
-  // The small fields come first, packed into 16 bytes (200 -> 184 bytes).
+  // The small fields come first, packed into 16 bytes; the method is a
+  // pointer to one shared copy (200 -> 184 -> 168 bytes).
   struct Call {
     Kind kind = Kind::kCall;
     ServerSide server_side = ServerSide::kTravelling;
@@ -241,10 +252,11 @@ class Network {
     uint64_t reused_incarnation = kNewConnection;       // attempts only
     std::shared_ptr<const runtime::Metadata> metadata;  // null: none
     runtime::TimerId deadline_timer = 0;
-    std::string method;
+    const std::string* method = nullptr;  // Intern()ed
     uint64_t request_hash = 0;  // hashed once, recorded at start and arrival
     runtime::CallDone done;
-    std::unique_ptr<AttemptObserver> observer;  // proxy attempts only
+    AttemptObserver* observer = nullptr;  // proxy attempts only
+    uint64_t observer_tag = 0;
     std::function<void()> on_cancel;            // set by the server's handler
     std::unique_ptr<StreamPart> stream;         // streams only
   };
@@ -304,12 +316,27 @@ class Network {
     return call.client_side == ClientSide::kDone;
   }
   runtime::Random& LinkRandom(NodeId from, NodeId to);
+  // A pair's link model and random stream, found by index on every message
+  // instead of in two maps (std::map values keep their addresses; the
+  // default link is updated in place).
+  struct LinkSlot {
+    const LinkModel* model = nullptr;  // null: not looked up yet
+    runtime::Random* random = nullptr;
+  };
+  LinkSlot& SlotFor(NodeId from, NodeId to);
+  // The one copy of `method` every call of it points to (a call record holds
+  // a pointer, not a string of its own).
+  const std::string* Intern(const std::string& method);
 
   Simulator* const sim_;
   std::vector<std::unique_ptr<Node>> nodes_;
   LinkModel default_link_;
   std::map<std::pair<NodeId, NodeId>, LinkModel> links_;
   std::map<std::pair<NodeId, NodeId>, runtime::Random> link_random_;
+  // [from * node_count + to]; emptied when a link is set or a node added.
+  std::vector<LinkSlot> link_slots_;
+  std::set<std::string> methods_;
+  const std::string* last_method_ = nullptr;  // the last one Intern()ed
   std::vector<Partition> partitions_;
   uint64_t next_call_id_ = 0;
   SlotTable<Call> calls_;

@@ -47,5 +47,44 @@ TEST(SimServerTest, FindGivesEachMethodItsHandlerInAnyOrder) {
   EXPECT_EQ(server.Find("/B/b"), nullptr);
 }
 
+// A call's round trip follows the link models as they are when its messages
+// are sent: the default changed in place, a pair's own link set later, and
+// a node added (which renumbers nothing but grows the table of pairs).
+TEST(NetworkTest, MessagesFollowLinkChangesMadeAfterTheyWereUsed) {
+  Simulator sim(1, false);
+  Network net(&sim);
+  const NodeId a = net.AddNode("a");
+  const NodeId b = net.AddNode("b");
+  net.node(b).server().Register("/A/a", Answering("ok"));
+  auto round_trip = [&](NodeId from, NodeId to) {
+    const int64_t start_ns = sim.now_ns();
+    int64_t done_ns = -1;
+    net.StartCall(from, to, "/A/a", "", runtime::CallOptions{},
+                  [&](absl::Status status, std::string) {
+                    EXPECT_TRUE(status.ok()) << status;
+                    done_ns = sim.now_ns();
+                  });
+    sim.RunAll();
+    return done_ns - start_ns;
+  };
+  LinkModel one_ms;
+  one_ms.latency = Distribution::Fixed(absl::Milliseconds(1));
+  net.SetDefaultLink(one_ms);
+  EXPECT_EQ(round_trip(a, b), 2000000);
+  LinkModel three_ms;
+  three_ms.latency = Distribution::Fixed(absl::Milliseconds(3));
+  net.SetDefaultLink(three_ms);
+  EXPECT_EQ(round_trip(a, b), 6000000);
+  LinkModel five_ms;
+  five_ms.latency = Distribution::Fixed(absl::Milliseconds(5));
+  net.SetLink(a, b, five_ms);  // a -> b only; b -> a keeps the default
+  EXPECT_EQ(round_trip(a, b), 8000000);
+  const NodeId c = net.AddNode("c");
+  net.node(c).server().Register("/A/a", Answering("ok"));
+  EXPECT_EQ(round_trip(a, b), 8000000);
+  EXPECT_EQ(round_trip(c, b), 6000000);
+  EXPECT_EQ(round_trip(a, c), 6000000);
+}
+
 }  // namespace
 }  // namespace saludo::sim

@@ -674,7 +674,7 @@ void NginxTwin::Attempt(Request& req) {
                                    ? reused
                                    : network_->node(peer->node).incarnation();
   req.attempt = network_->StartAttempt(self_, peer->node, req.method, req.bytes,
-                                       reused, ObserverFor(req.id));
+                                       reused, &observer_, req.id);
   req.log.attempt_call.push_back(req.attempt);
   if (reused == Network::kNewConnection) {
     // up:1648-1650: the connect timer.
@@ -701,8 +701,6 @@ uint64_t NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
   // it, and the request meets a reset after it was sent.
   auto& idle = upstream.idle;
   const Node& backend = network_->node(peer->node);
-  const absl::Duration close_delay =
-      network_->Link(peer->node, self_).latency.Lower();
   for (auto it = idle.rbegin(); it != idle.rend();) {
     if (it->first != peer) {
       ++it;
@@ -710,60 +708,61 @@ uint64_t NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
     }
     const uint64_t incarnation = it->second;
     it = std::make_reverse_iterator(idle.erase(std::next(it).base()));
-    const bool alive = backend.up() && backend.incarnation() == incarnation;
+    if (backend.up() && backend.incarnation() == incarnation) {
+      return incarnation;  // alive
+    }
+    const absl::Duration close_delay =
+        network_->Link(peer->node, self_).latency.Lower();
     const bool close_seen =
         !network_->Blocked(peer->node, self_) &&
         sim_->now() >= backend.ended_at(incarnation) + close_delay;
-    if (alive || !close_seen) return incarnation;
+    if (!close_seen) return incarnation;
   }
   return Network::kNewConnection;
 }
 
-Network::AttemptObserver NginxTwin::ObserverFor(uint64_t request_id) {
-  Network::AttemptObserver observer;
-  observer.connected = [this, request_id] {
-    Request* req = in_flight_.Find(request_id);
-    if (req == nullptr || req->done) return;
-    NodeClock& clock = network_->node(self_).clock();
-    clock.Cancel(req->timer);
-    req->sent = true;  // up:2189-2210: set on the first write
-    // up:2156-2163: the read timer runs from the end of sending.
-    req->timer =
-        clock.RunAfter(req->route->read_timeout, [this, id = req->id] {
-          TimedOut(id, AttemptOutcome::kReadTimeout);
-        });
-  };
-  auto broken = [this, request_id](AttemptOutcome outcome) {
-    Request* req = in_flight_.Find(request_id);
-    if (req == nullptr || req->done) return;
-    network_->node(self_).clock().Cancel(req->timer);
-    OnFailure(*req, Failure::kError, outcome);
-  };
-  observer.refused = [broken] { broken(AttemptOutcome::kRefused); };
-  observer.reset = [broken] { broken(AttemptOutcome::kReset); };
-  observer.replied = [this, request_id](absl::Status status,
-                                        std::string reply) {
-    Request* req = in_flight_.Find(request_id);
-    if (req == nullptr || req->done) return;
-    network_->node(self_).clock().Cancel(req->timer);
-    Peer* peer = req->peer;
-    req->peer = nullptr;
-    Release(*req, peer, /*failed=*/false);
-    // A clean end of stream: the connection goes back to the cache.
-    if (req->upstream->conf->keepalive > 0) {
-      auto& idle = req->upstream->idle;
-      idle.emplace_back(peer, req->connection_incarnation);
-      while (static_cast<int>(idle.size()) > req->upstream->conf->keepalive) {
-        idle.pop_front();
-      }
+void NginxTwin::Observer::Connected(uint64_t request_id) {
+  NginxTwin& twin = *twin_;
+  Request* req = twin.in_flight_.Find(request_id);
+  if (req == nullptr || req->done) return;
+  NodeClock& clock = twin.network_->node(twin.self_).clock();
+  clock.Cancel(req->timer);
+  req->sent = true;  // up:2189-2210: set on the first write
+  // up:2156-2163: the read timer runs from the end of sending.
+  req->timer = clock.RunAfter(req->route->read_timeout, [&twin, request_id] {
+    twin.TimedOut(request_id, AttemptOutcome::kReadTimeout);
+  });
+}
+
+void NginxTwin::Broken(uint64_t request_id, AttemptOutcome outcome) {
+  Request* req = in_flight_.Find(request_id);
+  if (req == nullptr || req->done) return;
+  network_->node(self_).clock().Cancel(req->timer);
+  OnFailure(*req, Failure::kError, outcome);
+}
+
+void NginxTwin::Observer::Replied(uint64_t request_id, absl::Status status,
+                                  std::string reply) {
+  NginxTwin& twin = *twin_;
+  Request* req = twin.in_flight_.Find(request_id);
+  if (req == nullptr || req->done) return;
+  twin.network_->node(twin.self_).clock().Cancel(req->timer);
+  Peer* peer = req->peer;
+  req->peer = nullptr;
+  twin.Release(*req, peer, /*failed=*/false);
+  // A clean end of stream: the connection goes back to the cache.
+  if (req->upstream->conf->keepalive > 0) {
+    auto& idle = req->upstream->idle;
+    idle.emplace_back(peer, req->connection_incarnation);
+    while (static_cast<int>(idle.size()) > req->upstream->conf->keepalive) {
+      idle.pop_front();
     }
-    req->log.upstream_status.push_back(200);
-    req->log.attempt_end.push_back(sim_->now());
-    req->log.attempt_outcome.push_back(AttemptOutcome::kAnswered);
-    req->done = true;
-    End(*req, 200)(std::move(status), std::move(reply));
-  };
-  return observer;
+  }
+  req->log.upstream_status.push_back(200);
+  req->log.attempt_end.push_back(twin.sim_->now());
+  req->log.attempt_outcome.push_back(AttemptOutcome::kAnswered);
+  req->done = true;
+  twin.End(*req, 200)(std::move(status), std::move(reply));
 }
 
 void NginxTwin::OnFailure(Request& req, Failure failure,

@@ -103,9 +103,26 @@ class NginxTwin {
   // open from the cache: the backend incarnation it was made with, or
   // Network::kNewConnection if there is none.
   uint64_t TakeIdleConnection(UpstreamState& upstream, Peer* peer);
-  // What an attempt of the request reports to: connected, refused/reset,
-  // replied (nothing once the request is over).
-  Network::AttemptObserver ObserverFor(uint64_t request_id);
+  // What every attempt reports to, with its request's id as the tag (a
+  // request that is over hears nothing).
+  class Observer final : public Network::AttemptObserver {
+   public:
+    explicit Observer(NginxTwin* twin) : twin_(twin) {}
+    void Connected(uint64_t request_id) override;
+    void Refused(uint64_t request_id) override {
+      twin_->Broken(request_id, AttemptOutcome::kRefused);
+    }
+    void Replied(uint64_t request_id, absl::Status status,
+                 std::string reply) override;
+    void Reset(uint64_t request_id) override {
+      twin_->Broken(request_id, AttemptOutcome::kReset);
+    }
+
+   private:
+    NginxTwin* const twin_;
+  };
+  // The attempt's connection was refused or reset.
+  void Broken(uint64_t request_id, AttemptOutcome outcome);
   void Attempt(Request& req);
   void OnFailure(Request& req, Failure failure, AttemptOutcome outcome);
   // A connect or read timer of request `request_id` went off.
@@ -145,6 +162,7 @@ class NginxTwin {
   // Requests in progress, until they are logged.
   uint64_t next_request_id_ = 0;
   SlotTable<Request> in_flight_;
+  Observer observer_{this};
 };
 
 }  // namespace saludo::sim
