@@ -219,8 +219,8 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
   call.method = Intern(method);
   call.request_hash = HashBytes(request);
   call.done = std::move(done);
-  sim_->Record(MakeEvent(EventKind::kCallStart, client_node, server_node, id, 0,
-                         call.request_hash));
+  sim_->Record(EventKind::kCallStart, client_node, server_node, id, 0,
+               call.request_hash);
   if (options.timeout != absl::InfiniteDuration()) {
     call.deadline_timer =
         node(client_node).clock().RunAfter(options.timeout, [this, id] {
@@ -243,11 +243,11 @@ void Network::SendRequest(uint64_t call_id, std::string request) {
   for (int copy = 0; copy < copies; ++copy) {
     int64_t latency_ns;
     if (!Transmit(from, to, &latency_ns)) {
-      sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, call_id));
+      sim_->Record(EventKind::kRequestDropped, from, to, call_id);
       continue;
     }
     if (copy == 1) {
-      sim_->Record(MakeEvent(EventKind::kRequestDuplicated, from, to, call_id));
+      sim_->Record(EventKind::kRequestDuplicated, from, to, call_id);
     }
     ++sent;
     // The last copy takes the bytes; a duplicate's first one copies them.
@@ -309,8 +309,8 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   call.observer = observer;
   call.observer_tag = tag;
   call.reused_incarnation = reused_incarnation;
-  sim_->Record(MakeEvent(EventKind::kConnect, from, to, id,
-                         reuse_connection ? 1 : 0, call.request_hash));
+  sim_->Record(EventKind::kConnect, from, to, id, reuse_connection ? 1 : 0,
+               call.request_hash);
   auto connected = [this, id, from, request = std::move(request)]() mutable {
     node(from).Execute([this, id, request = std::move(request)]() mutable {
       Call* call = calls_.Find(id);
@@ -333,7 +333,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   }
   int64_t syn_latency_ns;
   if (!Transmit(from, to, &syn_latency_ns)) {
-    sim_->Record(MakeEvent(EventKind::kRequestDropped, from, to, id));
+    sim_->Record(EventKind::kRequestDropped, from, to, id);
     FinishServer(calls_.At(id));
     return id;
   }
@@ -343,13 +343,13 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
     if (call == nullptr) return;
     // The kernel answers the SYN even while the process is paused.
     if (!node(to).up()) {
-      sim_->Record(MakeEvent(EventKind::kRefused, to, from, id));
+      sim_->Record(EventKind::kRefused, to, from, id);
       SendFailure(id, Failure::kRefused);
       return;
     }
     int64_t ack_latency_ns;
     if (!Transmit(to, from, &ack_latency_ns)) {
-      sim_->Record(MakeEvent(EventKind::kReplyDropped, to, from, id));
+      sim_->Record(EventKind::kReplyDropped, to, from, id);
       FinishServer(*call);
       EraseIfFinished(id);
       return;
@@ -397,8 +397,8 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
     Call& call = *found;
     Node& server = node(call.server);
     if (server.incarnation() != incarnation) return;
-    sim_->Record(MakeEvent(EventKind::kRequestDelivered, call.server,
-                           call.client, call_id, 0, call.request_hash));
+    sim_->Record(EventKind::kRequestDelivered, call.server, call.client,
+                 call_id, 0, call.request_hash);
     const size_t limit = server.server().max_request_bytes();
     if (limit > 0 && request.size() > limit) {
       if (ServerFinished(call)) return;  // a duplicate: answered already
@@ -553,8 +553,8 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
   FinishServer(call);
   call.on_cancel = nullptr;
   const uint64_t reply_hash = HashBytes(reply);
-  sim_->Record(MakeEvent(sent_kind, call.server, call.client, call_id,
-                         static_cast<int32_t>(status.code()), reply_hash));
+  sim_->Record(sent_kind, call.server, call.client, call_id,
+               static_cast<int32_t>(status.code()), reply_hash);
   int64_t latency_ns;
   const bool stalled = call.stream != nullptr && call.stream->stalled;
   if (stalled || !Transmit(call.server, call.client, &latency_ns)) {
@@ -630,9 +630,8 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
   if (call.deadline_timer != 0) {
     node(call.client).clock().Cancel(call.deadline_timer);
   }
-  sim_->Record(MakeEvent(EventKind::kCallDone, call.client, call.server,
-                         call_id, static_cast<int32_t>(status.code()),
-                         reply_hash));
+  sim_->Record(EventKind::kCallDone, call.client, call.server, call_id,
+               static_cast<int32_t>(status.code()), reply_hash);
   if (call.kind == Kind::kAttempt) {
     AttemptObserver* observer = std::exchange(call.observer, nullptr);
     const uint64_t tag = call.observer_tag;
@@ -686,7 +685,7 @@ void Network::Crash(NodeId id) {
   n.deferred_.clear();
   n.clock_.ResetProcess();
   n.server_.Clear();
-  sim_->Record(MakeEvent(EventKind::kCrash, id));
+  sim_->Record(EventKind::kCrash, id);
   std::vector<uint64_t> reset;
   for (uint64_t call_id : calls_.Ids()) {  // in id order, as before
     Call& call = calls_.At(call_id);
@@ -700,7 +699,7 @@ void Network::Crash(NodeId id) {
   }
   for (uint64_t call_id : reset) {
     Call& call = calls_.At(call_id);
-    sim_->Record(MakeEvent(EventKind::kReset, id, call.client, call_id));
+    sim_->Record(EventKind::kReset, id, call.client, call_id);
     SendFailure(call_id, Failure::kReset);
   }
   if (on_crash) on_crash(id);
@@ -710,7 +709,7 @@ void Network::Restart(NodeId id) {
   Node& n = node(id);
   if (n.up_) Crash(id);
   n.up_ = true;
-  sim_->Record(MakeEvent(EventKind::kRestart, id));
+  sim_->Record(EventKind::kRestart, id);
   if (on_restart) on_restart(id);
 }
 
@@ -718,14 +717,14 @@ void Network::Pause(NodeId id) {
   Node& n = node(id);
   if (!n.up_ || n.paused_) return;
   n.paused_ = true;
-  sim_->Record(MakeEvent(EventKind::kPause, id));
+  sim_->Record(EventKind::kPause, id);
 }
 
 void Network::Resume(NodeId id) {
   Node& n = node(id);
   if (!n.paused_) return;
   n.paused_ = false;
-  sim_->Record(MakeEvent(EventKind::kResume, id));
+  sim_->Record(EventKind::kResume, id);
   std::vector<Callback> work = std::move(n.deferred_);
   n.deferred_.clear();
   for (auto& w : work) n.Execute(std::move(w));

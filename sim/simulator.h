@@ -96,6 +96,17 @@ class Simulator {
   const Trace& trace() const { return trace_; }
   // Records an event stamped with now() and the next trace sequence number.
   void Record(TraceEvent event);
+  // The same for MakeEvent(kind, node, peer, call, code, payload), without
+  // building a TraceEvent unless the log is kept (the hash is the same).
+  void Record(EventKind kind, int32_t node, int32_t peer = -1,
+              uint64_t call = 0, int32_t code = 0, uint64_t payload = 0) {
+    if (trace_.keeps_log()) {
+      Record(MakeEvent(kind, node, peer, call, code, payload));
+      return;
+    }
+    trace_.Fold(now_ns_, next_trace_sequence_++, kind, node, peer, call, code,
+                payload);
+  }
 
   // Names of nodes, for formatting the trace (index = node id).
   std::vector<std::string>& node_names() { return node_names_; }

@@ -156,6 +156,35 @@ TEST(SimulatorTest, AfterNsIsAfterInWholeNanoseconds) {
   EXPECT_EQ(ran, (std::vector<std::string>{"c@4", "d@4", "a@5", "b@5"}));
 }
 
+// An event recorded field by field hashes as the TraceEvent MakeEvent builds,
+// with or without the log (which then holds it, stamped).
+TEST(SimulatorTest, RecordingFieldsIsRecordingTheEvent) {
+  Simulator by_fields(1, false), by_event(1, false), logged(1, true);
+  for (Simulator* sim : {&by_fields, &by_event, &logged}) {
+    sim->RunUntil(absl::Microseconds(3));
+  }
+  by_fields.Record(EventKind::kCallDone, 1, 2, 77, 4, 0xabc);
+  by_event.Record(MakeEvent(EventKind::kCallDone, 1, 2, 77, 4, 0xabc));
+  logged.Record(EventKind::kCallDone, 1, 2, 77, 4, 0xabc);
+  by_fields.Record(EventKind::kNote, 3);
+  by_event.Record(MakeEvent(EventKind::kNote, 3));
+  logged.Record(EventKind::kNote, 3);
+  EXPECT_EQ(by_fields.trace().hash(), by_event.trace().hash());
+  EXPECT_EQ(logged.trace().hash(), by_event.trace().hash());
+  EXPECT_EQ(by_fields.trace().events(), 2u);
+  ASSERT_EQ(logged.trace().log().size(), 2u);
+  const TraceEvent& e = logged.trace().log()[0];
+  EXPECT_EQ(e.time_ns, 3000);
+  EXPECT_EQ(e.sequence, 0u);
+  EXPECT_EQ(e.kind, EventKind::kCallDone);
+  EXPECT_EQ(e.node, 1);
+  EXPECT_EQ(e.peer, 2);
+  EXPECT_EQ(e.call, 77u);
+  EXPECT_EQ(e.code, 4);
+  EXPECT_EQ(e.payload, 0xabcu);
+  EXPECT_EQ(logged.trace().log()[1].sequence, 1u);
+}
+
 // The event heap against a model (a sorted set of (time, sequence)): events
 // scheduled, cancelled (anywhere in the heap) and run in random interleavings
 // run exactly in the model's order, and pending_events() is the model's size.

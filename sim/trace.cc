@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "runtime/check.h"
 
 namespace saludo::sim {
 namespace {
@@ -92,16 +93,30 @@ std::string FormatEvent(const TraceEvent& e,
 }
 
 void Trace::Record(const TraceEvent& event) {
-  ++events_;
-  Mix(hash_, static_cast<uint64_t>(event.time_ns));
-  Mix(hash_, event.sequence);
-  Mix(hash_, static_cast<uint64_t>(event.kind));
-  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(event.node)));
-  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(event.peer)));
-  Mix(hash_, event.call);
-  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(event.code)));
-  Mix(hash_, event.payload);
+  FoldFields(event.time_ns, event.sequence, event.kind, event.node, event.peer,
+             event.call, event.code, event.payload);
   if (keep_log_) log_.push_back(event);
+}
+
+void Trace::Fold(int64_t time_ns, uint64_t sequence, EventKind kind,
+                 int32_t node, int32_t peer, uint64_t call, int32_t code,
+                 uint64_t payload) {
+  SALUDO_CHECK(!keep_log_);  // a kept log must have every event
+  FoldFields(time_ns, sequence, kind, node, peer, call, code, payload);
+}
+
+void Trace::FoldFields(int64_t time_ns, uint64_t sequence, EventKind kind,
+                       int32_t node, int32_t peer, uint64_t call, int32_t code,
+                       uint64_t payload) {
+  ++events_;
+  Mix(hash_, static_cast<uint64_t>(time_ns));
+  Mix(hash_, sequence);
+  Mix(hash_, static_cast<uint64_t>(kind));
+  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(node)));
+  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(peer)));
+  Mix(hash_, call);
+  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(code)));
+  Mix(hash_, payload);
 }
 
 uint64_t HashBytes(absl::string_view bytes) {

@@ -76,6 +76,10 @@ class Trace {
 
   // Folds the event's fields (all but the detail text) into the hash.
   void Record(const TraceEvent& event);
+  // What Record does to the hash, for an event given field by field (and not
+  // kept in the log). REQUIRES: !keeps_log().
+  void Fold(int64_t time_ns, uint64_t sequence, EventKind kind, int32_t node,
+            int32_t peer, uint64_t call, int32_t code, uint64_t payload);
 
   uint64_t hash() const { return hash_; }
   uint64_t events() const { return events_; }
@@ -83,6 +87,9 @@ class Trace {
   bool keeps_log() const { return keep_log_; }
 
  private:
+  void FoldFields(int64_t time_ns, uint64_t sequence, EventKind kind,
+                  int32_t node, int32_t peer, uint64_t call, int32_t code,
+                  uint64_t payload);
   bool keep_log_;
   uint64_t hash_ = 0x243f6a8885a308d3ULL;
   uint64_t events_ = 0;
