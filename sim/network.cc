@@ -116,7 +116,7 @@ const std::string* Network::Intern(const std::string& method) {
   return last_method_;
 }
 
-Network::LinkSlot& Network::SlotFor(NodeId from, NodeId to) {
+Network::LinkSlot& Network::FillSlot(NodeId from, NodeId to) {
   const size_t n = nodes_.size();
   SALUDO_CHECK(from >= 0 && to >= 0 && static_cast<size_t>(from) < n &&
                static_cast<size_t>(to) < n);

@@ -323,7 +323,18 @@ class Network {
     const LinkModel* model = nullptr;  // null: not looked up yet
     runtime::Random* random = nullptr;
   };
-  LinkSlot& SlotFor(NodeId from, NodeId to);
+  LinkSlot& SlotFor(NodeId from, NodeId to) {
+    const size_t n = nodes_.size();
+    const size_t i = static_cast<size_t>(from) * n + static_cast<size_t>(to);
+    // The common case inline: both ids in range, the pair looked up before.
+    if (static_cast<size_t>(from) < n && static_cast<size_t>(to) < n &&
+        link_slots_.size() == n * n && link_slots_[i].model != nullptr) {
+      return link_slots_[i];
+    }
+    return FillSlot(from, to);
+  }
+  // SlotFor the first time: checks the ids, sizes the table, looks up.
+  LinkSlot& FillSlot(NodeId from, NodeId to);
   // The one copy of `method` every call of it points to (a call record holds
   // a pointer, not a string of its own).
   const std::string* Intern(const std::string& method);
