@@ -50,9 +50,9 @@ class InlineFunction;
 template <typename R, typename... Args>
 class InlineFunction<R(Args...)> {
  public:
-  static constexpr size_t kInlineBytes = 72;
-  // Word alignment, not max_align_t's 16 (an event slot is 88 bytes, not
-  // 96); a closure that needs more is kept on the heap.
+  // Seven words (a call's closures fit: a slot is 72 bytes), word-aligned;
+  // a closure that needs more or is over-aligned is kept on the heap.
+  static constexpr size_t kInlineBytes = 56;
   static constexpr size_t kInlineAlign = alignof(void*);
 
  private:

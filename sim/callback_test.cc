@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "gtest/gtest.h"
 
 namespace saludo::sim {
@@ -73,7 +74,25 @@ TEST(InlineFunctionTest, AnOverAlignedClosureIsKeptAlignedOnTheHeap) {
   InlineFunction<double()> moved = std::move(f);
   EXPECT_EQ(moved(), 4.0);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(where) % alignof(Wide), 0u);
-  static_assert(sizeof(Callback) == 80 && alignof(Callback) == 8);
+  static_assert(sizeof(Callback) == 64 && alignof(Callback) == 8);
+}
+
+// What a reply in flight holds (an object, a call id, a status and the
+// reply's bytes: seven words) lives inside the InlineFunction, not on the
+// heap.
+TEST(InlineFunctionTest, AReplysClosureIsKeptInline) {
+  const void* where = nullptr;
+  InlineFunction<void()> f = [seen = &where, call_id = uint64_t{7},
+                              status = absl::OkStatus(),
+                              reply = std::string(40, 'x')] {
+    *seen = &reply;
+    EXPECT_EQ(call_id, 7u);
+    EXPECT_TRUE(status.ok());
+  };
+  f();
+  const char* begin = reinterpret_cast<const char*>(&f);
+  const char* at = static_cast<const char*>(where);
+  EXPECT_TRUE(at >= begin && at < begin + sizeof(f));
 }
 
 }  // namespace

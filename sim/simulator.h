@@ -168,7 +168,7 @@ class Simulator {
   Callback Take(EventHandle handle);
   // Event slots in fixed-size chunks: adding one never moves the others
   // (no callbacks moved on growth, no doubling slack: a slot costs its own
-  // 88 bytes whether 10 or 100,000 events are pending).
+  // 72 bytes whether 10 or 100,000 events are pending).
   static constexpr uint32_t kSlotsPerChunk = 256;
   Slot& SlotAt(uint32_t slot) {
     return chunks_[slot / kSlotsPerChunk][slot % kSlotsPerChunk];
