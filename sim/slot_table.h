@@ -40,13 +40,13 @@ class SlotTable {
     if (window_.size() > kMaxHoles && window_.size() > 2 * in_window_) {
       Retire(window_.size() - 2 * in_window_);
     }
-    return *slots_[window_.back()];
+    return ObjectAt(window_.back());
   }
 
   // The object under `id`, or nullptr if there is none.
   T* Find(uint64_t id) {
     const uint32_t slot = SlotOf(id);
-    return slot == kNone ? nullptr : slots_[slot].get();
+    return slot == kNone ? nullptr : &ObjectAt(slot);
   }
 
   // REQUIRES: `id` is in the table.
@@ -77,7 +77,7 @@ class SlotTable {
     }
     // Out of the index first: whatever the old object's members run as they
     // are destroyed may use the table, but not this slot.
-    T* object = slots_[slot].get();
+    T* object = &ObjectAt(slot);
     object->~T();
     new (object) T();  // cheaper than assigning a T(): no temporary, no moves
     free_.push_back(slot);
@@ -148,13 +148,18 @@ class SlotTable {
 
   uint32_t NewSlot() {
     if (free_.empty()) {
-      slots_.push_back(std::make_unique<T>());
-      return static_cast<uint32_t>(slots_.size() - 1);
+      SALUDO_CHECK(objects_.size() < kNone);
+      const size_t in_chunk = objects_.size() % kPerChunk;
+      if (in_chunk == 0) chunks_.push_back(std::make_unique<T[]>(kPerChunk));
+      objects_.push_back(&chunks_.back()[in_chunk]);
+      return static_cast<uint32_t>(objects_.size() - 1);
     }
     const uint32_t slot = free_.back();
     free_.pop_back();
     return slot;
   }
+
+  T& ObjectAt(uint32_t slot) { return *objects_[slot]; }
 
   // Moves the window's first `count` ids out to `retired_`.
   void Retire(size_t count) {
@@ -172,8 +177,12 @@ class SlotTable {
     }
   }
 
-  // Each object allocated once, so it keeps its address; slots are reused.
-  std::vector<std::unique_ptr<T>> slots_;
+  // Objects in fixed chunks, allocated once: an object keeps its address
+  // and costs no allocation of its own. objects_[slot] points at slot's
+  // object (a load, where chunk arithmetic costs several instructions).
+  static constexpr size_t kPerChunk = 64;
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  std::vector<T*> objects_;
   std::vector<uint32_t> free_;
   // window_[i]: the slot of id base_ + i, or kNone. Its first entry, if any,
   // is an object's.
