@@ -7,6 +7,7 @@
 #include "proto/saludo_method.h"
 #include "proto/service.pb.h"
 #include "runtime/check.h"
+#include "runtime/typed_rpc.h"
 
 namespace saludo::client {
 
@@ -17,7 +18,8 @@ Workload SaludoWorkload(const std::string& nombre) {
   request.set_nombre(nombre);
   w.request = [bytes = request.SerializeAsString()](int64_t) { return bytes; };
   w.read_reply = [](const std::string& bytes, CallRecord* record) {
-    saludoRes reply;
+    runtime::ParseScratch<saludoRes> scratch;
+    saludoRes& reply = scratch.message();
     if (!reply.ParseFromString(bytes)) return false;
     record->server_id = reply.server_id();
     record->mensaje = std::move(*reply.mutable_mensaje());

@@ -4,6 +4,7 @@
 #define SALUDO_RUNTIME_TYPED_RPC_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -34,6 +35,43 @@ void CallUnary(Channel& channel, const std::string& method,
 template <class Reply>
 using TypedResponder = std::function<void(absl::Status, const Reply&)>;
 
+// Where a thread parses messages of type M: one M per thread, reused, so its
+// string fields keep their buffers (a parse allocates nothing once they are
+// big enough). A use nested in another on the same thread (a handler that
+// serves a call of its own type inline) gets a fresh M instead.
+template <class M>
+class ParseScratch {
+ public:
+  ParseScratch() : nested_(Busy()) {
+    if (nested_) {
+      own_.emplace();
+    } else {
+      Busy() = true;
+    }
+  }
+  ~ParseScratch() {
+    if (!nested_) Busy() = false;
+  }
+  ParseScratch(const ParseScratch&) = delete;
+  ParseScratch& operator=(const ParseScratch&) = delete;
+
+  // Valid while this object lives; ParseFromString clears what a previous
+  // parse left.
+  M& message() { return nested_ ? *own_ : Shared(); }
+
+ private:
+  static bool& Busy() {
+    static thread_local bool busy = false;
+    return busy;
+  }
+  static M& Shared() {
+    static thread_local M message;
+    return message;
+  }
+  const bool nested_;
+  std::optional<M> own_;
+};
+
 // Registers a handler of typed messages. A request that does not parse as
 // `Request` (e.g. invalid UTF-8 in a string field) gets INVALID_ARGUMENT and
 // never reaches `handler`.
@@ -45,8 +83,9 @@ void RegisterUnary(HandlerRegistry& registry, const std::string& method,
   registry.Register(method, [handler = std::move(handler)](
                                 const ServerCall& call, std::string bytes,
                                 Responder respond) {
-    Request request;
-    if (!request.ParseFromString(bytes)) {
+    ParseScratch<Request> scratch;
+    const Request& request = scratch.message();
+    if (!scratch.message().ParseFromString(bytes)) {
       respond(absl::InvalidArgumentError("request does not parse as " +
                                          Request::descriptor()->full_name()),
               "");
