@@ -136,9 +136,10 @@ TEST(LiveE2eTest, CallsWhoseCallersGaveUpAreReleasedAtOnce) {
     ASSERT_TRUE(report.ok()) << report.status();
     held = report->calls_held();
     // A call whose 100 ms ran out before it reached the server (slow
-    // machines, TSan) is never counted there: at most 500, and most.
+    // machines, TSan: 240 of 500 once) is never counted there: at most 500,
+    // and at least the first 50, sent at once to an idle server.
     EXPECT_LE(report->calls_total(), 500);
-    EXPECT_GE(report->calls_total(), 250);
+    EXPECT_GE(report->calls_total(), 50);
     if (held != 0) absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_EQ(held, 0);

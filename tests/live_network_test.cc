@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -96,6 +97,25 @@ int RetriedOnServer2(const scenario::ScenarioRun& run) {
   return n;
 }
 
+// The most calls in flight at once among those that started before `until`:
+// how many connections nginx needed (and then kept) to its servers.
+int PeakInFlight(const scenario::ScenarioRun& run, absl::Duration until) {
+  std::vector<std::pair<absl::Duration, int>> edges;  // +1 start, -1 end
+  for (const scenario::ScenarioCall& c : run.observed.calls) {
+    if (c.record.started >= until) continue;
+    edges.push_back({c.record.started, +1});
+    edges.push_back({c.record.started + c.record.latency, -1});
+  }
+  std::sort(edges.begin(), edges.end());  // an end before a start at a tie
+  int now = 0;
+  int peak = 0;
+  for (const auto& [at, step] : edges) {
+    now += step;
+    peak = std::max(peak, now);
+  }
+  return peak;
+}
+
 int Failed(const scenario::ScenarioRun& run) {
   int n = 0;
   for (const scenario::ScenarioCall& c : run.observed.calls) {
@@ -117,7 +137,13 @@ void ExpectServer1CutFrom1sTo4s(const scenario::LoadedScenario& s) {
   EXPECT_EQ(Answered(*simulated, 1, absl::Seconds(1), absl::Seconds(4)), 0);
   EXPECT_GE(RetriedOnServer2(live), 1);
   EXPECT_GE(RetriedOnServer2(*simulated), 1);
-  EXPECT_NEAR(Failed(live), Failed(*simulated), 2);
+  // A request nginx sends on a cached connection to server 1 after the cut
+  // is lost; live calls are slower (much slower under TSan), so nginx has
+  // more such connections than the twin: each may cost one more failure.
+  const int cached = PeakInFlight(live, absl::Seconds(1));
+  EXPECT_GE(Failed(live), Failed(*simulated) - 2);
+  EXPECT_LE(Failed(live), Failed(*simulated) + 2 + cached)
+      << "peak calls in flight before the cut: " << cached;
 }
 
 // nginx <-> server 1 cut from 1 s to 4 s: a new connection to server 1
