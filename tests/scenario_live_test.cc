@@ -52,7 +52,6 @@ network { partitions { a: "nginx" b: "server1" start: "2s" duration: "1s" } }
 faults { at: "1s" node: "server2" crash {} }
 faults { at: "2s" node: "server2" restart {} }
 faults { at: "1s" node: "server1" clock_drift { ppm: 100 } }
-properties { success_rate { at_least: 0.95 } }
 properties { circuit_breaker {} }
 properties { deadlines {} }
 )";
@@ -64,20 +63,19 @@ properties { deadlines {} }
   EXPECT_TRUE(absl::StrContains(skipped, "partition nginx / server1"))
       << skipped;
   EXPECT_FALSE(absl::StrContains(skipped, "clock drift")) << skipped;
-  // nginx.conf retries refused connections, so the crash costs at most the
-  // call that nginx sent, at the moment of the kill, on a cached keepalive
-  // connection it had not yet seen close (502, not retried; observed).
   const scenario::ScenarioRun& run = *result;
   EXPECT_GE(run.observed.calls.size(), 100u);
   EXPECT_TRUE(run.ok()) << scenario::FormatRunSummary(*scenario, run);
   // The circuit breaker is checked live too, from nginx's attempt log.
-  EXPECT_FALSE(run.verdicts[1].skipped);
-  EXPECT_TRUE(run.verdicts[1].holds) << run.verdicts[1].measured;
+  EXPECT_FALSE(run.verdicts[0].skipped);
+  EXPECT_TRUE(run.verdicts[0].holds) << run.verdicts[0].measured;
   // nginx saw server 2 go down: a call to it was refused and retried on
-  // server 1, or (when every call nginx had in flight there died with the
-  // process, each a 502, enough for max_fails) ended with 502. Which of the two
-  // depends on how many calls were in flight at the kill (requiring a retry
-  // failed once in three runs under TSan; the log below says which it was).
+  // server 1, or it was in flight there when the process died (nginx answers
+  // 502, as UNAVAILABLE; error_page logs it as 204) and is not retried. How
+  // many were in flight depends on how fast server 2 answered: one or two
+  // usually, ten under TSan on a loaded machine (server 2 took up to 740 ms a
+  // call then). nginx.conf retries refused connections, so those are the
+  // only calls the crash may cost.
   int retried = 0, lost_in_flight = 0;
   std::string to_server2;
   for (const sim::TwinLogEntry& e : run.observed.balancer) {
@@ -86,9 +84,16 @@ properties { deadlines {} }
     }
     to_server2 += e.Format() + "\n";
     retried += e.upstream_addr.size() == 2;
-    lost_in_flight += e.upstream_addr.size() == 1 && e.status == 502;
+    lost_in_flight +=
+        e.upstream_status.size() == 1 && e.upstream_status[0] == 502;
   }
   EXPECT_GE(retried + lost_in_flight, 1) << to_server2;
+  size_t failed = 0;
+  for (const scenario::ScenarioCall& c : run.observed.calls) {
+    failed += !c.record.status.ok();
+  }
+  EXPECT_EQ(failed, static_cast<size_t>(lost_in_flight))
+      << scenario::FormatRunSummary(*scenario, run) << to_server2;
 }
 
 // Calls aimed at a port and carrying a header reach the server block and the
