@@ -32,8 +32,23 @@ void CallUnary(Channel& channel, const std::string& method,
       });
 }
 
+// Finishes a typed server call: serializes the reply (when OK) and hands the
+// bytes to the transport's Responder. A value type around that Responder, so
+// a call's typed responder costs no allocation of its own. Call it exactly
+// once, as a Responder; an empty one (default-constructed) must not be called.
 template <class Reply>
-using TypedResponder = std::function<void(absl::Status, const Reply&)>;
+class TypedResponder {
+ public:
+  TypedResponder() = default;
+  explicit TypedResponder(Responder respond) : respond_(std::move(respond)) {}
+
+  void operator()(const absl::Status& status, const Reply& reply) const {
+    respond_(status, status.ok() ? reply.SerializeAsString() : std::string());
+  }
+
+ private:
+  Responder respond_;
+};
 
 // Where a thread parses messages of type M: one M per thread, reused, so its
 // string fields keep their buffers (a parse allocates nothing once they are
@@ -91,11 +106,7 @@ void RegisterUnary(HandlerRegistry& registry, const std::string& method,
               "");
       return;
     }
-    handler(call, request,
-            [respond = std::move(respond)](absl::Status status,
-                                           const Reply& reply) {
-              respond(status, status.ok() ? reply.SerializeAsString() : "");
-            });
+    handler(call, request, TypedResponder<Reply>(std::move(respond)));
   });
 }
 
