@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -46,14 +47,14 @@ void SaludoService::Hold(const runtime::ServerCall& call, Held held) {
   {
     runtime::MutexLock lock(&held_mu_);
     key = next_held_++;
-    held_.emplace(key, std::move(held));
+    held_.Insert(key) = std::move(held);
   }
   faults_->CountHeld(+1);
   const runtime::TimerId timer =
       timers_->RunAfter(hold, [this, key] { Answer(key); });
   {
     runtime::MutexLock lock(&held_mu_);
-    if (auto it = held_.find(key); it != held_.end()) it->second.timer = timer;
+    if (Held* h = held_.Find(key)) h->timer = timer;
   }
   if (call.set_on_cancel) call.set_on_cancel([this, key] { Drop(key); });
 }
@@ -62,10 +63,10 @@ void SaludoService::Answer(uint64_t key) {
   std::optional<Held> held;
   {
     runtime::MutexLock lock(&held_mu_);
-    auto it = held_.find(key);
-    if (it == held_.end()) return;  // dropped or released already
-    held.emplace(std::move(it->second));
-    held_.erase(it);
+    Held* h = held_.Find(key);
+    if (h == nullptr) return;  // dropped or released already
+    held.emplace(std::move(*h));
+    held_.Erase(key);
   }
   faults_->CountHeld(-1);
   Reply(held->plan, held->arrived, held->nombre, held->peer, held->respond);
@@ -75,23 +76,28 @@ void SaludoService::Drop(uint64_t key) {
   runtime::TimerId timer = 0;
   {
     runtime::MutexLock lock(&held_mu_);
-    auto it = held_.find(key);
-    if (it == held_.end()) return;
-    timer = it->second.timer;
-    held_.erase(it);  // its responder and request go now
+    Held* h = held_.Find(key);
+    if (h == nullptr) return;
+    timer = h->timer;
+    held_.Erase(key);  // its responder and request go now
   }
   faults_->CountHeld(-1);
   if (timer != 0) timers_->Cancel(timer);
 }
 
 void SaludoService::ReleaseAll() {
-  std::map<uint64_t, Held> held;
+  std::vector<Held> held;  // in arrival order
   {
     runtime::MutexLock lock(&held_mu_);
-    held.swap(held_);
+    const std::vector<uint64_t> keys = held_.Ids();
+    held.reserve(keys.size());
+    for (uint64_t key : keys) {
+      held.push_back(std::move(held_.At(key)));
+      held_.Erase(key);
+    }
   }
   faults_->CountHeld(-static_cast<int64_t>(held.size()));
-  for (auto& [key, h] : held) {
+  for (Held& h : held) {
     if (h.timer != 0) timers_->Cancel(h.timer);
     Reply(h.plan, h.arrived, h.nombre, h.peer, h.respond);
   }

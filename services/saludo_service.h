@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <functional>
-#include <map>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -14,6 +13,7 @@
 #include "proto/service.pb.h"
 #include "runtime/clock.h"
 #include "runtime/rpc.h"
+#include "runtime/slot_table.h"
 #include "runtime/sync.h"
 #include "runtime/timers.h"
 #include "runtime/typed_rpc.h"
@@ -80,7 +80,8 @@ class SaludoService {
 
   runtime::Mutex held_mu_;
   uint64_t next_held_ ABSL_GUARDED_BY(held_mu_) = 0;
-  std::map<uint64_t, Held> held_ ABSL_GUARDED_BY(held_mu_);
+  // By key, in arrival order (what ReleaseAll answers in).
+  runtime::SlotTable<Held> held_ ABSL_GUARDED_BY(held_mu_);
 };
 
 }  // namespace saludo::services

@@ -24,11 +24,11 @@
 #include "absl/time/time.h"
 #include "runtime/random.h"
 #include "runtime/rpc.h"
+#include "runtime/slot_table.h"
 #include "sim/callback.h"
 #include "sim/distribution.h"
 #include "sim/node_clock.h"
 #include "sim/simulator.h"
-#include "sim/slot_table.h"
 
 namespace saludo::sim {
 
@@ -352,7 +352,7 @@ class Network {
   const std::string* last_method_ = nullptr;  // the last one Intern()ed
   std::vector<Partition> partitions_;
   uint64_t next_call_id_ = 0;
-  SlotTable<Call> calls_;
+  runtime::SlotTable<Call> calls_;
 };
 
 }  // namespace saludo::sim

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "nginx/config/twin_config.h"
 #include "runtime/random.h"
+#include "runtime/slot_table.h"
 #include "sim/network.h"
 #include "sim/simulator.h"
 
@@ -161,7 +162,7 @@ class NginxTwin {
   const nginx::GrpcRoute* last_route_ = nullptr;
   // Requests in progress, until they are logged.
   uint64_t next_request_id_ = 0;
-  SlotTable<Request> in_flight_;
+  runtime::SlotTable<Request> in_flight_;
   Observer observer_{this};
 };
 

@@ -14,9 +14,9 @@
 
 #include "absl/time/time.h"
 #include "runtime/clock.h"
+#include "runtime/slot_table.h"
 #include "runtime/timers.h"
 #include "sim/simulator.h"
-#include "sim/slot_table.h"
 
 namespace saludo::sim {
 
@@ -91,7 +91,7 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   int64_t offset_ns_ = 0;
   bool offset_exact_ = true;
   runtime::TimerId next_timer_id_ = 1;
-  SlotTable<PendingTimer> timers_;
+  runtime::SlotTable<PendingTimer> timers_;
 };
 
 }  // namespace saludo::sim

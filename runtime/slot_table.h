@@ -1,11 +1,12 @@
 // Objects keyed by a 64-bit id, as a std::map<uint64_t, T> would hold them,
-// for the simulator's per-call state (calls in flight, a node's timers),
-// whose ids come from a counter: a lookup is an array index (the ids from
-// the oldest one in the table up are a window of slot numbers), an object
-// keeps its address while it is in the table, and an erased object's slot
-// is reused, so a steady load allocates nothing per call.
-#ifndef SALUDO_SIM_SLOT_TABLE_H_
-#define SALUDO_SIM_SLOT_TABLE_H_
+// for per-call state whose ids come from a counter (the simulator's calls in
+// flight and timers, a service's held calls): a lookup is an array index
+// (the ids from the oldest one in the table up are a window of slot
+// numbers), an object keeps its address while it is in the table, and an
+// erased object's slot is reused, so a steady load allocates nothing per
+// call. Not thread-safe: its owner locks.
+#ifndef SALUDO_RUNTIME_SLOT_TABLE_H_
+#define SALUDO_RUNTIME_SLOT_TABLE_H_
 
 #include <algorithm>
 #include <cstddef>
@@ -18,7 +19,7 @@
 
 #include "runtime/check.h"
 
-namespace saludo::sim {
+namespace saludo::runtime {
 
 // REQUIRES: constructing a default T does not throw.
 template <typename T>
@@ -194,6 +195,6 @@ class SlotTable {
   uint64_t next_id_ = 0;
 };
 
-}  // namespace saludo::sim
+}  // namespace saludo::runtime
 
-#endif  // SALUDO_SIM_SLOT_TABLE_H_
+#endif  // SALUDO_RUNTIME_SLOT_TABLE_H_

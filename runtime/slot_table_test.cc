@@ -1,11 +1,11 @@
-#include "sim/slot_table.h"
+#include "runtime/slot_table.h"
 
 #include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace saludo::sim {
+namespace saludo::runtime {
 namespace {
 
 struct Entry {
@@ -98,4 +98,4 @@ TEST(SlotTableDeathTest, RefusesAnOldIdAndAMissingOne) {
 }
 
 }  // namespace
-}  // namespace saludo::sim
+}  // namespace saludo::runtime
