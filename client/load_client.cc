@@ -18,7 +18,7 @@ Workload SaludoWorkload(const std::string& nombre) {
   request.set_nombre(nombre);
   w.request = [bytes = request.SerializeAsString()](int64_t) { return bytes; };
   w.read_reply = [](const std::string& bytes, CallRecord* record) {
-    runtime::ParseScratch<saludoRes> scratch;
+    runtime::MessageScratch<saludoRes> scratch;
     saludoRes& reply = scratch.message();
     if (!reply.ParseFromString(bytes)) return false;
     record->server_id = reply.server_id();

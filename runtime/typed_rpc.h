@@ -50,25 +50,27 @@ class TypedResponder {
   Responder respond_;
 };
 
-// Where a thread parses messages of type M: one M per thread, reused, so its
-// string fields keep their buffers (a parse allocates nothing once they are
-// big enough). A use nested in another on the same thread (a handler that
-// serves a call of its own type inline) gets a fresh M instead.
+// Where a thread parses or builds messages of type M: one M per thread,
+// reused, so its string fields keep their buffers (a parse, or a field
+// rebuilt in place, allocates nothing once they are big enough). A use
+// nested in another on the same thread (a handler that serves a call of its
+// own type inline) gets a fresh M instead. What a use leaves in the message
+// stays there: a builder clears it first (ParseFromString does).
 template <class M>
-class ParseScratch {
+class MessageScratch {
  public:
-  ParseScratch() : nested_(Busy()) {
+  MessageScratch() : nested_(Busy()) {
     if (nested_) {
       own_.emplace();
     } else {
       Busy() = true;
     }
   }
-  ~ParseScratch() {
+  ~MessageScratch() {
     if (!nested_) Busy() = false;
   }
-  ParseScratch(const ParseScratch&) = delete;
-  ParseScratch& operator=(const ParseScratch&) = delete;
+  MessageScratch(const MessageScratch&) = delete;
+  MessageScratch& operator=(const MessageScratch&) = delete;
 
   // Valid while this object lives; ParseFromString clears what a previous
   // parse left.
@@ -98,7 +100,7 @@ void RegisterUnary(HandlerRegistry& registry, const std::string& method,
   registry.Register(method, [handler = std::move(handler)](
                                 const ServerCall& call, std::string bytes,
                                 Responder respond) {
-    ParseScratch<Request> scratch;
+    MessageScratch<Request> scratch;
     const Request& request = scratch.message();
     if (!scratch.message().ParseFromString(bytes)) {
       respond(absl::InvalidArgumentError("request does not parse as " +

@@ -11,18 +11,18 @@ namespace {
 
 // A thread's parses reuse one message (its string keeps its buffer); a parse
 // nested inside another gets its own, and another thread has its own.
-TEST(ParseScratchTest, ReusedInTurnFreshWhenNestedOwnPerThread) {
+TEST(MessageScratchTest, ReusedInTurnFreshWhenNestedOwnPerThread) {
   saludoReq sent;
   sent.set_nombre("un nombre bastante largo para no caber en SSO");
   const std::string bytes = sent.SerializeAsString();
   const saludoReq* first = nullptr;
   const char* buffer = nullptr;
   {
-    ParseScratch<saludoReq> scratch;
+    MessageScratch<saludoReq> scratch;
     ASSERT_TRUE(scratch.message().ParseFromString(bytes));
     first = &scratch.message();
     buffer = scratch.message().nombre().data();
-    ParseScratch<saludoReq> nested;
+    MessageScratch<saludoReq> nested;
     EXPECT_NE(&nested.message(), first);
     saludoReq other;
     other.set_nombre("otro");
@@ -30,14 +30,14 @@ TEST(ParseScratchTest, ReusedInTurnFreshWhenNestedOwnPerThread) {
     EXPECT_EQ(scratch.message().nombre(), sent.nombre());  // untouched
   }
   {
-    ParseScratch<saludoReq> again;
+    MessageScratch<saludoReq> again;
     EXPECT_EQ(&again.message(), first);
     ASSERT_TRUE(again.message().ParseFromString(bytes));
     EXPECT_EQ(again.message().nombre().data(), buffer);  // no new buffer
     EXPECT_EQ(again.message().nombre(), sent.nombre());
     const saludoReq* elsewhere = nullptr;
     std::thread([&elsewhere] {
-      ParseScratch<saludoReq> theirs;
+      MessageScratch<saludoReq> theirs;
       elsewhere = &theirs.message();
     }).join();
     EXPECT_NE(elsewhere, first);

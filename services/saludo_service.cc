@@ -22,8 +22,15 @@ std::string LogName(const std::string& nombre) {
 
 }  // namespace
 
+void WriteGreeting(absl::string_view nombre, int server_id, std::string* out) {
+  out->clear();  // keeps its buffer
+  absl::StrAppend(out, "Hola, ", nombre, ", te saluda el servidor ", server_id);
+}
+
 std::string Greeting(absl::string_view nombre, int server_id) {
-  return absl::StrCat("Hola, ", nombre, ", te saluda el servidor ", server_id);
+  std::string greeting;
+  WriteGreeting(nombre, server_id, &greeting);
+  return greeting;
 }
 
 SaludoService::SaludoService(int server_id, runtime::Clock* clock,
@@ -106,9 +113,13 @@ void SaludoService::ReleaseAll() {
 void SaludoService::Reply(const CallPlan& plan, absl::Duration arrived,
                           const std::string& nombre, const std::string& peer,
                           const runtime::TypedResponder<saludoRes>& respond) {
-  saludoRes reply;
+  // Built in this thread's reused message: the greeting is written into the
+  // buffer the last reply's left (no allocation, no message to destroy).
+  runtime::MessageScratch<saludoRes> scratch;
+  saludoRes& reply = scratch.message();
+  reply.Clear();
   if (plan.injected_error.ok()) {
-    reply.set_mensaje(Greeting(nombre, server_id_));
+    WriteGreeting(nombre, server_id_, reply.mutable_mensaje());
     reply.set_server_id(server_id_);
     reply.set_server_time_unix_nanos(absl::ToUnixNanos(clock_->Now()));
   }

@@ -31,6 +31,8 @@ using CallLog = std::function<void(const std::string& line)>;
 
 // The seed's reply text: "Hola, <nombre>, te saluda el servidor <id>".
 std::string Greeting(absl::string_view nombre, int server_id);
+// Replaces *out with Greeting(nombre, server_id), reusing its buffer.
+void WriteGreeting(absl::string_view nombre, int server_id, std::string* out);
 
 class SaludoService {
  public:

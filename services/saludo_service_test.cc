@@ -87,6 +87,29 @@ TEST_F(SaludoServiceTest, RepliesWithSeedTextIdAndTimestamp) {
   EXPECT_NE(log_[0].find("-> OK"), std::string::npos) << log_[0];
 }
 
+// Replies are built in a reused message: nothing of one reply is left in
+// the next (a shorter name, then an injected error, then a success).
+TEST_F(SaludoServiceTest, EachReplyIsItsOwnAfterTheOneBefore) {
+  Result* longer = Saludar(std::string(200, 'n'));
+  Result* shorter = Saludar("ab");
+  ASSERT_TRUE(longer->status.ok() && shorter->status.ok());
+  EXPECT_EQ(longer->reply.mensaje(), Greeting(std::string(200, 'n'), 2));
+  EXPECT_EQ(shorter->reply.mensaje(), "Hola, ab, te saluda el servidor 2");
+  control::Faults fail;
+  fail.set_error_rate(1.0);
+  fail.set_error_code(static_cast<int>(absl::StatusCode::kUnavailable));
+  ASSERT_TRUE(SetFaults(fail).ok());
+  Result* failed = Saludar("c");
+  EXPECT_FALSE(failed->status.ok());
+  EXPECT_EQ(failed->reply.mensaje(), "");
+  EXPECT_EQ(failed->reply.server_id(), 0);
+  faults_.Clear();
+  EXPECT_EQ(Saludar("d")->reply.mensaje(), "Hola, d, te saluda el servidor 2");
+  std::string out = "a longer string than the greeting it is about to hold";
+  WriteGreeting("e", 3, &out);
+  EXPECT_EQ(out, "Hola, e, te saluda el servidor 3");
+}
+
 TEST_F(SaludoServiceTest, TimestampIncludesClockOffset) {
   clock_.SetWallOffset(absl::Seconds(5));
   Result* r = Saludar("x");
