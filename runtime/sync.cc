@@ -4,6 +4,8 @@
 
 namespace saludo::runtime {
 
+thread_local bool SoleThreadScope::active_ = false;
+
 void Notification::Notify() {
   std::lock_guard<std::mutex> lock(mu_);
   SALUDO_CHECK(!notified_);

@@ -9,7 +9,10 @@
 // --config=clang, so in CI's sanitizer passes) checks GUARDED_BY.
 // //tests:banned_calls_test keeps absl's locks out of our code.
 //
-// The simulator needs none of this: it is single-threaded.
+// The simulator needs none of this: it is single-threaded. While it runs a
+// world it holds a SoleThreadScope, and the locks its services and clients
+// take on that thread cost a thread-local test instead of a lock (the seam
+// decides, as the issue asked: no simulator branch in service code).
 #ifndef SALUDO_RUNTIME_SYNC_H_
 #define SALUDO_RUNTIME_SYNC_H_
 
@@ -18,8 +21,30 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "runtime/check.h"
 
 namespace saludo::runtime {
+
+// Declares that, while it lives, the calling thread is the only one that
+// touches every Mutex it locks (a simulated world, run on one thread): Lock
+// and Unlock there skip the lock. Scopes nest.
+// REQUIRES: no Mutex locked by this thread inside the scope is used by
+// another thread at the same time, and no CondVar is waited on inside it
+// (there is nobody to signal it).
+class SoleThreadScope {
+ public:
+  SoleThreadScope() : outer_(active_) { active_ = true; }
+  ~SoleThreadScope() { active_ = outer_; }
+  SoleThreadScope(const SoleThreadScope&) = delete;
+  SoleThreadScope& operator=(const SoleThreadScope&) = delete;
+
+  // Whether the calling thread is inside a scope.
+  static bool Active() { return active_; }
+
+ private:
+  static thread_local bool active_;
+  const bool outer_;
+};
 
 // A non-recursive exclusive lock.
 class ABSL_LOCKABLE Mutex {
@@ -29,13 +54,24 @@ class ABSL_LOCKABLE Mutex {
   Mutex& operator=(const Mutex&) = delete;
 
   // REQUIRES: the calling thread does not hold the lock.
-  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
-  // REQUIRES: the calling thread holds the lock.
-  void Unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    if (SoleThreadScope::Active()) return;
+    mu_.lock();
+    locked_ = true;
+  }
+  // REQUIRES: the calling thread holds the lock. (A lock taken before a
+  // SoleThreadScope began is released inside it, and one skipped inside a
+  // scope is not released after it: `locked_` says which it was.)
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    if (!locked_) return;
+    locked_ = false;
+    mu_.unlock();
+  }
 
  private:
   friend class CondVar;
   std::mutex mu_;
+  bool locked_ = false;  // written only by the thread that holds mu_
 };
 
 // Holds `mu` for the lifetime of the object.
@@ -59,9 +95,12 @@ class CondVar {
   // Releases `mu`, waits for a Signal/SignalAll, re-acquires `mu`.
   // REQUIRES: the calling thread holds `mu`.
   void Wait(Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    SALUDO_CHECK(mu->locked_);  // not inside a SoleThreadScope
+    mu->locked_ = false;
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();
+    mu->locked_ = true;
   }
   // As Wait, but returns after at most `timeout` (a non-positive timeout
   // returns at once, with `mu` still held).
@@ -69,9 +108,12 @@ class CondVar {
   void WaitWithTimeout(Mutex* mu, absl::Duration timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (timeout <= absl::ZeroDuration()) return;
+    SALUDO_CHECK(mu->locked_);  // not inside a SoleThreadScope
+    mu->locked_ = false;
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
     cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout));
     lock.release();
+    mu->locked_ = true;
   }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }

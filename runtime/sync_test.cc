@@ -67,5 +67,55 @@ TEST(CondVarTest, NonPositiveTimeoutReturnsAtOnceHoldingTheLock) {
   never.WaitWithTimeout(&mu, absl::Milliseconds(1));  // returns after ~1 ms
 }
 
+// Another thread takes and releases `mu` (it would wait forever if `mu`
+// were still held).
+void LockFromAnotherThread(Mutex* mu) {
+  std::thread other([mu] { MutexLock lock(mu); });
+  other.join();
+}
+
+// Locks `mu` twice over, which only a skipped lock survives (the analysis
+// would rightly refuse it).
+void LockTwice(Mutex* mu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  MutexLock a(mu);
+  MutexLock b(mu);
+}
+
+TEST(SoleThreadScopeTest, LocksInsideAScopeAreSkipped) {
+  Mutex mu;
+  EXPECT_FALSE(SoleThreadScope::Active());
+  {
+    const SoleThreadScope sole;
+    EXPECT_TRUE(SoleThreadScope::Active());
+    LockTwice(&mu);  // non-recursive: this would deadlock if it locked
+    {
+      const SoleThreadScope nested;
+      EXPECT_TRUE(SoleThreadScope::Active());
+    }
+    EXPECT_TRUE(SoleThreadScope::Active());  // the outer scope still holds
+  }
+  EXPECT_FALSE(SoleThreadScope::Active());
+  std::thread([] { EXPECT_FALSE(SoleThreadScope::Active()); }).join();
+  LockFromAnotherThread(&mu);
+}
+
+TEST(SoleThreadScopeTest, ALockTakenBeforeTheScopeIsReleasedInsideIt) {
+  Mutex mu;
+  mu.Lock();
+  {
+    const SoleThreadScope sole;
+    mu.Unlock();
+  }
+  LockFromAnotherThread(&mu);  // it was released for real
+  // One skipped inside a scope and released after it: nothing to release.
+  {
+    const SoleThreadScope sole;
+    mu.Lock();
+  }
+  mu.Unlock();
+  LockFromAnotherThread(&mu);
+  MutexLock lock(&mu);  // and it locks as ever
+}
+
 }  // namespace
 }  // namespace saludo::runtime

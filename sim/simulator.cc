@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "runtime/check.h"
+#include "runtime/sync.h"
 
 namespace saludo::sim {
 
@@ -114,6 +115,8 @@ Callback Simulator::Take(EventHandle handle) {
 }
 
 uint64_t Simulator::RunUntil(absl::Duration until) {
+  // The world is this thread's alone while it runs: its locks are skipped.
+  const runtime::SoleThreadScope sole_thread;
   const int64_t until_ns = until == absl::InfiniteDuration()
                                ? INT64_MAX
                                : absl::ToInt64Nanoseconds(until);
