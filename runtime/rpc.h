@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace saludo::runtime {
@@ -50,12 +51,14 @@ inline constexpr int kMaxRequestBytes = 64 * 1024;
 // What runs when a caller gives up on a call before it was answered.
 using OnCancel = std::function<void()>;
 
-// What a handler knows about the call it serves.
+// What a handler knows about the call it serves. `method` and `peer` are the
+// transport's own copies, valid until the call is answered or its caller
+// is gone (its on-cancel ran): a handler that keeps one longer copies it.
 struct ServerCall {
-  std::string method;
+  absl::string_view method;
   // The caller's address as the transport reports it, e.g.
   // "ipv4:127.0.0.1:53124" live.
-  std::string peer;
+  absl::string_view peer;
   // Identifies the call within its server (0 where the transport has none).
   uint64_t id = 0;
   // The transport's word on whether the caller is on this machine (live: a

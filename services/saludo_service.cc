@@ -111,7 +111,7 @@ void SaludoService::ReleaseAll() {
 }
 
 void SaludoService::Reply(const CallPlan& plan, absl::Duration arrived,
-                          const std::string& nombre, const std::string& peer,
+                          const std::string& nombre, absl::string_view peer,
                           const runtime::TypedResponder<saludoRes>& respond) {
   // Built in this thread's reused message: the greeting is written into the
   // buffer the last reply's left (no allocation, no message to destroy).
@@ -161,8 +161,8 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
         }
         const CallPlan plan = faults_->PlanCall();
         if (plan.hold > absl::ZeroDuration()) {
-          Hold(call, Held{0, plan, arrived, request.nombre(), call.peer,
-                          std::move(respond)});
+          Hold(call, Held{0, plan, arrived, request.nombre(),
+                          std::string(call.peer), std::move(respond)});
         } else {
           Reply(plan, arrived, request.nombre(), call.peer, respond);
         }

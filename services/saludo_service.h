@@ -70,7 +70,7 @@ class SaludoService {
   // Answers a saludar call that arrived at `arrived` (after its hold, if it
   // was held) as `plan` says.
   void Reply(const CallPlan& plan, absl::Duration arrived,
-             const std::string& nombre, const std::string& peer,
+             const std::string& nombre, absl::string_view peer,
              const runtime::TypedResponder<saludoRes>& respond);
 
   const int server_id_;

@@ -238,13 +238,13 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   Request& req = in_flight_.Insert(id);
   req.id = id;
   req.server_call_id = call.id;
-  req.method = call.method;
+  req.method.assign(call.method.data(), call.method.size());
   req.bytes = std::move(request);
   req.respond = std::move(respond);
   req.start = network_->node(self_).clock().Monotonic();
   req.server_port =
       call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
-  req.route = RouteFor(call.method, req.server_port);
+  req.route = RouteFor(req.method, req.server_port);
   req.metadata = call.metadata;
   if (req.route == nullptr || req.route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files):

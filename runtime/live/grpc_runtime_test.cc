@@ -55,7 +55,8 @@ class GrpcRuntimeTest : public ::testing::Test {
                      });
     server_.Register("/Echo/peer", [](const ServerCall& call, std::string,
                                       Responder respond) {
-      respond(absl::OkStatus(), call.loopback ? "loopback" : call.peer);
+      respond(absl::OkStatus(),
+              std::string(call.loopback ? "loopback" : call.peer));
     });
     auto port = server_.Start("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status();
@@ -155,10 +156,11 @@ TEST_F(GrpcRuntimeTest, PeerIsLoopback) {
 // which must count as loopback (the control service relies on it).
 TEST(GrpcIpv6Test, Ipv6LoopbackPeerIsLoopback) {
   GrpcServer server;
-  server.Register("/Echo/peer", [](const ServerCall& call, std::string,
-                                  Responder respond) {
-    respond(absl::OkStatus(), call.loopback ? "loopback" : call.peer);
-  });
+  server.Register(
+      "/Echo/peer", [](const ServerCall& call, std::string, Responder respond) {
+        respond(absl::OkStatus(),
+                std::string(call.loopback ? "loopback" : call.peer));
+      });
   auto port = server.Start("::1", 0);
   ASSERT_TRUE(port.ok()) << port.status();
   GrpcChannel channel("[::1]:" + std::to_string(*port));

@@ -25,7 +25,7 @@
 
 namespace saludo::runtime::live {
 
-bool IsLoopbackPeer(const std::string& peer) {
+bool IsLoopbackPeer(absl::string_view peer) {
   // gRPC 1.51 percent-encodes the brackets of IPv6 addresses.
   for (const char* prefix :
        {"ipv4:127.", "ipv6:[::1]", "ipv6:%5B::1%5D", "ipv6:[::ffff:127.",
@@ -103,7 +103,8 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
     std::string request;
     {
       GrpcOwnedScope grpc_owned;
-      call.peer = context_->peer();
+      peer_ = context_->peer();
+      call.peer = peer_;
       call.loopback = IsLoopbackPeer(call.peer);
       request = ByteBufferToString(request_);
       // What the caller attached, gRPC's own headers aside (most calls
@@ -205,6 +206,7 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
 
   grpc::GenericCallbackServerContext* const context_;
   const std::string method_;
+  std::string peer_;  // what ServerCall::peer points at
   const Handler* const handler_;
   std::shared_ptr<FinishRight> finish_right_;
   grpc::ByteBuffer request_;

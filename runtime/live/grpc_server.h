@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "runtime/rpc.h"
 
 namespace saludo::runtime::live {
@@ -20,7 +21,7 @@ using runtime::kMaxRequestBytes;
 
 // True if `peer`, as gRPC 1.51 reports it ("ipv4:127.0.0.1:5000",
 // "ipv6:%5B::1%5D:5000", "unix:/path"), is on this machine.
-bool IsLoopbackPeer(const std::string& peer);
+bool IsLoopbackPeer(absl::string_view peer);
 
 class GrpcServer final : public HandlerRegistry {
  public:

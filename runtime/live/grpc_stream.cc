@@ -75,8 +75,9 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
     call.method = method;
     {
       GrpcOwnedScope grpc_owned;
-      call.peer = context->peer();
+      peer_ = context->peer();
     }
+    call.peer = peer_;
     call.loopback = IsLoopbackPeer(call.peer);
     std::shared_ptr<StreamState> state = state_;
     call.set_on_cancel = [state](runtime::OnCancel on_cancel) {
@@ -172,6 +173,7 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
   }
 
   const std::shared_ptr<StreamState> state_;
+  std::string peer_;  // what ServerCall::peer points at
   StreamReader reader_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer reply_;
