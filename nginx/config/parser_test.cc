@@ -1,6 +1,6 @@
 #include "nginx/config/parser.h"
 
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "gtest/gtest.h"
@@ -58,7 +58,7 @@ TEST(ParserTest, ErrorsNameFileLineColumnAndExpectation) {
 TEST(ParserTest, IncludeWithGlobRelativeToTheMainFile) {
   const std::string dir = ::testing::TempDir();
   std::ofstream(dir + "/main.conf") << "http { include conf.d/*.conf; }\n";
-  std::system(("mkdir -p " + dir + "/conf.d").c_str());
+  std::filesystem::create_directories(dir + "/conf.d");
   std::ofstream(dir + "/conf.d/b.conf") << "b 2;\n";
   std::ofstream(dir + "/conf.d/a.conf") << "a 1;\n";
   auto top = ParseConfigFile(dir + "/main.conf");
