@@ -97,6 +97,10 @@ TEST(OrphansTest, KillingTheLauncherTakesEveryChildWithIt) {
   ASSERT_TRUE(runtime::live::PortAcceptsConnections(nginx_port));
   const std::set<pid_t> children = Descendants((*launcher)->pid());
   ASSERT_GE(children.size(), 3u);  // two servers, nginx (and its worker)
+  // Its temporary directories, read while it lives: once it is dead, any
+  // launcher (another test's, running in parallel) may remove them.
+  const std::vector<std::string> owned = DirsOwnedBy((*launcher)->pid());
+  EXPECT_GE(owned.size(), 2u);  // the stack's logs and nginx's prefix
   // Pause one server, as a pause fault would.
   for (pid_t pid : children) {
     std::ifstream comm(absl::StrCat("/proc/", pid, "/comm"));
@@ -124,14 +128,12 @@ TEST(OrphansTest, KillingTheLauncherTakesEveryChildWithIt) {
   EXPECT_FALSE(runtime::live::PortAcceptsConnections(nginx_port));
   // Its temporary directories could not be removed by it; the next launcher
   // removes them (their owner is dead).
-  const std::vector<std::string> stale = DirsOwnedBy((*launcher)->pid());
-  EXPECT_GE(stale.size(), 2u);  // the stack's logs and nginx's prefix
   for (const char* prefix : {"saludo-stack-", "saludo-nginx-"}) {
     auto fresh = runtime::live::MakeOwnedTempDir(prefix);
     ASSERT_TRUE(fresh.ok()) << fresh.status();
     std::filesystem::remove_all(*fresh);
   }
-  for (const std::string& dir : stale) {
+  for (const std::string& dir : owned) {
     EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
   }
 }
