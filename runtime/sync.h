@@ -12,7 +12,7 @@
 // The simulator needs none of this: it is single-threaded. While it runs a
 // world it holds a SoleThreadScope, and the locks its services and clients
 // take on that thread cost a thread-local test instead of a lock (the seam
-// decides, as the issue asked: no simulator branch in service code).
+// decides: service and client code have no simulator branch).
 #ifndef SALUDO_RUNTIME_SYNC_H_
 #define SALUDO_RUNTIME_SYNC_H_
 
@@ -95,12 +95,8 @@ class CondVar {
   // Releases `mu`, waits for a Signal/SignalAll, re-acquires `mu`.
   // REQUIRES: the calling thread holds `mu`.
   void Wait(Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    SALUDO_CHECK(mu->locked_);  // not inside a SoleThreadScope
-    mu->locked_ = false;
-    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
-    cv_.wait(lock);
-    lock.release();
-    mu->locked_ = true;
+    WaitHolding(mu,
+                [this](std::unique_lock<std::mutex>& lock) { cv_.wait(lock); });
   }
   // As Wait, but returns after at most `timeout` (a non-positive timeout
   // returns at once, with `mu` still held).
@@ -108,17 +104,26 @@ class CondVar {
   void WaitWithTimeout(Mutex* mu, absl::Duration timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (timeout <= absl::ZeroDuration()) return;
-    SALUDO_CHECK(mu->locked_);  // not inside a SoleThreadScope
-    mu->locked_ = false;
-    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
-    cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout));
-    lock.release();
-    mu->locked_ = true;
+    WaitHolding(mu, [this, timeout](std::unique_lock<std::mutex>& lock) {
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout));
+    });
   }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }
 
  private:
+  // Runs `wait` on `mu`'s std::mutex, which the caller holds (for real: not
+  // inside a SoleThreadScope) and holds again when it returns.
+  template <typename WaitFn>
+  static void WaitHolding(Mutex* mu, WaitFn wait) {
+    SALUDO_CHECK(mu->locked_);
+    mu->locked_ = false;
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    wait(lock);
+    lock.release();
+    mu->locked_ = true;
+  }
+
   std::condition_variable cv_;
 };
 
