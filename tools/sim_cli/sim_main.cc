@@ -168,21 +168,22 @@ bool WriteFile(const std::string& path, const std::string& content) {
   return static_cast<bool>(out);
 }
 
-// Writes `text` to --json if it was given; false if that failed (after
-// saying so).
-bool WriteJson(const std::string& text) {
+// Writes the text `make_text` builds to --json if that was given (the text is
+// built only then); false if that failed (after saying so).
+bool WriteJson(const std::function<std::string()>& make_text) {
   const std::string path = absl::GetFlag(FLAGS_json);
-  if (path.empty() || WriteFile(path, text)) return true;
+  if (path.empty() || WriteFile(path, make_text())) return true;
   std::fprintf(stderr, "sim: cannot write %s\n", path.c_str());
   return false;
 }
 
-// Writes `page` to --html if it was given (and says where); false if that
-// failed (after saying so).
-bool WriteHtml(const std::string& page) {
+// Writes the page `make_page` builds to --html if that was given (and says
+// where; the page is built only then); false if that failed (after saying
+// so).
+bool WriteHtml(const std::function<std::string()>& make_page) {
   const std::string path = absl::GetFlag(FLAGS_html);
   if (path.empty()) return true;
-  if (!WriteFile(path, page)) {
+  if (!WriteFile(path, make_page())) {
     std::fprintf(stderr, "sim: cannot write %s\n", path.c_str());
     return false;
   }
@@ -209,8 +210,8 @@ int Run(const scenario::LoadedScenario& s, uint64_t seed) {
   std::printf("%s", scenario::WrapLines(scenario::FormatRunSummary(s, *run),
                                         scenario::TerminalColumns())
                         .c_str());
-  if (!WriteJson(scenario::RunToJson(s, *run, calls))) return 1;
-  if (!WriteHtml(scenario::RunToHtml(s, *run))) return 1;
+  if (!WriteJson([&] { return scenario::RunToJson(s, *run, calls); })) return 1;
+  if (!WriteHtml([&] { return scenario::RunToHtml(s, *run); })) return 1;
   if (trace && !WriteFile(absl::GetFlag(FLAGS_trace),
                           scenario::RunToChromeTrace(s, *run))) {
     std::fprintf(stderr, "sim: cannot write %s\n",
@@ -296,8 +297,8 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
     std::printf("%s", scenario::WrapLines(live_text, scenario::TerminalColumns())
                           .c_str());
     PrintLiveOutcome(*live);
-    if (!WriteJson(scenario::RunToJson(s, *live))) return 1;
-    if (!WriteHtml(scenario::RunToHtml(s, *live))) return 1;
+    if (!WriteJson([&] { return scenario::RunToJson(s, *live); })) return 1;
+    if (!WriteHtml([&] { return scenario::RunToHtml(s, *live); })) return 1;
     if (stop_signal != 0) return 128 + stop_signal;
     return live->ok() ? 0 : 1;
   }
@@ -312,8 +313,10 @@ int Live(const scenario::LoadedScenario& s, const std::string& argv0,
                                    absl::StrCat("simulated (seed ", seed, ")"),
                                    scenario::FormatRunSummary(s, *simulated))
                   .c_str());
-  if (!WriteJson(scenario::CompareToJson(s, *live, *simulated))) return 1;
-  if (!WriteHtml(scenario::CompareToHtml(s, *live, *simulated))) return 1;
+  if (!WriteJson([&] { return scenario::CompareToJson(s, *live, *simulated); }))
+    return 1;
+  if (!WriteHtml([&] { return scenario::CompareToHtml(s, *live, *simulated); }))
+    return 1;
   return live->ok() && simulated->ok() ? 0 : 1;
 }
 
@@ -475,7 +478,8 @@ int Sweep(const scenario::LoadedScenario& s) {
           : "");
   std::printf("%s\n%s", headline.c_str(), summary.Text().c_str());
   if (!WriteJUnit(summary, elapsed)) return 1;
-  if (!WriteHtml(scenario::SweepToHtml(summary, headline))) return 1;
+  if (!WriteHtml([&] { return scenario::SweepToHtml(summary, headline); }))
+    return 1;
   if (stop_signal != 0) return 128 + stop_signal;
   return summary.ok() ? 0 : 1;
 }
@@ -518,7 +522,8 @@ int Merge(const std::vector<std::string>& files) {
       summary.seeds() - summary.failed(), summary.failed());
   std::printf("%s\n%s", headline.c_str(), summary.Text().c_str());
   if (!WriteJUnit(summary, absl::ZeroDuration())) return 1;
-  if (!WriteHtml(scenario::SweepToHtml(summary, headline))) return 1;
+  if (!WriteHtml([&] { return scenario::SweepToHtml(summary, headline); }))
+    return 1;
   return summary.ok() ? 0 : 1;
 }
 
