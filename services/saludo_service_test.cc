@@ -110,6 +110,16 @@ TEST_F(SaludoServiceTest, EachReplyIsItsOwnAfterTheOneBefore) {
   EXPECT_EQ(out, "Hola, e, te saluda el servidor 3");
 }
 
+// The greeting is the seed's text, byte for byte, for any name and id.
+TEST(GreetingTest, IsTheSeedsTextForAnyNameAndId) {
+  EXPECT_EQ(Greeting("", 1), "Hola, , te saluda el servidor 1");
+  EXPECT_EQ(Greeting(std::string("a\0b", 3), 2147483647),
+            std::string("Hola, a\0b, te saluda el servidor 2147483647", 43));
+  const std::string long_name(5000, 'x');
+  EXPECT_EQ(Greeting(long_name, 10),
+            "Hola, " + long_name + ", te saluda el servidor 10");
+}
+
 TEST_F(SaludoServiceTest, TimestampIncludesClockOffset) {
   clock_.SetWallOffset(absl::Seconds(5));
   Result* r = Saludar("x");
