@@ -77,15 +77,6 @@ Node::Node(Simulator* sim, NodeId id, std::string name, absl::Time wall_epoch)
              [this](std::function<void()> work) { Execute(std::move(work)); }) {
 }
 
-void Node::Execute(Callback work) {
-  if (!up_) return;
-  if (paused_) {
-    deferred_.push_back(std::move(work));
-    return;
-  }
-  work();
-}
-
 Network::Network(Simulator* sim) : sim_(sim) {}
 
 Network::~Network() = default;

@@ -89,8 +89,18 @@ class Node {
   }
 
   // Runs `work` on this node now; while paused it waits for Resume; when the
-  // node is down it is dropped.
-  void Execute(Callback work);
+  // node is down it is dropped. `work` is anything a Callback is made from:
+  // it becomes one only if it has to wait (the common case calls it as it
+  // is, with nothing wrapped, moved or destroyed on the way).
+  template <typename F>
+  void Execute(F&& work) {
+    if (!up_) return;
+    if (paused_) {
+      deferred_.emplace_back(std::forward<F>(work));
+      return;
+    }
+    work();
+  }
 
  private:
   friend class Network;
