@@ -90,16 +90,22 @@ void Simulator::RemoveAt(size_t i) {
 }
 
 bool Simulator::Cancel(EventHandle handle) {
-  return static_cast<bool>(Take(handle));  // which destroys the callback
+  Slot* s = Unqueue(handle);
+  if (s == nullptr) return false;
+  s->callback = nullptr;  // destroyed where it is, not moved out first
+  free_slots_.push_back(handle.slot);
+  return true;
 }
 
 EventHandle Simulator::Reschedule(EventHandle handle, int64_t at_ns) {
-  Callback callback = Take(handle);
-  SALUDO_CHECK(callback);  // it was pending
+  Slot* s = Unqueue(handle);
+  SALUDO_CHECK(s != nullptr);                  // it was pending
+  Callback callback = std::move(s->callback);  // leaves the slot empty
+  free_slots_.push_back(handle.slot);
   return AtNs(at_ns, std::move(callback));
 }
 
-Callback Simulator::Take(EventHandle handle) {
+Simulator::Slot* Simulator::Unqueue(EventHandle handle) {
   if (handle.slot >= slot_count_) return nullptr;
   Slot& s = SlotAt(handle.slot);
   // A running event's generation was bumped when it started: its own
@@ -108,10 +114,8 @@ Callback Simulator::Take(EventHandle handle) {
   SALUDO_CHECK(s.heap_index < heap_.size() &&
                heap_[s.heap_index].slot == handle.slot);
   RemoveAt(s.heap_index);
-  Callback callback = std::move(s.callback);  // leaves the slot empty
   ++s.generation;
-  free_slots_.push_back(handle.slot);
-  return callback;
+  return &s;
 }
 
 uint64_t Simulator::RunUntil(absl::Duration until) {

@@ -164,8 +164,10 @@ class Simulator {
   static int64_t NsAt(absl::Duration at);
   // Queues an event at `at_ns` in a free slot for the caller to fill.
   Slot& NewEvent(int64_t at_ns, EventHandle* handle);
-  // Cancel's work: the pending event's callback (empty if it is not pending).
-  Callback Take(EventHandle handle);
+  // Takes a pending event out of the heap and returns its slot, whose
+  // callback the caller empties and then frees; nullptr if `handle` is not
+  // pending.
+  Slot* Unqueue(EventHandle handle);
   // Event slots in fixed-size chunks: adding one never moves the others
   // (no callbacks moved on growth, no doubling slack: a slot costs its own
   // 72 bytes whether 10 or 100,000 events are pending).
