@@ -806,14 +806,24 @@ runtime::Responder NginxTwin::End(Request& req, int status) {
   req.log.status = status;
   req.log.call = req.server_call_id;
   req.log.request_time = network_->node(self_).clock().Monotonic() - req.start;
-  TraceEvent e = MakeEvent(EventKind::kNote, self_);
-  e.code = status;
-  if (sim_->trace().keeps_log()) e.detail = "nginx " + req.log.Format();
-  e.payload = HashBytes(absl::StrJoin(req.log.upstream_addr, ","));
+  // The event names the upstreams tried, "a,b" (one: no string is joined).
+  const auto& upstreams = req.log.upstream_addr;
+  const uint64_t upstreams_hash =
+      upstreams.size() == 1 ? HashBytes(upstreams[0])
+                            : HashBytes(absl::StrJoin(upstreams, ","));
+  std::string detail;
+  if (sim_->trace().keeps_log()) detail = "nginx " + req.log.Format();
   access_log_.push_back(std::move(req.log));
   runtime::Responder respond = std::move(req.respond);
   in_flight_.Erase(req.id);  // the request is over: `req` is gone
-  sim_->Record(std::move(e));
+  if (detail.empty()) {
+    sim_->Record(EventKind::kNote, self_, -1, 0, status, upstreams_hash);
+  } else {
+    TraceEvent e =
+        MakeEvent(EventKind::kNote, self_, -1, 0, status, upstreams_hash);
+    e.detail = std::move(detail);
+    sim_->Record(std::move(e));
+  }
   return respond;
 }
 
