@@ -48,8 +48,8 @@ SaludoService::SaludoService(int server_id, runtime::Clock* clock,
 
 SaludoService::~SaludoService() { faults_->SetOnClear(nullptr); }
 
-void SaludoService::Hold(const runtime::ServerCall& call, Held held) {
-  const absl::Duration hold = held.plan.hold;
+void SaludoService::Hold(const runtime::ServerCall& call, absl::Duration hold,
+                         Held held) {
   uint64_t key;
   {
     runtime::MutexLock lock(&held_mu_);
@@ -76,7 +76,8 @@ void SaludoService::Answer(uint64_t key) {
     held_.Erase(key);
   }
   faults_->CountHeld(-1);
-  Reply(held->plan, held->arrived, held->nombre, held->peer, held->respond);
+  Reply(held->injected_error, held->crash, absl::Nanoseconds(held->arrived_ns),
+        held->nombre, held->peer, held->respond);
 }
 
 void SaludoService::Drop(uint64_t key) {
@@ -106,19 +107,21 @@ void SaludoService::ReleaseAll() {
   faults_->CountHeld(-static_cast<int64_t>(held.size()));
   for (Held& h : held) {
     if (h.timer != 0) timers_->Cancel(h.timer);
-    Reply(h.plan, h.arrived, h.nombre, h.peer, h.respond);
+    Reply(h.injected_error, h.crash, absl::Nanoseconds(h.arrived_ns), h.nombre,
+          h.peer, h.respond);
   }
 }
 
-void SaludoService::Reply(const CallPlan& plan, absl::Duration arrived,
-                          const std::string& nombre, absl::string_view peer,
+void SaludoService::Reply(const absl::Status& injected_error, bool crash,
+                          absl::Duration arrived, const std::string& nombre,
+                          absl::string_view peer,
                           const runtime::TypedResponder<saludoRes>& respond) {
   // Built in this thread's reused message: the greeting is written into the
   // buffer the last reply's left (no allocation, no message to destroy).
   runtime::MessageScratch<saludoRes> scratch;
   saludoRes& reply = scratch.message();
   reply.Clear();
-  if (plan.injected_error.ok()) {
+  if (injected_error.ok()) {
     WriteGreeting(nombre, server_id_, reply.mutable_mensaje());
     reply.set_server_id(server_id_);
     reply.set_server_time_unix_nanos(absl::ToUnixNanos(clock_->Now()));
@@ -127,17 +130,16 @@ void SaludoService::Reply(const CallPlan& plan, absl::Duration arrived,
     log_(absl::StrCat(
         "servidor ", server_id_, ": saludar peer=", peer, " nombre=\"",
         LogName(nombre), "\" -> ",
-        absl::StatusCodeToString(plan.injected_error.code()), " after ",
+        absl::StatusCodeToString(injected_error.code()), " after ",
         absl::FormatDuration(absl::Trunc(clock_->Monotonic() - arrived,
                                          absl::Microseconds(1)))));
   }
-  if (plan.crash && crash_) {
+  if (crash && crash_) {
     crash_();  // never answers: the process is gone
     return;
   }
-  respond(
-      plan.crash ? absl::AbortedError("crash on purpose") : plan.injected_error,
-      reply);
+  respond(crash ? absl::AbortedError("crash on purpose") : injected_error,
+          reply);
 }
 
 void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
@@ -161,10 +163,13 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
         }
         const CallPlan plan = faults_->PlanCall();
         if (plan.hold > absl::ZeroDuration()) {
-          Hold(call, Held{0, plan, arrived, request.nombre(),
-                          std::string(call.peer), std::move(respond)});
+          Hold(call, plan.hold,
+               Held{0, plan.injected_error, absl::ToInt64Nanoseconds(arrived),
+                    plan.crash, request.nombre(), std::string(call.peer),
+                    std::move(respond)});
         } else {
-          Reply(plan, arrived, request.nombre(), call.peer, respond);
+          Reply(plan.injected_error, plan.crash, arrived, request.nombre(),
+                call.peer, respond);
         }
       });
 }

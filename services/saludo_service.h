@@ -4,6 +4,7 @@
 #define SALUDO_SERVICES_SALUDO_SERVICE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -54,23 +55,26 @@ class SaludoService {
  private:
   // A held call is answered when its timer fires, dropped (memory and all)
   // if its caller gives up, and answered at once if the faults are cleared.
-  // What answering a held call needs (kept in place: no closure per call).
+  // What answering a held call needs (kept in place: no closure per call),
+  // the plan less its hold (the timer keeps that): 128 bytes.
   struct Held {
     runtime::TimerId timer = 0;  // set once the call is held
-    CallPlan plan;
-    absl::Duration arrived;
+    absl::Status injected_error;
+    int64_t arrived_ns = 0;  // on clock_->Monotonic()
+    bool crash = false;
     std::string nombre;
     std::string peer;
     runtime::TypedResponder<saludoRes> respond;
   };
-  void Hold(const runtime::ServerCall& call, Held held);
+  void Hold(const runtime::ServerCall& call, absl::Duration hold, Held held);
   void Answer(uint64_t key);  // its timer fired
   void Drop(uint64_t key);    // its caller gave up
   void ReleaseAll();          // the faults were cleared
   // Answers a saludar call that arrived at `arrived` (after its hold, if it
-  // was held) as `plan` says.
-  void Reply(const CallPlan& plan, absl::Duration arrived,
-             const std::string& nombre, absl::string_view peer,
+  // was held) with `injected_error`, or crashes the process if `crash`.
+  void Reply(const absl::Status& injected_error, bool crash,
+             absl::Duration arrived, const std::string& nombre,
+             absl::string_view peer,
              const runtime::TypedResponder<saludoRes>& respond);
 
   const int server_id_;
