@@ -111,7 +111,9 @@ class Simulator {
   // Names of nodes, for formatting the trace (index = node id).
   std::vector<std::string>& node_names() { return node_names_; }
 
-  uint64_t pending_events() const { return heap_.size(); }
+  uint64_t pending_events() const {
+    return heap_.size() - (running_at_root_ ? 1 : 0);
+  }
 
  private:
   struct Entry {
@@ -141,6 +143,9 @@ class Simulator {
   // several times deeper than the live events: every call sets a deadline
   // and cancels it.
   std::vector<Entry> heap_;
+  // While an event runs, heap_[0] is still its entry, until the first event
+  // it schedules is put there (see RunUntil).
+  bool running_at_root_ = false;
   // Puts `e` at heap_[i] and tells its slot.
   void Place(size_t i, const Entry& e) {
     heap_[i] = e;

@@ -225,5 +225,52 @@ TEST(SimulatorTest, HeapMatchesASortedModelUnderRandomCancels) {
   }
 }
 
+// The same, with the running events doing the scheduling and cancelling
+// (a running event's entry makes way for the first event it schedules):
+// each event runs when the model says it is the earliest pending one.
+TEST(SimulatorTest, EventsThatScheduleAndCancelWhileRunningKeepTheOrder) {
+  struct Model {
+    Simulator sim{1, false};
+    runtime::Random random{11};
+    std::set<std::pair<int64_t, int>> pending;  // (time ns, schedule order)
+    std::vector<std::pair<EventHandle, std::pair<int64_t, int>>> handles;
+    int scheduled = 0;
+    int ran = 0;
+
+    void Schedule() {
+      const int64_t at_ns = sim.now_ns() + random.NextBelow(4) * 10;
+      const std::pair<int64_t, int> key{at_ns, scheduled++};
+      handles.push_back({sim.AtNs(at_ns, [this, key] { Run(key); }), key});
+      pending.insert(key);
+    }
+    void Run(std::pair<int64_t, int> key) {
+      ASSERT_FALSE(pending.empty());
+      ASSERT_EQ(key, *pending.begin());  // the earliest, and still pending
+      pending.erase(pending.begin());
+      ++ran;
+      EXPECT_EQ(sim.pending_events(), pending.size());
+      const uint64_t actions = scheduled < 5000 ? random.NextBelow(5) : 0;
+      for (uint64_t a = 0; a < actions; ++a) {
+        if (random.NextBelow(4) > 0 || handles.empty()) {
+          Schedule();
+        } else {
+          const size_t i = random.NextBelow(handles.size());
+          const bool was_pending = pending.erase(handles[i].second) == 1;
+          EXPECT_EQ(sim.Cancel(handles[i].first), was_pending);
+          handles.erase(handles.begin() + i);
+        }
+        EXPECT_EQ(sim.pending_events(), pending.size());
+      }
+    }
+  };
+  Model m;
+  for (int i = 0; i < 20; ++i) m.Schedule();
+  const uint64_t ran = m.sim.RunAll();
+  EXPECT_EQ(ran, static_cast<uint64_t>(m.ran));
+  EXPECT_GT(m.ran, 1000);
+  EXPECT_TRUE(m.pending.empty());
+  EXPECT_EQ(m.sim.pending_events(), 0u);
+}
+
 }  // namespace
 }  // namespace saludo::sim
