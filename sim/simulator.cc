@@ -52,6 +52,11 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
     s.heap_index = 0;
     SiftDown(0);
   } else {
+    if (heap_.size() == heap_.capacity()) {
+      // Grown by a quarter, not doubled: at most a fifth of it lies unused
+      // (copying it more often costs only while the pending events grow).
+      heap_.reserve(heap_.size() + heap_.size() / 4 + 16);
+    }
     heap_.push_back(e);
     s.heap_index = static_cast<uint32_t>(heap_.size() - 1);
     SiftUp(heap_.size() - 1);
