@@ -12,8 +12,6 @@ uint64_t SplitMix64(uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // FNV-1a: a fixed, platform-independent hash of a component name.
 uint64_t Fnv1a(absl::string_view s) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -34,22 +32,6 @@ Random::Random(uint64_t seed) {
 Random Random::ForComponent(uint64_t seed, absl::string_view name) {
   uint64_t x = seed ^ Fnv1a(name);
   return Random(SplitMix64(x));
-}
-
-uint64_t Random::Next() {
-  const uint64_t result = Rotl(state_[1] * 5, 7) * 9;
-  const uint64_t t = state_[1] << 17;
-  state_[2] ^= state_[0];
-  state_[3] ^= state_[1];
-  state_[1] ^= state_[2];
-  state_[0] ^= state_[3];
-  state_[2] ^= t;
-  state_[3] = Rotl(state_[3], 45);
-  return result;
-}
-
-double Random::NextDouble() {
-  return static_cast<double>(Next() >> 11) * 0x1.0p-53;
 }
 
 uint64_t Random::NextBelow(uint64_t bound) {

@@ -20,10 +20,20 @@ class Random {
   static Random ForComponent(uint64_t seed, absl::string_view name);
 
   // 64 uniformly distributed bits.
-  uint64_t Next();
+  uint64_t Next() {
+    const uint64_t result = Rotl(state_[1] * 5, 7) * 9;
+    const uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = Rotl(state_[3], 45);
+    return result;
+  }
 
   // Uniform in [0, 1), with 53 bits of precision.
-  double NextDouble();
+  double NextDouble() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
 
   // Uniform in [0, bound). REQUIRES: bound > 0.
   uint64_t NextBelow(uint64_t bound);
@@ -32,6 +42,8 @@ class Random {
   bool Bernoulli(double p);
 
  private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
   uint64_t state_[4];
 };
 
