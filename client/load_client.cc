@@ -147,7 +147,10 @@ LoadClient::LoadClient(runtime::Clock* clock, runtime::Channel* channel,
       workload_(options_.workload != nullptr
                     ? options_.workload
                     : std::make_shared<const Workload>(
-                          SaludoWorkload(options_.nombre))) {
+                          SaludoWorkload(options_.nombre))),
+      interval_(options_.calls_per_second > 0
+                    ? absl::Seconds(1.0 / options_.calls_per_second)
+                    : absl::ZeroDuration()) {
   SALUDO_CHECK(ValidateLoadOptions(options_).ok());
   SALUDO_CHECK(options_.calls_per_second == 0 || timers_ != nullptr);
   records_.reserve(RecordsToReserve(options_));
@@ -202,8 +205,7 @@ void LoadClient::Tick() {
     StartNextCall();
     // Call k is due k intervals after the start, whenever this tick ran: a
     // late timer (live) does not push every later call back.
-    const absl::Duration due =
-        started_at_ + absl::Seconds(1.0 / options_.calls_per_second) * next;
+    const absl::Duration due = started_at_ + interval_ * next;
     timers_->RunAfter(std::max(due - clock_->Monotonic(), absl::ZeroDuration()),
                       [this] { Tick(); });
   }

@@ -127,6 +127,7 @@ class LoadClient {
   runtime::Timers* const timers_;
   const LoadOptions options_;
   const std::shared_ptr<const Workload> workload_;
+  const absl::Duration interval_;  // between calls, open loop; else zero
   absl::Duration started_at_;
   std::function<void(std::vector<CallRecord>)> done_;
   runtime::Mutex mu_;
