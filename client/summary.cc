@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "runtime/check.h"
+#include "runtime/rpc.h"
 
 namespace saludo::client {
 namespace {
@@ -47,7 +48,7 @@ std::vector<absl::Duration> Percentiles(std::vector<absl::Duration> values,
 
 void SummaryBuilder::Add(const CallRecord& r) {
   ++s_.calls;
-  ++s_.calls_per_status[r.status.code()];
+  ++s_.calls_per_status[runtime::CodeOf(r.status)];
   if (r.status.ok()) {
     ++s_.calls_per_server[r.server_id];
   } else {

@@ -9,6 +9,16 @@
 namespace saludo::runtime {
 namespace {
 
+TEST(CodeOfTest, IsTheStatusCode) {
+  EXPECT_EQ(CodeOf(absl::OkStatus()), absl::StatusCode::kOk);
+  EXPECT_EQ(CodeOf(absl::DeadlineExceededError("late")),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(CodeOf(absl::Status(absl::StatusCode::kUnavailable, "")),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(CodeOf(absl::Status(static_cast<absl::StatusCode>(16), "x")),
+            absl::StatusCode::kUnauthenticated);
+}
+
 // A thread's parses reuse one message (its string keeps its buffer); a parse
 // nested inside another gets its own, and another thread has its own.
 TEST(MessageScratchTest, ReusedInTurnFreshWhenNestedOwnPerThread) {

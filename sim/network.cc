@@ -540,7 +540,7 @@ void Network::SendReply(uint64_t call_id, absl::Status status,
   call.on_cancel = nullptr;
   call.reply_hash = HashBytes(reply);
   sim_->Record(sent_kind, call.server, call.client, call_id,
-               static_cast<int32_t>(status.code()), call.reply_hash);
+               static_cast<int32_t>(runtime::CodeOf(status)), call.reply_hash);
   int64_t latency_ns;
   const bool stalled = call.stream != nullptr && call.stream->stalled;
   if (stalled || !Transmit(call.server, call.client, &latency_ns)) {
@@ -623,7 +623,7 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
     node(call.client).clock().Cancel(call.deadline_timer);
   }
   sim_->Record(EventKind::kCallDone, call.client, call.server, call_id,
-               static_cast<int32_t>(status.code()), reply_hash);
+               static_cast<int32_t>(runtime::CodeOf(status)), reply_hash);
   if (call.kind == Kind::kAttempt) {
     AttemptObserver* observer = std::exchange(call.observer, nullptr);
     const uint64_t tag = call.observer_tag;
@@ -631,7 +631,7 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
     observer->Replied(tag, std::move(status), std::move(reply));
     return;
   }
-  if (status.code() == absl::StatusCode::kDeadlineExceeded &&
+  if (runtime::CodeOf(status) == absl::StatusCode::kDeadlineExceeded &&
       !ServerFinished(call)) {
     SendCancel(call_id);
   }
