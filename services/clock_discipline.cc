@@ -14,9 +14,12 @@ ClockDiscipline::ClockDiscipline(runtime::Clock* base, int64_t max_slew_ppm)
 
 void ClockDiscipline::Advance(absl::Duration now) {
   if (now <= last_) return;
+  if (pending_ == absl::ZeroDuration()) {  // nothing to slew (most calls)
+    last_ = now;
+    return;
+  }
   const absl::Duration elapsed = now - last_;
   last_ = now;
-  if (pending_ == absl::ZeroDuration()) return;
   // At most max_slew_ppm of the elapsed time, in whole nanoseconds.
   const absl::Duration budget = absl::Nanoseconds(
       absl::ToInt64Nanoseconds(elapsed) * max_slew_ppm_ / 1000000);
@@ -30,7 +33,8 @@ void ClockDiscipline::Advance(absl::Duration now) {
 absl::Time ClockDiscipline::Now() {
   runtime::MutexLock lock(&mu_);
   Advance(base_->Monotonic());
-  return base_->Now() + applied_;
+  const absl::Time now = base_->Now();
+  return applied_ == absl::ZeroDuration() ? now : now + applied_;
 }
 
 absl::Status ClockDiscipline::Adjust(absl::Duration correction, bool step) {

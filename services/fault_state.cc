@@ -113,9 +113,13 @@ CallPlan FaultState::PlanCall() {
   runtime::MutexLock lock(&mu_);
   CallPlan plan;
   ++calls_total_;
-  plan.hold =
-      std::max(absl::ZeroDuration(), hang_until_ - clock_->Monotonic()) +
-      absl::Nanoseconds(faults_.reply_delay_nanos());
+  // What is left of a hang, plus the delay (each absl sum or difference
+  // is a library call: skipped when there is no hang or delay).
+  const absl::Duration now = clock_->Monotonic();
+  if (hang_until_ > now) plan.hold = hang_until_ - now;
+  if (faults_.reply_delay_nanos() != 0) {
+    plan.hold += absl::Nanoseconds(faults_.reply_delay_nanos());
+  }
   plan.crash = faults_.crash_on_call();
   if (faults_.error_rate() > 0 && random_.Bernoulli(faults_.error_rate())) {
     ++calls_failed_injected_;
