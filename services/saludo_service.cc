@@ -76,8 +76,7 @@ void SaludoService::Answer(uint64_t key) {
     held_.Erase(key);
   }
   faults_->CountHeld(-1);
-  Reply(held->injected_error, held->crash, absl::Nanoseconds(held->arrived_ns),
-        held->nombre, held->peer, held->respond);
+  Reply(*held);
 }
 
 void SaludoService::Drop(uint64_t key) {
@@ -107,9 +106,13 @@ void SaludoService::ReleaseAll() {
   faults_->CountHeld(-static_cast<int64_t>(held.size()));
   for (Held& h : held) {
     if (h.timer != 0) timers_->Cancel(h.timer);
-    Reply(h.injected_error, h.crash, absl::Nanoseconds(h.arrived_ns), h.nombre,
-          h.peer, h.respond);
+    Reply(h);
   }
+}
+
+void SaludoService::Reply(const Held& h) {
+  Reply(h.injected_error, h.crash, absl::Nanoseconds(h.arrived_ns), h.nombre,
+        h.peer, h.respond);
 }
 
 void SaludoService::Reply(const absl::Status& injected_error, bool crash,

@@ -76,6 +76,7 @@ class SaludoService {
              absl::Duration arrived, const std::string& nombre,
              absl::string_view peer,
              const runtime::TypedResponder<saludoRes>& respond);
+  void Reply(const Held& held);  // a held call, after its hold
 
   const int server_id_;
   runtime::Clock* const clock_;

@@ -811,19 +811,11 @@ runtime::Responder NginxTwin::End(Request& req, int status) {
   const uint64_t upstreams_hash =
       upstreams.size() == 1 ? HashBytes(upstreams[0])
                             : HashBytes(absl::StrJoin(upstreams, ","));
-  std::string detail;
-  if (sim_->trace().keeps_log()) detail = "nginx " + req.log.Format();
+  sim_->RecordWithDetail(EventKind::kNote, self_, -1, 0, status, upstreams_hash,
+                         [&req] { return "nginx " + req.log.Format(); });
   access_log_.push_back(std::move(req.log));
   runtime::Responder respond = std::move(req.respond);
   in_flight_.Erase(req.id);  // the request is over: `req` is gone
-  if (detail.empty()) {
-    sim_->Record(EventKind::kNote, self_, -1, 0, status, upstreams_hash);
-  } else {
-    TraceEvent e =
-        MakeEvent(EventKind::kNote, self_, -1, 0, status, upstreams_hash);
-    e.detail = std::move(detail);
-    sim_->Record(std::move(e));
-  }
   return respond;
 }
 

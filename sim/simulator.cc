@@ -49,8 +49,7 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
     // sift down instead of a removal and then a sift up.
     running_at_root_ = false;
     heap_[0] = e;
-    s.heap_index = 0;
-    SiftDown(0);
+    SiftDown(0);  // which tells the slot its place
   } else {
     if (heap_.size() == heap_.capacity()) {
       // Grown by a quarter, not doubled: at most a fifth of it lies unused
@@ -58,8 +57,7 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
       heap_.reserve(heap_.size() + heap_.size() / 4 + 16);
     }
     heap_.push_back(e);
-    s.heap_index = static_cast<uint32_t>(heap_.size() - 1);
-    SiftUp(heap_.size() - 1);
+    SiftUp(heap_.size() - 1);  // which tells the slot its place
   }
   *handle = EventHandle{slot, s.generation};
   return s;
@@ -107,16 +105,15 @@ void Simulator::RemoveAt(size_t i) {
 bool Simulator::Cancel(EventHandle handle) {
   Slot* s = Unqueue(handle);
   if (s == nullptr) return false;
-  s->callback = nullptr;  // destroyed where it is, not moved out first
-  free_slots_.push_back(handle.slot);
+  Free(*s, handle.slot);  // the callback is destroyed where it is
   return true;
 }
 
 EventHandle Simulator::Reschedule(EventHandle handle, int64_t at_ns) {
   Slot* s = Unqueue(handle);
   SALUDO_CHECK(s != nullptr);                  // it was pending
-  Callback callback = std::move(s->callback);  // leaves the slot empty
-  free_slots_.push_back(handle.slot);
+  Callback callback = std::move(s->callback);
+  Free(*s, handle.slot);
   return AtNs(at_ns, std::move(callback));
 }
 
@@ -159,8 +156,7 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
       running_at_root_ = false;
       RemoveAt(0);
     }
-    s.callback = nullptr;
-    free_slots_.push_back(entry.slot);
+    Free(s, entry.slot);
     ++ran;
   }
   if (until_ns != INT64_MAX && until_ns > now_ns_) now_ns_ = until_ns;

@@ -107,6 +107,20 @@ class Simulator {
     trace_.Fold(now_ns_, next_trace_sequence_++, kind, node, peer, call, code,
                 payload);
   }
+  // The same with the event's detail line (not hashed), which
+  // `make_detail()` builds only if the log is kept.
+  template <typename DetailFn>
+  void RecordWithDetail(EventKind kind, int32_t node, int32_t peer,
+                        uint64_t call, int32_t code, uint64_t payload,
+                        DetailFn make_detail) {
+    if (!trace_.keeps_log()) {
+      Record(kind, node, peer, call, code, payload);
+      return;
+    }
+    TraceEvent e = MakeEvent(kind, node, peer, call, code, payload);
+    e.detail = make_detail();
+    Record(std::move(e));
+  }
 
   // Names of nodes, for formatting the trace (index = node id).
   std::vector<std::string>& node_names() { return node_names_; }
@@ -169,10 +183,15 @@ class Simulator {
   static int64_t NsAt(absl::Duration at);
   // Queues an event at `at_ns` in a free slot for the caller to fill.
   Slot& NewEvent(int64_t at_ns, EventHandle* handle);
-  // Takes a pending event out of the heap and returns its slot, whose
-  // callback the caller empties and then frees; nullptr if `handle` is not
-  // pending.
+  // Takes a pending event out of the heap and returns its slot, for the
+  // caller to Free; nullptr if `handle` is not pending.
   Slot* Unqueue(EventHandle handle);
+  // Destroys the callback (if it still has one) of `s`, slot number `slot`,
+  // and frees the slot.
+  void Free(Slot& s, uint32_t slot) {
+    s.callback = nullptr;
+    free_slots_.push_back(slot);
+  }
   // Event slots in fixed-size chunks: adding one never moves the others
   // (no callbacks moved on growth, no doubling slack: a slot costs its own
   // 72 bytes whether 10 or 100,000 events are pending).

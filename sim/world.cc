@@ -151,10 +151,9 @@ runtime::Clock* World::server_clock(NodeId server) {
 }
 
 void World::Note(EventKind kind, NodeId node, const std::string& detail) {
-  TraceEvent e = MakeEvent(kind, node);
-  e.payload = HashBytes(detail);  // the detail itself is not hashed
-  e.detail = detail;
-  sim_.Record(std::move(e));
+  // The detail itself is not hashed: its hash is the payload.
+  sim_.RecordWithDetail(kind, node, -1, 0, 0, HashBytes(detail),
+                        [&detail] { return detail; });
 }
 
 void World::CrashAt(NodeId node, absl::Duration at) {
