@@ -677,24 +677,30 @@ class Harness {
   std::map<std::string, std::string> names_;
 };
 
-// The elapsed-time class of a call: fast, or held about a read timeout.
-int TimeClass(absl::Duration latency, absl::Duration read_timeout) {
-  return latency < read_timeout * 0.8 ? 0 : 1;
+// Whether the live call ended sooner than the twin says it can. Only this
+// direction is a difference of the model: load on the machine adds time to
+// a live call and never takes it away (CI saw a 100 ms hold take 244 ms
+// under ASan beside other tests). A timeout that nginx took and the twin
+// did not still shows: nginx logs it as a 504 in $upstream_status, which is
+// compared. The allowance covers nginx's cached clock, which can start a
+// timer a few milliseconds before the request is sent.
+bool EndedSooner(absl::Duration live, absl::Duration twin) {
+  constexpr absl::Duration kAllowance = absl::Milliseconds(50);
+  return live + kAllowance < twin;
 }
 
 // Compares; returns the differences (empty if the same).
 std::vector<std::string> Compare(const Case& /*c*/,
                                  const std::vector<CallOutcome>& live,
-                                 const std::vector<CallOutcome>& twin,
-                                 absl::Duration read_timeout) {
+                                 const std::vector<CallOutcome>& twin) {
   std::vector<std::string> diffs;
   for (size_t i = 0; i < live.size(); ++i) {
     const CallOutcome& a = live[i];
     const CallOutcome& b = twin[i];
     if (a.code != b.code || a.server_id != b.server_id ||
         a.log_status != b.log_status || a.upstreams != b.upstreams ||
-        TimeClass(a.latency, read_timeout) !=
-            TimeClass(b.latency, read_timeout)) {
+        a.upstream_status != b.upstream_status ||
+        EndedSooner(a.latency, b.latency)) {
       diffs.push_back(absl::StrCat("call ", i + 1, ": nginx ", Describe(a),
                                    " | twin ", Describe(b)));
     }
@@ -722,9 +728,6 @@ struct CaseRun {
 
 CaseRun RunCase(Harness& harness, const Case& c) {
   CaseRun run;
-  auto top = nginx::ParseConfigText(c.config, "case.conf", ".");
-  auto config = nginx::BuildTwinConfig(*top, "case.conf");
-  const absl::Duration read_timeout = config->servers[0].routes[0].read_timeout;
   Timeline timeline;
   auto live = harness.RunLive(c, &timeline);
   if (!live.ok()) {
@@ -742,7 +745,7 @@ CaseRun RunCase(Harness& harness, const Case& c) {
   }
   run.live = *std::move(live);
   run.twin = *std::move(twin);
-  run.diffs = Compare(c, run.live, run.twin, read_timeout);
+  run.diffs = Compare(c, run.live, run.twin);
   return run;
 }
 
