@@ -112,7 +112,8 @@ void SaludoService::ReleaseAll() {
 
 void SaludoService::Reply(const Held& h) {
   Reply(h.injected_error, h.crash, absl::Nanoseconds(h.arrived_ns), h.nombre,
-        h.peer, h.respond);
+        h.peer != nullptr ? absl::string_view(*h.peer) : absl::string_view(),
+        h.respond);
 }
 
 void SaludoService::Reply(const absl::Status& injected_error, bool crash,
@@ -168,7 +169,9 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
         if (plan.hold > absl::ZeroDuration()) {
           Hold(call, plan.hold,
                Held{0, plan.injected_error, absl::ToInt64Nanoseconds(arrived),
-                    plan.crash, request.nombre(), std::string(call.peer),
+                    plan.crash, request.nombre(),
+                    log_ ? std::make_unique<const std::string>(call.peer)
+                         : nullptr,
                     std::move(respond)});
         } else {
           Reply(plan.injected_error, plan.crash, arrived, request.nombre(),

@@ -159,8 +159,40 @@ TEST_F(SaludoServiceTest, HangHoldsCallsUntilItEnds) {
   clock_.Advance(absl::Seconds(1));
   ASSERT_TRUE(r->done);
   EXPECT_TRUE(r->status.ok());
+  // The held call's line names its caller and how long it was held.
+  ASSERT_FALSE(log_.empty());
+  EXPECT_NE(log_.back().find("peer=ipv4:127.0.0.1:40000 nombre=\"x\" -> OK "
+                             "after 40s"),
+            std::string::npos)
+      << log_.back();
   // After the hang, calls are answered at once again.
   EXPECT_TRUE(Saludar("y")->done);
+}
+
+// Without a log a held call keeps no peer, and is answered all the same.
+TEST(SaludoServiceWithoutLogTest, AnswersAHeldCall) {
+  ManualClock clock;
+  FaultState faults(&clock, /*seed=*/1);
+  SaludoService service(3, &clock, &clock, &faults, nullptr);
+  DirectRegistry registry;
+  service.RegisterWith(registry);
+  control::Faults f;
+  f.set_hang_nanos(absl::ToInt64Nanoseconds(absl::Seconds(2)));
+  faults.Set(f);
+  saludoReq request;
+  request.set_nombre("z");
+  absl::Status status = absl::UnknownError("not answered");
+  saludoRes reply;
+  registry.Call(kSaludarMethod, request.SerializeAsString(),
+                [&](absl::Status s, std::string bytes) {
+                  status = s;
+                  EXPECT_TRUE(reply.ParseFromString(bytes));
+                });
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnknown);
+  clock.Advance(absl::Seconds(1));
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(reply.mensaje(), "Hola, z, te saluda el servidor 3");
 }
 
 TEST_F(SaludoServiceTest, DelayAppliesToEveryCall) {
