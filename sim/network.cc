@@ -206,7 +206,7 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
   }
   call.client = client_node;
   call.server = server_node;
-  call.client_incarnation = node(client_node).incarnation();
+  call.client_incarnation = node(client_node).incarnation_;
   call.method = Intern(method);
   call.request_hash = HashBytes(request);
   call.done = std::move(done);
@@ -293,7 +293,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   call.kind = Kind::kAttempt;
   call.client = from;
   call.server = to;
-  call.client_incarnation = node(from).incarnation();
+  call.client_incarnation = node(from).incarnation_;
   call.method = Intern(method);
   call.request_hash = HashBytes(request);
   call.observer = observer;
@@ -375,7 +375,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
     SendFailure(call_id, established ? Failure::kReset : Failure::kRefused);
     return;
   }
-  Arrive(call, server.incarnation());
+  Arrive(call, server.incarnation_);
   const uint64_t incarnation = server.incarnation();
   server.Execute([this, call_id, incarnation,
                   request = std::move(request)]() mutable {
@@ -646,7 +646,7 @@ void Network::EraseIfFinished(uint64_t call_id) {
   if (ClientDone(*call) && ServerFinished(*call)) calls_.Erase(call_id);
 }
 
-void Network::Arrive(Call& call, uint64_t server_incarnation) {
+void Network::Arrive(Call& call, uint32_t server_incarnation) {
   if (call.server_side == ServerSide::kTravelling) {
     call.server_side = ServerSide::kServing;
   }
@@ -673,6 +673,7 @@ void Network::Crash(NodeId id) {
   n.paused_ = false;
   n.ended_at_.resize(n.incarnation_ + 1, absl::InfiniteDuration());
   n.ended_at_[n.incarnation_] = sim_->now();
+  SALUDO_CHECK(n.incarnation_ < UINT32_MAX);  // Call keeps 32 bits of it
   ++n.incarnation_;
   n.deferred_.clear();
   n.clock_.ResetProcess();

@@ -111,7 +111,7 @@ class Node {
   SimServer server_;
   bool up_ = true;
   bool paused_ = false;
-  uint64_t incarnation_ = 0;
+  uint32_t incarnation_ = 0;              // Crash checks it never wraps
   std::vector<absl::Duration> ended_at_;  // by incarnation
   std::vector<Callback> deferred_;
 };
@@ -248,9 +248,10 @@ class Network {
     bool stalled = false;  // a message was lost: nothing more arrives
   };
   class SimServerStream;
-  // The small fields come first, packed into 16 bytes; the method is a
-  // pointer to one shared copy (200 -> 184 -> 168 bytes; 176 with the
-  // reply's hash, which keeps the reply's closures inline).
+  // The small fields come first, packed into 24 bytes (a node has fewer
+  // than 2^32 incarnations); the method is a pointer to one shared copy
+  // (200 -> 184 -> 168 bytes; 176 with the reply's hash, which keeps the
+  // reply's closures inline; 168 with 32-bit incarnations).
   struct Call {
     Kind kind = Kind::kCall;
     ServerSide server_side = ServerSide::kTravelling;
@@ -258,8 +259,8 @@ class Network {
     NodeId client;
     NodeId server;
     int port = 0;  // the caller's target
-    uint64_t client_incarnation;
-    uint64_t server_incarnation = 0;  // set when the request arrives
+    uint32_t client_incarnation;
+    uint32_t server_incarnation = 0;  // set when the request arrives
     uint64_t reused_incarnation = kNewConnection;       // attempts only
     std::shared_ptr<const runtime::Metadata> metadata;  // null: none
     runtime::TimerId deadline_timer = 0;
@@ -313,7 +314,7 @@ class Network {
   void EraseIfFinished(uint64_t call_id);
   // Transitions. Arrive: travelling -> serving (a duplicate may arrive again
   // in any state; it is served again and its answer dropped).
-  static void Arrive(Call& call, uint64_t server_incarnation);
+  static void Arrive(Call& call, uint32_t server_incarnation);
   // Any -> finished (a second finish is a bug).
   static void FinishServer(Call& call);
   // Waiting -> done.
