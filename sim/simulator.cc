@@ -35,7 +35,8 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    SALUDO_CHECK(slot_count_ < UINT32_MAX);
+    // A heap entry has kSlotBits for it.
+    SALUDO_CHECK(slot_count_ <= kSlotMask);
     slot = slot_count_++;
     if (slot % kSlotsPerChunk == 0) {
       chunks_.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
@@ -43,7 +44,9 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
   }
   Slot& s = SlotAt(slot);
   SALUDO_CHECK(!s.callback);
-  const Entry e{at_ns, next_sequence_++, slot};
+  // ... and the rest of its word for the sequence number.
+  SALUDO_CHECK(next_sequence_ < (uint64_t{1} << (64 - kSlotBits)));
+  const Entry e{at_ns, next_sequence_++ << kSlotBits | slot};
   if (running_at_root_) {
     // The first event a running one schedules takes its entry's place: one
     // sift down instead of a removal and then a sift up.
@@ -124,7 +127,7 @@ Simulator::Slot* Simulator::Unqueue(EventHandle handle) {
   // handle no longer matches, so what matches is pending.
   if (!s.callback || s.generation != handle.generation) return nullptr;
   SALUDO_CHECK(s.heap_index < heap_.size() &&
-               heap_[s.heap_index].slot == handle.slot);
+               heap_[s.heap_index].slot() == handle.slot);
   RemoveAt(s.heap_index);
   ++s.generation;
   return &s;
@@ -140,7 +143,7 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
   uint64_t ran = 0;
   while (!heap_.empty() && heap_.front().time_ns <= until_ns) {
     const Entry entry = heap_.front();
-    Slot& s = SlotAt(entry.slot);
+    Slot& s = SlotAt(entry.slot());
     SALUDO_CHECK(s.callback);  // the heap holds pending events only
     ++s.generation;  // its handle is spent: Cancel refuses it from now on
     SALUDO_CHECK(entry.time_ns >= now_ns_);
@@ -156,7 +159,7 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
       running_at_root_ = false;
       RemoveAt(0);
     }
-    Free(s, entry.slot);
+    Free(s, entry.slot());
     ++ran;
   }
   if (until_ns != INT64_MAX && until_ns > now_ns_) now_ns_ = until_ns;
