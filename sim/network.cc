@@ -290,15 +290,12 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   const bool reuse_connection = reused_incarnation != kNewConnection;
   const uint64_t id = ++next_call_id_;
   Call& call = calls_.Insert(id);
-  call.kind = Kind::kAttempt;
+  call.BecomeAttempt(AttemptPart{observer, tag, reused_incarnation});
   call.client = from;
   call.server = to;
   call.client_incarnation = node(from).incarnation_;
   call.method = Intern(method);
   call.request_hash = HashBytes(request);
-  call.observer = observer;
-  call.observer_tag = tag;
-  call.reused_incarnation = reused_incarnation;
   sim_->Record(EventKind::kConnect, from, to, id, reuse_connection ? 1 : 0,
                call.request_hash);
   auto connected = [this, id, from, request = std::move(request)]() mutable {
@@ -309,7 +306,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
         return;
       }
       sim_->Record(EventKind::kConnected, call->client, call->server, id);
-      call->observer->Connected(call->observer_tag);
+      call->attempt.observer->Connected(call->attempt.tag);
       // The observer may have abandoned the attempt.
       call = calls_.Find(id);
       if (call == nullptr || ClientDone(*call)) return;
@@ -364,8 +361,8 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
   Node& server = node(call.server);
   // A reused connection whose process is gone: the new one (or the kernel)
   // answers with a reset.
-  const bool stale = call.reused_incarnation != kNewConnection &&
-                     call.reused_incarnation != server.incarnation();
+  const uint64_t reused = call.reused_incarnation();
+  const bool stale = reused != kNewConnection && reused != server.incarnation();
   if (!server.up() || stale) {
     if (ServerFinished(call)) return;  // a duplicate of a refused request
     // An attempt's connection was established: the peer crashed since.
@@ -589,8 +586,9 @@ void Network::SendFailure(uint64_t call_id, Failure failure) {
           return;
         }
         FinishClient(call);
-        AttemptObserver* observer = std::exchange(call.observer, nullptr);
-        const uint64_t tag = call.observer_tag;
+        AttemptObserver* observer =
+            std::exchange(call.attempt.observer, nullptr);
+        const uint64_t tag = call.attempt.tag;
         EraseIfFinished(call_id);
         if (failure == Failure::kRefused) {
           observer->Refused(tag);
@@ -625,8 +623,8 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
   sim_->Record(EventKind::kCallDone, call.client, call.server, call_id,
                static_cast<int32_t>(runtime::CodeOf(status)), reply_hash);
   if (call.kind == Kind::kAttempt) {
-    AttemptObserver* observer = std::exchange(call.observer, nullptr);
-    const uint64_t tag = call.observer_tag;
+    AttemptObserver* observer = std::exchange(call.attempt.observer, nullptr);
+    const uint64_t tag = call.attempt.tag;
     EraseIfFinished(call_id);
     observer->Replied(tag, std::move(status), std::move(reply));
     return;
@@ -661,7 +659,7 @@ void Network::FinishServer(Call& call) {
 void Network::FinishClient(Call& call) {
   SALUDO_CHECK(call.client_side == ClientSide::kWaiting);
   // An attempt reports to its observer exactly once, while it waits.
-  SALUDO_CHECK(call.kind != Kind::kAttempt || call.observer != nullptr);
+  SALUDO_CHECK(call.kind != Kind::kAttempt || call.attempt.observer != nullptr);
   call.client_side = ClientSide::kDone;
 }
 

@@ -16,12 +16,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <new>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "runtime/check.h"
 #include "runtime/random.h"
 #include "runtime/rpc.h"
 #include "runtime/slot_table.h"
@@ -248,11 +250,42 @@ class Network {
     bool stalled = false;  // a message was lost: nothing more arrives
   };
   class SimServerStream;
+  // What an attempt has where a call has its completion callback.
+  struct AttemptPart {
+    AttemptObserver* observer = nullptr;  // null once it has reported
+    uint64_t tag = 0;
+    uint64_t reused_incarnation = kNewConnection;
+  };
   // The small fields come first, packed into 24 bytes (a node has fewer
-  // than 2^32 incarnations); the method is a pointer to one shared copy
-  // (200 -> 184 -> 168 bytes; 176 with the reply's hash, which keeps the
-  // reply's closures inline; 168 with 32-bit incarnations).
+  // than 2^32 incarnations); the method is a pointer to one shared copy; a
+  // call's callback and an attempt's observer share their bytes (200 -> 184
+  // -> 168 bytes; 176 with the reply's hash, which keeps the reply's
+  // closures inline; 168 with 32-bit incarnations; 144 with the union).
   struct Call {
+    Call() : done() {}
+    ~Call() {
+      if (kind == Kind::kAttempt) {
+        std::destroy_at(&attempt);
+      } else {
+        std::destroy_at(&done);
+      }
+    }
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+    // Makes a new call an attempt. REQUIRES: kind is kCall.
+    void BecomeAttempt(const AttemptPart& part) {
+      SALUDO_CHECK(kind == Kind::kCall);
+      std::destroy_at(&done);
+      new (&attempt) AttemptPart(part);
+      kind = Kind::kAttempt;
+    }
+    // The reused connection's incarnation; kNewConnection for a new one and
+    // for whatever is not an attempt.
+    uint64_t reused_incarnation() const {
+      return kind == Kind::kAttempt ? attempt.reused_incarnation
+                                    : kNewConnection;
+    }
+
     Kind kind = Kind::kCall;
     ServerSide server_side = ServerSide::kTravelling;
     ClientSide client_side = ClientSide::kWaiting;
@@ -261,17 +294,17 @@ class Network {
     int port = 0;  // the caller's target
     uint32_t client_incarnation;
     uint32_t server_incarnation = 0;  // set when the request arrives
-    uint64_t reused_incarnation = kNewConnection;       // attempts only
     std::shared_ptr<const runtime::Metadata> metadata;  // null: none
     runtime::TimerId deadline_timer = 0;
     const std::string* method = nullptr;  // Intern()ed
     uint64_t request_hash = 0;  // hashed once, recorded at start and arrival
     uint64_t reply_hash = 0;    // set when the reply is sent
-    runtime::CallDone done;
-    AttemptObserver* observer = nullptr;  // proxy attempts only
-    uint64_t observer_tag = 0;
-    std::function<void()> on_cancel;            // set by the server's handler
-    std::unique_ptr<StreamPart> stream;         // streams only
+    union {
+      runtime::CallDone done;  // kCall and kStream
+      AttemptPart attempt;     // kAttempt
+    };
+    std::function<void()> on_cancel;     // set by the server's handler
+    std::unique_ptr<StreamPart> stream;  // streams only
   };
   // Refused: RST to the SYN. Reset: the connection broke (crash).
   enum class Failure { kRefused, kReset };
