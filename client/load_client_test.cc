@@ -244,5 +244,35 @@ TEST(FormatTest, CallAndSummaryLines) {
   EXPECT_NE(text.find("OK=1 UNAVAILABLE=1"), std::string::npos) << text;
 }
 
+// Counts per server and per status hold every key seen, and only those,
+// whether it is counted by index (codes 0-16, small server ids) or not.
+TEST(SummaryTest, CountsEveryServerIdAndStatusCodeSeen) {
+  std::vector<CallRecord> records;
+  for (int server_id : {0, 3, 3, 15, 16, 1000, -2}) {
+    CallRecord r;
+    r.server_id = server_id;
+    records.push_back(r);
+  }
+  for (int code : {14, 16, 17, 99, -1}) {
+    CallRecord r;
+    r.server_id = 5;  // a failed call counts for no server
+    r.status = absl::Status(static_cast<absl::StatusCode>(code), "x");
+    records.push_back(r);
+  }
+  const LoadSummary s = Summarize(records);
+  EXPECT_EQ(s.calls, 12);
+  EXPECT_EQ(s.failed, 5);
+  EXPECT_EQ(s.calls_per_server,
+            (std::map<int, int64_t>{
+                {-2, 1}, {0, 1}, {3, 2}, {15, 1}, {16, 1}, {1000, 1}}));
+  // absl::Status itself keeps a code outside 0-16 as UNKNOWN.
+  EXPECT_EQ(s.calls_per_status, (std::map<absl::StatusCode, int64_t>{
+                                    {absl::StatusCode::kOk, 7},
+                                    {absl::StatusCode::kUnknown, 3},
+                                    {absl::StatusCode::kUnavailable, 1},
+                                    {absl::StatusCode::kUnauthenticated, 1}}));
+  EXPECT_TRUE(Summarize({}).calls_per_status.empty());
+}
+
 }  // namespace
 }  // namespace saludo::client

@@ -48,9 +48,19 @@ std::vector<absl::Duration> Percentiles(std::vector<absl::Duration> values,
 
 void SummaryBuilder::Add(const CallRecord& r) {
   ++s_.calls;
-  ++s_.calls_per_status[runtime::CodeOf(r.status)];
+  const absl::StatusCode code = runtime::CodeOf(r.status);
+  const int code_index = static_cast<int>(code);
+  if (code_index >= 0 && code_index < kCodes) {
+    ++per_code_[code_index];
+  } else {
+    ++s_.calls_per_status[code];
+  }
   if (r.status.ok()) {
-    ++s_.calls_per_server[r.server_id];
+    if (r.server_id >= 0 && r.server_id < kServers) {
+      ++per_server_[r.server_id];
+    } else {
+      ++s_.calls_per_server[r.server_id];
+    }
   } else {
     ++s_.failed;
   }
@@ -60,6 +70,16 @@ void SummaryBuilder::Add(const CallRecord& r) {
 }
 
 LoadSummary SummaryBuilder::Finish() && {
+  // A count above zero is a key Add saw: the maps get the keys they would
+  // have got one call at a time.
+  for (int i = 0; i < kCodes; ++i) {
+    if (per_code_[i] > 0) {
+      s_.calls_per_status[static_cast<absl::StatusCode>(i)] += per_code_[i];
+    }
+  }
+  for (int i = 0; i < kServers; ++i) {
+    if (per_server_[i] > 0) s_.calls_per_server[i] += per_server_[i];
+  }
   if (latencies_.empty()) return s_;
   const std::vector<absl::Duration> p =
       Percentiles(std::move(latencies_), {0.50, 0.90, 0.99, 1.0});

@@ -3,6 +3,7 @@
 #ifndef SALUDO_CLIENT_SUMMARY_H_
 #define SALUDO_CLIENT_SUMMARY_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -50,7 +51,13 @@ class SummaryBuilder {
   LoadSummary Finish() &&;
 
  private:
+  // Counted by index while adding, into s_'s maps at Finish: a status code
+  // or server id outside these goes to the map at once.
+  static constexpr int kCodes = 17;  // absl::StatusCode 0 (OK) to 16
+  static constexpr int kServers = 16;
   LoadSummary s_;
+  std::array<int64_t, kCodes> per_code_{};
+  std::array<int64_t, kServers> per_server_{};
   std::vector<absl::Duration> latencies_;
   absl::Duration first_start_ = absl::InfiniteDuration();
   absl::Duration last_end_ = -absl::InfiniteDuration();
