@@ -245,7 +245,7 @@ TEST(FormatTest, CallAndSummaryLines) {
 }
 
 // Counts per server and per status hold every key seen, and only those,
-// whether it is counted by index (codes 0-16, small server ids) or not.
+// whether a server id is counted by index (0-15) or not.
 TEST(SummaryTest, CountsEveryServerIdAndStatusCodeSeen) {
   std::vector<CallRecord> records;
   for (int server_id : {0, 3, 3, 15, 16, 1000, -2}) {

@@ -51,8 +51,8 @@ class SummaryBuilder {
   LoadSummary Finish() &&;
 
  private:
-  // Counted by index while adding, into s_'s maps at Finish: a status code
-  // or server id outside these goes to the map at once.
+  // Counted by index while adding, into s_'s maps at Finish (a server id
+  // outside these goes to its map at once).
   static constexpr int kCodes = 17;  // absl::StatusCode 0 (OK) to 16
   static constexpr int kServers = 16;
   LoadSummary s_;

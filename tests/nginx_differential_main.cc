@@ -690,8 +690,7 @@ bool EndedSooner(absl::Duration live, absl::Duration twin) {
 }
 
 // Compares; returns the differences (empty if the same).
-std::vector<std::string> Compare(const Case& /*c*/,
-                                 const std::vector<CallOutcome>& live,
+std::vector<std::string> Compare(const std::vector<CallOutcome>& live,
                                  const std::vector<CallOutcome>& twin) {
   std::vector<std::string> diffs;
   for (size_t i = 0; i < live.size(); ++i) {
@@ -745,7 +744,7 @@ CaseRun RunCase(Harness& harness, const Case& c) {
   }
   run.live = *std::move(live);
   run.twin = *std::move(twin);
-  run.diffs = Compare(c, run.live, run.twin);
+  run.diffs = Compare(run.live, run.twin);
   return run;
 }
 
