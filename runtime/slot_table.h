@@ -149,18 +149,20 @@ class SlotTable {
 
   uint32_t NewSlot() {
     if (free_.empty()) {
-      SALUDO_CHECK(objects_.size() < kNone);
-      const size_t in_chunk = objects_.size() % kPerChunk;
-      if (in_chunk == 0) chunks_.push_back(std::make_unique<T[]>(kPerChunk));
-      objects_.push_back(&chunks_.back()[in_chunk]);
-      return static_cast<uint32_t>(objects_.size() - 1);
+      SALUDO_CHECK(slot_count_ < kNone);
+      if (slot_count_ % kPerChunk == 0) {
+        chunks_.push_back(std::make_unique<T[]>(kPerChunk));
+      }
+      return slot_count_++;
     }
     const uint32_t slot = free_.back();
     free_.pop_back();
     return slot;
   }
 
-  T& ObjectAt(uint32_t slot) { return *objects_[slot]; }
+  T& ObjectAt(uint32_t slot) {
+    return chunks_[slot / kPerChunk][slot % kPerChunk];
+  }
 
   // Moves the window's first `count` ids out to `retired_`.
   void Retire(size_t count) {
@@ -179,11 +181,12 @@ class SlotTable {
   }
 
   // Objects in fixed chunks, allocated once: an object keeps its address
-  // and costs no allocation of its own. objects_[slot] points at slot's
-  // object (a load, where chunk arithmetic costs several instructions).
-  static constexpr size_t kPerChunk = 64;
+  // and costs no allocation of its own. Slot s is object s % kPerChunk of
+  // chunk s / kPerChunk (a shift and a mask: a table of object pointers
+  // saved those two instructions a lookup but cost 8 to 16 bytes an object).
+  static constexpr uint32_t kPerChunk = 64;
   std::vector<std::unique_ptr<T[]>> chunks_;
-  std::vector<T*> objects_;
+  uint32_t slot_count_ = 0;  // slots made so far
   std::vector<uint32_t> free_;
   // window_[i]: the slot of id base_ + i, or kNone. Its first entry, if any,
   // is an object's.
