@@ -48,13 +48,18 @@ SaludoService::SaludoService(int server_id, runtime::Clock* clock,
 
 SaludoService::~SaludoService() { faults_->SetOnClear(nullptr); }
 
-void SaludoService::Hold(const runtime::ServerCall& call, absl::Duration hold,
+void SaludoService::Hold(const runtime::ServerCall& call,
+                         absl::Duration arrived, absl::Duration hold,
                          Held held) {
   uint64_t key;
   {
     runtime::MutexLock lock(&held_mu_);
     key = next_held_++;
     held_.Insert(key) = std::move(held);
+    if (log_) {
+      held_for_log_.emplace(key, HeldForLog{absl::ToInt64Nanoseconds(arrived),
+                                            std::string(call.peer)});
+    }
   }
   faults_->CountHeld(+1);
   const runtime::TimerId timer =
@@ -66,17 +71,28 @@ void SaludoService::Hold(const runtime::ServerCall& call, absl::Duration hold,
   if (call.set_on_cancel) call.set_on_cancel([this, key] { Drop(key); });
 }
 
+SaludoService::HeldForLog SaludoService::TakeForLog(uint64_t key) {
+  if (!log_) return HeldForLog();
+  auto it = held_for_log_.find(key);
+  SALUDO_CHECK(it != held_for_log_.end());
+  HeldForLog for_log = std::move(it->second);
+  held_for_log_.erase(it);
+  return for_log;
+}
+
 void SaludoService::Answer(uint64_t key) {
   std::optional<Held> held;
+  HeldForLog for_log;
   {
     runtime::MutexLock lock(&held_mu_);
     Held* h = held_.Find(key);
     if (h == nullptr) return;  // dropped or released already
     held.emplace(std::move(*h));
     held_.Erase(key);
+    for_log = TakeForLog(key);
   }
   faults_->CountHeld(-1);
-  Reply(*held);
+  Reply(*held, for_log);
 }
 
 void SaludoService::Drop(uint64_t key) {
@@ -87,33 +103,33 @@ void SaludoService::Drop(uint64_t key) {
     if (h == nullptr) return;
     timer = h->timer;
     held_.Erase(key);  // its responder and request go now
+    TakeForLog(key);
   }
   faults_->CountHeld(-1);
   if (timer != 0) timers_->Cancel(timer);
 }
 
 void SaludoService::ReleaseAll() {
-  std::vector<Held> held;  // in arrival order
+  std::vector<std::pair<Held, HeldForLog>> held;  // in arrival order
   {
     runtime::MutexLock lock(&held_mu_);
     const std::vector<uint64_t> keys = held_.Ids();
     held.reserve(keys.size());
     for (uint64_t key : keys) {
-      held.push_back(std::move(held_.At(key)));
+      held.emplace_back(std::move(held_.At(key)), TakeForLog(key));
       held_.Erase(key);
     }
   }
   faults_->CountHeld(-static_cast<int64_t>(held.size()));
-  for (Held& h : held) {
+  for (auto& [h, for_log] : held) {
     if (h.timer != 0) timers_->Cancel(h.timer);
-    Reply(h);
+    Reply(h, for_log);
   }
 }
 
-void SaludoService::Reply(const Held& h) {
-  Reply(h.injected_error, h.crash, absl::Nanoseconds(h.arrived_ns), h.nombre,
-        h.peer != nullptr ? absl::string_view(*h.peer) : absl::string_view(),
-        h.respond);
+void SaludoService::Reply(const Held& h, const HeldForLog& for_log) {
+  Reply(h.injected_error, h.crash, absl::Nanoseconds(for_log.arrived_ns),
+        h.nombre, for_log.peer, h.respond);
 }
 
 void SaludoService::Reply(const absl::Status& injected_error, bool crash,
@@ -167,11 +183,8 @@ void SaludoService::RegisterWith(runtime::HandlerRegistry& registry) {
         }
         const CallPlan plan = faults_->PlanCall();
         if (plan.hold > absl::ZeroDuration()) {
-          Hold(call, plan.hold,
-               Held{0, plan.injected_error, absl::ToInt64Nanoseconds(arrived),
-                    plan.crash, request.nombre(),
-                    log_ ? std::make_unique<const std::string>(call.peer)
-                         : nullptr,
+          Hold(call, arrived, plan.hold,
+               Held{0, plan.injected_error, plan.crash, request.nombre(),
                     std::move(respond)});
         } else {
           Reply(plan.injected_error, plan.crash, arrived, request.nombre(),

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -57,18 +58,22 @@ class SaludoService {
   // A held call is answered when its timer fires, dropped (memory and all)
   // if its caller gives up, and answered at once if the faults are cleared.
   // What answering a held call needs (kept in place: no closure per call),
-  // the plan less its hold (the timer keeps that): 104 bytes.
+  // the plan less its hold (the timer keeps that): 88 bytes.
   struct Held {
     runtime::TimerId timer = 0;  // set once the call is held
     absl::Status injected_error;
-    int64_t arrived_ns = 0;  // on clock_->Monotonic()
     bool crash = false;
     std::string nombre;
-    // Only the log line needs it: null when there is no log.
-    std::unique_ptr<const std::string> peer;
     runtime::TypedResponder<saludoRes> respond;
   };
-  void Hold(const runtime::ServerCall& call, absl::Duration hold, Held held);
+  // What only the log line of a held call needs, kept only when there is a
+  // log (the simulated worlds have none).
+  struct HeldForLog {
+    int64_t arrived_ns = 0;  // on clock_->Monotonic()
+    std::string peer;
+  };
+  void Hold(const runtime::ServerCall& call, absl::Duration arrived,
+            absl::Duration hold, Held held);
   void Answer(uint64_t key);  // its timer fired
   void Drop(uint64_t key);    // its caller gave up
   void ReleaseAll();          // the faults were cleared
@@ -78,7 +83,10 @@ class SaludoService {
              absl::Duration arrived, const std::string& nombre,
              absl::string_view peer,
              const runtime::TypedResponder<saludoRes>& respond);
-  void Reply(const Held& held);  // a held call, after its hold
+  // A held call, after its hold.
+  void Reply(const Held& held, const HeldForLog& for_log);
+  // Takes the log facts of held call `key` out (empty ones without a log).
+  HeldForLog TakeForLog(uint64_t key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(held_mu_);
 
   const int server_id_;
   runtime::Clock* const clock_;
@@ -91,6 +99,8 @@ class SaludoService {
   uint64_t next_held_ ABSL_GUARDED_BY(held_mu_) = 0;
   // By key, in arrival order (what ReleaseAll answers in).
   runtime::SlotTable<Held> held_ ABSL_GUARDED_BY(held_mu_);
+  // By the same key, while held; empty without a log.
+  std::map<uint64_t, HeldForLog> held_for_log_ ABSL_GUARDED_BY(held_mu_);
 };
 
 }  // namespace saludo::services

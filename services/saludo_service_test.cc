@@ -238,6 +238,14 @@ TEST_F(SaludoServiceTest, ClearingAHangAnswersTheHeldCallsAtOnce) {
   EXPECT_TRUE(a->done && b->done);
   EXPECT_TRUE(a->status.ok()) << a->status;
   EXPECT_EQ(faults_.Report().calls_held(), 0);
+  // Answered in arrival order, each line with its own caller and name.
+  ASSERT_GE(log_.size(), 2u);
+  EXPECT_NE(log_[log_.size() - 2].find(
+                "peer=ipv4:127.0.0.1:40000 nombre=\"a\" -> OK after 0"),
+            std::string::npos)
+      << log_[log_.size() - 2];
+  EXPECT_NE(log_.back().find("nombre=\"b\" -> OK"), std::string::npos)
+      << log_.back();
   clock_.Advance(absl::Hours(25));  // the cancelled timers never fire
   EXPECT_EQ(faults_.Report().calls_held(), 0);
 }
