@@ -206,8 +206,8 @@ void LoadClient::Tick() {
     // Call k is due k intervals after the start, whenever this tick ran: a
     // late timer (live) does not push every later call back.
     const absl::Duration due = started_at_ + interval_ * next;
-    timers_->RunAfter(std::max(due - clock_->Monotonic(), absl::ZeroDuration()),
-                      [this] { Tick(); });
+    timers_->NotifyAfter(
+        std::max(due - clock_->Monotonic(), absl::ZeroDuration()), this, 0);
   }
   Leave();
 }

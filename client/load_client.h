@@ -95,7 +95,7 @@ absl::Status ValidateLoadOptions(const LoadOptions& options);
 // saving the list's doubling slack and moving every record at each growth.
 size_t RecordsToReserve(const LoadOptions& options);
 
-class LoadClient {
+class LoadClient : private runtime::TimerTarget {
  public:
   // REQUIRES: `clock`, `channel` (and `timers`, needed for open loop) outlive
   // this object; ValidateLoadOptions(options).ok().
@@ -115,6 +115,7 @@ class LoadClient {
  private:
   void StartNextCall();
   void Tick();  // open loop
+  void OnTimer(uint64_t) override { Tick(); }
   bool MoreToStart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Every thread inside a member (a completion, a tick, Start) enters and
   // leaves; the last to leave, with nothing in flight and nothing more to

@@ -12,6 +12,18 @@ namespace saludo::runtime {
 
 using TimerId = uint64_t;
 
+// What a timer set with NotifyAfter runs: OnTimer(arg). An owner of many
+// timers of one kind (a server's held calls, a client's deadlines) names
+// itself and a key instead of a closure, so that a timer costs no closure
+// to build or keep.
+class TimerTarget {
+ public:
+  virtual void OnTimer(uint64_t arg) = 0;
+
+ protected:
+  ~TimerTarget() = default;
+};
+
 class Timers {
  public:
   virtual ~Timers() = default;
@@ -21,6 +33,14 @@ class Timers {
   // Returns an id for Cancel; ids are never reused.
   virtual TimerId RunAfter(absl::Duration delay,
                            std::function<void()> callback) = 0;
+
+  // The same as RunAfter with a callback that runs target->OnTimer(arg).
+  // REQUIRES: `target` is not null and outlives the timer (until it ran or
+  // was cancelled).
+  virtual TimerId NotifyAfter(absl::Duration delay, TimerTarget* target,
+                              uint64_t arg) {
+    return RunAfter(delay, [target, arg] { target->OnTimer(arg); });
+  }
 
   // Cancels a pending timer. Returns false if it already ran, is running, or
   // was cancelled before.

@@ -62,8 +62,7 @@ void SaludoService::Hold(const runtime::ServerCall& call,
     }
   }
   faults_->CountHeld(+1);
-  const runtime::TimerId timer =
-      timers_->RunAfter(hold, [this, key] { Answer(key); });
+  const runtime::TimerId timer = timers_->NotifyAfter(hold, this, key);
   {
     runtime::MutexLock lock(&held_mu_);
     if (Held* h = held_.Find(key)) h->timer = timer;

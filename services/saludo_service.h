@@ -37,7 +37,7 @@ std::string Greeting(absl::string_view nombre, int server_id);
 // Replaces *out with Greeting(nombre, server_id), reusing its buffer.
 void WriteGreeting(absl::string_view nombre, int server_id, std::string* out);
 
-class SaludoService {
+class SaludoService : private runtime::TimerTarget {
  public:
   // `crash` ends the process (a crash_on_call fault); without one such a
   // call fails with ABORTED instead.
@@ -74,6 +74,7 @@ class SaludoService {
   };
   void Hold(const runtime::ServerCall& call, absl::Duration arrived,
             absl::Duration hold, Held held);
+  void OnTimer(uint64_t key) override { Answer(key); }  // its hold is over
   void Answer(uint64_t key);  // its timer fired
   void Drop(uint64_t key);    // its caller gave up
   void ReleaseAll();          // the faults were cleared

@@ -214,12 +214,14 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
                call.request_hash);
   if (options.timeout != absl::InfiniteDuration()) {
     call.deadline_timer =
-        node(client_node).clock().RunAfter(options.timeout, [this, id] {
-          Complete(id, absl::DeadlineExceededError("Deadline Exceeded"), "",
-                   kEmptyHash);
-        });
+        node(client_node).clock().NotifyAfter(options.timeout, this, id);
   }
   SendRequest(id, std::move(request));
+}
+
+void Network::OnTimer(uint64_t call_id) {
+  Complete(call_id, absl::DeadlineExceededError("Deadline Exceeded"), "",
+           kEmptyHash);
 }
 
 void Network::SendRequest(uint64_t call_id, std::string request) {

@@ -27,6 +27,7 @@
 #include "runtime/random.h"
 #include "runtime/rpc.h"
 #include "runtime/slot_table.h"
+#include "runtime/timers.h"
 #include "sim/callback.h"
 #include "sim/distribution.h"
 #include "sim/node_clock.h"
@@ -118,7 +119,7 @@ class Node {
   std::vector<Callback> deferred_;
 };
 
-class Network {
+class Network : private runtime::TimerTarget {
  public:
   // REQUIRES: `sim` outlives this object.
   explicit Network(Simulator* sim);
@@ -335,6 +336,8 @@ class Network {
   // The delay (ns) of a message of `call` sent now with link latency
   // `latency_ns`: later than every earlier message of a stream.
   int64_t InOrder(Call& call, int64_t latency_ns);
+  // A call's deadline passed: `call_id` is the call's id.
+  void OnTimer(uint64_t call_id) override;
   void Complete(uint64_t call_id, absl::Status status, std::string reply,
                 uint64_t reply_hash);
   // Sends a refusal or reset from the server back to the client.

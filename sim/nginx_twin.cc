@@ -678,9 +678,8 @@ void NginxTwin::Attempt(Request& req) {
   req.log.attempt_call.push_back(req.attempt);
   if (reused == Network::kNewConnection) {
     // up:1648-1650: the connect timer.
-    req.timer = clock.RunAfter(req.route->connect_timeout, [this, id = req.id] {
-      TimedOut(id, AttemptOutcome::kConnectTimeout);
-    });
+    req.timer = clock.NotifyAfter(req.route->connect_timeout, &connect_timeout_,
+                                  req.id);
   }
 }
 
@@ -729,9 +728,8 @@ void NginxTwin::Observer::Connected(uint64_t request_id) {
   clock.Cancel(req->timer);
   req->sent = true;  // up:2189-2210: set on the first write
   // up:2156-2163: the read timer runs from the end of sending.
-  req->timer = clock.RunAfter(req->route->read_timeout, [&twin, request_id] {
-    twin.TimedOut(request_id, AttemptOutcome::kReadTimeout);
-  });
+  req->timer = clock.NotifyAfter(req->route->read_timeout, &twin.read_timeout_,
+                                 request_id);
 }
 
 void NginxTwin::Broken(uint64_t request_id, AttemptOutcome outcome) {

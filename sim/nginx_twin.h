@@ -26,6 +26,7 @@
 #include "nginx/config/twin_config.h"
 #include "runtime/random.h"
 #include "runtime/slot_table.h"
+#include "runtime/timers.h"
 #include "sim/network.h"
 #include "sim/simulator.h"
 
@@ -128,6 +129,19 @@ class NginxTwin {
   void OnFailure(Request& req, Failure failure, AttemptOutcome outcome);
   // A connect or read timer of request `request_id` went off.
   void TimedOut(uint64_t request_id, AttemptOutcome outcome);
+  // The connect or read timer's target: its arg is the request's id.
+  class Timeout final : public runtime::TimerTarget {
+   public:
+    Timeout(NginxTwin* twin, AttemptOutcome outcome)
+        : twin_(twin), outcome_(outcome) {}
+    void OnTimer(uint64_t request_id) override {
+      twin_->TimedOut(request_id, outcome_);
+    }
+
+   private:
+    NginxTwin* const twin_;
+    const AttemptOutcome outcome_;
+  };
   // Answers the client with nginx's own error for `http_status`.
   void Finish(Request& req, int http_status);
   // Logs the request and removes it (`req` is gone afterwards); returns its
@@ -164,6 +178,8 @@ class NginxTwin {
   uint64_t next_request_id_ = 0;
   runtime::SlotTable<Request> in_flight_;
   Observer observer_{this};
+  Timeout connect_timeout_{this, AttemptOutcome::kConnectTimeout};
+  Timeout read_timeout_{this, AttemptOutcome::kReadTimeout};
 };
 
 }  // namespace saludo::sim

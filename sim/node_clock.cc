@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "runtime/check.h"
 
 namespace saludo::sim {
@@ -74,18 +75,36 @@ void NodeClock::SetWallOffset(absl::Duration offset) {
   OffsetsChanged();
 }
 
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t NodeClock::DueNs(
+    absl::Duration delay, PendingTimer& timer) const {
+  if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
+  timer.target_local_ns = LocalNs() + absl::ToInt64Nanoseconds(delay);
+  return TrueNsForLocal(timer.target_local_ns);
+}
+
 runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
                                      std::function<void()> callback) {
-  if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
   const runtime::TimerId id = next_timer_id_++;
   PendingTimer& timer = timers_.Insert(id);
-  timer.target_local_ns = LocalNs() + absl::ToInt64Nanoseconds(delay);
   timer.event =
-      sim_->AtNs(TrueNsForLocal(timer.target_local_ns),
+      sim_->AtNs(DueNs(delay, timer),
                  [this, id, callback = std::move(callback)]() mutable {
                    timers_.Erase(id);
                    execute_(std::move(callback));
                  });
+  return id;
+}
+
+runtime::TimerId NodeClock::NotifyAfter(absl::Duration delay,
+                                        runtime::TimerTarget* target,
+                                        uint64_t arg) {
+  SALUDO_CHECK(target != nullptr);
+  const runtime::TimerId id = next_timer_id_++;
+  PendingTimer& timer = timers_.Insert(id);
+  timer.event = sim_->AtNs(DueNs(delay, timer), [this, id, target, arg] {
+    timers_.Erase(id);
+    execute_([target, arg] { target->OnTimer(arg); });
+  });
   return id;
 }
 

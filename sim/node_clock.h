@@ -38,6 +38,11 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   // runtime::Timers (durations on this node's clock)
   runtime::TimerId RunAfter(absl::Duration delay,
                             std::function<void()> callback) override;
+  // The same without a std::function: the event's closure holds the target
+  // and arg.
+  runtime::TimerId NotifyAfter(absl::Duration delay,
+                               runtime::TimerTarget* target,
+                               uint64_t arg) override;
   bool Cancel(runtime::TimerId id) override;
 
   // Clock faults: they belong to the machine and survive restarts.
@@ -69,6 +74,9 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
     EventHandle event;
   };
 
+  // The true time at which a timer set now for `delay` is due; sets
+  // `timer`'s target time.
+  int64_t DueNs(absl::Duration delay, PendingTimer& timer) const;
   int64_t LocalNs() const;  // L(now)
   // Keeps offset_ns_ the two offsets' sum when that is whole nanoseconds.
   void OffsetsChanged();

@@ -1,5 +1,6 @@
 #include "sim/node_clock.h"
 
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -97,6 +98,63 @@ TEST_F(NodeClockTest, EqualTimersFireInRequestOrder) {
   }
   sim_.RunAll();
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+// NotifyAfter timers: each runs its target with its arg through the node's
+// executor, in request order with RunAfter timers, and drift moves,
+// Cancel and ResetProcess drop them as they do RunAfter timers.
+class Recorder : public runtime::TimerTarget {
+ public:
+  explicit Recorder(Simulator* sim) : sim_(sim) {}
+  void OnTimer(uint64_t arg) override {
+    fired.push_back({arg, sim_->now_ns()});
+  }
+  std::vector<std::pair<uint64_t, int64_t>> fired;  // (arg, true ns)
+
+ private:
+  Simulator* sim_;
+};
+
+TEST(NodeClockNotifyTest, TargetTimersRunThroughTheExecutorInOrder) {
+  Simulator sim(1, false);
+  int executed = 0;
+  NodeClock clock(&sim, kEpoch, [&](std::function<void()> work) {
+    ++executed;
+    work();
+  });
+  Recorder target(&sim);
+  clock.NotifyAfter(absl::Nanoseconds(10), &target, 7);
+  clock.RunAfter(absl::Nanoseconds(10), [&] {
+    target.fired.push_back({99, sim.now_ns()});
+  });
+  clock.NotifyAfter(absl::Nanoseconds(10), &target, 8);
+  const runtime::TimerId cancelled =
+      clock.NotifyAfter(absl::Nanoseconds(5), &target, 9);
+  clock.NotifyAfter(-absl::Seconds(1), &target, 6);  // counts as zero
+  EXPECT_EQ(clock.pending_timers(), 5u);
+  EXPECT_TRUE(clock.Cancel(cancelled));
+  EXPECT_FALSE(clock.Cancel(cancelled));
+  sim.RunAll();
+  EXPECT_EQ(target.fired, (std::vector<std::pair<uint64_t, int64_t>>{
+                              {6, 0}, {7, 10}, {99, 10}, {8, 10}}));
+  EXPECT_EQ(executed, 4);
+  EXPECT_EQ(clock.pending_timers(), 0u);
+}
+
+TEST_F(NodeClockTest, DriftMovesAndResetDropsTargetTimers) {
+  Recorder target(&sim_);
+  clock_.NotifyAfter(absl::Seconds(10), &target, 1);
+  clock_.NotifyAfter(absl::Seconds(30), &target, 2);
+  sim_.RunUntil(absl::Seconds(5));
+  clock_.SetDriftPpb(-500000000);  // half speed from t=5
+  sim_.RunUntil(absl::Seconds(20));
+  // 5 local s done at t=5; the other 5 take 10 true s.
+  EXPECT_EQ(target.fired,
+            (std::vector<std::pair<uint64_t, int64_t>>{{1, 15000000000}}));
+  clock_.ResetProcess();
+  sim_.RunAll();
+  EXPECT_EQ(target.fired.size(), 1u);
+  EXPECT_EQ(clock_.pending_timers(), 0u);
 }
 
 }  // namespace
