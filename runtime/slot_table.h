@@ -117,7 +117,7 @@ class SlotTable {
       --size_;
     }
     void push_back(uint32_t v) {
-      if (size_ == items_.size()) Grow();
+      if (size_ == mask_ + 1) Grow();
       ++size_;
       back() = v;
     }
@@ -126,14 +126,19 @@ class SlotTable {
     }
 
    private:
-    size_t mask() const { return items_.size() - 1; }
+    size_t mask() const { return mask_; }
     void Grow() {
-      std::vector<uint32_t> items(std::max<size_t>(16, 2 * items_.size()));
+      const size_t capacity = std::max<size_t>(16, 2 * (mask_ + 1));
+      std::unique_ptr<uint32_t[]> items(new uint32_t[capacity]);
       for (size_t i = 0; i < size_; ++i) items[i] = (*this)[i];
       items_ = std::move(items);
+      mask_ = capacity - 1;
       head_ = 0;
     }
-    std::vector<uint32_t> items_;  // size: zero or a power of two
+    // mask_ + 1 entries (none, or a power of two): the mask is kept, not
+    // worked out from a size on every index.
+    std::unique_ptr<uint32_t[]> items_;
+    size_t mask_ = static_cast<size_t>(-1);
     size_t head_ = 0;
     size_t size_ = 0;
   };
