@@ -108,7 +108,20 @@ struct NginxTwin::UpstreamState {
   // sorted by hash, one per distinct hash.
   std::vector<std::pair<uint32_t, size_t>> points;
   // Idle keepalive connections, oldest first: (peer, backend incarnation).
-  std::deque<std::pair<Peer*, uint64_t>> idle;
+  // A vector whose first `idle_head` entries are gone: a connection is
+  // mostly taken from near the newest end (a short move), and the oldest
+  // leaves in O(1), the gone ones compacted now and then.
+  std::vector<std::pair<Peer*, uint64_t>> idle;
+  size_t idle_head = 0;
+  size_t idle_size() const { return idle.size() - idle_head; }
+  void DropOldestIdle() {
+    SALUDO_CHECK(idle_head < idle.size());
+    ++idle_head;
+    if (idle_head >= 64 && 2 * idle_head >= idle.size()) {
+      idle.erase(idle.begin(), idle.begin() + idle_head);
+      idle_head = 0;
+    }
+  }
 };
 
 // One client call through nginx.
@@ -700,13 +713,11 @@ uint64_t NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
   // it, and the request meets a reset after it was sent.
   auto& idle = upstream.idle;
   const Node& backend = network_->node(peer->node);
-  for (auto it = idle.rbegin(); it != idle.rend();) {
-    if (it->first != peer) {
-      ++it;
-      continue;
-    }
-    const uint64_t incarnation = it->second;
-    it = std::make_reverse_iterator(idle.erase(std::next(it).base()));
+  for (size_t i = idle.size(); i > upstream.idle_head;) {
+    --i;
+    if (idle[i].first != peer) continue;
+    const uint64_t incarnation = idle[i].second;
+    idle.erase(idle.begin() + i);  // the ones before i are visited next
     if (backend.up() && backend.incarnation() == incarnation) {
       return incarnation;  // alive
     }
@@ -750,10 +761,10 @@ void NginxTwin::Observer::Replied(uint64_t request_id, absl::Status status,
   twin.Release(*req, peer, /*failed=*/false);
   // A clean end of stream: the connection goes back to the cache.
   if (req->upstream->conf->keepalive > 0) {
-    auto& idle = req->upstream->idle;
-    idle.emplace_back(peer, req->connection_incarnation);
-    while (static_cast<int>(idle.size()) > req->upstream->conf->keepalive) {
-      idle.pop_front();
+    UpstreamState& upstream = *req->upstream;
+    upstream.idle.emplace_back(peer, req->connection_incarnation);
+    while (static_cast<int>(upstream.idle_size()) > upstream.conf->keepalive) {
+      upstream.DropOldestIdle();
     }
   }
   req->log.upstream_status.push_back(200);

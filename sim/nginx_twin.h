@@ -13,7 +13,6 @@
 #define SALUDO_SIM_NGINX_TWIN_H_
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>

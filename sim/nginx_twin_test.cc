@@ -221,6 +221,31 @@ TEST_F(TwinTest, RefusedIsRetriedCountedAndSkipped) {
 // drops one only when that close arrives. A call in between goes out on the
 // dead connection and fails after it was sent (502, not retried); after the
 // close arrived, nginx connects anew, is refused, and retries.
+// Section 6: at most `keepalive` idle connections, the oldest dropped
+// first, and a request takes the newest one to its peer. Serial calls
+// alternate A and B: with `keepalive 1` each returned connection pushes out
+// the other peer's, so none is reused; with 2 every call after the first two
+// reuses one. 300 calls also drop more than the cache's compaction needs.
+TEST_F(TwinTest, KeepaliveKeepsTheNewestIdleConnections) {
+  for (const int keepalive : {1, 2}) {
+    Build(ConfigFromText(Conf({"127.0.0.1:3001", "127.0.0.1:3002"}, "",
+                              absl::StrCat("  keepalive ", keepalive, ";\n"))));
+    EXPECT_EQ(Order(Serial(300)), [] {
+      std::string ab;
+      for (int i = 0; i < 150; ++i) ab += "AB";
+      return ab;
+    }());
+    int reused = 0, fresh = 0;
+    for (const TraceEvent& e : world_->sim().trace().log()) {
+      if (e.kind != EventKind::kConnect) continue;
+      (e.code == 1 ? reused : fresh) += 1;
+    }
+    EXPECT_EQ(fresh, keepalive == 1 ? 300 : 2) << keepalive;
+    EXPECT_EQ(reused, keepalive == 1 ? 0 : 298) << keepalive;
+    servers_.clear();
+  }
+}
+
 TEST_F(TwinTest, ACachedConnectionDiesWhenNginxSeesItsClose) {
   const absl::Duration crash = CachedThenCrash(absl::Milliseconds(10));
   std::vector<CallRecord> racing = Serial(1, crash + absl::Milliseconds(1));
