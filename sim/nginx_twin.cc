@@ -242,7 +242,7 @@ void NginxTwin::ExpectCalls(size_t calls) {
 
 int64_t NginxTwin::NowSeconds() {
   // ngx_time(): the node's wall clock in whole seconds.
-  return absl::ToUnixSeconds(network_->node(self_).clock().Now());
+  return network_->node(self_).clock().NowUnixSeconds();
 }
 
 void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,

@@ -60,6 +60,18 @@ absl::Time NodeClock::Now() {
          process_offset_;
 }
 
+int64_t NodeClock::NowUnixSeconds() {
+  int64_t unix_ns;
+  if (offset_exact_ && epoch_exact_ &&
+      !__builtin_add_overflow(epoch_unix_ns_, LocalNs() + offset_ns_,
+                              &unix_ns)) {
+    // Floor division, as ToUnixSeconds rounds before 1970 too.
+    const int64_t seconds = unix_ns / kBillion;
+    return unix_ns % kBillion < 0 ? seconds - 1 : seconds;
+  }
+  return absl::ToUnixSeconds(Now());
+}
+
 void NodeClock::OffsetsChanged() {
   const absl::Duration sum = hardware_offset_ + process_offset_;
   // Exact (absl sums durations without rounding) and far from overflow.

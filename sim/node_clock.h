@@ -31,6 +31,9 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
 
   // runtime::Clock
   absl::Time Now() override;
+  // absl::ToUnixSeconds(Now()) (whole seconds, rounded down), without
+  // building an absl::Time when the sum is whole nanoseconds.
+  int64_t NowUnixSeconds();
   absl::Duration Monotonic() override;
   void SetWallOffset(absl::Duration offset) override;
   absl::Duration WallOffset() override { return process_offset_; }

@@ -58,6 +58,32 @@ TEST(NodeClockEdgeTest, NowIsExactForOddEpochsAndHugeOffsets) {
             late_epoch + absl::Milliseconds(3) + absl::Hours(24 * 365 * 50));
 }
 
+// NowUnixSeconds is ToUnixSeconds(Now()) on either side of 1970, at and
+// between whole seconds, and when the offsets are not whole nanoseconds.
+TEST(NodeClockEdgeTest, NowUnixSecondsIsNowRoundedDown) {
+  Simulator sim(1, false);
+  auto inline_work = [](std::function<void()> work) { work(); };
+  const absl::Time epochs[] = {kEpoch, absl::FromUnixSeconds(-5),
+                               absl::FromUnixNanos(-1500000000),
+                               kEpoch + absl::Nanoseconds(0.25)};
+  for (const absl::Time epoch : epochs) {
+    NodeClock clock(&sim, epoch, inline_work);
+    for (const absl::Duration offset :
+         {absl::ZeroDuration(), -absl::Seconds(7), absl::Nanoseconds(-1),
+          absl::Nanoseconds(0.5)}) {
+      clock.SetWallOffset(offset);
+      EXPECT_EQ(clock.NowUnixSeconds(), absl::ToUnixSeconds(clock.Now()))
+          << epoch << " " << offset;
+    }
+  }
+  NodeClock clock(&sim, absl::FromUnixSeconds(-2), inline_work);
+  for (int step = 0; step < 9; ++step) {
+    EXPECT_EQ(clock.NowUnixSeconds(), absl::ToUnixSeconds(clock.Now()))
+        << sim.now();
+    sim.RunUntil(sim.now() + absl::Milliseconds(500));
+  }
+}
+
 TEST_F(NodeClockTest, DriftScalesLocalTimeAndTimers) {
   clock_.SetDriftPpb(100000000);  // +10%: runs fast
   sim_.RunUntil(absl::Seconds(10));
