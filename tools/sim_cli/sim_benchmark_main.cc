@@ -47,9 +47,11 @@ void BM_DirectCalls(benchmark::State& state) {
 BENCHMARK(BM_DirectCalls)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 void BM_SeedTopologyCalls(benchmark::State& state) {
+  const bool keep_log = state.range(0) != 0;
   const int64_t calls = 100000;
   for (auto _ : state) {
     SeedWorldOptions o;
+    o.keep_log = keep_log;
     o.nginx_config = NginxConf();
     o.load.requests = calls;
     o.load.concurrency = 16;
@@ -58,9 +60,10 @@ void BM_SeedTopologyCalls(benchmark::State& state) {
     benchmark::DoNotOptimize(w.world->trace_hash());
   }
   state.SetItemsProcessed(state.iterations() * calls);
-  state.SetLabel("client->nginx twin->2 servers, tracing off");
+  state.SetLabel(keep_log ? "client->nginx twin->2 servers, tracing on"
+                          : "client->nginx twin->2 servers, tracing off");
 }
-BENCHMARK(BM_SeedTopologyCalls)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SeedTopologyCalls)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Bytes the allocator has handed out: from its heap and, for large blocks,
 // mmapped (a large vector counts either way, whatever the allocator's
