@@ -50,7 +50,7 @@ class InlineFunction;
 template <typename R, typename... Args>
 class InlineFunction<R(Args...)> {
  public:
-  // Seven words (a call's closures fit: a slot is 72 bytes), word-aligned;
+  // Seven words (a call's closures fit: a slot is 64 bytes), word-aligned;
   // a closure that needs more or is over-aligned is kept on the heap.
   static constexpr size_t kInlineBytes = 56;
   static constexpr size_t kInlineAlign = alignof(void*);

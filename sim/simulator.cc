@@ -41,6 +41,10 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
     if (slot % kSlotsPerChunk == 0) {
       chunks_.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
     }
+    if (states_.size() == states_.capacity()) {
+      states_.reserve(states_.size() + states_.size() / 4 + 16);
+    }
+    states_.emplace_back();
   }
   Slot& s = SlotAt(slot);
   SALUDO_CHECK(!s.callback);
@@ -62,7 +66,7 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
     heap_.push_back(e);
     SiftUp(heap_.size() - 1);  // which tells the slot its place
   }
-  *handle = EventHandle{slot, s.generation};
+  *handle = EventHandle{slot, states_[slot].generation};
   return s;
 }
 
@@ -125,11 +129,12 @@ Simulator::Slot* Simulator::Unqueue(EventHandle handle) {
   Slot& s = SlotAt(handle.slot);
   // A running event's generation was bumped when it started: its own
   // handle no longer matches, so what matches is pending.
-  if (!s.callback || s.generation != handle.generation) return nullptr;
-  SALUDO_CHECK(s.heap_index < heap_.size() &&
-               heap_[s.heap_index].slot() == handle.slot);
-  RemoveAt(s.heap_index);
-  ++s.generation;
+  SlotState& state = states_[handle.slot];
+  if (!s.callback || state.generation != handle.generation) return nullptr;
+  SALUDO_CHECK(state.heap_index < heap_.size() &&
+               heap_[state.heap_index].slot() == handle.slot);
+  RemoveAt(state.heap_index);
+  ++state.generation;
   return &s;
 }
 
@@ -145,7 +150,8 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
     const Entry entry = heap_.front();
     Slot& s = SlotAt(entry.slot());
     SALUDO_CHECK(s.callback);  // the heap holds pending events only
-    ++s.generation;  // its handle is spent: Cancel refuses it from now on
+    // Its handle is spent: Cancel refuses it from now on.
+    ++states_[entry.slot()].generation;
     SALUDO_CHECK(entry.time_ns >= now_ns_);
     now_ns_ = entry.time_ns;
     // Its entry stays at the root while it runs, for the first event it

@@ -147,9 +147,15 @@ class Simulator {
     }
   };
   // A slot is live while it holds a callback (AtNs refuses an empty one); a
-  // live slot is pending (in the heap, at heap_index) or running.
+  // live slot is pending (in the heap, at its state's heap_index) or
+  // running.
   struct Slot {
     Callback callback;
+  };
+  // What the heap and handles need of a slot, apart from its callback in a
+  // dense array: a sift writes where each entry it moves now is, and that
+  // is one store into this array, not into a 64-byte slot in a chunk.
+  struct SlotState {
     uint32_t generation = 0;
     uint32_t heap_index = 0;
   };
@@ -170,7 +176,7 @@ class Simulator {
   // Puts `e` at heap_[i] and tells its slot.
   void Place(size_t i, const Entry& e) {
     heap_[i] = e;
-    SlotAt(e.slot()).heap_index = static_cast<uint32_t>(i);
+    states_[e.slot()].heap_index = static_cast<uint32_t>(i);
   }
   void SiftUp(size_t i);
   void SiftDown(size_t i);
@@ -201,12 +207,14 @@ class Simulator {
   }
   // Event slots in fixed-size chunks: adding one never moves the others
   // (no callbacks moved on growth, no doubling slack: a slot costs its own
-  // 72 bytes whether 10 or 100,000 events are pending).
+  // 64 bytes whether 10 or 100,000 events are pending), and their states
+  // by slot number (8 bytes each, grown by a quarter).
   static constexpr uint32_t kSlotsPerChunk = 256;
   Slot& SlotAt(uint32_t slot) {
     return chunks_[slot / kSlotsPerChunk][slot % kSlotsPerChunk];
   }
   std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::vector<SlotState> states_;
   uint32_t slot_count_ = 0;
   std::vector<uint32_t> free_slots_;
   Trace trace_;
