@@ -73,7 +73,7 @@ Distribution::Distribution(Kind kind, double a, double b, double c)
 int64_t Distribution::DrawToNs(double seconds) {
   // Cap absurd tail draws at ~292 years so the conversion cannot overflow.
   seconds = std::min(std::max(seconds, 0.0), 9.2e9);
-  return std::llround(seconds * 1e9);
+  return RoundToNs(seconds * 1e9);
 }
 
 int64_t Distribution::SampleNs(runtime::Random& random) const {

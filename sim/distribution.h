@@ -4,6 +4,8 @@
 #ifndef SALUDO_SIM_DISTRIBUTION_H_
 #define SALUDO_SIM_DISTRIBUTION_H_
 
+#include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +18,18 @@ namespace saludo::sim {
 // Standard draws (doubles), the building blocks.
 double StandardNormal(runtime::Random& random);       // mean 0, sd 1
 double StandardExponential(runtime::Random& random);  // mean 1
+
+// std::llround(x) for 0 <= x < 2^63, without the library call (every
+// drawn latency is rounded to whole ns): x less its integer part is exact
+// in a double, so comparing it with one half rounds exactly as llround
+// does (halves away from zero). Other x go to std::llround.
+inline int64_t RoundToNs(double x) {
+  if (x >= 0 && x < 9.2e18) {
+    const int64_t whole = static_cast<int64_t>(x);
+    return x - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;
+  }
+  return std::llround(x);
+}
 
 class Distribution {
  public:

@@ -126,5 +126,34 @@ TEST(DistributionTest, Describes) {
             "uniform(1ms, 3ms)");
 }
 
+// RoundToNs is std::llround wherever a draw can land: at, just below and
+// just above every half, at whole numbers, across magnitudes up to the cap.
+TEST(RoundToNsTest, IsLlround) {
+  std::vector<double> xs = {0.0,
+                            0.25,
+                            0.5,
+                            1.5,
+                            2.5,
+                            1e9,
+                            9.2e18 - 4096,
+                            4503599627370495.5,
+                            4503599627370496.0};
+  runtime::Random random(3);
+  for (int i = 0; i < 20000; ++i) {
+    const double whole =
+        static_cast<double>(random.NextBelow(uint64_t{1} << (i % 62)));
+    xs.push_back(whole + 0.5);
+    xs.push_back(whole + random.NextDouble());
+    xs.push_back(random.NextDouble() * 9.2e18);
+  }
+  for (const double x : std::vector<double>(xs)) {
+    xs.push_back(std::nextafter(x, 0.0));
+    xs.push_back(std::nextafter(x, 1e19));
+  }
+  for (const double x : xs) {
+    ASSERT_EQ(RoundToNs(x), std::llround(x)) << std::hexfloat << x;
+  }
+}
+
 }  // namespace
 }  // namespace saludo::sim
