@@ -163,7 +163,14 @@ TEST(OrphansTest, InterruptingSimLiveStopsEverythingAndReports) {
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 130) << *status;
   const std::string out = runtime::live::ReadFileOrEmpty(spawn.stdout_path);
   EXPECT_NE(out.find("interrupted after"), std::string::npos) << out;
-  EXPECT_NE(out.find("calls:"), std::string::npos) << out;
+  // What was done: the calls' summary, or (on a loaded machine the stack
+  // can still be starting a second after its processes appeared) that the
+  // interrupt came before the client's start, the timeline's first action.
+  if (out.find(" 0 of 3 timeline actions done") != std::string::npos) {
+    EXPECT_NE(out.find("no calls"), std::string::npos) << out;
+  } else {
+    EXPECT_NE(out.find("calls:"), std::string::npos) << out;
+  }
   for (pid_t pid : children) {
     EXPECT_FALSE(Alive(pid)) << pid;
     if (Alive(pid)) kill(pid, SIGKILL);
