@@ -95,7 +95,7 @@ absl::Status ValidateLoadOptions(const LoadOptions& options);
 // saving the list's doubling slack and moving every record at each growth.
 size_t RecordsToReserve(const LoadOptions& options);
 
-class LoadClient : private runtime::TimerTarget {
+class LoadClient final : private runtime::TimerTarget {
  public:
   // REQUIRES: `clock`, `channel` (and `timers`, needed for open loop) outlive
   // this object; ValidateLoadOptions(options).ok().

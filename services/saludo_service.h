@@ -37,7 +37,7 @@ std::string Greeting(absl::string_view nombre, int server_id);
 // Replaces *out with Greeting(nombre, server_id), reusing its buffer.
 void WriteGreeting(absl::string_view nombre, int server_id, std::string* out);
 
-class SaludoService : private runtime::TimerTarget {
+class SaludoService final : private runtime::TimerTarget {
  public:
   // `crash` ends the process (a crash_on_call fault); without one such a
   // call fails with ABORTED instead.

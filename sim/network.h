@@ -119,7 +119,7 @@ class Node {
   std::vector<Callback> deferred_;
 };
 
-class Network : private runtime::TimerTarget {
+class Network final : private runtime::TimerTarget {
  public:
   // REQUIRES: `sim` outlives this object.
   explicit Network(Simulator* sim);
