@@ -47,12 +47,7 @@ int64_t NodeClock::TrueNsForLocal(int64_t target_local_ns) const {
 
 absl::Time NodeClock::Now() {
   int64_t unix_ns;
-  if (offset_exact_ && epoch_exact_ &&
-      !__builtin_add_overflow(epoch_unix_ns_, LocalNs() + offset_ns_,
-                              &unix_ns)) {
-    // The same sum in whole ns, without absl's out-of-line addition.
-    return absl::FromUnixNanos(unix_ns);
-  }
+  if (UnixNs(&unix_ns)) return absl::FromUnixNanos(unix_ns);
   if (offset_exact_) {
     return wall_epoch_ + absl::Nanoseconds(LocalNs() + offset_ns_);
   }
@@ -62,9 +57,7 @@ absl::Time NodeClock::Now() {
 
 int64_t NodeClock::NowUnixSeconds() {
   int64_t unix_ns;
-  if (offset_exact_ && epoch_exact_ &&
-      !__builtin_add_overflow(epoch_unix_ns_, LocalNs() + offset_ns_,
-                              &unix_ns)) {
+  if (UnixNs(&unix_ns)) {
     // Floor division, as ToUnixSeconds rounds before 1970 too.
     const int64_t seconds = unix_ns / kBillion;
     return unix_ns % kBillion < 0 ? seconds - 1 : seconds;
@@ -87,37 +80,31 @@ void NodeClock::SetWallOffset(absl::Duration offset) {
   OffsetsChanged();
 }
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t NodeClock::DueNs(
-    absl::Duration delay, PendingTimer& timer) const {
+template <typename Work>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline runtime::TimerId NodeClock::Arm(
+    absl::Duration delay, Work work) {
   if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
+  const runtime::TimerId id = next_timer_id_++;
+  PendingTimer& timer = timers_.Insert(id);
   timer.target_local_ns = LocalNs() + absl::ToInt64Nanoseconds(delay);
-  return TrueNsForLocal(timer.target_local_ns);
+  timer.event = sim_->AtNs(TrueNsForLocal(timer.target_local_ns),
+                           [this, id, work = std::move(work)]() mutable {
+                             timers_.Erase(id);
+                             execute_(std::move(work));
+                           });
+  return id;
 }
 
 runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
                                      std::function<void()> callback) {
-  const runtime::TimerId id = next_timer_id_++;
-  PendingTimer& timer = timers_.Insert(id);
-  timer.event =
-      sim_->AtNs(DueNs(delay, timer),
-                 [this, id, callback = std::move(callback)]() mutable {
-                   timers_.Erase(id);
-                   execute_(std::move(callback));
-                 });
-  return id;
+  return Arm(delay, std::move(callback));
 }
 
 runtime::TimerId NodeClock::NotifyAfter(absl::Duration delay,
                                         runtime::TimerTarget* target,
                                         uint64_t arg) {
   SALUDO_CHECK(target != nullptr);
-  const runtime::TimerId id = next_timer_id_++;
-  PendingTimer& timer = timers_.Insert(id);
-  timer.event = sim_->AtNs(DueNs(delay, timer), [this, id, target, arg] {
-    timers_.Erase(id);
-    execute_([target, arg] { target->OnTimer(arg); });
-  });
-  return id;
+  return Arm(delay, [target, arg] { target->OnTimer(arg); });
 }
 
 bool NodeClock::Cancel(runtime::TimerId id) {

@@ -77,10 +77,20 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
     EventHandle event;
   };
 
-  // The true time at which a timer set now for `delay` is due; sets
-  // `timer`'s target time.
-  int64_t DueNs(absl::Duration delay, PendingTimer& timer) const;
+  // Sets a timer `delay` from now whose event runs `work` on the node (a
+  // std::function, or a closure small enough to become one without
+  // allocating); returns its id. RunAfter and NotifyAfter differ only in it.
+  template <typename Work>
+  runtime::TimerId Arm(absl::Duration delay, Work work);
   int64_t LocalNs() const;  // L(now)
+  // The wall clock in Unix ns, if the epoch and the offsets are whole ns
+  // and the sum fits in int64 (Now()'s fast path, without absl's
+  // out-of-line additions); false otherwise.
+  bool UnixNs(int64_t* unix_ns) const {
+    return offset_exact_ && epoch_exact_ &&
+           !__builtin_add_overflow(epoch_unix_ns_, LocalNs() + offset_ns_,
+                                   unix_ns);
+  }
   // Keeps offset_ns_ the two offsets' sum when that is whole nanoseconds.
   void OffsetsChanged();
   // The earliest true time (ns) at which L >= target.

@@ -8,6 +8,18 @@
 #include "runtime/sync.h"
 
 namespace saludo::sim {
+namespace {
+
+// v.push_back(x), but a full `v` grows by a quarter, not doubled: at most
+// a fifth of it lies unused (copying it more often costs only while the
+// pending events grow).
+template <typename T>
+void PushBackGrowingByAQuarter(std::vector<T>& v, const T& x) {
+  if (v.size() == v.capacity()) v.reserve(v.size() + v.size() / 4 + 16);
+  v.push_back(x);
+}
+
+}  // namespace
 
 Simulator::Simulator(uint64_t seed, bool keep_log)
     : seed_(seed), trace_(keep_log) {}
@@ -41,10 +53,7 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
     if (slot % kSlotsPerChunk == 0) {
       chunks_.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
     }
-    if (states_.size() == states_.capacity()) {
-      states_.reserve(states_.size() + states_.size() / 4 + 16);
-    }
-    states_.emplace_back();
+    PushBackGrowingByAQuarter(states_, SlotState());
   }
   Slot& s = SlotAt(slot);
   SALUDO_CHECK(!s.callback);
@@ -58,12 +67,7 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
     heap_[0] = e;
     SiftDown(0);  // which tells the slot its place
   } else {
-    if (heap_.size() == heap_.capacity()) {
-      // Grown by a quarter, not doubled: at most a fifth of it lies unused
-      // (copying it more often costs only while the pending events grow).
-      heap_.reserve(heap_.size() + heap_.size() / 4 + 16);
-    }
-    heap_.push_back(e);
+    PushBackGrowingByAQuarter(heap_, e);
     SiftUp(heap_.size() - 1);  // which tells the slot its place
   }
   *handle = EventHandle{slot, states_[slot].generation};

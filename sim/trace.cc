@@ -134,19 +134,21 @@ uint64_t HashBytes(absl::string_view bytes) {
   // The last 0-7 bytes as one little-endian word (the first of them the
   // lowest byte).
   const size_t rest = bytes.size() - i;
-  uint64_t tail = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  if (rest > 0 && bytes.size() >= 8) {
+  const bool one_load = rest > 0 && bytes.size() >= 8;
+#else
+  const bool one_load = false;
+#endif
+  uint64_t tail = 0;
+  if (one_load) {
     // The last eight bytes, less those already mixed: one load and a shift,
-    // where a loop takes a step a byte.
+    // where the loop takes a step a byte.
     std::memcpy(&tail, bytes.data() + bytes.size() - 8, 8);
     tail >>= 8 * (8 - rest);
-    Mix(h, tail);
-    return h;
-  }
-#endif
-  for (size_t k = bytes.size(); k > i; --k) {
-    tail = (tail << 8) | static_cast<unsigned char>(bytes[k - 1]);
+  } else {
+    for (size_t k = bytes.size(); k > i; --k) {
+      tail = (tail << 8) | static_cast<unsigned char>(bytes[k - 1]);
+    }
   }
   Mix(h, tail);
   return h;
