@@ -1,6 +1,8 @@
 #include "sim/node_clock.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/base/attributes.h"
 #include "runtime/check.h"
@@ -80,38 +82,105 @@ void NodeClock::SetWallOffset(absl::Duration offset) {
   OffsetsChanged();
 }
 
-template <typename Work>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::UnqueueEarliest() {
+  if (!earliest_queued_) return;
+  SALUDO_CHECK(sim_->Cancel(earliest_event_));
+  earliest_queued_ = false;
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::QueueEarliest() {
+  UnqueueEarliest();
+  const HeapEntry& earliest = heap_.front();
+  earliest_event_ = sim_->AtNsInOrder(earliest.time_ns, earliest.sequence(),
+                                      [this] { RunEarliest(); });
+  earliest_queued_ = true;
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::Remove(uint32_t slot) {
+  Timer& timer = timers_[slot];
+  heap_.RemoveAt(timer.heap_index);
+  // A slot whose generations are spent is never used again: ids are not
+  // reused.
+  if (++timer.generation != 0) free_timers_.push_back(slot);
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline NodeClock::Timer* NodeClock::Find(
+    runtime::TimerId id) {
+  const uint64_t slot = id & 0xffffffffu;
+  if (slot >= timers_.size()) return nullptr;
+  Timer& timer = timers_[slot];
+  if (timer.generation != id >> 32) return nullptr;  // over, or never set
+  SALUDO_CHECK(timer.heap_index < heap_.size() &&
+               heap_.at(timer.heap_index).slot() == slot);
+  return &timer;
+}
+
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline runtime::TimerId NodeClock::Arm(
-    absl::Duration delay, Work work) {
+    absl::Duration delay, runtime::TimerTarget* target, uint64_t arg) {
   if (delay < absl::ZeroDuration()) delay = absl::ZeroDuration();
-  const runtime::TimerId id = next_timer_id_++;
-  PendingTimer& timer = timers_.Insert(id);
+  uint32_t slot;
+  if (!free_timers_.empty()) {
+    slot = free_timers_.back();
+    free_timers_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(timers_.size());
+    PushBackGrowingByAQuarter(timers_, Timer());
+  }
+  Timer& timer = timers_[slot];
   timer.target_local_ns = LocalNs() + absl::ToInt64Nanoseconds(delay);
-  timer.event = sim_->AtNs(TrueNsForLocal(timer.target_local_ns),
-                           [this, id, work = std::move(work)]() mutable {
-                             timers_.Erase(id);
-                             execute_(std::move(work));
-                           });
-  return id;
+  timer.target = target;
+  timer.arg = arg;
+  const int64_t true_ns = TrueNsForLocal(timer.target_local_ns);
+  SALUDO_CHECK(true_ns != INT64_MAX);  // as the simulator refuses it
+  // The sequence number its own simulator event would have had.
+  heap_.Push(HeapEntry::Make(true_ns, sim_->TakeSequence(), slot));
+  if (timer.heap_index == 0) QueueEarliest();  // it is the earliest now
+  return IdOf(slot, timer.generation);
+}
+
+void NodeClock::RunEarliest() {
+  earliest_queued_ = false;  // it is running
+  const uint32_t slot = heap_.front().slot();
+  runtime::TimerTarget* const target = timers_[slot].target;
+  const uint64_t arg = timers_[slot].arg;
+  const runtime::TimerId id = IdOf(slot, timers_[slot].generation);
+  Remove(slot);  // over: Cancel refuses it from now on
+  if (!heap_.empty()) QueueEarliest();
+  if (target != nullptr) {
+    execute_([target, arg] { target->OnTimer(arg); });
+    return;
+  }
+  auto it = callbacks_.find(id);
+  SALUDO_CHECK(it != callbacks_.end());
+  std::function<void()> callback = std::move(it->second);
+  callbacks_.erase(it);
+  execute_(std::move(callback));
 }
 
 runtime::TimerId NodeClock::RunAfter(absl::Duration delay,
                                      std::function<void()> callback) {
-  return Arm(delay, std::move(callback));
+  const runtime::TimerId id = Arm(delay, nullptr, 0);
+  callbacks_.emplace(id, std::move(callback));
+  return id;
 }
 
 runtime::TimerId NodeClock::NotifyAfter(absl::Duration delay,
                                         runtime::TimerTarget* target,
                                         uint64_t arg) {
   SALUDO_CHECK(target != nullptr);
-  return Arm(delay, [target, arg] { target->OnTimer(arg); });
+  return Arm(delay, target, arg);
 }
 
 bool NodeClock::Cancel(runtime::TimerId id) {
-  PendingTimer* timer = timers_.Find(id);
+  Timer* timer = Find(id);
   if (timer == nullptr) return false;
-  sim_->Cancel(timer->event);
-  timers_.Erase(id);
+  const bool earliest = timer->heap_index == 0;
+  if (timer->target == nullptr) callbacks_.erase(id);
+  Remove(static_cast<uint32_t>(id & 0xffffffffu));
+  if (earliest) {
+    UnqueueEarliest();
+    if (!heap_.empty()) QueueEarliest();
+  }
   return true;
 }
 
@@ -120,18 +189,30 @@ void NodeClock::SetDriftPpb(int64_t drift_ppb) {
   anchor_local_ns_ = LocalNs();
   anchor_true_ns_ = sim_->now_ns();
   drift_ppb_ = drift_ppb;
-  for (runtime::TimerId id : timers_.Ids()) {  // in the order they were set
-    PendingTimer& timer = timers_.At(id);
-    timer.event =
-        sim_->Reschedule(timer.event, TrueNsForLocal(timer.target_local_ns));
+  // Each pending timer moves to its new true time, in the order they were
+  // set (their sequence numbers' order), taking a new sequence number as a
+  // timer cancelled and set again would.
+  std::vector<HeapEntry> pending;
+  pending.reserve(heap_.size());
+  for (size_t i = 0; i < heap_.size(); ++i) pending.push_back(heap_.at(i));
+  std::sort(pending.begin(), pending.end(),
+            [](const HeapEntry& a, const HeapEntry& b) {
+              return a.sequence() < b.sequence();
+            });
+  heap_.Clear();
+  for (const HeapEntry& e : pending) {
+    const Timer& timer = timers_[e.slot()];
+    heap_.Push(HeapEntry::Make(TrueNsForLocal(timer.target_local_ns),
+                               sim_->TakeSequence(), e.slot()));
   }
+  UnqueueEarliest();
+  if (!heap_.empty()) QueueEarliest();
 }
 
 void NodeClock::ResetProcess() {
-  for (runtime::TimerId id : timers_.Ids()) {
-    sim_->Cancel(timers_.At(id).event);
-    timers_.Erase(id);
-  }
+  UnqueueEarliest();
+  while (!heap_.empty()) Remove(heap_.at(heap_.size() - 1).slot());
+  callbacks_.clear();
   process_offset_ = absl::ZeroDuration();
   OffsetsChanged();
 }

@@ -11,11 +11,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "runtime/clock.h"
-#include "runtime/slot_table.h"
 #include "runtime/timers.h"
+#include "sim/event_heap.h"
 #include "sim/simulator.h"
 
 namespace saludo::sim {
@@ -67,21 +69,48 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   // A crash: every pending timer is dropped and the process offset resets.
   void ResetProcess();
 
-  size_t pending_timers() const { return timers_.size(); }
+  size_t pending_timers() const { return heap_.size(); }
 
  private:
-  // A timer's callback waits in its simulator event; this is what a drift
-  // change needs to move it.
-  struct PendingTimer {
-    int64_t target_local_ns = 0;
-    EventHandle event;
+  // A pending timer. Only the earliest waits in the simulator (as one event
+  // with that timer's time and sequence number, so it runs exactly where
+  // its own event would have); the others wait in this clock's heap. A timer
+  // costs its 32 bytes here and a 16-byte heap entry, not a 64-byte event
+  // slot, its state and heap entry, and a record of where that event is.
+  struct Timer {
+    int64_t target_local_ns = 0;             // a drift change needs it
+    runtime::TimerTarget* target = nullptr;  // null: in callbacks_
+    uint64_t arg = 0;
+    uint32_t generation = 1;  // the id's high bits; never 0
+    uint32_t heap_index = 0;
   };
-
-  // Sets a timer `delay` from now whose event runs `work` on the node (a
-  // std::function, or a closure small enough to become one without
-  // allocating); returns its id. RunAfter and NotifyAfter differ only in it.
-  template <typename Work>
-  runtime::TimerId Arm(absl::Duration delay, Work work);
+  // Tells a timer where its heap entry now is.
+  struct TellTimer {
+    std::vector<Timer>* timers;
+    void operator()(uint32_t slot, uint32_t index) const {
+      (*timers)[slot].heap_index = index;
+    }
+  };
+  // A timer's id is its slot and that slot's generation, which changes
+  // when the timer ends: an id names one timer only.
+  static runtime::TimerId IdOf(uint32_t slot, uint32_t generation) {
+    return uint64_t{generation} << 32 | slot;
+  }
+  // Sets a timer `delay` from now that runs target->OnTimer(arg), or (a
+  // null target) its callback in callbacks_; returns its id.
+  runtime::TimerId Arm(absl::Duration delay, runtime::TimerTarget* target,
+                       uint64_t arg);
+  // The pending timer `id` names, or nullptr.
+  Timer* Find(runtime::TimerId id);
+  // Takes a pending timer's entry out of the heap and frees its slot.
+  void Remove(uint32_t slot);
+  // Queues the heap's earliest timer in the simulator, in place of the one
+  // queued there (if any). REQUIRES: the heap is not empty.
+  void QueueEarliest();
+  // Takes the simulator's event for the earliest timer back, if any.
+  void UnqueueEarliest();
+  // The earliest timer is due: it ends, and its work runs on the node.
+  void RunEarliest();
   int64_t LocalNs() const;  // L(now)
   // The wall clock in Unix ns, if the epoch and the offsets are whole ns
   // and the sum fits in int64 (Now()'s fast path, without absl's
@@ -111,8 +140,18 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   // the library): hardware + process offset in ns, if exactly that.
   int64_t offset_ns_ = 0;
   bool offset_exact_ = true;
-  runtime::TimerId next_timer_id_ = 1;
-  runtime::SlotTable<PendingTimer> timers_;
+  // Pending timers by slot (a freed slot's record stays, for reuse), and
+  // their entries, earliest first.
+  std::vector<Timer> timers_;
+  std::vector<uint32_t> free_timers_;
+  EventHeap<TellTimer> heap_{TellTimer{&timers_}};
+  // The simulator's event for heap_.front(), while the heap is not empty
+  // (and that timer is not running).
+  EventHandle earliest_event_;
+  bool earliest_queued_ = false;
+  // RunAfter's callbacks, by timer id (the simulator's own timers use
+  // NotifyAfter: a callback is rare).
+  std::map<runtime::TimerId, std::function<void()>> callbacks_;
 };
 
 }  // namespace saludo::sim

@@ -1,9 +1,11 @@
 #include "sim/node_clock.h"
 
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "runtime/random.h"
 
 namespace saludo::sim {
 namespace {
@@ -181,6 +183,106 @@ TEST_F(NodeClockTest, DriftMovesAndResetDropsTargetTimers) {
   sim_.RunAll();
   EXPECT_EQ(target.fired.size(), 1u);
   EXPECT_EQ(clock_.pending_timers(), 0u);
+}
+
+// A clock queues only its earliest timer in the simulator. Whatever is set,
+// cancelled and run, its timers run exactly where each would if it were its
+// own simulator event (the model here): the same order among themselves and
+// among other events, and Cancel answers the same.
+class TimerWorld {
+ public:
+  explicit TimerWorld(bool use_clock) : use_clock_(use_clock) {}
+
+  // Runs `steps` random actions, each taken when a timer or an event runs,
+  // and returns what ran, in order.
+  std::vector<std::string> Run(int steps) {
+    steps_left_ = steps;
+    for (int i = 0; i < 8; ++i) Act();
+    sim_.RunAll();
+    return ran_;
+  }
+
+ private:
+  int64_t Delay() { return static_cast<int64_t>(random_.NextBelow(4)) * 1000; }
+  void Ran(const std::string& what) {
+    ran_.push_back(what);
+    if (steps_left_-- > 0) {
+      for (int i = 0; i < 3; ++i) Act();
+    }
+  }
+  void Act() {
+    const uint64_t kind = random_.NextBelow(5);
+    const int label = next_label_++;
+    if (kind <= 1) {  // a timer
+      const int64_t delay_ns = Delay();
+      if (use_clock_) {
+        timers_.push_back(clock_.RunAfter(absl::Nanoseconds(delay_ns), [=] {
+          Ran("timer " + std::to_string(label));
+        }));
+      } else {
+        const EventHandle h = sim_.AfterNs(
+            delay_ns, [=] { Ran("timer " + std::to_string(label)); });
+        timers_.push_back(uint64_t{h.generation} << 32 | h.slot);
+      }
+    } else if (kind <= 3) {  // another event
+      sim_.AfterNs(Delay(), [=] { Ran("event " + std::to_string(label)); });
+    } else if (!timers_.empty()) {  // cancel a timer, maybe one that ran
+      const uint64_t id = timers_[random_.NextBelow(timers_.size())];
+      const bool cancelled =
+          use_clock_
+              ? clock_.Cancel(id)
+              : sim_.Cancel(EventHandle{static_cast<uint32_t>(id),
+                                        static_cast<uint32_t>(id >> 32)});
+      ran_.push_back(cancelled ? "cancelled" : "not pending");
+    }
+  }
+
+  const bool use_clock_;
+  Simulator sim_{1, false};
+  NodeClock clock_{&sim_, kEpoch, [](std::function<void()> work) { work(); }};
+  runtime::Random random_{12345};
+  std::vector<uint64_t> timers_;
+  std::vector<std::string> ran_;
+  int next_label_ = 0;
+  int steps_left_ = 0;
+};
+
+TEST(NodeClockTimersTest, RunWhereTheirOwnEventsWould) {
+  const std::vector<std::string> model = TimerWorld(false).Run(3000);
+  const std::vector<std::string> clock = TimerWorld(true).Run(3000);
+  ASSERT_GT(model.size(), 3000u);
+  EXPECT_EQ(clock, model);
+}
+
+TEST_F(NodeClockTest, ATimerIdIsNeverReusedForALaterTimer) {
+  int fired = 0;
+  const runtime::TimerId first =
+      clock_.RunAfter(absl::Seconds(1), [&] { ++fired; });
+  EXPECT_TRUE(clock_.Cancel(first));
+  // The same place in the clock, a new timer: the old id does not name it.
+  const runtime::TimerId second =
+      clock_.RunAfter(absl::Seconds(1), [&] { ++fired; });
+  EXPECT_NE(second, first);
+  EXPECT_FALSE(clock_.Cancel(first));
+  sim_.RunAll();
+  EXPECT_EQ(fired, 1);
+  EXPECT_FALSE(clock_.Cancel(second));
+}
+
+// A drift change moves each pending timer as cancelling it and setting it
+// again would: in the order they were set, each behind the events already
+// at its new time.
+TEST_F(NodeClockTest, DriftChangeRequeuesTimersInTheOrderTheyWereSet) {
+  std::vector<std::string> order;
+  clock_.RunAfter(absl::Seconds(2), [&] { order.push_back("b"); });
+  clock_.RunAfter(absl::Seconds(1), [&] { order.push_back("a"); });
+  clock_.RunAfter(absl::Seconds(2), [&] { order.push_back("c"); });
+  sim_.After(absl::Seconds(4), [&] { order.push_back("event"); });
+  clock_.SetDriftPpb(-500000000);  // half speed: 2 s local is 4 s true
+  sim_.After(absl::Seconds(4), [&] { order.push_back("later event"); });
+  sim_.RunAll();
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"a", "event", "b", "c", "later event"}));
 }
 
 }  // namespace

@@ -4,22 +4,11 @@
 #include <functional>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "runtime/check.h"
 #include "runtime/sync.h"
 
 namespace saludo::sim {
-namespace {
-
-// v.push_back(x), but a full `v` grows by a quarter, not doubled: at most
-// a fifth of it lies unused (copying it more often costs only while the
-// pending events grow).
-template <typename T>
-void PushBackGrowingByAQuarter(std::vector<T>& v, const T& x) {
-  if (v.size() == v.capacity()) v.reserve(v.size() + v.size() / 4 + 16);
-  v.push_back(x);
-}
-
-}  // namespace
 
 Simulator::Simulator(uint64_t seed, bool keep_log)
     : seed_(seed), trace_(keep_log) {}
@@ -39,7 +28,8 @@ int64_t Simulator::NsAt(absl::Duration at) {
   return absl::ToInt64Nanoseconds(at);
 }
 
-Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Simulator::Slot& Simulator::Queue(
+    int64_t at_ns, uint64_t sequence, EventHandle* handle) {
   SALUDO_CHECK(at_ns >= now_ns_);
   SALUDO_CHECK(at_ns != INT64_MAX);  // ToInt64Nanoseconds(infinity)
   uint32_t slot;
@@ -47,8 +37,6 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    // A heap entry has kSlotBits for it.
-    SALUDO_CHECK(slot_count_ <= kSlotMask);
     slot = slot_count_++;
     if (slot % kSlotsPerChunk == 0) {
       chunks_.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
@@ -57,60 +45,26 @@ Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
   }
   Slot& s = SlotAt(slot);
   SALUDO_CHECK(!s.callback);
-  // ... and the rest of its word for the sequence number.
-  SALUDO_CHECK(next_sequence_ < (uint64_t{1} << (64 - kSlotBits)));
-  const Entry e{at_ns, next_sequence_++ << kSlotBits | slot};
+  const HeapEntry e = HeapEntry::Make(at_ns, sequence, slot);
   if (running_at_root_) {
     // The first event a running one schedules takes its entry's place: one
     // sift down instead of a removal and then a sift up.
     running_at_root_ = false;
-    heap_[0] = e;
-    SiftDown(0);  // which tells the slot its place
+    heap_.ReplaceRoot(e);  // which tells the slot its place
   } else {
-    PushBackGrowingByAQuarter(heap_, e);
-    SiftUp(heap_.size() - 1);  // which tells the slot its place
+    heap_.Push(e);  // which tells the slot its place
   }
   *handle = EventHandle{slot, states_[slot].generation};
   return s;
 }
 
-void Simulator::SiftUp(size_t i) {
-  const Entry e = heap_[i];
-  while (i > 0) {
-    const size_t parent = (i - 1) / 2;
-    if (!e.RunsBefore(heap_[parent])) break;
-    Place(i, heap_[parent]);
-    i = parent;
-  }
-  Place(i, e);
+Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
+  return Queue(at_ns, next_sequence_++, handle);
 }
 
-void Simulator::SiftDown(size_t i) {
-  const Entry e = heap_[i];
-  const size_t n = heap_.size();
-  while (true) {
-    size_t child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && heap_[child + 1].RunsBefore(heap_[child])) ++child;
-    if (!heap_[child].RunsBefore(e)) break;
-    Place(i, heap_[child]);
-    i = child;
-  }
-  Place(i, e);
-}
-
-void Simulator::RemoveAt(size_t i) {
-  SALUDO_CHECK(i < heap_.size());
-  const Entry last = heap_.back();
-  heap_.pop_back();
-  if (i == heap_.size()) return;  // it was the last
-  const bool up = i > 0 && last.RunsBefore(heap_[(i - 1) / 2]);
-  heap_[i] = last;
-  if (up) {
-    SiftUp(i);
-  } else {
-    SiftDown(i);
-  }
+Simulator::Slot& Simulator::NewEventInOrder(int64_t at_ns, uint64_t sequence,
+                                            EventHandle* handle) {
+  return Queue(at_ns, sequence, handle);
 }
 
 bool Simulator::Cancel(EventHandle handle) {
@@ -136,8 +90,8 @@ Simulator::Slot* Simulator::Unqueue(EventHandle handle) {
   SlotState& state = states_[handle.slot];
   if (!s.callback || state.generation != handle.generation) return nullptr;
   SALUDO_CHECK(state.heap_index < heap_.size() &&
-               heap_[state.heap_index].slot() == handle.slot);
-  RemoveAt(state.heap_index);
+               heap_.at(state.heap_index).slot() == handle.slot);
+  heap_.RemoveAt(state.heap_index);
   ++state.generation;
   return &s;
 }
@@ -151,7 +105,7 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
                                : absl::ToInt64Nanoseconds(until);
   uint64_t ran = 0;
   while (!heap_.empty() && heap_.front().time_ns <= until_ns) {
-    const Entry entry = heap_.front();
+    const HeapEntry entry = heap_.front();
     Slot& s = SlotAt(entry.slot());
     SALUDO_CHECK(s.callback);  // the heap holds pending events only
     // Its handle is spent: Cancel refuses it from now on.
@@ -167,7 +121,7 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
     s.callback();
     if (running_at_root_) {
       running_at_root_ = false;
-      RemoveAt(0);
+      heap_.RemoveAt(0);
     }
     Free(s, entry.slot());
     ++ran;

@@ -17,6 +17,7 @@
 #include "runtime/check.h"
 #include "runtime/random.h"
 #include "sim/callback.h"
+#include "sim/event_heap.h"
 #include "sim/trace.h"
 
 namespace saludo::sim {
@@ -70,6 +71,24 @@ class Simulator {
       s.callback.Emplace(std::forward<F>(callback));
     }
     SALUDO_CHECK(s.callback);  // an empty slot is a free one
+    return handle;
+  }
+
+  // Takes the next sequence number for an event to be queued later with
+  // AtNsInOrder: it will run among the events of its time as if it had
+  // been scheduled now. (A node clock queues only its earliest timer here
+  // and keeps the others, each with its number, in its own heap.)
+  uint64_t TakeSequence() { return next_sequence_++; }
+  // As AtNs, in the place of `sequence` among events of the same time.
+  // REQUIRES: `sequence` came from TakeSequence and no pending event has it;
+  // at_ns >= now_ns().
+  template <typename F>
+  EventHandle AtNsInOrder(int64_t at_ns, uint64_t sequence, F&& callback) {
+    SALUDO_CHECK(sequence < next_sequence_);
+    EventHandle handle;
+    Slot& s = NewEventInOrder(at_ns, sequence, &handle);
+    s.callback.Emplace(std::forward<F>(callback));
+    SALUDO_CHECK(s.callback);
     return handle;
   }
 
@@ -130,22 +149,6 @@ class Simulator {
   }
 
  private:
-  // A heap entry keeps its event's slot in the low bits of the word whose
-  // high bits are its sequence number: 16 bytes an entry, not 24, and the
-  // order the same (sequence numbers are unique). The limits, checked in
-  // NewEvent: 2^25 (33.5 million) events pending at once, 2^39 (550
-  // billion) events scheduled in one run.
-  static constexpr int kSlotBits = 25;
-  static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
-  struct Entry {
-    int64_t time_ns;
-    uint64_t order;  // sequence << kSlotBits | slot
-    uint32_t slot() const { return static_cast<uint32_t>(order & kSlotMask); }
-    // The order events run in: (time, sequence), a total order.
-    bool RunsBefore(const Entry& o) const {
-      return time_ns != o.time_ns ? time_ns < o.time_ns : order < o.order;
-    }
-  };
   // A slot is live while it holds a callback (AtNs refuses an empty one); a
   // live slot is pending (in the heap, at its state's heap_index) or
   // running.
@@ -164,24 +167,22 @@ class Simulator {
   int64_t now_ns_ = 0;
   uint64_t next_sequence_ = 0;
   uint64_t next_trace_sequence_ = 0;
-  // The pending events: a binary heap, earliest first, that holds only
-  // pending events (each slot knows its place, so Cancel takes its entry out
-  // at once). A heap that kept cancelled entries until they were popped was
-  // several times deeper than the live events: every call sets a deadline
-  // and cancels it.
-  std::vector<Entry> heap_;
-  // While an event runs, heap_[0] is still its entry, until the first event
-  // it schedules is put there (see RunUntil).
+  // Tells a slot where its heap entry now is: a sift's one store into a
+  // dense array per entry it moves.
+  struct TellSlot {
+    std::vector<SlotState>* states;
+    void operator()(uint32_t slot, uint32_t index) const {
+      (*states)[slot].heap_index = index;
+    }
+  };
+  // The pending events, earliest first, only pending ones (each slot knows
+  // its place, so Cancel takes its entry out at once). A heap that kept
+  // cancelled entries until they were popped was several times deeper than
+  // the live events: every call sets a deadline and cancels it.
+  EventHeap<TellSlot> heap_{TellSlot{&states_}};
+  // While an event runs, the heap's root is still its entry, until the
+  // first event it schedules is put there (see RunUntil).
   bool running_at_root_ = false;
-  // Puts `e` at heap_[i] and tells its slot.
-  void Place(size_t i, const Entry& e) {
-    heap_[i] = e;
-    states_[e.slot()].heap_index = static_cast<uint32_t>(i);
-  }
-  void SiftUp(size_t i);
-  void SiftDown(size_t i);
-  // Takes heap_[i] out of the heap. REQUIRES: i < heap_.size().
-  void RemoveAt(size_t i);
   // The true time `delay` from now, and `at`, in ns (INT64_MAX, which AtNs
   // refuses, if past the end of time).
   int64_t NsAfter(absl::Duration delay) const;
@@ -196,6 +197,10 @@ class Simulator {
   static int64_t NsAt(absl::Duration at);
   // Queues an event at `at_ns` in a free slot for the caller to fill.
   Slot& NewEvent(int64_t at_ns, EventHandle* handle);
+  // The same with a sequence number taken before.
+  Slot& NewEventInOrder(int64_t at_ns, uint64_t sequence, EventHandle* handle);
+  // What both do.
+  Slot& Queue(int64_t at_ns, uint64_t sequence, EventHandle* handle);
   // Takes a pending event out of the heap and returns its slot, for the
   // caller to Free; nullptr if `handle` is not pending.
   Slot* Unqueue(EventHandle handle);
