@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "runtime/check.h"
 
 namespace saludo::runtime {
@@ -45,7 +46,7 @@ class SlotTable {
   }
 
   // The object under `id`, or nullptr if there is none.
-  T* Find(uint64_t id) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE T* Find(uint64_t id) {
     const uint32_t slot = SlotOf(id);
     return slot == kNone ? nullptr : &ObjectAt(slot);
   }

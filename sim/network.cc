@@ -197,8 +197,8 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
   Call& call = calls_.Insert(id);
   call.port = port;
   if (!options.metadata.empty()) {
-    call.metadata =
-        std::make_shared<const runtime::Metadata>(options.metadata);
+    metadata_.emplace(
+        id, std::make_shared<const runtime::Metadata>(options.metadata));
   }
   if (stream != nullptr) {
     call.kind = Kind::kStream;
@@ -208,15 +208,15 @@ void Network::StartCallOrStream(NodeId client_node, NodeId server_node,
   call.server = server_node;
   call.client_incarnation = node(client_node).incarnation_;
   call.method = Intern(method);
-  call.request_hash = HashBytes(request);
+  const uint64_t request_hash = HashBytes(request);
   call.done = std::move(done);
   sim_->Record(EventKind::kCallStart, client_node, server_node, id, 0,
-               call.request_hash);
+               request_hash);
   if (options.timeout != absl::InfiniteDuration()) {
     call.deadline_timer =
         node(client_node).clock().NotifyAfter(options.timeout, this, id);
   }
-  SendRequest(id, std::move(request));
+  SendRequest(id, std::move(request), request_hash);
 }
 
 void Network::OnTimer(uint64_t call_id) {
@@ -224,7 +224,8 @@ void Network::OnTimer(uint64_t call_id) {
            kEmptyHash);
 }
 
-void Network::SendRequest(uint64_t call_id, std::string request) {
+void Network::SendRequest(uint64_t call_id, std::string&& request,
+                          uint64_t request_hash) {
   Call& call = calls_.At(call_id);
   const NodeId from = call.client;
   const NodeId to = call.server;
@@ -245,10 +246,10 @@ void Network::SendRequest(uint64_t call_id, std::string request) {
     ++sent;
     // The last copy takes the bytes; a duplicate's first one copies them.
     std::string bytes = copy + 1 < copies ? request : std::move(request);
-    sim_->AfterNs(latency_ns,
-                  [this, call_id, bytes = std::move(bytes)]() mutable {
-                    DeliverRequest(call_id, std::move(bytes));
-                  });
+    sim_->AfterNs(latency_ns, [this, call_id, request_hash,
+                               bytes = std::move(bytes)]() mutable {
+      DeliverRequest(call_id, std::move(bytes), request_hash);
+    });
   }
   if (sent == 0) FinishServer(calls_.At(call_id));
 }
@@ -292,14 +293,15 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   const bool reuse_connection = reused_incarnation != kNewConnection;
   const uint64_t id = ++next_call_id_;
   Call& call = calls_.Insert(id);
-  call.BecomeAttempt(AttemptPart{observer, tag, reused_incarnation});
+  const uint64_t request_hash = HashBytes(request);
+  call.BecomeAttempt(
+      AttemptPart{observer, tag, reused_incarnation, request_hash});
   call.client = from;
   call.server = to;
   call.client_incarnation = node(from).incarnation_;
   call.method = Intern(method);
-  call.request_hash = HashBytes(request);
   sim_->Record(EventKind::kConnect, from, to, id, reuse_connection ? 1 : 0,
-               call.request_hash);
+               request_hash);
   auto connected = [this, id, from, request = std::move(request)]() mutable {
     node(from).Execute([this, id, request = std::move(request)]() mutable {
       Call* call = calls_.Find(id);
@@ -312,7 +314,7 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
       // The observer may have abandoned the attempt.
       call = calls_.Find(id);
       if (call == nullptr || ClientDone(*call)) return;
-      SendRequest(id, std::move(request));
+      SendRequest(id, std::move(request), call->attempt.request_hash);
     });
   };
   if (reuse_connection) {
@@ -356,7 +358,8 @@ void Network::AbandonAttempt(uint64_t attempt_id) {
   EraseIfFinished(attempt_id);
 }
 
-void Network::DeliverRequest(uint64_t call_id, std::string request) {
+void Network::DeliverRequest(uint64_t call_id, std::string&& request,
+                             uint64_t request_hash) {
   Call* found = calls_.Find(call_id);
   if (found == nullptr) return;
   Call& call = *found;
@@ -375,8 +378,8 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
     return;
   }
   Arrive(call, server.incarnation_);
-  const uint64_t incarnation = server.incarnation();
-  server.Execute([this, call_id, incarnation,
+  const uint32_t incarnation = server.incarnation_;
+  server.Execute([this, call_id, incarnation, request_hash,
                   request = std::move(request)]() mutable {
     Call* found = calls_.Find(call_id);
     if (found == nullptr) return;
@@ -384,7 +387,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
     Node& server = node(call.server);
     if (server.incarnation() != incarnation) return;
     sim_->Record(EventKind::kRequestDelivered, call.server, call.client,
-                 call_id, 0, call.request_hash);
+                 call_id, 0, request_hash);
     const size_t limit = server.server().max_request_bytes();
     if (limit > 0 && request.size() > limit) {
       if (ServerFinished(call)) return;  // a duplicate: answered already
@@ -400,7 +403,7 @@ void Network::DeliverRequest(uint64_t call_id, std::string request) {
 }
 
 void Network::Serve(uint64_t call_id, uint64_t incarnation,
-                    std::string request) {
+                    std::string&& request) {
   Call& call = calls_.At(call_id);
   const SimServer& server = node(call.server).server();
   const runtime::Handler* handler = nullptr;
@@ -426,7 +429,10 @@ void Network::Serve(uint64_t call_id, uint64_t incarnation,
   server_call.peer = node(call.client).peer();
   server_call.id = call_id;
   server_call.loopback = true;  // every node models a host on loopback
-  server_call.metadata = call.metadata;
+  if (!metadata_.empty()) {
+    auto it = metadata_.find(call_id);
+    if (it != metadata_.end()) server_call.metadata = it->second;
+  }
   server_call.local_port = call.port;
   server_call.set_on_cancel = [this, call_id](runtime::OnCancel on_cancel) {
     SetCancelHandler(call_id, std::move(on_cancel));
@@ -532,8 +538,8 @@ int64_t Network::InOrder(Call& call, int64_t latency_ns) {
   return arrival - now;
 }
 
-void Network::SendReply(uint64_t call_id, absl::Status status,
-                        std::string reply, EventKind sent_kind) {
+void Network::SendReply(uint64_t call_id, absl::Status&& status,
+                        std::string&& reply, EventKind sent_kind) {
   Call& call = calls_.At(call_id);
   FinishServer(call);
   call.on_cancel = nullptr;
@@ -608,8 +614,8 @@ void Network::SendFailure(uint64_t call_id, Failure failure) {
   });
 }
 
-void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
-                       uint64_t reply_hash) {
+void Network::Complete(uint64_t call_id, absl::Status&& status,
+                       std::string&& reply, uint64_t reply_hash) {
   Call* found = calls_.Find(call_id);
   if (found == nullptr) return;
   Call& call = *found;
@@ -643,7 +649,10 @@ void Network::Complete(uint64_t call_id, absl::Status status, std::string reply,
 void Network::EraseIfFinished(uint64_t call_id) {
   const Call* call = calls_.Find(call_id);
   if (call == nullptr) return;
-  if (ClientDone(*call) && ServerFinished(*call)) calls_.Erase(call_id);
+  if (ClientDone(*call) && ServerFinished(*call)) {
+    calls_.Erase(call_id);
+    if (!metadata_.empty()) metadata_.erase(call_id);
+  }
 }
 
 void Network::Arrive(Call& call, uint32_t server_incarnation) {

@@ -256,6 +256,9 @@ class Network final : private runtime::TimerTarget {
     AttemptObserver* observer = nullptr;  // null once it has reported
     uint64_t tag = 0;
     uint64_t reused_incarnation = kNewConnection;
+    // Hashed once when it starts, recorded again when it is connected and
+    // its request is sent (a call's travels with its request instead).
+    uint64_t request_hash = 0;
   };
   // The small fields come first, packed into 24 bytes (a node has fewer
   // than 2^32 incarnations); the method is a pointer to one shared copy; a
@@ -295,11 +298,9 @@ class Network final : private runtime::TimerTarget {
     int port = 0;  // the caller's target
     uint32_t client_incarnation;
     uint32_t server_incarnation = 0;  // set when the request arrives
-    std::shared_ptr<const runtime::Metadata> metadata;  // null: none
     runtime::TimerId deadline_timer = 0;
     const std::string* method = nullptr;  // Intern()ed
-    uint64_t request_hash = 0;  // hashed once, recorded at start and arrival
-    uint64_t reply_hash = 0;    // set when the reply is sent
+    uint64_t reply_hash = 0;              // set when the reply is sent
     union {
       runtime::CallDone done;  // kCall and kStream
       AttemptPart attempt;     // kAttempt
@@ -322,10 +323,11 @@ class Network final : private runtime::TimerTarget {
                          const runtime::CallOptions& options,
                          runtime::CallDone done,
                          std::unique_ptr<StreamPart> stream, int port);
-  void DeliverRequest(uint64_t call_id, std::string request);
+  void DeliverRequest(uint64_t call_id, std::string&& request,
+                      uint64_t request_hash);
   // Runs the server node's handler for a request that arrived.
-  void Serve(uint64_t call_id, uint64_t incarnation, std::string request);
-  void SendReply(uint64_t call_id, absl::Status status, std::string reply,
+  void Serve(uint64_t call_id, uint64_t incarnation, std::string&& request);
+  void SendReply(uint64_t call_id, absl::Status&& status, std::string&& reply,
                  EventKind sent_kind);
   // Serves a stream's request with `handler` on the server node.
   void ServeStream(uint64_t call_id, uint64_t incarnation,
@@ -338,12 +340,13 @@ class Network final : private runtime::TimerTarget {
   int64_t InOrder(Call& call, int64_t latency_ns);
   // A call's deadline passed: `call_id` is the call's id.
   void OnTimer(uint64_t call_id) override;
-  void Complete(uint64_t call_id, absl::Status status, std::string reply,
+  void Complete(uint64_t call_id, absl::Status&& status, std::string&& reply,
                 uint64_t reply_hash);
   // Sends a refusal or reset from the server back to the client.
   void SendFailure(uint64_t call_id, Failure failure);
   // Sends the request (copies, if duplicated) of a call over the link.
-  void SendRequest(uint64_t call_id, std::string request);
+  void SendRequest(uint64_t call_id, std::string&& request,
+                   uint64_t request_hash);
   // The caller gave up: tell the server side.
   void SendCancel(uint64_t call_id);
   // Erases the call once both its sides are over (no-op if it is gone).
@@ -400,6 +403,9 @@ class Network final : private runtime::TimerTarget {
   std::vector<Partition> partitions_;
   uint64_t next_call_id_ = 0;
   runtime::SlotTable<Call> calls_;
+  // The metadata of the calls in calls_ that have any (few do: it is kept
+  // here rather than in every call's record).
+  std::map<uint64_t, std::shared_ptr<const runtime::Metadata>> metadata_;
 };
 
 }  // namespace saludo::sim

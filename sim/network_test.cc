@@ -1,6 +1,8 @@
 #include "sim/network.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -84,6 +86,43 @@ TEST(NetworkTest, MessagesFollowLinkChangesMadeAfterTheyWereUsed) {
   EXPECT_EQ(round_trip(a, b), 8000000);
   EXPECT_EQ(round_trip(c, b), 6000000);
   EXPECT_EQ(round_trip(a, c), 6000000);
+}
+
+// A call's metadata reaches its server with it; a call without any brings
+// none, also after calls that had some are over.
+TEST(NetworkTest, EachCallBringsItsOwnMetadata) {
+  Simulator sim(1, false);
+  Network net(&sim);
+  const NodeId client = net.AddNode("client");
+  const NodeId server = net.AddNode("server");
+  std::vector<std::string> seen;
+  net.node(server).server().Register(
+      "/A/a", [&](const runtime::ServerCall& call, std::string,
+                  runtime::Responder respond) {
+        std::string headers;
+        if (call.metadata != nullptr) {
+          for (const auto& [name, value] : *call.metadata) {
+            headers += name + "=" + value + ";";
+          }
+        }
+        seen.push_back(headers);
+        respond(absl::OkStatus(), "");
+      });
+  auto call = [&](runtime::Metadata metadata) {
+    runtime::CallOptions options;
+    options.metadata = std::move(metadata);
+    net.StartCall(client, server, "/A/a", "", options,
+                  [](absl::Status status, std::string) {
+                    EXPECT_TRUE(status.ok()) << status;
+                  });
+  };
+  call({{"x-a", "1"}});
+  call({});
+  call({{"x-b", "2"}, {"x-c", "3"}});
+  sim.RunAll();
+  call({});
+  sim.RunAll();
+  EXPECT_EQ(seen, (std::vector<std::string>{"x-a=1;", "", "x-b=2;x-c=3;", ""}));
 }
 
 }  // namespace
