@@ -89,6 +89,10 @@ class EventHeap {
   }
   // Empties the heap, keeping its memory.
   void Clear() { entries_.clear(); }
+  // Gives back the room of entries that left, if it is most of it.
+  void ShrinkToFit() {
+    if (entries_.size() < entries_.capacity() / 4) entries_.shrink_to_fit();
+  }
 
  private:
   void Place(size_t i, const HeapEntry& e) {

@@ -32,17 +32,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Simulator::Slot& Simulator::Queue(
     int64_t at_ns, uint64_t sequence, EventHandle* handle) {
   SALUDO_CHECK(at_ns >= now_ns_);
   SALUDO_CHECK(at_ns != INT64_MAX);  // ToInt64Nanoseconds(infinity)
-  uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    slot = slot_count_++;
-    if (slot % kSlotsPerChunk == 0) {
-      chunks_.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
-    }
-    PushBackGrowingByAQuarter(states_, SlotState());
-  }
+  const uint32_t slot = TakeFreeSlot();
   Slot& s = SlotAt(slot);
   SALUDO_CHECK(!s.callback);
   const HeapEntry e = HeapEntry::Make(at_ns, sequence, slot);
@@ -56,6 +46,56 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Simulator::Slot& Simulator::Queue(
   }
   *handle = EventHandle{slot, states_[slot].generation};
   return s;
+}
+
+uint32_t Simulator::TakeNewSlot() {
+  if (!chunks_given_back_.empty()) {
+    const uint32_t chunk = chunks_given_back_.back();
+    chunks_given_back_.pop_back();
+    chunks_[chunk] = std::make_unique<Slot[]>(kSlotsPerChunk);
+    const uint32_t first = chunk * kSlotsPerChunk;
+    const uint32_t end = std::min(first + kSlotsPerChunk, slot_count_);
+    for (uint32_t slot = end; slot > first; --slot) {
+      free_slots_.push_back(slot - 1);  // the lowest is taken first
+    }
+    SlotsAdded();
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  const uint32_t slot = slot_count_++;
+  if (slot % kSlotsPerChunk == 0) {
+    chunks_.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
+    SlotsAdded();
+  }
+  PushBackGrowingByAQuarter(states_, SlotState());
+  return slot;
+}
+
+void Simulator::Trim() {
+  std::vector<uint32_t> free_in_chunk(chunks_.size(), 0);
+  for (uint32_t slot : free_slots_) ++free_in_chunk[slot / kSlotsPerChunk];
+  for (uint32_t chunk = 0; chunk < chunks_.size(); ++chunk) {
+    const uint32_t first = chunk * kSlotsPerChunk;
+    const uint32_t slots = std::min(kSlotsPerChunk, slot_count_ - first);
+    if (chunks_[chunk] != nullptr && free_in_chunk[chunk] == slots) {
+      chunks_[chunk].reset();
+      chunks_given_back_.push_back(chunk);
+    }
+  }
+  // The free slots left, in their order.
+  free_slots_.erase(std::remove_if(free_slots_.begin(), free_slots_.end(),
+                                   [this](uint32_t slot) {
+                                     return chunks_[slot / kSlotsPerChunk] ==
+                                            nullptr;
+                                   }),
+                    free_slots_.end());
+  free_slots_.shrink_to_fit();
+  heap_.ShrinkToFit();
+  // Again when the pending events have halved (if many slots are still
+  // held: a chunk is given back only when all its events are over).
+  trim_below_pending_ =
+      event_slots_held() >= kTrimSlotsMin ? heap_.size() / 2 : 0;
 }
 
 Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
@@ -84,11 +124,13 @@ EventHandle Simulator::Reschedule(EventHandle handle, int64_t at_ns) {
 
 Simulator::Slot* Simulator::Unqueue(EventHandle handle) {
   if (handle.slot >= slot_count_) return nullptr;
-  Slot& s = SlotAt(handle.slot);
-  // A running event's generation was bumped when it started: its own
-  // handle no longer matches, so what matches is pending.
+  // A running event's generation was bumped when it started, and a
+  // cancelled one's when it was cancelled: what matches is pending (and its
+  // chunk is held).
   SlotState& state = states_[handle.slot];
-  if (!s.callback || state.generation != handle.generation) return nullptr;
+  if (state.generation != handle.generation) return nullptr;
+  Slot& s = SlotAt(handle.slot);
+  if (!s.callback) return nullptr;
   SALUDO_CHECK(state.heap_index < heap_.size() &&
                heap_.at(state.heap_index).slot() == handle.slot);
   heap_.RemoveAt(state.heap_index);

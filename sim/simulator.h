@@ -147,6 +147,11 @@ class Simulator {
   uint64_t pending_events() const {
     return heap_.size() - (running_at_root_ ? 1 : 0);
   }
+  // Event slots whose memory is held (64 bytes each): at least the pending
+  // events; after a burst of events has run, close to them again.
+  size_t event_slots_held() const {
+    return slot_count_ - chunks_given_back_.size() * kSlotsPerChunk;
+  }
 
  private:
   // A slot is live while it holds a callback (AtNs refuses an empty one); a
@@ -209,19 +214,46 @@ class Simulator {
   void Free(Slot& s, uint32_t slot) {
     s.callback = nullptr;
     free_slots_.push_back(slot);
+    if (heap_.size() < trim_below_pending_) Trim();
+  }
+  // A free slot for a new event: a free one, else one in a chunk given
+  // back before (it comes back), else a new one.
+  uint32_t TakeFreeSlot() {
+    if (free_slots_.empty()) return TakeNewSlot();
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  // TakeFreeSlot when no slot is free.
+  uint32_t TakeNewSlot();
+  // After a burst, gives back the chunks whose slots are all free, and the
+  // heap's unused room. Runs when the pending events fall below a quarter
+  // of the slots held (of 1,024 or more), then each time they halve again:
+  // its cost, linear in the chunks and free slots, is spread over the
+  // events that ran meanwhile.
+  void Trim();
+  // Where trim_below_pending_ goes when slots were added.
+  void SlotsAdded() {
+    const size_t held = event_slots_held();
+    trim_below_pending_ = held >= kTrimSlotsMin ? held / 4 : 0;
   }
   // Event slots in fixed-size chunks: adding one never moves the others
   // (no callbacks moved on growth, no doubling slack: a slot costs its own
   // 64 bytes whether 10 or 100,000 events are pending), and their states
-  // by slot number (8 bytes each, grown by a quarter).
+  // by slot number (8 bytes each, grown by a quarter; kept when a chunk is
+  // given back, as handles to its old events check them).
   static constexpr uint32_t kSlotsPerChunk = 256;
+  static constexpr size_t kTrimSlotsMin = 1024;
   Slot& SlotAt(uint32_t slot) {
     return chunks_[slot / kSlotsPerChunk][slot % kSlotsPerChunk];
   }
-  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::vector<std::unique_ptr<Slot[]>> chunks_;  // null: given back
   std::vector<SlotState> states_;
   uint32_t slot_count_ = 0;
+  // Free slots in chunks that are held (TakeFreeSlot takes the last).
   std::vector<uint32_t> free_slots_;
+  std::vector<uint32_t> chunks_given_back_;
+  size_t trim_below_pending_ = 0;  // 0: no trim due
   Trace trace_;
   std::vector<std::string> node_names_;
 };

@@ -272,5 +272,44 @@ TEST(SimulatorTest, EventsThatScheduleAndCancelWhileRunningKeepTheOrder) {
   EXPECT_EQ(m.sim.pending_events(), 0u);
 }
 
+// Bursts of events far more than are pending afterwards: the chunks of slots
+// they used are given back (and taken again by the next burst), and nothing
+// else changes: the order events run in, and Cancel's answers, also for
+// handles to events whose chunk was given back.
+TEST(SimulatorTest, ABurstsSlotsAreGivenBackAndTheOrderIsKept) {
+  constexpr int kBurst = 20000;
+  runtime::Random random(5);
+  Simulator sim(1, false);
+  std::vector<EventHandle> old_handles;
+  for (int burst = 0; burst < 3; ++burst) {
+    std::set<std::pair<int64_t, int>> model;  // (time ns, schedule order)
+    std::vector<std::pair<int64_t, int>> ran;
+    std::vector<std::pair<EventHandle, std::pair<int64_t, int>>> handles;
+    for (int i = 0; i < kBurst; ++i) {
+      const int64_t at_ns = sim.now_ns() + 1 + random.NextBelow(1000);
+      const std::pair<int64_t, int> key{at_ns, i};
+      handles.push_back(
+          {sim.AtNs(at_ns, [&ran, key] { ran.push_back(key); }), key});
+      model.insert(key);
+    }
+    EXPECT_GE(sim.event_slots_held(), static_cast<size_t>(kBurst));
+    for (int i = 0; i < kBurst / 3; ++i) {
+      const auto& [handle, key] = handles[random.NextBelow(kBurst)];
+      EXPECT_EQ(sim.Cancel(handle), model.erase(key) == 1);
+    }
+    for (const EventHandle& h : old_handles) EXPECT_FALSE(sim.Cancel(h));
+    sim.RunAll();
+    const std::vector<std::pair<int64_t, int>> want(model.begin(), model.end());
+    EXPECT_EQ(ran, want);
+    EXPECT_EQ(sim.pending_events(), 0u);
+    // Once no event is pending, at most 1,024 slots (four chunks) stay held.
+    EXPECT_LE(sim.event_slots_held(), 1024u);
+    for (const auto& [handle, key] : handles) {
+      EXPECT_FALSE(sim.Cancel(handle));
+      old_handles.push_back(handle);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace saludo::sim
