@@ -201,7 +201,7 @@ absl::StatusOr<Observations> SimulatedTarget::Run(absl::Duration until) {
   o.balancer = world_->twin(nginx_)->TakeAccessLog();
   o.has_trace_hash = true;
   o.trace_hash = world_->trace_hash();
-  o.event_log = world_->sim().trace().log();
+  o.event_log = world_->sim().trace().log().ToVector();
   o.node_names = world_->sim().node_names();
   o.where = absl::StrCat("seed ", seed_, ", simulated ",
                          absl::FormatDuration(world_->sim().now()));

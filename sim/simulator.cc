@@ -175,7 +175,7 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
 void Simulator::Record(TraceEvent event) {
   event.time_ns = now_ns_;
   event.sequence = next_trace_sequence_++;
-  trace_.Record(event);
+  trace_.Record(std::move(event));
 }
 
 }  // namespace saludo::sim

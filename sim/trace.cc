@@ -92,10 +92,25 @@ std::string FormatEvent(const TraceEvent& e,
   return line;
 }
 
-void Trace::Record(const TraceEvent& event) {
+void TraceLog::Append(TraceEvent event) {
+  if (size_ % kChunk == 0) {
+    chunks_.push_back(std::make_unique<TraceEvent[]>(kChunk));
+  }
+  chunks_[size_ / kChunk][size_ % kChunk] = std::move(event);
+  ++size_;
+}
+
+std::vector<TraceEvent> TraceLog::ToVector() const {
+  std::vector<TraceEvent> events;
+  events.reserve(size_);
+  for (const TraceEvent& e : *this) events.push_back(e);
+  return events;
+}
+
+void Trace::Record(TraceEvent event) {
   FoldFields(event.time_ns, event.sequence, event.kind, event.node, event.peer,
              event.call, event.code, event.payload);
-  if (keep_log_) log_.push_back(event);
+  if (keep_log_) log_.Append(std::move(event));
 }
 
 void Trace::Fold(int64_t time_ns, uint64_t sequence, EventKind kind,
@@ -154,8 +169,11 @@ uint64_t HashBytes(absl::string_view bytes) {
   return h;
 }
 
-int64_t FirstDivergence(const std::vector<TraceEvent>& a,
-                        const std::vector<TraceEvent>& b) {
+namespace {
+
+// For a vector or a TraceLog.
+template <typename Log>
+int64_t FirstDivergenceIn(const Log& a, const Log& b) {
   const size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
     const TraceEvent& x = a[i];
@@ -169,6 +187,17 @@ int64_t FirstDivergence(const std::vector<TraceEvent>& a,
   }
   if (a.size() != b.size()) return static_cast<int64_t>(n);
   return -1;
+}
+
+}  // namespace
+
+int64_t FirstDivergence(const std::vector<TraceEvent>& a,
+                        const std::vector<TraceEvent>& b) {
+  return FirstDivergenceIn(a, b);
+}
+
+int64_t FirstDivergence(const TraceLog& a, const TraceLog& b) {
+  return FirstDivergenceIn(a, b);
 }
 
 }  // namespace saludo::sim

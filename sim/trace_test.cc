@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -42,6 +44,41 @@ TEST(HashBytesTest, IsItsDefinitionForEveryLengthAndByte) {
 TEST(HashBytesTest, KnownValue) {
   EXPECT_EQ(HashBytes(""), HashBytesByDefinition(""));
   EXPECT_EQ(HashBytes("/Saludo/saludar"), uint64_t{0xd6160b4f12a263a3});
+}
+
+// The kept log across its chunks: every event where it was put, in order
+// by index and by iteration, and as one vector; a log that kept the same
+// events differs from it nowhere, one that differs in one event there.
+TEST(TraceLogTest, KeepsEveryEventInOrderAcrossChunks) {
+  Trace trace(true), other(true);
+  constexpr int kEvents = 3 * 4096 + 17;
+  for (int i = 0; i < kEvents; ++i) {
+    TraceEvent e = MakeEvent(EventKind::kNote, i % 7, -1, i, 0, 3 * i);
+    e.time_ns = i;
+    e.sequence = i;
+    if (i % 1000 == 0) e.detail = "detail " + std::to_string(i);
+    other.Record(e);
+    if (i == 5000) e.code = 1;
+    trace.Record(std::move(e));
+  }
+  const TraceLog& log = trace.log();
+  ASSERT_EQ(log.size(), static_cast<size_t>(kEvents));
+  int i = 0;
+  for (const TraceEvent& e : log) {
+    ASSERT_EQ(e.call, static_cast<uint64_t>(i));
+    ASSERT_EQ(&e, &log[i]);
+    EXPECT_EQ(e.payload, 3u * i);
+    EXPECT_EQ(e.detail,
+              i % 1000 == 0 ? "detail " + std::to_string(i) : std::string());
+    ++i;
+  }
+  EXPECT_EQ(i, kEvents);
+  const std::vector<TraceEvent> copy = log.ToVector();
+  ASSERT_EQ(copy.size(), log.size());
+  EXPECT_EQ(copy[4096].call, 4096u);
+  EXPECT_EQ(FirstDivergence(log, log), -1);
+  EXPECT_EQ(FirstDivergence(log, other.log()), 5000);
+  EXPECT_EQ(FirstDivergence(copy, other.log().ToVector()), 5000);
 }
 
 }  // namespace
