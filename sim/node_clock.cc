@@ -82,14 +82,12 @@ void NodeClock::SetWallOffset(absl::Duration offset) {
   OffsetsChanged();
 }
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::UnqueueEarliest() {
-  if (!earliest_queued_) return;
-  SALUDO_CHECK(sim_->Cancel(earliest_event_));
-  earliest_queued_ = false;
-}
-
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::QueueEarliest() {
-  UnqueueEarliest();
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::RequeueEarliest() {
+  if (earliest_queued_) {
+    SALUDO_CHECK(sim_->Cancel(earliest_event_));
+    earliest_queued_ = false;
+  }
+  if (heap_.empty()) return;
   const HeapEntry& earliest = heap_.front();
   earliest_event_ = sim_->AtNsInOrder(earliest.time_ns, earliest.sequence(),
                                       [this] { RunEarliest(); });
@@ -106,7 +104,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::Remove(uint32_t slot) {
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline NodeClock::Timer* NodeClock::Find(
     runtime::TimerId id) {
-  const uint64_t slot = id & 0xffffffffu;
+  const uint32_t slot = SlotOf(id);
   if (slot >= timers_.size()) return nullptr;
   Timer& timer = timers_[slot];
   if (timer.generation != id >> 32) return nullptr;  // over, or never set
@@ -134,7 +132,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline runtime::TimerId NodeClock::Arm(
   SALUDO_CHECK(true_ns != INT64_MAX);  // as the simulator refuses it
   // The sequence number its own simulator event would have had.
   heap_.Push(HeapEntry::Make(true_ns, sim_->TakeSequence(), slot));
-  if (timer.heap_index == 0) QueueEarliest();  // it is the earliest now
+  if (timer.heap_index == 0) RequeueEarliest();  // it is the earliest now
   return IdOf(slot, timer.generation);
 }
 
@@ -145,7 +143,7 @@ void NodeClock::RunEarliest() {
   const uint64_t arg = timers_[slot].arg;
   const runtime::TimerId id = IdOf(slot, timers_[slot].generation);
   Remove(slot);  // over: Cancel refuses it from now on
-  if (!heap_.empty()) QueueEarliest();
+  RequeueEarliest();
   if (target != nullptr) {
     execute_([target, arg] { target->OnTimer(arg); });
     return;
@@ -176,11 +174,8 @@ bool NodeClock::Cancel(runtime::TimerId id) {
   if (timer == nullptr) return false;
   const bool earliest = timer->heap_index == 0;
   if (timer->target == nullptr) callbacks_.erase(id);
-  Remove(static_cast<uint32_t>(id & 0xffffffffu));
-  if (earliest) {
-    UnqueueEarliest();
-    if (!heap_.empty()) QueueEarliest();
-  }
+  Remove(SlotOf(id));
+  if (earliest) RequeueEarliest();
   return true;
 }
 
@@ -205,13 +200,12 @@ void NodeClock::SetDriftPpb(int64_t drift_ppb) {
     heap_.Push(HeapEntry::Make(TrueNsForLocal(timer.target_local_ns),
                                sim_->TakeSequence(), e.slot()));
   }
-  UnqueueEarliest();
-  if (!heap_.empty()) QueueEarliest();
+  RequeueEarliest();
 }
 
 void NodeClock::ResetProcess() {
-  UnqueueEarliest();
   while (!heap_.empty()) Remove(heap_.at(heap_.size() - 1).slot());
+  RequeueEarliest();  // none is left: takes the simulator's event back
   callbacks_.clear();
   process_offset_ = absl::ZeroDuration();
   OffsetsChanged();

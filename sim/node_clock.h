@@ -43,7 +43,7 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   // runtime::Timers (durations on this node's clock)
   runtime::TimerId RunAfter(absl::Duration delay,
                             std::function<void()> callback) override;
-  // The same without a std::function: the event's closure holds the target
+  // The same without a std::function: the timer's record holds the target
   // and arg.
   runtime::TimerId NotifyAfter(absl::Duration delay,
                                runtime::TimerTarget* target,
@@ -96,6 +96,9 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   static runtime::TimerId IdOf(uint32_t slot, uint32_t generation) {
     return uint64_t{generation} << 32 | slot;
   }
+  static uint32_t SlotOf(runtime::TimerId id) {
+    return static_cast<uint32_t>(id & 0xffffffffu);
+  }
   // Sets a timer `delay` from now that runs target->OnTimer(arg), or (a
   // null target) its callback in callbacks_; returns its id.
   runtime::TimerId Arm(absl::Duration delay, runtime::TimerTarget* target,
@@ -104,11 +107,9 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   Timer* Find(runtime::TimerId id);
   // Takes a pending timer's entry out of the heap and frees its slot.
   void Remove(uint32_t slot);
-  // Queues the heap's earliest timer in the simulator, in place of the one
-  // queued there (if any). REQUIRES: the heap is not empty.
-  void QueueEarliest();
-  // Takes the simulator's event for the earliest timer back, if any.
-  void UnqueueEarliest();
+  // Queues the heap's earliest timer (if any) in the simulator, in place
+  // of the one queued there (if any): after the earliest changed.
+  void RequeueEarliest();
   // The earliest timer is due: it ends, and its work runs on the node.
   void RunEarliest();
   int64_t LocalNs() const;  // L(now)

@@ -4,7 +4,6 @@
 #include <functional>
 #include <utility>
 
-#include "absl/base/attributes.h"
 #include "runtime/check.h"
 #include "runtime/sync.h"
 
@@ -28,8 +27,8 @@ int64_t Simulator::NsAt(absl::Duration at) {
   return absl::ToInt64Nanoseconds(at);
 }
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline Simulator::Slot& Simulator::Queue(
-    int64_t at_ns, uint64_t sequence, EventHandle* handle) {
+Simulator::Slot& Simulator::NewEvent(int64_t at_ns, uint64_t sequence,
+                                     EventHandle* handle) {
   SALUDO_CHECK(at_ns >= now_ns_);
   SALUDO_CHECK(at_ns != INT64_MAX);  // ToInt64Nanoseconds(infinity)
   const uint32_t slot = TakeFreeSlot();
@@ -96,15 +95,6 @@ void Simulator::Trim() {
   // held: a chunk is given back only when all its events are over).
   trim_below_pending_ =
       event_slots_held() >= kTrimSlotsMin ? heap_.size() / 2 : 0;
-}
-
-Simulator::Slot& Simulator::NewEvent(int64_t at_ns, EventHandle* handle) {
-  return Queue(at_ns, next_sequence_++, handle);
-}
-
-Simulator::Slot& Simulator::NewEventInOrder(int64_t at_ns, uint64_t sequence,
-                                            EventHandle* handle) {
-  return Queue(at_ns, sequence, handle);
 }
 
 bool Simulator::Cancel(EventHandle handle) {

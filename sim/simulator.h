@@ -62,16 +62,7 @@ class Simulator {
   // from absl::Duration, which is a library call). REQUIRES: at_ns >= now_ns().
   template <typename F>
   EventHandle AtNs(int64_t at_ns, F&& callback) {
-    EventHandle handle;
-    Slot& s = NewEvent(at_ns, &handle);
-    if constexpr (std::is_same_v<std::decay_t<F>, Callback>) {
-      static_assert(!std::is_lvalue_reference_v<F>, "std::move a Callback");
-      s.callback = std::move(callback);
-    } else {
-      s.callback.Emplace(std::forward<F>(callback));
-    }
-    SALUDO_CHECK(s.callback);  // an empty slot is a free one
-    return handle;
+    return Queue(at_ns, next_sequence_++, std::forward<F>(callback));
   }
 
   // Takes the next sequence number for an event to be queued later with
@@ -85,11 +76,7 @@ class Simulator {
   template <typename F>
   EventHandle AtNsInOrder(int64_t at_ns, uint64_t sequence, F&& callback) {
     SALUDO_CHECK(sequence < next_sequence_);
-    EventHandle handle;
-    Slot& s = NewEventInOrder(at_ns, sequence, &handle);
-    s.callback.Emplace(std::forward<F>(callback));
-    SALUDO_CHECK(s.callback);
-    return handle;
+    return Queue(at_ns, sequence, std::forward<F>(callback));
   }
 
   // Cancels a pending event; false if it already ran or was cancelled.
@@ -200,12 +187,23 @@ class Simulator {
     return now_ns_ + delay_ns;
   }
   static int64_t NsAt(absl::Duration at);
-  // Queues an event at `at_ns` in a free slot for the caller to fill.
-  Slot& NewEvent(int64_t at_ns, EventHandle* handle);
-  // The same with a sequence number taken before.
-  Slot& NewEventInOrder(int64_t at_ns, uint64_t sequence, EventHandle* handle);
-  // What both do.
-  Slot& Queue(int64_t at_ns, uint64_t sequence, EventHandle* handle);
+  // Queues an event at (`at_ns`, `sequence`) in a free slot for the caller
+  // to fill.
+  Slot& NewEvent(int64_t at_ns, uint64_t sequence, EventHandle* handle);
+  // NewEvent, with `callback` built in its slot: AtNs and AtNsInOrder.
+  template <typename F>
+  EventHandle Queue(int64_t at_ns, uint64_t sequence, F&& callback) {
+    EventHandle handle;
+    Slot& s = NewEvent(at_ns, sequence, &handle);
+    if constexpr (std::is_same_v<std::decay_t<F>, Callback>) {
+      static_assert(!std::is_lvalue_reference_v<F>, "std::move a Callback");
+      s.callback = std::move(callback);
+    } else {
+      s.callback.Emplace(std::forward<F>(callback));
+    }
+    SALUDO_CHECK(s.callback);  // an empty slot is a free one
+    return handle;
+  }
   // Takes a pending event out of the heap and returns its slot, for the
   // caller to Free; nullptr if `handle` is not pending.
   Slot* Unqueue(EventHandle handle);
