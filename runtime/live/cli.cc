@@ -157,4 +157,12 @@ int WaitForStopSignal(absl::Duration tick,
   }
 }
 
+int TakeStopSignal() {
+  sigset_t set = StopSignals();
+  timespec no_wait = {0, 0};
+  siginfo_t info;
+  const int signal_number = sigtimedwait(&set, &info, &no_wait);
+  return signal_number > 0 ? signal_number : 0;
+}
+
 }  // namespace saludo::runtime::live

@@ -36,6 +36,11 @@ void BlockStopSignals();
 int WaitForStopSignal(absl::Duration tick = absl::InfiniteDuration(),
                       const std::function<bool()>& keep_waiting = nullptr);
 
+// Takes a pending SIGINT or SIGTERM and returns it; 0 if none is pending.
+// Never waits.
+// REQUIRES: BlockStopSignals() was called.
+int TakeStopSignal();
+
 }  // namespace saludo::runtime::live
 
 #endif  // SALUDO_RUNTIME_LIVE_CLI_H_

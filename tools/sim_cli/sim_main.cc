@@ -363,6 +363,7 @@ struct SweepState {
   std::atomic<bool> stop{false};
   bool write_json = false;  // set before the workers start
   runtime::Mutex mu;
+  runtime::CondVar seed_done;  // signalled as each seed is added
   scenario::SweepSummary summary ABSL_GUARDED_BY(mu);
   std::ofstream* out_json ABSL_GUARDED_BY(mu) = nullptr;
 };
@@ -382,29 +383,35 @@ void SweepWorker(const scenario::LoadedScenario& s, const SeedRange& seeds,
     SALUDO_CHECK(added.ok());  // one scenario, each seed once
     if (st->out_json != nullptr) *st->out_json << json_line << "\n";
     ++st->done;
+    st->seed_done.Signal();
   }
 }
 
-// A progress line on stderr every 200 ms until every seed ran, or a stop
-// signal (returned; 0 if none).
+// A progress line on stderr every 200 ms until every seed ran (returns 0 as
+// soon as the last one is added), or a stop signal (returned).
 int ShowProgress(size_t total, absl::Time start, SweepState* st) {
   const bool tty = isatty(fileno(stderr));
-  const int signal_number =
-      runtime::live::WaitForStopSignal(absl::Milliseconds(200), [&] {
-        const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-        const size_t d = st->done;
-        size_t f;
-        {
-          runtime::MutexLock lock(&st->mu);
-          f = st->summary.failed();
-        }
-        const double rate = elapsed > 0 ? d / elapsed : 0;
-        std::fprintf(stderr,
-                     "%sseeds %zu/%zu, %zu failing, %.1f seeds/s, ETA %.0fs%s",
-                     tty ? "\r" : "", d, total, f, rate,
-                     rate > 0 ? (total - d) / rate : 0.0, tty ? "   " : "\n");
-        return d < total;
-      });
+  int signal_number = 0;
+  for (bool finished = false; !finished && signal_number == 0;) {
+    size_t failed;
+    {
+      runtime::MutexLock lock(&st->mu);
+      const absl::Time tick_end = absl::Now() + absl::Milliseconds(200);
+      while (st->done < total && absl::Now() < tick_end) {
+        st->seed_done.WaitWithTimeout(&st->mu, tick_end - absl::Now());
+      }
+      failed = st->summary.failed();
+    }
+    signal_number = runtime::live::TakeStopSignal();
+    const size_t d = st->done;
+    finished = d >= total;
+    const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+    const double rate = elapsed > 0 ? d / elapsed : 0;
+    std::fprintf(stderr,
+                 "%sseeds %zu/%zu, %zu failing, %.1f seeds/s, ETA %.0fs%s",
+                 tty ? "\r" : "", d, total, failed, rate,
+                 rate > 0 ? (total - d) / rate : 0.0, tty ? "   " : "\n");
+  }
   if (tty) std::fprintf(stderr, "\n");
   return signal_number;
 }
