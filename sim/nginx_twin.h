@@ -46,9 +46,10 @@ absl::string_view AttemptOutcomeName(AttemptOutcome outcome);
 // `upstream_log` format), and what the log line does not show.
 struct TwinLogEntry {
   int status = 0;  // what nginx logged: 200, 204 (error_page), 499, 502, 504
-  // Per attempt; most calls make one or two, kept inline (no allocation).
+  // Per attempt. Most calls make one, kept inline (no allocation); a retry
+  // allocates. An entry is 192 bytes (256 when two were inline).
   template <typename T>
-  using PerAttempt = absl::InlinedVector<T, 2>;
+  using PerAttempt = absl::InlinedVector<T, 1>;
   PerAttempt<std::string> upstream_addr;   // per attempt, or the group name
   PerAttempt<int> upstream_status;         // per attempt (0 logs as "-")
   PerAttempt<absl::Duration> attempt_at;   // true time each attempt began
@@ -80,7 +81,7 @@ class NginxTwin {
   }
   // A hint: `calls` more calls are coming (a load's known count). The access
   // log's capacity grows by that many entries (at most 65,536 a hint), so it
-  // need not move its entries (about 250 bytes each) as it fills.
+  // need not move its entries (192 bytes each) as it fills.
   void ExpectCalls(size_t calls);
   const nginx::TwinConfig& config() const { return config_; }
   const std::map<std::string, NodeId>& backends() const { return backends_; }
