@@ -1,5 +1,6 @@
 #include "services/saludo_service.h"
 
+#include <charconv>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -23,8 +24,21 @@ std::string LogName(const std::string& nombre) {
 }  // namespace
 
 void WriteGreeting(absl::string_view nombre, int server_id, std::string* out) {
-  out->clear();  // keeps its buffer
-  absl::StrAppend(out, "Hola, ", nombre, ", te saluda el servidor ", server_id);
+  // Sized once, then appended piece by piece: StrAppend would also zero-fill
+  // what it then overwrites.
+  constexpr absl::string_view kHola = "Hola, ";
+  constexpr absl::string_view kServidor = ", te saluda el servidor ";
+  char digits[16];  // an int's at most 11 characters
+  const std::to_chars_result id =
+      std::to_chars(digits, digits + sizeof(digits), server_id);
+  SALUDO_CHECK(id.ec == std::errc());
+  out->clear();  // keeps its buffer, if it has one
+  out->reserve(kHola.size() + nombre.size() + kServidor.size() +
+               (id.ptr - digits));
+  out->append(kHola.data(), kHola.size())
+      .append(nombre.data(), nombre.size())
+      .append(kServidor.data(), kServidor.size())
+      .append(digits, id.ptr - digits);
 }
 
 std::string Greeting(absl::string_view nombre, int server_id) {
