@@ -428,13 +428,11 @@ absl::Status ValidateConfig(const NginxOptions& options) {
       geteuid() == 0 && !handed_over ? "daemon off; user root;"
                                      : "daemon off;");
   argv.insert(argv.begin() + 1, "-t");
-  if (handed_over) {
-    // `nginx -t` as root would check as root; run it as nginx will run.
-    argv.insert(argv.begin(),
-                {"/usr/sbin/runuser", "-u", kUnprivilegedUser, "--"});
-  }
+  // `nginx -t` as root would check as root; run it as nginx will run. The
+  // child drops to that user itself (runuser's PAM session cost 12 ms).
   absl::StatusOr<runtime::live::CommandResult> result =
-      runtime::live::RunCommand(argv, absl::Seconds(10));
+      runtime::live::RunCommand(argv, absl::Seconds(10),
+                                handed_over ? kUnprivilegedUser : "");
   std::error_code ec;
   fs::remove_all(*prefix, ec);
   if (!result.ok()) return result.status();

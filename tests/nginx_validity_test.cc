@@ -3,6 +3,10 @@
 // verdict of Debian's nginx 1.22 and why), `nginx -t` must give the pinned
 // verdict, and the twin, reading the file on its own, must accept exactly
 // the files nginx accepts and refuse the others at the line nginx names.
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +95,43 @@ TEST(NginxValidityTest, TheTwinGivesNginxsVerdictOnEveryFile) {
           << "nginx: " << said << "\ntwin: " << twin.status();
     }
   }
+}
+
+// As root, `nginx -t` checks as the user nginx will run as (nobody), not as
+// root: a certificate in a directory only root may enter cannot be opened
+// (as root it is opened, and refused for what it holds). Where nobody does
+// not exist or cannot own files (a user namespace that does not map it), the
+// check runs as root, and this test has nothing to show.
+TEST(NginxValidityTest, AsRootTheCheckRunsAsTheUserNginxRunsAs) {
+  if (geteuid() != 0) GTEST_SKIP() << "not root";
+  const passwd* nobody = getpwnam("nobody");
+  if (nobody == nullptr) GTEST_SKIP() << "no user nobody";
+  char dir_template[] = "/tmp/saludo-check-user-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const fs::path dir = dir_template;
+  if (chown(dir.c_str(), nobody->pw_uid, nobody->pw_gid) != 0) {
+    fs::remove_all(dir);
+    GTEST_SKIP() << "nobody cannot own files here";
+  }
+  ASSERT_EQ(chown(dir.c_str(), 0, 0), 0);
+  ASSERT_EQ(chmod(dir.c_str(), 0755), 0);
+  fs::create_directory(dir / "root_only");
+  ASSERT_EQ(chmod((dir / "root_only").c_str(), 0700), 0);
+  const fs::path pem = dir / "root_only" / "not_a_certificate.pem";
+  std::ofstream(pem) << "not a certificate\n";
+  const fs::path config = dir / "nginx.conf";
+  std::ofstream(config) << "events {}\nhttp {\n  server {\n"
+                        << "    listen 127.0.0.1:3099 ssl;\n"
+                        << "    ssl_certificate " << pem.string() << ";\n"
+                        << "    ssl_certificate_key " << pem.string() << ";\n"
+                        << "  }\n}\n";
+  nginx::NginxOptions options;
+  options.config_path = config.string();
+  const absl::Status checked = nginx::ValidateConfig(options);
+  fs::remove_all(dir);
+  EXPECT_EQ(checked.code(), absl::StatusCode::kInvalidArgument) << checked;
+  EXPECT_TRUE(absl::StrContains(checked.message(), "Permission denied"))
+      << checked;
 }
 
 }  // namespace

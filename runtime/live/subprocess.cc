@@ -137,7 +137,8 @@ int Subprocess::Stop(int signal, absl::Duration grace) {
 }
 
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                         absl::Duration timeout) {
+                                         absl::Duration timeout,
+                                         const std::string& user_if_root) {
   char path[] = "/tmp/saludo-command-XXXXXX";
   int fd = mkstemp(path);
   if (fd < 0) return absl::InternalError("mkstemp failed");
@@ -146,6 +147,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   options.argv = argv;
   options.stdout_path = path;
   options.stderr_path = path;
+  options.user_if_root = user_if_root;
   absl::StatusOr<std::unique_ptr<Subprocess>> child =
       Subprocess::Spawn(options);
   if (!child.ok()) {

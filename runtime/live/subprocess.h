@@ -64,13 +64,15 @@ class Subprocess {
 };
 
 // Runs a command to completion (bounded by `timeout`, then killed), capturing
-// stdout and stderr together.
+// stdout and stderr together; as `user_if_root` when running as root and it
+// is not empty (SpawnOptions::user_if_root).
 struct CommandResult {
   int exit_code = -1;  // -1 if killed or timed out
   std::string output;
 };
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                         absl::Duration timeout);
+                                         absl::Duration timeout,
+                                         const std::string& user_if_root = "");
 
 // The path of system program `name` in /usr/sbin, /sbin, /usr/bin or /bin
 // (RunCommand does not search PATH, and a user's PATH may lack the sbin
