@@ -4,13 +4,16 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -77,7 +80,14 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
     sigprocmask(SIG_SETMASK, &none, nullptr);
     setpgid(0, 0);
     RedirectOrDie(STDOUT_FILENO, options.stdout_path);
-    RedirectOrDie(STDERR_FILENO, options.stderr_path);
+    if (!options.stderr_path.empty() &&
+        options.stderr_path == options.stdout_path) {
+      // One file, one offset: opened twice, each stream would overwrite the
+      // other's lines.
+      if (dup2(STDOUT_FILENO, STDERR_FILENO) < 0) _exit(126);
+    } else {
+      RedirectOrDie(STDERR_FILENO, options.stderr_path);
+    }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     if (drop &&
@@ -118,12 +128,40 @@ void Subprocess::Signal(int signal) {
   if (Running()) kill(pid_, signal);
 }
 
+namespace {
+
+// A descriptor that becomes readable when `pid` exits; -1 where the kernel
+// (before 5.3) or a seccomp filter refuses pidfd_open.
+int OpenPidFd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+#else
+  return -1;
+#endif
+}
+
+}  // namespace
+
 std::optional<int> Subprocess::Wait(absl::Duration timeout) {
   const absl::Time end = absl::Now() + timeout;
+  // Woken by the exit itself where the kernel can; else a look every 5 ms.
+  const int exited = Running() ? OpenPidFd(pid_) : -1;
   while (Running()) {
-    if (absl::Now() >= end) return std::nullopt;
-    absl::SleepFor(absl::Milliseconds(5));
+    const absl::Duration left = end - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    const absl::Duration step = std::min(
+        left, exited >= 0 ? absl::Milliseconds(100) : absl::Milliseconds(5));
+    if (exited >= 0) {
+      pollfd on_exit = {exited, POLLIN, 0};
+      poll(&on_exit, 1,
+           static_cast<int>(absl::ToInt64Milliseconds(
+               absl::Ceil(step, absl::Milliseconds(1)))));
+    } else {
+      absl::SleepFor(step);
+    }
   }
+  if (exited >= 0) close(exited);
+  if (!exit_status_.has_value()) return std::nullopt;
   return exit_status_;
 }
 

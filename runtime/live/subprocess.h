@@ -22,6 +22,7 @@ namespace saludo::runtime::live {
 struct SpawnOptions {
   std::vector<std::string> argv;  // argv[0] is the program path
   // Files that receive the child's stdout/stderr (truncated); empty: inherit.
+  // The same path for both: one file, in the order the child wrote.
   std::string stdout_path;
   std::string stderr_path;
   // When running as root, run the child as this user (e.g. "nobody").
@@ -49,7 +50,8 @@ class Subprocess {
   // Sends `signal` if still running.
   void Signal(int signal);
 
-  // Waits up to `timeout` for the child to exit; returns its exit status as
+  // Waits up to `timeout` for the child to exit (woken by the exit where the
+  // kernel has pidfd_open); returns its exit status as
   // from waitpid (or nullopt on timeout).
   std::optional<int> Wait(absl::Duration timeout);
 
