@@ -17,11 +17,11 @@
 namespace saludo::scenario {
 namespace {
 
-
-std::vector<client::CallRecord> Records(const ScenarioRun& run) {
-  std::vector<client::CallRecord> r;
-  for (const ScenarioCall& c : run.observed.calls) r.push_back(c.record);
-  return r;
+// The summary of every call the run observed (without copying the records).
+client::LoadSummary SummarizeCalls(const ScenarioRun& run) {
+  client::SummaryBuilder builder;
+  for (const ScenarioCall& c : run.observed.calls) builder.Add(c.record);
+  return std::move(builder).Finish();
 }
 
 }  // namespace
@@ -116,9 +116,8 @@ std::string SideBySide(const std::string& left_title, const std::string& left,
 std::string FormatRunSummary(const LoadedScenario& s, const ScenarioRun& run) {
   std::string out = absl::StrCat("scenario: ", s.name, " (", s.path, ")\n");
   absl::StrAppend(&out, run.observed.where, "\n");
-  std::vector<client::CallRecord> records = Records(run);
-  if (!records.empty()) {
-    absl::StrAppend(&out, client::FormatSummary(client::Summarize(records)));
+  if (!run.observed.calls.empty()) {
+    absl::StrAppend(&out, client::FormatSummary(SummarizeCalls(run)));
   } else {
     absl::StrAppend(&out, "no calls\n");
   }
@@ -192,9 +191,7 @@ SeedResult SeedToResult(const LoadedScenario& s,
   for (const std::string& sig : FailureSignatures(*run)) r.add_signatures(sig);
   for (const std::string& d : run->drawn) r.add_drawn(d);
   if (!run->observed.calls.empty()) {
-    client::SummaryBuilder builder;
-    for (const ScenarioCall& c : run->observed.calls) builder.Add(c.record);
-    const client::LoadSummary sum = std::move(builder).Finish();
+    const client::LoadSummary sum = SummarizeCalls(*run);
     r.set_calls(sum.calls);
     r.set_ok_calls(sum.calls - sum.failed);
     r.set_latency_p50_ms(absl::ToDoubleMilliseconds(sum.latency.p50));
