@@ -119,8 +119,12 @@ void World::StartLoad(NodeId client, NodeId target, client::LoadOptions options,
           &network_.node(client).clock()));
       c.loads.back()->Start([this, client](std::vector<client::CallRecord> r) {
         ClientNode& c = clients_.at(client);
-        c.records.insert(c.records.end(), std::make_move_iterator(r.begin()),
-                         std::make_move_iterator(r.end()));
+        if (c.records.empty()) {
+          c.records = std::move(r);  // the first load's: no record moves
+        } else {
+          c.records.insert(c.records.end(), std::make_move_iterator(r.begin()),
+                           std::make_move_iterator(r.end()));
+        }
         ++c.bursts_done;
       });
     });
