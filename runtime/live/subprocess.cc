@@ -161,8 +161,7 @@ std::optional<int> Subprocess::Wait(absl::Duration timeout) {
     }
   }
   if (exited >= 0) close(exited);
-  if (!exit_status_.has_value()) return std::nullopt;
-  return exit_status_;
+  return exit_status_;  // nullopt if it is still running
 }
 
 int Subprocess::Stop(int signal, absl::Duration grace) {
