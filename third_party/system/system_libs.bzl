@@ -7,6 +7,9 @@ http_archive ones without touching a BUILD file. Headers are in /usr/include, wh
 searches by default.
 """
 
+# `--define=system_libs=shared` (the tsan config) links every system library as a shared object.
+_SHARED_SETTING = "@saludo_sim//third_party/system:shared_system_libs"
+
 # Libraries that stay shared even when their archive exists: the C and C++ runtimes (linked by the
 # toolchain) and glibc's compatibility stubs.
 _ALWAYS_SHARED = ["atomic", "c", "dl", "m", "pthread", "rt", "stdc++"]
@@ -16,29 +19,39 @@ def _has_archive(rctx, name):
     result = rctx.execute(["gcc", "-print-file-name=lib%s.a" % name])
     return result.return_code == 0 and result.stdout.strip().startswith("/")
 
-def _pkg_config_libs(rctx, words):
-    """Link flags for `words`: pkg-config modules, and raw flags (words starting with "-").
+def _pkg_config(rctx, modules, static):
+    result = rctx.execute(["pkg-config"] + (["--static"] if static else []) + ["--libs"] + modules)
+    if result.return_code != 0:
+        fail("pkg-config --libs %s failed (is the -dev package installed? run ./bazelw):\n%s" %
+             (" ".join(modules), result.stderr))
+    return result.stdout.strip().split(" ")
 
-    Each library whose archive (lib*.a) is installed is linked statically, between
+def _unique(flags):
+    seen = {}
+    out = []
+    for flag in flags:
+        if flag and flag not in seen:
+            seen[flag] = True
+            out.append(flag)
+    return out
+
+def _pkg_config_libs(rctx, words):
+    """Link flags for `words` (pkg-config modules, and raw flags starting with "-"): a struct
+    with `static` and `shared` lists.
+
+    `static` links each library whose archive (lib*.a) is installed statically, between
     `--push-state,-Bstatic` and `--pop-state`, so the flags are complete on their own wherever
     Bazel puts them. A program then loads no shared gRPC, protobuf or Abseil: `sim --help` starts
     in 10 ms instead of 27 (docs/BENCHMARKS.md). A library without an archive stays shared; that
     is safe only if its own shared dependencies are none of the static ones (today: benchmark,
-    which needs only the C and C++ runtimes).
+    which needs only the C and C++ runtimes). `shared` is plain `pkg-config --libs`, for builds
+    that need the libraries as shared objects (TSan's called_from_lib suppressions).
     """
     modules = [w for w in words if not w.startswith("-")]
     raw = [w for w in words if w.startswith("-")]
-    result = rctx.execute(["pkg-config", "--static", "--libs"] + modules)
-    if result.return_code != 0:
-        fail("pkg-config --static --libs %s failed (is the -dev package installed? run ./bazelw):\n%s" %
-             (" ".join(modules), result.stderr))
-    seen = {}
     static = []
     shared = []
-    for flag in raw + result.stdout.strip().split(" "):
-        if not flag or flag in seen:
-            continue
-        seen[flag] = True
+    for flag in _unique(raw + _pkg_config(rctx, modules, static = True)):
         name = flag[2:] if flag.startswith("-l") else None
         if name and name not in _ALWAYS_SHARED and _has_archive(rctx, name):
             static.append(flag)
@@ -46,15 +59,25 @@ def _pkg_config_libs(rctx, words):
             shared.append(flag)
     if static:
         static = ["-Wl,--push-state,-Bstatic"] + static + ["-Wl,--pop-state"]
-    return static + shared
+    return struct(
+        static = static + shared,
+        shared = _unique(raw + _pkg_config(rctx, modules, static = False)),
+    )
 
 def _system_repo_impl(rctx):
     # targets: "package:name" -> "pkg-config modules" (space separated; empty = header-only).
     packages = {}
     for label, modules in rctx.attr.targets.items():
         package, name = label.split(":")
-        linkopts = _pkg_config_libs(rctx, modules.split(" ")) if modules else []
-        rule = ("cc_library(\n    name = %r,\n    linkopts = %r,\n" +
+        linkopts = "[]"
+        if modules:
+            flags = _pkg_config_libs(rctx, modules.split(" "))
+            linkopts = "select({\n        %r: %r,\n        \"//conditions:default\": %r,\n    })" % (
+                _SHARED_SETTING,
+                flags.shared,
+                flags.static,
+            )
+        rule = ("cc_library(\n    name = %r,\n    linkopts = %s,\n" +
                 "    visibility = [\"//visibility:public\"],\n)\n") % (name, linkopts)
         packages.setdefault(package, []).append(rule)
     for path, content in rctx.attr.files.items():
