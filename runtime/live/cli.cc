@@ -133,6 +133,14 @@ sigset_t StopSignals() {
   return set;
 }
 
+// A signal of `set` pending now or arriving within `timeout`; 0 if none.
+int TakeStopSignalWithin(const sigset_t& set, absl::Duration timeout) {
+  timespec wait = absl::ToTimespec(timeout);
+  siginfo_t info;
+  const int signal_number = sigtimedwait(&set, &info, &wait);
+  return signal_number > 0 ? signal_number : 0;
+}
+
 }  // namespace
 
 void BlockStopSignals() {
@@ -149,20 +157,14 @@ int WaitForStopSignal(absl::Duration tick,
       if (sigwait(&set, &signal_number) == 0) return signal_number;
       continue;
     }
-    timespec timeout = absl::ToTimespec(tick);
-    siginfo_t info;
-    int signal_number = sigtimedwait(&set, &info, &timeout);
-    if (signal_number > 0) return signal_number;
+    if (int signal_number = TakeStopSignalWithin(set, tick); signal_number > 0)
+      return signal_number;
     if (keep_waiting && !keep_waiting()) return 0;
   }
 }
 
 int TakeStopSignal() {
-  sigset_t set = StopSignals();
-  timespec no_wait = {0, 0};
-  siginfo_t info;
-  const int signal_number = sigtimedwait(&set, &info, &no_wait);
-  return signal_number > 0 ? signal_number : 0;
+  return TakeStopSignalWithin(StopSignals(), absl::ZeroDuration());
 }
 
 }  // namespace saludo::runtime::live

@@ -2,8 +2,9 @@
 
 Each repository is generated at fetch time: its cc_library targets carry the link flags that
 `pkg-config --static --libs` reports for the system libraries (never hand-copied), linking each
-library statically where its archive is installed, under the labels the wider ecosystem uses, so a user with internet access can swap these repositories for the real
-http_archive ones without touching a BUILD file. Headers are in /usr/include, which the compiler
+library statically where its archive is installed, under the labels the wider ecosystem uses, so a
+user with internet access can swap these repositories for the real http_archive ones without
+touching a BUILD file. Headers are in /usr/include, which the compiler
 searches by default.
 """
 
@@ -14,10 +15,13 @@ _SHARED_SETTING = "@saludo_sim//third_party/system:shared_system_libs"
 # toolchain) and glibc's compatibility stubs.
 _ALWAYS_SHARED = ["atomic", "c", "dl", "m", "pthread", "rt", "stdc++"]
 
-def _has_archive(rctx, name):
+def _has_archive(rctx, name, known):
     # The compiler driver prints the archive's full path when its search path has it, else the name.
-    result = rctx.execute(["gcc", "-print-file-name=lib%s.a" % name])
-    return result.return_code == 0 and result.stdout.strip().startswith("/")
+    # `known` remembers each answer: every target's flags repeat the same Abseil libraries.
+    if name not in known:
+        result = rctx.execute(["gcc", "-print-file-name=lib%s.a" % name])
+        known[name] = result.return_code == 0 and result.stdout.strip().startswith("/")
+    return known[name]
 
 def _pkg_config(rctx, modules, static):
     result = rctx.execute(["pkg-config"] + (["--static"] if static else []) + ["--libs"] + modules)
@@ -35,9 +39,9 @@ def _unique(flags):
             out.append(flag)
     return out
 
-def _pkg_config_libs(rctx, words):
+def _pkg_config_libs(rctx, words, archives):
     """Link flags for `words` (pkg-config modules, and raw flags starting with "-"): a struct
-    with `static` and `shared` lists.
+    with `static` and `shared` lists. `archives` caches _has_archive's answers.
 
     `static` links each library whose archive (lib*.a) is installed statically, between
     `--push-state,-Bstatic` and `--pop-state`, so the flags are complete on their own wherever
@@ -53,7 +57,7 @@ def _pkg_config_libs(rctx, words):
     shared = []
     for flag in _unique(raw + _pkg_config(rctx, modules, static = True)):
         name = flag[2:] if flag.startswith("-l") else None
-        if name and name not in _ALWAYS_SHARED and _has_archive(rctx, name):
+        if name and name not in _ALWAYS_SHARED and _has_archive(rctx, name, archives):
             static.append(flag)
         else:
             shared.append(flag)
@@ -67,11 +71,12 @@ def _pkg_config_libs(rctx, words):
 def _system_repo_impl(rctx):
     # targets: "package:name" -> "pkg-config modules" (space separated; empty = header-only).
     packages = {}
+    archives = {}  # library name -> whether its archive is installed
     for label, modules in rctx.attr.targets.items():
         package, name = label.split(":")
         linkopts = "[]"
         if modules:
-            flags = _pkg_config_libs(rctx, modules.split(" "))
+            flags = _pkg_config_libs(rctx, modules.split(" "), archives)
             linkopts = "select({\n        %r: %r,\n        \"//conditions:default\": %r,\n    })" % (
                 _SHARED_SETTING,
                 flags.shared,
