@@ -10,6 +10,7 @@
 #include "sim/seed_world.h"
 #include "sim/world.h"
 #include "tools/cpp/runfiles/runfiles.h"
+#include "tools/sim_cli/keep_freed_memory.h"
 
 namespace saludo::sim {
 
@@ -103,6 +104,8 @@ BENCHMARK(BM_MemoryPerInFlightCall)
 }  // namespace saludo::sim
 
 int main(int argc, char** argv) {
+  // Worlds are built and dropped in memory kept for them, as in `sim`.
+  saludo::sim::KeepFreedMemory();
   saludo::sim::program_name = argv[0];
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -14,7 +14,6 @@
 //
 // Each world is single-threaded and deterministic; `sweep` runs independent
 // worlds on several threads (this file is tooling, not simulator code).
-#include <malloc.h>
 
 #include <algorithm>
 #include <atomic>
@@ -57,6 +56,7 @@
 #include "scenario/shrink.h"
 #include "scenario/sweep_summary.h"
 #include "sim/trace.h"
+#include "tools/sim_cli/keep_freed_memory.h"
 
 ABSL_FLAG(uint64_t, seed, 0, "seed (default: the scenario's default_seed)");
 ABSL_FLAG(std::string, json, "",
@@ -783,25 +783,8 @@ void CheckCommandFlags(const std::string& command) {
   }
 }
 
-namespace {
-
-// Keeps freed memory in the process for the next world instead of handing it
-// back to the kernel: glibc serves large blocks (a seed's call records, the
-// balancer's log: about a megabyte each) with mmap and returns freed heap
-// tops, so every seed of a sweep paid ~1,100 page faults for fresh zeroed
-// pages (14 % of its time, in docs/BENCHMARKS.md). Memory stays at the
-// largest seed's, as with any allocator that keeps what it freed.
-void KeepFreedMemory() {
-  constexpr int kMmapThresholdBytes = 64 << 20;
-  constexpr int kTrimThresholdBytes = 256 << 20;
-  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
-  mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  KeepFreedMemory();
+  sim::KeepFreedMemory();
   std::vector<std::string> args = runtime::live::ParseFlagsOrExit(
       argc, argv, kUsage, /*max_positional=*/100000);
   if (args.empty()) runtime::live::UsageError("expected a command");

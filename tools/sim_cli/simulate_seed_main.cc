@@ -19,6 +19,7 @@
 #include "runtime/live/cli.h"
 #include "sim/seed_world.h"
 #include "tools/cpp/runfiles/runfiles.h"
+#include "tools/sim_cli/keep_freed_memory.h"
 
 ABSL_FLAG(uint64_t, seed, 1, "master seed");
 ABSL_FLAG(int64_t, requests, 20, "calls in the burst");
@@ -188,6 +189,7 @@ void PrintRun(saludo::sim::SeedWorld& w,
 
 int main(int argc, char** argv) {
   using namespace saludo;
+  sim::KeepFreedMemory();  // as `sim` does
   runtime::live::ParseFlagsOrExit(
       argc, argv,
       "Simulates the seed's topology (2 servers, the nginx twin, client).\n"
