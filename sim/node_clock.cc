@@ -88,10 +88,20 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::RequeueEarliest() {
     earliest_queued_ = false;
   }
   if (heap_.empty()) return;
-  const HeapEntry& earliest = heap_.front();
-  earliest_event_ = sim_->AtNsInOrder(earliest.time_ns, earliest.sequence(),
+  wake_ = heap_.front();
+  earliest_event_ = sim_->AtNsInOrder(wake_.time_ns, wake_.sequence(),
                                       [this] { RunEarliest(); });
   earliest_queued_ = true;
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::EarliestChanged() {
+  // A wake-up before the earliest timer may stay (it will queue one for
+  // the timer when it comes); with no timer left it must go (a pending
+  // event keeps the simulation running).
+  if (earliest_queued_ && !heap_.empty() && !heap_.front().RunsBefore(wake_)) {
+    return;
+  }
+  RequeueEarliest();
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::Remove(uint32_t slot) {
@@ -132,12 +142,19 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline runtime::TimerId NodeClock::Arm(
   SALUDO_CHECK(true_ns != INT64_MAX);  // as the simulator refuses it
   // The sequence number its own simulator event would have had.
   heap_.Push(HeapEntry::Make(true_ns, sim_->TakeSequence(), slot));
-  if (timer.heap_index == 0) RequeueEarliest();  // it is the earliest now
+  if (timer.heap_index == 0) EarliestChanged();  // it is the earliest now
   return IdOf(slot, timer.generation);
 }
 
 void NodeClock::RunEarliest() {
   earliest_queued_ = false;  // it is running
+  SALUDO_CHECK(!heap_.empty());  // the wake-up goes with the last timer
+  if (heap_.front().order != wake_.order) {
+    // Early: its timer was cancelled. The earliest now comes after it.
+    SALUDO_CHECK(wake_.RunsBefore(heap_.front()));
+    RequeueEarliest();
+    return;
+  }
   const uint32_t slot = heap_.front().slot();
   runtime::TimerTarget* const target = timers_[slot].target;
   const uint64_t arg = timers_[slot].arg;
@@ -175,7 +192,7 @@ bool NodeClock::Cancel(runtime::TimerId id) {
   const bool earliest = timer->heap_index == 0;
   if (timer->target == nullptr) callbacks_.erase(id);
   Remove(SlotOf(id));
-  if (earliest) RequeueEarliest();
+  if (earliest) EarliestChanged();
   return true;
 }
 

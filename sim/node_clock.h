@@ -108,9 +108,13 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   // Takes a pending timer's entry out of the heap and frees its slot.
   void Remove(uint32_t slot);
   // Queues the heap's earliest timer (if any) in the simulator, in place
-  // of the one queued there (if any): after the earliest changed.
+  // of the one queued there (if any).
   void RequeueEarliest();
-  // The earliest timer is due: it ends, and its work runs on the node.
+  // After the earliest timer changed: requeues it unless the queued wake-up
+  // still comes first (see wake_).
+  void EarliestChanged();
+  // The queued wake-up is due: the earliest timer ends and its work runs on
+  // the node, if the wake-up was for it; otherwise one is queued for it.
   void RunEarliest();
   int64_t LocalNs() const;  // L(now)
   // The wall clock in Unix ns, if the epoch and the offsets are whole ns
@@ -146,10 +150,18 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   std::vector<Timer> timers_;
   std::vector<uint32_t> free_timers_;
   EventHeap<TellTimer> heap_{TellTimer{&timers_}};
-  // The simulator's event for heap_.front(), while the heap is not empty
-  // (and that timer is not running).
+  // The simulator's wake-up event, queued while the heap is not empty (and
+  // not while its timer runs), at the (time, sequence) in wake_. It never
+  // comes after heap_.front(), but it may come before: when the earliest
+  // timer is cancelled and others are pending, the wake-up stays where it
+  // was, and when it comes it finds that it is early and queues one for
+  // the earliest then. A run of calls (each cancelling its deadline, the
+  // earliest, as it ends) then costs the simulator one event a deadline
+  // period, not a cancel and an event each. Timers still run at their own
+  // (time, sequence): the order and the trace are the same.
   EventHandle earliest_event_;
   bool earliest_queued_ = false;
+  HeapEntry wake_{0, 0};
   // RunAfter's callbacks, by timer id (the simulator's own timers use
   // NotifyAfter: a callback is rare).
   std::map<runtime::TimerId, std::function<void()>> callbacks_;

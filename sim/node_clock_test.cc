@@ -185,7 +185,8 @@ TEST_F(NodeClockTest, DriftMovesAndResetDropsTargetTimers) {
   EXPECT_EQ(clock_.pending_timers(), 0u);
 }
 
-// A clock queues only its earliest timer in the simulator. Whatever is set,
+// A clock queues one wake-up in the simulator, for its earliest timer or
+// before it. Whatever is set,
 // cancelled and run, its timers run exactly where each would if it were its
 // own simulator event (the model here): the same order among themselves and
 // among other events, and Cancel answers the same.
@@ -199,6 +200,8 @@ class TimerWorld {
     steps_left_ = steps;
     for (int i = 0; i < 8; ++i) Act();
     sim_.RunAll();
+    // Where the run ended: a cancelled timer does not hold it open.
+    ran_.push_back("end at " + std::to_string(sim_.now_ns()));
     return ran_;
   }
 
@@ -252,6 +255,33 @@ TEST(NodeClockTimersTest, RunWhereTheirOwnEventsWould) {
   const std::vector<std::string> clock = TimerWorld(true).Run(3000);
   ASSERT_GT(model.size(), 3000u);
   EXPECT_EQ(clock, model);
+}
+
+// Deadlines cancelled in the order they were set (calls ending): each
+// cancel takes the earliest, and the timers left still run on time; once
+// none is left, nothing holds the simulation.
+TEST_F(NodeClockTest, CancellingTheEarliestLeavesTheOthersOnTime) {
+  std::vector<int64_t> fired_at_ms;
+  std::vector<runtime::TimerId> ids;
+  for (int s = 1; s <= 4; ++s) {
+    ids.push_back(clock_.RunAfter(absl::Seconds(s), [&] {
+      fired_at_ms.push_back(absl::ToInt64Milliseconds(sim_.now()));
+    }));
+  }
+  EXPECT_TRUE(clock_.Cancel(ids[0]));
+  EXPECT_TRUE(clock_.Cancel(ids[1]));
+  sim_.RunUntil(absl::Milliseconds(2500));
+  EXPECT_TRUE(fired_at_ms.empty());
+  EXPECT_TRUE(clock_.Cancel(ids[2]));
+  sim_.RunAll();
+  EXPECT_EQ(fired_at_ms, std::vector<int64_t>({4000}));
+  EXPECT_EQ(sim_.now(), absl::Seconds(4));
+  // The last one cancelled: the run ends where it is.
+  const runtime::TimerId last = clock_.RunAfter(absl::Seconds(1), [] {});
+  EXPECT_TRUE(clock_.Cancel(last));
+  EXPECT_EQ(sim_.pending_events(), 0u);
+  sim_.RunAll();
+  EXPECT_EQ(sim_.now(), absl::Seconds(4));
 }
 
 TEST_F(NodeClockTest, ATimerIdIsNeverReusedForALaterTimer) {
