@@ -82,23 +82,27 @@ void NodeClock::SetWallOffset(absl::Duration offset) {
   OffsetsChanged();
 }
 
+NodeClock::~NodeClock() {
+  if (earliest_queued_) SALUDO_CHECK(sim_->CancelWakeUp(earliest_event_));
+  if (!heap_.empty()) sim_->Release();
+}
+
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::RequeueEarliest() {
   if (earliest_queued_) {
-    SALUDO_CHECK(sim_->Cancel(earliest_event_));
+    SALUDO_CHECK(sim_->CancelWakeUp(earliest_event_));
     earliest_queued_ = false;
   }
   if (heap_.empty()) return;
   wake_ = heap_.front();
-  earliest_event_ = sim_->AtNsInOrder(wake_.time_ns, wake_.sequence(),
-                                      [this] { RunEarliest(); });
+  earliest_event_ = sim_->WakeUpAtNsInOrder(wake_.time_ns, wake_.sequence(),
+                                            [this] { RunEarliest(); });
   earliest_queued_ = true;
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::EarliestChanged() {
-  // A wake-up before the earliest timer may stay (it will queue one for
-  // the timer when it comes); with no timer left it must go (a pending
-  // event keeps the simulation running).
-  if (earliest_queued_ && !heap_.empty() && !heap_.front().RunsBefore(wake_)) {
+  // A wake-up before the earliest timer, or with no timer left, may stay:
+  // when it comes it queues one for the earliest timer then, if any.
+  if (earliest_queued_ && (heap_.empty() || !heap_.front().RunsBefore(wake_))) {
     return;
   }
   RequeueEarliest();
@@ -107,6 +111,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::EarliestChanged() {
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::Remove(uint32_t slot) {
   Timer& timer = timers_[slot];
   heap_.RemoveAt(timer.heap_index);
+  if (heap_.empty()) sim_->Release();  // no timer holds the simulation
   // A slot whose generations are spent is never used again: ids are not
   // reused.
   if (++timer.generation != 0) free_timers_.push_back(slot);
@@ -140,6 +145,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline runtime::TimerId NodeClock::Arm(
   timer.arg = arg;
   const int64_t true_ns = TrueNsForLocal(timer.target_local_ns);
   SALUDO_CHECK(true_ns != INT64_MAX);  // as the simulator refuses it
+  if (heap_.empty()) sim_->Hold();     // until no timer is left
   // The sequence number its own simulator event would have had.
   heap_.Push(HeapEntry::Make(true_ns, sim_->TakeSequence(), slot));
   if (timer.heap_index == 0) EarliestChanged();  // it is the earliest now
@@ -148,7 +154,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline runtime::TimerId NodeClock::Arm(
 
 void NodeClock::RunEarliest() {
   earliest_queued_ = false;  // it is running
-  SALUDO_CHECK(!heap_.empty());  // the wake-up goes with the last timer
+  if (heap_.empty()) return;  // early, and no timer is left
   if (heap_.front().order != wake_.order) {
     // Early: its timer was cancelled. The earliest now comes after it.
     SALUDO_CHECK(wake_.RunsBefore(heap_.front()));

@@ -30,6 +30,10 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
 
   // REQUIRES: `sim` outlives this object.
   NodeClock(Simulator* sim, absl::Time wall_epoch, Executor execute);
+  // Takes back its wake-up; its pending timers never run.
+  ~NodeClock() override;
+  NodeClock(const NodeClock&) = delete;
+  NodeClock& operator=(const NodeClock&) = delete;
 
   // runtime::Clock
   absl::Time Now() override;
@@ -150,15 +154,18 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   std::vector<Timer> timers_;
   std::vector<uint32_t> free_timers_;
   EventHeap<TellTimer> heap_{TellTimer{&timers_}};
-  // The simulator's wake-up event, queued while the heap is not empty (and
-  // not while its timer runs), at the (time, sequence) in wake_. It never
-  // comes after heap_.front(), but it may come before: when the earliest
-  // timer is cancelled and others are pending, the wake-up stays where it
-  // was, and when it comes it finds that it is early and queues one for
-  // the earliest then. A run of calls (each cancelling its deadline, the
+  // The simulator's wake-up event (Simulator::WakeUpAtNsInOrder), queued
+  // while the heap is not empty (and not while its timer runs) and maybe
+  // after, at the (time, sequence) in wake_. It never comes after
+  // heap_.front(), but it may come before: when the earliest timer is
+  // cancelled, the wake-up stays where it was, and when it comes it finds
+  // that it is early and queues one for the earliest timer then, if any.
+  // A run of calls (each setting a deadline and cancelling it, the
   // earliest, as it ends) then costs the simulator one event a deadline
   // period, not a cancel and an event each. Timers still run at their own
-  // (time, sequence): the order and the trace are the same.
+  // (time, sequence): the order and the trace are the same. While the heap
+  // is not empty, the clock holds the simulation open (Simulator::Hold):
+  // an early wake-up alone would not.
   EventHandle earliest_event_;
   bool earliest_queued_ = false;
   HeapEntry wake_{0, 0};

@@ -136,7 +136,8 @@ uint64_t Simulator::RunUntil(absl::Duration until) {
                                ? INT64_MAX
                                : absl::ToInt64Nanoseconds(until);
   uint64_t ran = 0;
-  while (!heap_.empty() && heap_.front().time_ns <= until_ns) {
+  while (!heap_.empty() && heap_.front().time_ns <= until_ns &&
+         (holds_ > 0 || heap_.size() > wake_ups_pending_)) {
     const HeapEntry entry = heap_.front();
     Slot& s = SlotAt(entry.slot());
     SALUDO_CHECK(s.callback);  // the heap holds pending events only

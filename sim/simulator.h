@@ -66,9 +66,9 @@ class Simulator {
   }
 
   // Takes the next sequence number for an event to be queued later with
-  // AtNsInOrder: it will run among the events of its time as if it had
-  // been scheduled now. (A node clock queues only its earliest timer here
-  // and keeps the others, each with its number, in its own heap.)
+  // AtNsInOrder (or WakeUpAtNsInOrder): it will run among the events of its
+  // time as if it had been scheduled now. (A node clock keeps its timers,
+  // each with its number, in its own heap, and queues a wake-up here.)
   uint64_t TakeSequence() { return next_sequence_++; }
   // As AtNs, in the place of `sequence` among events of the same time.
   // REQUIRES: `sequence` came from TakeSequence and no pending event has it;
@@ -79,6 +79,39 @@ class Simulator {
     return Queue(at_ns, sequence, std::forward<F>(callback));
   }
 
+  // Wake-ups are events that do not keep the simulation going by
+  // themselves: RunUntil stops, as if no event were left, once every
+  // pending event is a wake-up and nothing holds the simulation open. A
+  // node clock's wake-up may come before any timer is due (NodeClock).
+  // As AtNsInOrder, for a wake-up. Cancel it with CancelWakeUp only.
+  template <typename F>
+  EventHandle WakeUpAtNsInOrder(int64_t at_ns, uint64_t sequence,
+                                F&& callback) {
+    SALUDO_CHECK(sequence < next_sequence_);
+    ++wake_ups_pending_;
+    return Queue(at_ns, sequence,
+                 [this, callback = std::forward<F>(callback)]() mutable {
+                   --wake_ups_pending_;
+                   callback();
+                 });
+  }
+  // Cancels a pending wake-up; false if it already ran or was cancelled.
+  // REQUIRES: `handle` came from WakeUpAtNsInOrder.
+  bool CancelWakeUp(EventHandle handle) {
+    if (!Cancel(handle)) return false;
+    --wake_ups_pending_;
+    return true;
+  }
+  // While the simulation is held open (more Hold than Release calls),
+  // RunUntil goes on through wake-ups: something is pending that only a
+  // wake-up will reach (a node clock's timers).
+  void Hold() { ++holds_; }
+  // REQUIRES: a Hold not yet released.
+  void Release() {
+    SALUDO_CHECK(holds_ > 0);
+    --holds_;
+  }
+
   // Cancels a pending event; false if it already ran or was cancelled.
   bool Cancel(EventHandle handle);
   // Moves a pending event to `at_ns` and returns its new handle: the same as
@@ -87,8 +120,9 @@ class Simulator {
   // REQUIRES: `handle` is pending, at_ns >= now_ns().
   EventHandle Reschedule(EventHandle handle, int64_t at_ns);
 
-  // Runs events in (time, sequence) order until none is left or the next is
-  // later than `until`; then, if `until` is finite, time advances to it.
+  // Runs events in (time, sequence) order until none is left (but
+  // wake-ups, with nothing held open) or the next is later than `until`;
+  // then, if `until` is finite, time advances to it.
   // Returns the number of events run.
   uint64_t RunUntil(absl::Duration until);
   uint64_t RunAll() { return RunUntil(absl::InfiniteDuration()); }
@@ -131,8 +165,9 @@ class Simulator {
   // Names of nodes, for formatting the trace (index = node id).
   std::vector<std::string>& node_names() { return node_names_; }
 
+  // Events pending, not counting wake-ups.
   uint64_t pending_events() const {
-    return heap_.size() - (running_at_root_ ? 1 : 0);
+    return heap_.size() - (running_at_root_ ? 1 : 0) - wake_ups_pending_;
   }
   // Event slots whose memory is held (64 bytes each): at least the pending
   // events; after a burst of events has run, close to them again.
@@ -175,6 +210,9 @@ class Simulator {
   // While an event runs, the heap's root is still its entry, until the
   // first event it schedules is put there (see RunUntil).
   bool running_at_root_ = false;
+  // Wake-ups queued and not yet run or cancelled; Hold calls not released.
+  uint64_t wake_ups_pending_ = 0;
+  uint64_t holds_ = 0;
   // The true time `delay` from now, and `at`, in ns (INT64_MAX, which AtNs
   // refuses, if past the end of time).
   int64_t NsAfter(absl::Duration delay) const;

@@ -46,6 +46,39 @@ TEST(SimulatorTest, CancelAndRunUntil) {
   EXPECT_EQ(ran, 2);
 }
 
+// Wake-ups run among the other events, but alone they do not keep the
+// simulation going, unless it is held open.
+TEST(SimulatorTest, WakeUpsAloneEndARunUnlessHeld) {
+  Simulator sim(1, false);
+  std::string order;
+  sim.WakeUpAtNsInOrder(1000, sim.TakeSequence(), [&] { order += "w"; });
+  sim.AtNs(1000, [&] { order += "e"; });
+  sim.WakeUpAtNsInOrder(5000, sim.TakeSequence(), [&] { order += "x"; });
+  EXPECT_EQ(sim.pending_events(), 1u);  // wake-ups are not counted
+  EXPECT_EQ(sim.RunAll(), 2u);
+  EXPECT_EQ(order, "we");
+  EXPECT_EQ(sim.now_ns(), 1000);  // the wake-up at 5000 did not run
+  sim.Hold();
+  EXPECT_EQ(sim.RunAll(), 1u);
+  EXPECT_EQ(order, "wex");
+  EXPECT_EQ(sim.now_ns(), 5000);
+  // Held and nothing queued: the run ends where it is.
+  EXPECT_EQ(sim.RunAll(), 0u);
+  sim.Release();
+  const EventHandle h =
+      sim.WakeUpAtNsInOrder(6000, sim.TakeSequence(), [&] { order += "y"; });
+  EXPECT_TRUE(sim.CancelWakeUp(h));
+  EXPECT_FALSE(sim.CancelWakeUp(h));
+  sim.Hold();
+  EXPECT_EQ(sim.RunAll(), 0u);  // a cancelled wake-up is gone
+  sim.Release();
+  EXPECT_EQ(order, "wex");
+  // Until a time, the run ends there as before.
+  sim.WakeUpAtNsInOrder(7000, sim.TakeSequence(), [&] { order += "z"; });
+  sim.RunUntil(absl::Nanoseconds(9000));
+  EXPECT_EQ(sim.now_ns(), 9000);
+}
+
 TEST(SimulatorTest, RescheduleMovesAnEventBehindThoseAlreadyAtItsNewTime) {
   Simulator sim(1, false);
   std::string order;
