@@ -83,7 +83,8 @@ class Simulator {
   // themselves: RunUntil stops, as if no event were left, once every
   // pending event is a wake-up and nothing holds the simulation open. A
   // node clock's wake-up may come before any timer is due (NodeClock).
-  // As AtNsInOrder, for a wake-up. Cancel it with CancelWakeUp only.
+  // As AtNsInOrder, for a wake-up. Cancel it with CancelWakeUp only (and
+  // never Reschedule it).
   template <typename F>
   EventHandle WakeUpAtNsInOrder(int64_t at_ns, uint64_t sequence,
                                 F&& callback) {
