@@ -56,7 +56,12 @@ void BM_SeedTopologyCalls(benchmark::State& state) {
     o.nginx_config = NginxConf();
     o.load.requests = calls;
     o.load.concurrency = 16;
-    SeedWorld w = *BuildSeedWorld(o);
+    absl::StatusOr<SeedWorld> built = BuildSeedWorld(o);
+    if (!built.ok()) {  // e.g. run outside the repository, without runfiles
+      state.SkipWithError(std::string(built.status().message()).c_str());
+      break;
+    }
+    SeedWorld& w = *built;
     w.world->Run();
     benchmark::DoNotOptimize(w.world->trace_hash());
   }
