@@ -128,7 +128,7 @@ struct NginxTwin::UpstreamState {
 struct NginxTwin::Request {
   uint64_t id;
   uint64_t server_call_id;
-  std::string method;
+  const std::string* method;  // InternMethod's copy
   std::string bytes;
   runtime::Responder respond;
   const nginx::GrpcRoute* route;
@@ -224,6 +224,14 @@ void NginxTwin::Reset() {
   }
 }
 
+const std::string* NginxTwin::InternMethod(absl::string_view method) {
+  if (last_method_ != nullptr && *last_method_ == method) return last_method_;
+  auto it = methods_.find(method);
+  if (it == methods_.end()) it = methods_.emplace(method).first;
+  last_method_ = &*it;
+  return last_method_;
+}
+
 const nginx::GrpcRoute* NginxTwin::RouteFor(const std::string& path, int port) {
   if (port != last_route_port_ || path != last_route_path_) {
     last_route_ = nginx::RouteFor(config_, path, port);
@@ -251,13 +259,13 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   Request& req = in_flight_.Insert(id);
   req.id = id;
   req.server_call_id = call.id;
-  req.method.assign(call.method.data(), call.method.size());
+  req.method = InternMethod(call.method);
   req.bytes = std::move(request);
   req.respond = std::move(respond);
   req.start = network_->node(self_).clock().Monotonic();
   req.server_port =
       call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
-  req.route = RouteFor(req.method, req.server_port);
+  req.route = RouteFor(*req.method, req.server_port);
   req.metadata = call.metadata;
   if (req.route == nullptr || req.route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files):
@@ -475,7 +483,7 @@ NginxTwin::Peer* NginxTwin::PickHash(Request& req, PeerSet& set) {
     return TakeDrawn(req, set, chosen, now);
   }
   nginx::RequestFacts facts;
-  facts.uri = req.method;
+  facts.uri = *req.method;
   facts.server_port = req.server_port;
   facts.remote_port = kRemotePort;
   facts.headers = req.metadata.get();
@@ -686,8 +694,8 @@ void NginxTwin::Attempt(Request& req) {
   req.connection_incarnation = reused != Network::kNewConnection
                                    ? reused
                                    : network_->node(peer->node).incarnation();
-  req.attempt = network_->StartAttempt(self_, peer->node, req.method, req.bytes,
-                                       reused, &observer_, req.id);
+  req.attempt = network_->StartAttempt(self_, peer->node, *req.method,
+                                       req.bytes, reused, &observer_, req.id);
   req.log.attempt_call.push_back(req.attempt);
   if (reused == Network::kNewConnection) {
     // up:1648-1650: the connect timer.
