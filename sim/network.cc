@@ -101,9 +101,17 @@ void Network::SetLink(NodeId from, NodeId to, const LinkModel& link) {
   link_slots_.clear();  // a pair that used the default may have its own now
 }
 
-const std::string* Network::Intern(const std::string& method) {
-  if (last_method_ != nullptr && *last_method_ == method) return last_method_;
-  last_method_ = &*methods_.insert(method).first;  // set nodes never move
+const std::string* Network::Intern(absl::string_view method) {
+  // The interned copy itself (a proxy forwarding a call), or the method the
+  // last call had: no lookup.
+  if (last_method_ != nullptr && ((method.data() == last_method_->data() &&
+                                   method.size() == last_method_->size()) ||
+                                  *last_method_ == method)) {
+    return last_method_;
+  }
+  auto it = methods_.find(method);
+  if (it == methods_.end()) it = methods_.emplace(method).first;
+  last_method_ = &*it;
   return last_method_;
 }
 

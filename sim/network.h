@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "runtime/check.h"
 #include "runtime/random.h"
@@ -221,6 +222,11 @@ class Network final : private runtime::TimerTarget {
   // has the request sees a cancellation.
   void AbandonAttempt(uint64_t attempt_id);
 
+  // The one copy of `method` every call of it points to (a call record holds
+  // a pointer, not a string of its own), for as long as the network lives;
+  // a ServerCall's `method` views it, so a proxy can keep the pointer too.
+  const std::string* Intern(absl::string_view method);
+
   uint64_t calls_started() const { return next_call_id_; }
   size_t calls_in_flight() const { return calls_.size(); }
 
@@ -387,9 +393,6 @@ class Network final : private runtime::TimerTarget {
   }
   // SlotFor the first time: checks the ids, sizes the table, looks up.
   LinkSlot& FillSlot(NodeId from, NodeId to);
-  // The one copy of `method` every call of it points to (a call record holds
-  // a pointer, not a string of its own).
-  const std::string* Intern(const std::string& method);
 
   Simulator* const sim_;
   std::vector<std::unique_ptr<Node>> nodes_;
@@ -398,7 +401,7 @@ class Network final : private runtime::TimerTarget {
   std::map<std::pair<NodeId, NodeId>, runtime::Random> link_random_;
   // [from * node_count + to]; emptied when a link is set or a node added.
   std::vector<LinkSlot> link_slots_;
-  std::set<std::string> methods_;
+  std::set<std::string, std::less<>> methods_;  // nodes never move
   const std::string* last_method_ = nullptr;  // the last one Intern()ed
   std::vector<Partition> partitions_;
   uint64_t next_call_id_ = 0;

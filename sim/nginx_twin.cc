@@ -128,7 +128,7 @@ struct NginxTwin::UpstreamState {
 struct NginxTwin::Request {
   uint64_t id;
   uint64_t server_call_id;
-  const std::string* method;  // InternMethod's copy
+  const std::string* method;  // the network's interned copy
   std::string bytes;
   runtime::Responder respond;
   const nginx::GrpcRoute* route;
@@ -224,14 +224,6 @@ void NginxTwin::Reset() {
   }
 }
 
-const std::string* NginxTwin::InternMethod(absl::string_view method) {
-  if (last_method_ != nullptr && *last_method_ == method) return last_method_;
-  auto it = methods_.find(method);
-  if (it == methods_.end()) it = methods_.emplace(method).first;
-  last_method_ = &*it;
-  return last_method_;
-}
-
 const nginx::GrpcRoute* NginxTwin::RouteFor(const std::string& path, int port) {
   if (port != last_route_port_ || path != last_route_path_) {
     last_route_ = nginx::RouteFor(config_, path, port);
@@ -259,7 +251,7 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   Request& req = in_flight_.Insert(id);
   req.id = id;
   req.server_call_id = call.id;
-  req.method = InternMethod(call.method);
+  req.method = network_->Intern(call.method);
   req.bytes = std::move(request);
   req.respond = std::move(respond);
   req.start = network_->node(self_).clock().Monotonic();

@@ -15,14 +15,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "nginx/config/twin_config.h"
 #include "runtime/random.h"
@@ -162,9 +160,6 @@ class NginxTwin {
   void Release(Request& req, Peer* peer, bool failed);
   bool Eligible(const Request& req, const PeerSet& set, size_t i) const;
   int64_t NowSeconds();
-  // The one copy of a method name the twin keeps (requests point to it):
-  // most calls ask for the method the last one did.
-  const std::string* InternMethod(absl::string_view method);
   // nginx::RouteFor, remembering the last answer: the configuration never
   // changes, and most calls ask for the same method on the same port.
   const nginx::GrpcRoute* RouteFor(const std::string& path, int port);
@@ -176,8 +171,6 @@ class NginxTwin {
   std::map<std::string, NodeId> backends_;
   std::map<std::string, std::unique_ptr<UpstreamState>> upstreams_;
   std::vector<TwinLogEntry> access_log_;
-  std::set<std::string, std::less<>> methods_;  // nodes never move
-  const std::string* last_method_ = nullptr;
   std::string last_route_path_;
   int last_route_port_ = -1;
   const nginx::GrpcRoute* last_route_ = nullptr;
