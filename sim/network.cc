@@ -294,7 +294,8 @@ void Network::SendCancel(uint64_t call_id) {
 }
 
 uint64_t Network::StartAttempt(NodeId from, NodeId to,
-                               const std::string& method, std::string request,
+                               const std::string& method,
+                               absl::string_view request,
                                uint64_t reused_incarnation,
                                AttemptObserver* observer, uint64_t tag) {
   SALUDO_CHECK(observer != nullptr);
@@ -310,15 +311,16 @@ uint64_t Network::StartAttempt(NodeId from, NodeId to,
   call.method = Intern(method);
   sim_->Record(EventKind::kConnect, from, to, id, reuse_connection ? 1 : 0,
                request_hash);
-  auto connected = [this, id, from, request = std::move(request)]() mutable {
-    node(from).Execute([this, id, request = std::move(request)]() mutable {
+  auto connected = [this, id, from] {
+    node(from).Execute([this, id] {
       Call* call = calls_.Find(id);
       if (call == nullptr || ClientDone(*call)) return;
       if (node(call->client).incarnation() != call->client_incarnation) {
         return;
       }
       sim_->Record(EventKind::kConnected, call->client, call->server, id);
-      call->attempt.observer->Connected(call->attempt.tag);
+      std::string request =
+          call->attempt.observer->Connected(call->attempt.tag);
       // The observer may have abandoned the attempt.
       call = calls_.Find(id);
       if (call == nullptr || ClientDone(*call)) return;

@@ -197,8 +197,10 @@ class Network final : private runtime::TimerTarget {
   class AttemptObserver {
    public:
     virtual ~AttemptObserver() = default;
-    // The connection is up; the request is being sent.
-    virtual void Connected(uint64_t tag) = 0;
+    // The connection is up and the request is being sent: returns its bytes
+    // (the ones StartAttempt hashed). Until then the proxy keeps them, to try
+    // another peer if this one fails first.
+    virtual std::string Connected(uint64_t tag) = 0;
     // RST in answer to the SYN.
     virtual void Refused(uint64_t tag) = 0;
     virtual void Replied(uint64_t tag, absl::Status status,
@@ -207,7 +209,9 @@ class Network final : private runtime::TimerTarget {
     virtual void Reset(uint64_t tag) = 0;
   };
   // Opens a connection from `from` to `to` and sends the request once
-  // connected; a lost SYN or SYN-ACK means no callback at all: the proxy's
+  // connected (its bytes come from the observer's Connected then; `request`,
+  // the same bytes, is only hashed here); a lost SYN or SYN-ACK means no
+  // callback at all: the proxy's
   // connect timer decides. With `reused_incarnation` (kNewConnection: none)
   // it reuses a connection established with that incarnation of `to`: no
   // handshake, and if that process is gone by the time the request arrives
@@ -216,7 +220,7 @@ class Network final : private runtime::TimerTarget {
   // AbandonAttempt).
   static constexpr uint64_t kNewConnection = ~uint64_t{0};
   uint64_t StartAttempt(NodeId from, NodeId to, const std::string& method,
-                        std::string request, uint64_t reused_incarnation,
+                        absl::string_view request, uint64_t reused_incarnation,
                         AttemptObserver* observer, uint64_t tag);
   // The proxy gave up (a timeout): no more callbacks; a server that already
   // has the request sees a cancellation.

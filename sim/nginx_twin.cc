@@ -129,7 +129,7 @@ struct NginxTwin::Request {
   uint64_t id;
   uint64_t server_call_id;
   const std::string* method;  // the network's interned copy
-  std::string bytes;
+  std::string bytes;  // until an attempt sends them (Observer::Connected)
   runtime::Responder respond;
   const nginx::GrpcRoute* route;
   UpstreamState* upstream;
@@ -731,16 +731,21 @@ uint64_t NginxTwin::TakeIdleConnection(UpstreamState& upstream, Peer* peer) {
   return Network::kNewConnection;
 }
 
-void NginxTwin::Observer::Connected(uint64_t request_id) {
+std::string NginxTwin::Observer::Connected(uint64_t request_id) {
   NginxTwin& twin = *twin_;
   Request* req = twin.in_flight_.Find(request_id);
-  if (req == nullptr || req->done) return;
+  // A request that is over abandoned its attempt, or saw it end: the network
+  // reports nothing more of it.
+  SALUDO_CHECK(req != nullptr && !req->done);
   NodeClock& clock = twin.network_->node(twin.self_).clock();
   clock.Cancel(req->timer);
   req->sent = true;  // up:2189-2210: set on the first write
   // up:2156-2163: the read timer runs from the end of sending.
   req->timer = clock.NotifyAfter(req->route->read_timeout, &twin.read_timeout_,
                                  request_id);
+  // Sent, the request is never tried at another peer (OnFailure), so the
+  // bytes go with it: no copy of them per attempt.
+  return std::move(req->bytes);
 }
 
 void NginxTwin::Broken(uint64_t request_id, AttemptOutcome outcome) {

@@ -110,7 +110,7 @@ class NginxTwin {
   class Observer final : public Network::AttemptObserver {
    public:
     explicit Observer(NginxTwin* twin) : twin_(twin) {}
-    void Connected(uint64_t request_id) override;
+    std::string Connected(uint64_t request_id) override;
     void Refused(uint64_t request_id) override {
       twin_->Broken(request_id, AttemptOutcome::kRefused);
     }

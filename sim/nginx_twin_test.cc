@@ -12,9 +12,10 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "nginx/config/twin_config.h"
-#include "services/fault_state.h"
-#include "sim/world.h"
 #include "runtime/testing/runfile.h"
+#include "services/fault_state.h"
+#include "services/saludo_service.h"
+#include "sim/world.h"
 
 namespace saludo::sim {
 namespace {
@@ -208,6 +209,12 @@ TEST_F(TwinTest, RefusedIsRetriedCountedAndSkipped) {
   world_->CrashAt(servers_[0], absl::ZeroDuration());
   std::vector<CallRecord> r = Serial(10, absl::Milliseconds(1));
   EXPECT_EQ(Order(r), "BBBBBBBBBB");
+  // The attempt that was refused never sent the request: the retry sends
+  // all of it (nginx keeps the bytes until an attempt sends them).
+  for (const CallRecord& record : r) {
+    EXPECT_EQ(record.mensaje, services::Greeting(client::LoadOptions().nombre,
+                                                 /*server_id=*/2));
+  }
   int retried = 0;
   for (const std::string& line : Log()) {
     retried += line.find(
