@@ -196,6 +196,7 @@ std::vector<std::pair<uint32_t, size_t>> KetamaPoints(
 void NginxTwin::Reset() {
   for (uint64_t id : in_flight_.Ids()) in_flight_.Erase(id);
   upstreams_.clear();
+  last_route_method_ = nullptr;  // its upstream's state is gone
   for (const auto& [name, up] : config_.upstreams) {
     auto state = std::make_unique<UpstreamState>();
     state->conf = &up;
@@ -224,13 +225,17 @@ void NginxTwin::Reset() {
   }
 }
 
-const nginx::GrpcRoute* NginxTwin::RouteFor(const std::string& path, int port) {
-  if (port != last_route_port_ || path != last_route_path_) {
-    last_route_ = nginx::RouteFor(config_, path, port);
-    last_route_path_ = path;
+NginxTwin::Routed NginxTwin::RouteFor(const std::string* method, int port) {
+  if (method != last_route_method_ || port != last_route_port_) {
+    last_routed_.route = nginx::RouteFor(config_, *method, port);
+    const nginx::GrpcRoute* route = last_routed_.route;
+    last_routed_.upstream = route != nullptr && !route->upstream.empty()
+                                ? upstreams_.at(route->upstream).get()
+                                : nullptr;
+    last_route_method_ = method;
     last_route_port_ = port;
   }
-  return last_route_;
+  return last_routed_;
 }
 
 void NginxTwin::ExpectCalls(size_t calls) {
@@ -257,7 +262,8 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   req.start = network_->node(self_).clock().Monotonic();
   req.server_port =
       call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
-  req.route = RouteFor(*req.method, req.server_port);
+  const Routed routed = RouteFor(req.method, req.server_port);
+  req.route = routed.route;
   req.metadata = call.metadata;
   if (req.route == nullptr || req.route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files):
@@ -273,13 +279,13 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   if (req.route->client_max_body_size > 0 &&
       static_cast<int64_t>(req.bytes.size()) + 5 >
           req.route->client_max_body_size) {
-    req.upstream = upstreams_.at(req.route->upstream).get();
+    req.upstream = routed.upstream;
     req.log.upstream_addr.push_back("-");
     req.log.upstream_status.push_back(0);
     Finish(req, 413);
     return;
   }
-  req.upstream = upstreams_.at(req.route->upstream).get();
+  req.upstream = routed.upstream;
   req.set = &req.upstream->primary;
   req.tried.assign(req.set->peers.size(), false);
   // rr:299 and up:810-814: the try budget.

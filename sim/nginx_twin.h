@@ -160,9 +160,15 @@ class NginxTwin {
   void Release(Request& req, Peer* peer, bool failed);
   bool Eligible(const Request& req, const PeerSet& set, size_t i) const;
   int64_t NowSeconds();
-  // nginx::RouteFor, remembering the last answer: the configuration never
-  // changes, and most calls ask for the same method on the same port.
-  const nginx::GrpcRoute* RouteFor(const std::string& path, int port);
+  // nginx::RouteFor and the state of the route's upstream (null: none),
+  // remembering the last answer: the configuration never changes, and most
+  // calls ask for the same method (interned: one pointer to compare) on the
+  // same port.
+  struct Routed {
+    const nginx::GrpcRoute* route = nullptr;
+    UpstreamState* upstream = nullptr;
+  };
+  Routed RouteFor(const std::string* method, int port);
 
   Simulator* const sim_;
   Network* const network_;
@@ -171,9 +177,9 @@ class NginxTwin {
   std::map<std::string, NodeId> backends_;
   std::map<std::string, std::unique_ptr<UpstreamState>> upstreams_;
   std::vector<TwinLogEntry> access_log_;
-  std::string last_route_path_;
+  const std::string* last_route_method_ = nullptr;  // null: nothing cached
   int last_route_port_ = -1;
-  const nginx::GrpcRoute* last_route_ = nullptr;
+  Routed last_routed_;
   // Requests in progress, until they are logged.
   uint64_t next_request_id_ = 0;
   runtime::SlotTable<Request> in_flight_;
