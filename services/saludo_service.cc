@@ -1,6 +1,7 @@
 #include "services/saludo_service.h"
 
 #include <charconv>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -24,21 +25,26 @@ std::string LogName(const std::string& nombre) {
 }  // namespace
 
 void WriteGreeting(absl::string_view nombre, int server_id, std::string* out) {
-  // Sized once, then appended piece by piece: StrAppend would also zero-fill
-  // what it then overwrites.
+  // Sized once, then the pieces copied in place: one call into the string
+  // (its zero fill is a few dozen bytes) instead of one per piece.
   constexpr absl::string_view kHola = "Hola, ";
   constexpr absl::string_view kServidor = ", te saluda el servidor ";
   char digits[16];  // an int's at most 11 characters
   const std::to_chars_result id =
       std::to_chars(digits, digits + sizeof(digits), server_id);
   SALUDO_CHECK(id.ec == std::errc());
+  const size_t id_size = id.ptr - digits;
   out->clear();  // keeps its buffer, if it has one
-  out->reserve(kHola.size() + nombre.size() + kServidor.size() +
-               (id.ptr - digits));
-  out->append(kHola.data(), kHola.size())
-      .append(nombre.data(), nombre.size())
-      .append(kServidor.data(), kServidor.size())
-      .append(digits, id.ptr - digits);
+  out->resize(kHola.size() + nombre.size() + kServidor.size() + id_size);
+  char* at = out->data();
+  std::memcpy(at, kHola.data(), kHola.size());
+  at += kHola.size();
+  if (!nombre.empty()) std::memcpy(at, nombre.data(), nombre.size());
+  at += nombre.size();
+  std::memcpy(at, kServidor.data(), kServidor.size());
+  at += kServidor.size();
+  std::memcpy(at, digits, id_size);
+  SALUDO_CHECK(at + id_size == out->data() + out->size());
 }
 
 std::string Greeting(absl::string_view nombre, int server_id) {
