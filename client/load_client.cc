@@ -11,22 +11,36 @@
 
 namespace saludo::client {
 
-Workload SaludoWorkload(const std::string& nombre) {
+namespace {
+
+Workload MakeSaludoWorkload(const std::string& nombre, bool keep_mensaje) {
   Workload w;
   w.method = kSaludarMethod;
   saludoReq request;
   request.set_nombre(nombre);
   w.request = [bytes = request.SerializeAsString()](int64_t) { return bytes; };
-  w.read_reply = [](const std::string& bytes, CallRecord* record) {
+  w.read_reply = [keep_mensaje](const std::string& bytes, CallRecord* record) {
     runtime::MessageScratch<saludoRes> scratch;
     saludoRes& reply = scratch.message();
     if (!reply.ParseFromString(bytes)) return false;
     record->server_id = reply.server_id();
-    record->mensaje = std::move(*reply.mutable_mensaje());
+    // Not kept, the text stays in the scratch message, whose buffer the next
+    // parse (and a service's next reply on this thread) reuses.
+    if (keep_mensaje) record->mensaje = std::move(*reply.mutable_mensaje());
     record->server_time_unix_nanos = reply.server_time_unix_nanos();
     return true;
   };
   return w;
+}
+
+}  // namespace
+
+Workload SaludoWorkload(const std::string& nombre) {
+  return MakeSaludoWorkload(nombre, /*keep_mensaje=*/true);
+}
+
+Workload SaludoWorkloadWithoutText(const std::string& nombre) {
+  return MakeSaludoWorkload(nombre, /*keep_mensaje=*/false);
 }
 
 std::string MetadataValue(const MetadataSpec& spec, int64_t index) {

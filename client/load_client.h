@@ -36,6 +36,10 @@ struct Workload {
 
 // saludar with `nombre`, the seed's call.
 Workload SaludoWorkload(const std::string& nombre);
+// The same calls, but the records leave `mensaje` empty (the reply is still
+// parsed and checked): a load whose greetings nobody reads keeps no copy of
+// one per call.
+Workload SaludoWorkloadWithoutText(const std::string& nombre);
 
 // A metadata header every call carries: one fixed value, one of `values`
 // chosen per call, or `values[0]` (a prefix) followed by the call's index.

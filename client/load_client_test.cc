@@ -1,6 +1,7 @@
 #include "client/load_client.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "client/summary.h"
@@ -69,6 +70,24 @@ TEST_F(LoadClientTest, AllCallsCompleteInOrderWithinConcurrency) {
               "Hola, Nombre de testeo, te saluda el servidor 1");
   }
   EXPECT_EQ(channel_.max_in_flight(), 4);
+}
+
+TEST_F(LoadClientTest, AWorkloadThatKeepsNoMensajeReadsTheRest) {
+  LoadOptions options;
+  options.requests = 3;
+  options.workload =
+      std::make_shared<const Workload>(SaludoWorkloadWithoutText("Ana"));
+  std::vector<CallRecord> records = Run(options);
+  ASSERT_EQ(records.size(), 3u);
+  for (const CallRecord& r : records) {
+    EXPECT_TRUE(r.status.ok());
+    EXPECT_EQ(r.server_id, 1);
+    EXPECT_EQ(r.mensaje, "");
+    EXPECT_GT(r.server_time_unix_nanos, 0);
+  }
+  // A reply that does not parse still fails the call, kept text or not.
+  CallRecord record;
+  EXPECT_FALSE(options.workload->read_reply("\xff\xff", &record));
 }
 
 TEST_F(LoadClientTest, HungServerGivesDeadlineExceededAtTheDeadline) {
