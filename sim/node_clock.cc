@@ -100,6 +100,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::RequeueEarliest() {
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NodeClock::EarliestChanged() {
+  // While a timer runs, RunEarliest queues the wake-up when it is done.
+  if (running_timer_) return;
   // A wake-up before the earliest timer, or with no timer left, may stay:
   // when it comes it queues one for the earliest timer then, if any.
   if (earliest_queued_ && (heap_.empty() || !heap_.front().RunsBefore(wake_))) {
@@ -166,16 +168,22 @@ void NodeClock::RunEarliest() {
   const uint64_t arg = timers_[slot].arg;
   const runtime::TimerId id = IdOf(slot, timers_[slot].generation);
   Remove(slot);  // over: Cancel refuses it from now on
-  RequeueEarliest();
+  // The wake-up for the earliest timer is queued once the timer has run: it
+  // often sets an earlier one (a load's next tick), and a wake-up queued
+  // before would be cancelled and queued again. Its place in the run is its
+  // timer's (time, sequence) either way.
+  running_timer_ = true;
   if (target != nullptr) {
     execute_([target, arg] { target->OnTimer(arg); });
-    return;
+  } else {
+    auto it = callbacks_.find(id);
+    SALUDO_CHECK(it != callbacks_.end());
+    std::function<void()> callback = std::move(it->second);
+    callbacks_.erase(it);
+    execute_(std::move(callback));
   }
-  auto it = callbacks_.find(id);
-  SALUDO_CHECK(it != callbacks_.end());
-  std::function<void()> callback = std::move(it->second);
-  callbacks_.erase(it);
-  execute_(std::move(callback));
+  running_timer_ = false;
+  RequeueEarliest();
 }
 
 runtime::TimerId NodeClock::RunAfter(absl::Duration delay,

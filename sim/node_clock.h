@@ -169,6 +169,9 @@ class NodeClock final : public runtime::Clock, public runtime::Timers {
   EventHandle earliest_event_;
   bool earliest_queued_ = false;
   HeapEntry wake_{0, 0};
+  // True while RunEarliest runs a timer: what it sets or cancels queues no
+  // wake-up; RunEarliest queues one for the earliest timer afterwards.
+  bool running_timer_ = false;
   // RunAfter's callbacks, by timer id (the simulator's own timers use
   // NotifyAfter: a callback is rare).
   std::map<runtime::TimerId, std::function<void()>> callbacks_;
