@@ -264,6 +264,7 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
       call.local_port != 0 ? call.local_port : nginx::DefaultPort(config_);
   const Routed routed = RouteFor(req.method, req.server_port);
   req.route = routed.route;
+  req.upstream = routed.upstream;  // null when the route has none
   req.metadata = call.metadata;
   if (req.route == nullptr || req.route->upstream.empty()) {
     // No location, or one that answers itself (`return`, static files):
@@ -279,13 +280,11 @@ void NginxTwin::Handle(const runtime::ServerCall& call, std::string request,
   if (req.route->client_max_body_size > 0 &&
       static_cast<int64_t>(req.bytes.size()) + 5 >
           req.route->client_max_body_size) {
-    req.upstream = routed.upstream;
     req.log.upstream_addr.push_back("-");
     req.log.upstream_status.push_back(0);
     Finish(req, 413);
     return;
   }
-  req.upstream = routed.upstream;
   req.set = &req.upstream->primary;
   req.tried.assign(req.set->peers.size(), false);
   // rr:299 and up:810-814: the try budget.
