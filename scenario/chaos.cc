@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "runtime/random.h"
 #include "scenario/faults.h"
+#include "sim/distribution.h"
 
 namespace saludo::scenario {
 namespace {
@@ -229,7 +230,7 @@ std::vector<Event> Arrivals(const ChaosSpec& c, runtime::Random& r) {
         fault ? c.faults[i].duration : c.partitions[i - c.faults.size()].duration;
     absl::Duration t = c.start;
     while (events.size() < kMaxDrawnEvents) {
-      t += Seconds(-std::log(1 - r.NextDouble()) * 60 / per_minute);
+      t += Seconds(sim::StandardExponential(r) * 60 / per_minute);
       if (t >= c.end) break;
       const std::string& node = nodes[r.NextBelow(nodes.size())];
       events.push_back({t, i, node,

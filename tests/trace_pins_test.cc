@@ -31,7 +31,12 @@ struct Pin {
 // Measured on the tree before the scenario-layer redesign; then moved once on
 // purpose: a server no longer answers a call whose caller gave up (the
 // cancellation frees it, as gRPC does live), which removes those late replies
-// from the hung, overload and lossy runs.
+// from the hung, overload and lossy runs. Moved again for clock_skew,
+// steady_round_robin and lognormal_lossy (the runs with normal or log-normal
+// latencies): normal draws come from a ziggurat instead of Box-Muller, and
+// exp and log from sim/portable_math.h instead of the C library, so a draw
+// has the same bits on every machine (and a normal draw costs a third of the
+// instructions it did).
 constexpr Pin kScenarioPins[] = {
     {"backup_server", 1, 0x3e8b27a78885082eULL},
     {"backup_server", 2, 0x3e8b27a78885082eULL},
@@ -43,11 +48,11 @@ constexpr Pin kScenarioPins[] = {
     {"chaos_round_robin", 3, 0x5c72d251ad014b7bULL},
     {"chaos_round_robin", 4, 0x8c4d5be842e85bb2ULL},
     {"chaos_round_robin", 5, 0x7269c405eabc5ca4ULL},
-    {"clock_skew", 1, 0xdcbbc3be3583cefeULL},
-    {"clock_skew", 2, 0x843fdfb3f54812b2ULL},
-    {"clock_skew", 3, 0xcfae60c7171a216fULL},
-    {"clock_skew", 4, 0xfd101ac3666410c6ULL},
-    {"clock_skew", 5, 0xba25adceeb2210e5ULL},
+    {"clock_skew", 1, 0x751afefcdf4833daULL},
+    {"clock_skew", 2, 0xb5f93a0443c0f8f1ULL},
+    {"clock_skew", 3, 0x5a1faec761007a17ULL},
+    {"clock_skew", 4, 0x2907b0282b339d59ULL},
+    {"clock_skew", 5, 0x7cd94add1f4edeaaULL},
     {"crashed_server", 1, 0x412fb4c25419b9f8ULL},
     {"crashed_server", 2, 0x4b052adda4ce123cULL},
     {"crashed_server", 3, 0x0e3e61ef99c78b24ULL},
@@ -78,11 +83,11 @@ constexpr Pin kScenarioPins[] = {
     {"partition", 3, 0x89f7519f6c0913d0ULL},
     {"partition", 4, 0x89f7519f6c0913d0ULL},
     {"partition", 5, 0x89f7519f6c0913d0ULL},
-    {"steady_round_robin", 1, 0xff24a72dd2479862ULL},
-    {"steady_round_robin", 2, 0x465b8a50161a4e4bULL},
-    {"steady_round_robin", 3, 0xfdbe03b2ec9e4dbaULL},
-    {"steady_round_robin", 4, 0x63a5682b8ec75e15ULL},
-    {"steady_round_robin", 5, 0x2a136a6b669a791fULL},
+    {"steady_round_robin", 1, 0xe6020c05ddc433b7ULL},
+    {"steady_round_robin", 2, 0x8fda5573b5bf35e4ULL},
+    {"steady_round_robin", 3, 0x73da5aef171291d8ULL},
+    {"steady_round_robin", 4, 0xa9e60376c1c6982cULL},
+    {"steady_round_robin", 5, 0x18dffbf99ac181f2ULL},
     {"weighted", 1, 0xebd67f5d633b4f60ULL},
     {"weighted", 2, 0x80474a4628ded2f2ULL},
     {"weighted", 3, 0x619928258ff6af1bULL},
@@ -105,11 +110,11 @@ constexpr Pin kSeedWorldPins[] = {
     {"seed_conf_hung", 3, 0xaf7a4d4198fd9d46ULL},
     {"seed_conf_hung", 4, 0xaf7a4d4198fd9d46ULL},
     {"seed_conf_hung", 5, 0xaf7a4d4198fd9d46ULL},
-    {"lognormal_lossy", 1, 0xdac5b909cd85ea1cULL},
-    {"lognormal_lossy", 2, 0xdf2bee66b4c756a9ULL},
-    {"lognormal_lossy", 3, 0x176253c29bb9ed01ULL},
-    {"lognormal_lossy", 4, 0xb6a5bd60cde69926ULL},
-    {"lognormal_lossy", 5, 0xf5c7853c450f7c47ULL},
+    {"lognormal_lossy", 1, 0xc74a1c519c357d7fULL},
+    {"lognormal_lossy", 2, 0x4a3b332cf7ba5bc2ULL},
+    {"lognormal_lossy", 3, 0x3a0e2adcc8037e26ULL},
+    {"lognormal_lossy", 4, 0x1aaae01746a46763ULL},
+    {"lognormal_lossy", 5, 0xa3794434523cd347ULL},
 };
 
 const char* const kScenarios[] = {
