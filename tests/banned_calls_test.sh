@@ -44,6 +44,18 @@ mapfile -t files < <(find -L "$root/services" "$root/client" "$root/runtime" "$r
 enforce "$banned" "$root/tests/banned_calls_fixture.cc.txt" 5 \
   "nondeterministic calls outside the runtime seam" "${files[@]}"
 
+# The same sources, less the ones that only draw charts: no C library
+# transcendental functions. Their last bits differ between libraries and CPUs,
+# and what the simulator draws or schedules must be the same on every machine
+# (sim/portable_math.h has exp and log; sqrt and rounding are exact in IEEE
+# 754, so they are allowed). The chart files turn figures already computed
+# into pictures and histogram bins.
+banned_math='std::(exp|exp2|expm1|log|log2|log10|log1p|pow|sin|cos|tan|sinh|cosh|tanh|asin|acos|atan|atan2|erf|erfc|tgamma|lgamma|cbrt|hypot)\('
+mapfile -t computing < <(printf '%s\n' "${files[@]}" |
+  grep -vE '/scenario/(svg_chart|report_charts|html_report|sweep_summary)\.cc$')
+enforce "$banned_math" "$root/tests/banned_math_fixture.cc.txt" 5 \
+  "C library math where the result must be the same on every machine" "${computing[@]}"
+
 # Every C++ file of ours, tests included: locks come from runtime/sync.h, not
 # Abseil's (the system's Abseil is not built with TSan, so its locks would be
 # invisible to the TSan gate; runtime/sync.h says more).
@@ -53,4 +65,4 @@ mapfile -t all < <(find -L "$root/services" "$root/client" "$root/runtime" "$roo
 enforce "$banned_locks" "$root/tests/banned_locks_fixture.cc.txt" 40 \
   "Abseil locks (use runtime/sync.h)" "${all[@]}"
 
-echo "checked ${#files[@]} files: no banned calls; ${#all[@]} files: no Abseil locks"
+echo "checked ${#files[@]} files: no banned calls; ${#computing[@]}: no C library math; ${#all[@]} files: no Abseil locks"
