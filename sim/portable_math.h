@@ -3,7 +3,7 @@
 // C++ leaves the results of std::exp, std::log, std::cos... to the math
 // library, and they differ in the last bit between libraries, versions and
 // even CPUs: glibc 2.36 on one machine gives different bits for about 1 in
-// 2,000 arguments of cos and exp once its FMA code paths are switched off
+// 1,500 arguments of cos and exp once its FMA code paths are switched off
 // (GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA). A simulated latency is drawn
 // through them, so a seed could mean a different run elsewhere.
 //
