@@ -28,7 +28,7 @@ namespace {
 // Variables", 2000) for f(z) = exp(-z^2 / 2), z >= 0, with 128 layers of
 // equal area: layer 0 is the base strip with the tail beyond kTailStart,
 // layer i > 0 the rectangle of width x[i] between heights f(x[i]) and
-// f(x[i + 1]). A draw picks a layer and a point across it; 98.8 % of draws
+// f(x[i + 1]). A draw picks a layer and a point across it; 97.2 % of draws
 // fall inside the next layer's width and are accepted with no arithmetic
 // beyond a multiply. The table is built with PortableExp and PortableLog, so
 // it, and every draw, has the same bits on every machine.
@@ -43,7 +43,7 @@ class Ziggurat {
     return table;
   }
 
-  // The common case inline; the rest (1.2 % of draws) out of line.
+  // The common case inline; the rest (2.8 % of draws) out of line.
   double Draw(runtime::Random& random) const {
     const uint64_t bits = random.Next();
     const int layer = static_cast<int>(bits & (kLayers - 1));      // bits 0-6

@@ -17,7 +17,7 @@
 namespace saludo::sim {
 
 // Standard draws (doubles), the building blocks. The normal is a ziggurat:
-// one 64-bit draw and a multiply for 98.8 % of draws.
+// one 64-bit draw and a multiply for 97.2 % of draws.
 double StandardNormal(runtime::Random& random);       // mean 0, sd 1
 double StandardExponential(runtime::Random& random);  // mean 1
 
