@@ -20,10 +20,6 @@ std::string Fmt(double seconds) {
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
-}  // namespace
-
-namespace {
-
 // Marsaglia and Tsang's ziggurat ("The Ziggurat Method for Generating Random
 // Variables", 2000) for f(z) = exp(-z^2 / 2), z >= 0, with 128 layers of
 // equal area: layer 0 is the base strip with the tail beyond kTailStart,
@@ -49,31 +45,29 @@ class Ziggurat {
     const int layer = static_cast<int>(bits & (kLayers - 1));      // bits 0-6
     const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;  // 53-63
     if (ABSL_PREDICT_TRUE(u < inner_[layer])) {
-      const double z = u * width_[layer];
-      return (bits & kLayers) != 0 ? -z : z;  // bit 7: the sign
+      return Signed(bits, u * width_[layer]);
     }
-    return DrawOutside(random, bits);
+    return DrawOutside(random, bits, layer, u);
   }
 
  private:
-  // `bits` fell outside the next layer's width: the tail, or a point in the
-  // wedge under or over the curve; then draws again as Draw does.
+  // z with the sign bit 7 of `bits` gives it.
+  static double Signed(uint64_t bits, double z) {
+    return (bits & kLayers) != 0 ? -z : z;
+  }
+
+  // The draw `bits` (its layer and fraction u) fell outside the next layer's
+  // width: the tail, or a point in the wedge under or over the curve (over
+  // it, a fresh draw).
   ABSL_ATTRIBUTE_NOINLINE double DrawOutside(runtime::Random& random,
-                                             uint64_t bits) const {
-    for (;;) {
-      const int layer = static_cast<int>(bits & (kLayers - 1));
-      const bool negative = (bits & kLayers) != 0;
-      const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
-      const double z = u * width_[layer];
-      if (u < inner_[layer]) return negative ? -z : z;
-      if (layer == 0) return negative ? -Tail(random) : Tail(random);
-      // In the wedge between the layer's two heights: under the curve?
-      const double y =
-          height_[layer] +
-          random.NextDouble() * (height_[layer + 1] - height_[layer]);
-      if (y < PortableExp(-0.5 * z * z)) return negative ? -z : z;
-      bits = random.Next();
-    }
+                                             uint64_t bits, int layer,
+                                             double u) const {
+    if (layer == 0) return Signed(bits, Tail(random));
+    const double z = u * width_[layer];
+    const double y = height_[layer] + random.NextDouble() *
+                                          (height_[layer + 1] - height_[layer]);
+    if (y < PortableExp(-0.5 * z * z)) return Signed(bits, z);
+    return Draw(random);
   }
 
   // Out of line, so the draw's fast path stays small.

@@ -1,8 +1,9 @@
 #include "sim/portable_math.h"
 
 #include <cstdint>
-#include <cstring>
 #include <limits>
+
+#include "absl/base/casts.h"
 
 namespace saludo::sim {
 namespace {
@@ -17,20 +18,10 @@ constexpr double kSqrt2 = 0x1.6a09e667f3bcdp+0;
 constexpr double kExpArgMax = 709.782712893384;
 constexpr double kExpArgMin = -745.1332191019412;
 
-uint64_t Bits(double x) {
-  uint64_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
-}
-
-double FromBits(uint64_t b) {
-  double x;
-  std::memcpy(&x, &b, sizeof x);
-  return x;
-}
-
 // 2^k for a normal exponent. REQUIRES: -1022 <= k <= 1023.
-double TwoTo(int k) { return FromBits(static_cast<uint64_t>(k + 1023) << 52); }
+double TwoTo(int k) {
+  return absl::bit_cast<double>(static_cast<uint64_t>(k + 1023) << 52);
+}
 
 // e^r - 1 - r for |r| <= ln(2)/2 + a little: the Taylor terms r^2/2! to
 // r^13/13! (the next one is below 2^-57 of the result), in a fixed order.
@@ -83,15 +74,15 @@ double PortableLog(double x) {
   }
   if (x == std::numeric_limits<double>::infinity()) return x;
   int e = 0;
-  uint64_t bits = Bits(x);
+  uint64_t bits = absl::bit_cast<uint64_t>(x);
   if ((bits >> 52) == 0) {  // subnormal: scale into the normal range
-    bits = Bits(x * TwoTo(54));
+    bits = absl::bit_cast<uint64_t>(x * TwoTo(54));
     e = -54;
   }
   e += static_cast<int>(bits >> 52) - 1023;
   // x = 2^e m with m in [sqrt(2)/2, sqrt(2)): f = m - 1 is exact.
-  double m =
-      FromBits((bits & ((uint64_t{1} << 52) - 1)) | (uint64_t{1023} << 52));
+  double m = absl::bit_cast<double>((bits & ((uint64_t{1} << 52) - 1)) |
+                                    (uint64_t{1023} << 52));
   if (m > kSqrt2) {
     m *= 0.5;
     ++e;
