@@ -10,15 +10,6 @@
 namespace saludo::sim {
 namespace {
 
-// Word-at-a-time mixing (multiply and xor-shift): fixed, platform-
-// independent, and cheap enough to run on every event.
-constexpr uint64_t kMultiplier = 0x9e3779b97f4a7c15ULL;
-
-inline void Mix(uint64_t& h, uint64_t value) {
-  h = (h ^ value) * kMultiplier;
-  h ^= h >> 32;
-}
-
 std::string NodeName(int32_t node, const std::vector<std::string>& names) {
   if (node < 0) return "-";
   if (node < static_cast<int32_t>(names.size())) return names[node];
@@ -113,27 +104,6 @@ void Trace::Record(TraceEvent event) {
   if (keep_log_) log_.Append(std::move(event));
 }
 
-void Trace::Fold(int64_t time_ns, uint64_t sequence, EventKind kind,
-                 int32_t node, int32_t peer, uint64_t call, int32_t code,
-                 uint64_t payload) {
-  SALUDO_CHECK(!keep_log_);  // a kept log must have every event
-  FoldFields(time_ns, sequence, kind, node, peer, call, code, payload);
-}
-
-void Trace::FoldFields(int64_t time_ns, uint64_t sequence, EventKind kind,
-                       int32_t node, int32_t peer, uint64_t call, int32_t code,
-                       uint64_t payload) {
-  ++events_;
-  Mix(hash_, static_cast<uint64_t>(time_ns));
-  Mix(hash_, sequence);
-  Mix(hash_, static_cast<uint64_t>(kind));
-  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(node)));
-  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(peer)));
-  Mix(hash_, call);
-  Mix(hash_, static_cast<uint64_t>(static_cast<int64_t>(code)));
-  Mix(hash_, payload);
-}
-
 uint64_t HashBytes(absl::string_view bytes) {
   uint64_t h = 0xcbf29ce484222325ULL ^ bytes.size();
   size_t i = 0;
@@ -144,7 +114,7 @@ uint64_t HashBytes(absl::string_view bytes) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     word = __builtin_bswap64(word);
 #endif
-    Mix(h, word);
+    h = FoldWord(h, word);
   }
   // The last 0-7 bytes as one little-endian word (the first of them the
   // lowest byte).
@@ -165,8 +135,8 @@ uint64_t HashBytes(absl::string_view bytes) {
       tail = (tail << 8) | static_cast<unsigned char>(bytes[k - 1]);
     }
   }
-  Mix(h, tail);
-  return h;
+  h = FoldWord(h, tail);
+  return h ^ (h >> 32);
 }
 
 namespace {

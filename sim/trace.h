@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "runtime/check.h"
 
 namespace saludo::sim {
 
@@ -121,6 +122,16 @@ class TraceLog {
   size_t size_ = 0;
 };
 
+// Folds one 64-bit word into a hash: xor, rotate left by 29, multiply by an
+// odd constant (2^64 divided by the golden ratio). Each step is a bijection
+// of the hash. A multiply only carries a difference upwards, and a
+// difference in bit 63 alone passes through it unchanged, so without the
+// rotation the same high bit flipped in any two words would cancel out.
+inline uint64_t FoldWord(uint64_t hash, uint64_t word) {
+  const uint64_t x = hash ^ word;
+  return ((x << 29) | (x >> 35)) * 0x9e3779b97f4a7c15ULL;
+}
+
 class Trace {
  public:
   // `keep_log`: also keep every event (for diffs and the event log); the hash
@@ -133,7 +144,10 @@ class Trace {
   // What Record does to the hash, for an event given field by field (and not
   // kept in the log). REQUIRES: !keeps_log().
   void Fold(int64_t time_ns, uint64_t sequence, EventKind kind, int32_t node,
-            int32_t peer, uint64_t call, int32_t code, uint64_t payload);
+            int32_t peer, uint64_t call, int32_t code, uint64_t payload) {
+    SALUDO_CHECK(!keep_log_);  // a kept log must have every event
+    FoldFields(time_ns, sequence, kind, node, peer, call, code, payload);
+  }
 
   uint64_t hash() const { return hash_; }
   uint64_t events() const { return events_; }
@@ -141,16 +155,38 @@ class Trace {
   bool keeps_log() const { return keep_log_; }
 
  private:
+  // The event's fields as six 64-bit words (node and peer share one, the
+  // kind and the code another; nothing is lost), each folded in by
+  // FoldWord, then the high half xored into the low one. Every step is a
+  // bijection of the hash, so no two histories that differ before an event
+  // can agree after it because of it.
   void FoldFields(int64_t time_ns, uint64_t sequence, EventKind kind,
                   int32_t node, int32_t peer, uint64_t call, int32_t code,
-                  uint64_t payload);
+                  uint64_t payload) {
+    ++events_;
+    const uint64_t nodes = uint64_t{static_cast<uint32_t>(node)} |
+                           uint64_t{static_cast<uint32_t>(peer)} << 32;
+    const uint64_t kind_and_code = uint64_t{static_cast<uint32_t>(code)} |
+                                   uint64_t{static_cast<uint8_t>(kind)} << 32;
+    uint64_t h = hash_;
+    h = FoldWord(h, static_cast<uint64_t>(time_ns));
+    h = FoldWord(h, sequence);
+    h = FoldWord(h, nodes);
+    h = FoldWord(h, kind_and_code);
+    h = FoldWord(h, call);
+    h = FoldWord(h, payload);
+    hash_ = h ^ (h >> 32);
+  }
   bool keep_log_;
   uint64_t hash_ = 0x243f6a8885a308d3ULL;
   uint64_t events_ = 0;
   TraceLog log_;
 };
 
-// A fixed, platform-independent 64-bit hash of bytes, for payloads.
+// A fixed, platform-independent 64-bit hash of bytes, for payloads: the
+// length, then each eight bytes as a little-endian word, then the 0-7 left
+// (zero-padded), each folded in by FoldWord, and the high half
+// xored into the low one at the end.
 uint64_t HashBytes(absl::string_view bytes);
 
 // The index of the first event where the logs differ (by every field), or -1
