@@ -11,7 +11,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/summary.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
+#include "google/protobuf/util/type_resolver_util.h"
 #include "runtime/check.h"
 
 namespace saludo::scenario {
@@ -207,9 +212,26 @@ std::string ProtoToJson(const google::protobuf::Message& message,
   options.add_whitespace = pretty;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
+  // The printer writes a map's entries in the order of the message's bytes,
+  // and plain serialization leaves that to protobuf's hash maps (another
+  // order in each process). Deterministic serialization sorts them by key.
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    SALUDO_CHECK(message.SerializeToCodedStream(&coded));
+  }
+  const google::protobuf::DescriptorPool* pool =
+      google::protobuf::DescriptorPool::generated_pool();
+  SALUDO_CHECK(message.GetDescriptor()->file()->pool() == pool);
+  static google::protobuf::util::TypeResolver* const resolver =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", pool);
   std::string json;
-  const auto status =
-      google::protobuf::util::MessageToJsonString(message, &json, options);
+  const auto status = google::protobuf::util::BinaryToJsonString(
+      resolver, "type.googleapis.com/" + message.GetDescriptor()->full_name(),
+      bytes, &json, options);
   SALUDO_CHECK(status.ok());  // every field of ours is printable
   return json;
 }

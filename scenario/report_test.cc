@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -206,6 +207,39 @@ TEST(ReportTest, TheJsonReportIsARunReportWithEveryCallAndAttempt) {
 
 // compare's JSON: both runs under "live" and "simulated", each a RunReport
 // whose summary counts the breaker's openings.
+// A map's entries print sorted by key, whatever order protobuf's hash map
+// keeps them in (which differs from one process to the next): a report is
+// the same bytes every time its run is. Forty keys put in scrambled order;
+// plain MessageToJsonString printed them unsorted in this test.
+TEST(ReportTest, JsonPrintsMapEntriesSortedByKey) {
+  CallSummary summary;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back(absl::StrCat("server", (i * 17) % 40 + 100));
+    (*summary.mutable_successful_calls_per_backend())[keys.back()] = i;
+    (*summary.mutable_calls_per_status())[absl::StrCat("S", 99 - i)] = i;
+  }
+  const std::string json = ProtoToJson(summary, /*pretty=*/false);
+  std::sort(keys.begin(), keys.end());
+  size_t at = 0;
+  for (const std::string& key : keys) {
+    const size_t found = json.find("\"" + key + "\"", at);
+    ASSERT_NE(found, std::string::npos)
+        << key << " after " << at << ": " << json;
+    at = found;
+  }
+  at = 0;
+  for (int i = 60; i <= 99; ++i) {
+    const size_t found = json.find(absl::StrCat("\"S", i, "\""), at);
+    ASSERT_NE(found, std::string::npos) << i << ": " << json;
+    at = found;
+  }
+  CallSummary back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
+  EXPECT_EQ(back.successful_calls_per_backend().size(), 40);
+  EXPECT_EQ(back.successful_calls_per_backend().at("server117"), 1);
+}
+
 TEST(ReportTest, CompareJsonHoldsBothRunsWithBreakerOpenings) {
   auto s = LoadScenario(
       runtime::testing::Runfile("scenario/scenarios/crashed_server.textproto"));
