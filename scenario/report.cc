@@ -225,12 +225,14 @@ std::string ProtoToJson(const google::protobuf::Message& message,
   const google::protobuf::DescriptorPool* pool =
       google::protobuf::DescriptorPool::generated_pool();
   SALUDO_CHECK(message.GetDescriptor()->file()->pool() == pool);
+  constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
   static google::protobuf::util::TypeResolver* const resolver =
-      google::protobuf::util::NewTypeResolverForDescriptorPool(
-          "type.googleapis.com", pool);
+      google::protobuf::util::NewTypeResolverForDescriptorPool(kTypeUrlPrefix,
+                                                               pool);
   std::string json;
   const auto status = google::protobuf::util::BinaryToJsonString(
-      resolver, "type.googleapis.com/" + message.GetDescriptor()->full_name(),
+      resolver,
+      absl::StrCat(kTypeUrlPrefix, "/", message.GetDescriptor()->full_name()),
       bytes, &json, options);
   SALUDO_CHECK(status.ok());  // every field of ours is printable
   return json;
